@@ -1,0 +1,60 @@
+# casplus — the two commands a fresh machine needs are `make dev` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export CARGO_TERM_COLOR ?= auto
+
+FUZZ_DIR := tests/fuzz
+# Seconds per fuzz target: brief in `make test`, longer in `make fuzz`.
+FUZZ_SECONDS ?= 10
+FUZZ_LONG_SECONDS ?= 300
+WASM_FEATURES := --no-default-features --features wasm
+
+.PHONY: help setup dev test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench
+
+help:
+	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
+	@echo "make test   install what is missing and run every test"
+	@echo "make fuzz   run every fuzz target for FUZZ_LONG_SECONDS (default $(FUZZ_LONG_SECONDS))"
+	@echo "make bench  run the benchmarks (results: bench/RESULTS.md)"
+
+setup:
+	tests/tools/setup.sh rust wasm-bindgen fuzz python
+
+dev: setup
+	cargo build --release --bin casplus
+	@echo "casplus CLI built: target/release/casplus (the Worker is served here once it exists)"
+
+test: setup lint test-rust test-wasm test-interop fuzz-smoke
+	@echo "make test: all green"
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown $(WASM_FEATURES) -- -D warnings
+
+test-rust:
+	cargo test --all-targets
+	cargo test --doc
+
+# The core compiled to wasm32 and exercised in Node by wasm-bindgen-test-runner.
+test-wasm:
+	cargo test --target wasm32-unknown-unknown $(WASM_FEATURES) --test wasm
+
+# Known-answer vectors re-derived by independent implementations (scapy, tacacs-plus).
+test-interop:
+	.venv/bin/python tests/vectors/generate.py --check
+
+fuzz-smoke:
+	@for t in $$(cargo +nightly fuzz list --fuzz-dir $(FUZZ_DIR)); do \
+	  echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
+	  cargo +nightly fuzz run --fuzz-dir $(FUZZ_DIR) $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -print_final_stats=0 2>&1 | tail -n 3; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
+
+fuzz: setup
+	$(MAKE) fuzz-smoke FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+
+bench:
+	cargo bench --bench codec

@@ -1,0 +1,1 @@
+//! CAS protocol 3.0 engine.

@@ -1,0 +1,16 @@
+//! casplus — single sign-on (CAS 1.0/2.0/3.0) and network AAA (TACACS+, RFC 8907) at the edge.
+//!
+//! This crate is the pure, sans-IO core shared by the Cloudflare Worker (`worker/`), the
+//! browser packet inspector (`www/`) and the npm package. Nothing in here reads a clock,
+//! draws randomness, opens a socket or touches storage: time and entropy are arguments,
+//! storage is a trait, and outputs are values or effects that an adapter performs.
+//!
+//! - [`codec`]: a byte reader that cannot over-index, with byte spans and typed errors.
+//! - [`tacacs`]: the TACACS+ protocol (RFC 8907): header, bodies, obfuscation, sessions.
+//! - [`cas`]: the CAS protocol 3.0 engine: tickets, services, validation responses.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod cas;
+pub mod codec;
+pub mod tacacs;

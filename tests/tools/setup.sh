@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Idempotent installer for everything `make test` / `make dev` need (see ../shared/TOOLCHAIN.md).
+# Each step checks what is present (and its version) first, so a second run takes seconds.
+# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
+
+# The wasm-bindgen version pinned in Cargo.toml/Cargo.lock: the CLI must match it exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+step_rust() {
+  command -v cargo >/dev/null || die "cargo not found: a Rust toolchain (rustup) is required"
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "adding rust target wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+  rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+}
+
+step_wasm_bindgen() {
+  local want have
+  [ -f Cargo.lock ] || cargo generate-lockfile
+  want=$(wasm_bindgen_version)
+  [ -n "$want" ] || die "wasm-bindgen not found in Cargo.lock"
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+  if [ "$have" != "$want" ] || ! command -v wasm-bindgen-test-runner >/dev/null; then
+    log "installing wasm-bindgen-cli $want (have: ${have:-none}); takes a few minutes once"
+    cargo install wasm-bindgen-cli --version "$want" --force
+  fi
+}
+
+step_fuzz() {
+  cargo +nightly --version >/dev/null 2>&1 \
+    || die "a nightly toolchain is required for cargo fuzz (rustup toolchain list shows none)"
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    log "installing cargo-fuzz"
+    cargo install cargo-fuzz
+  fi
+}
+
+# Independent TACACS+ implementations used to produce and check known-answer vectors.
+step_python() {
+  local venv=.venv
+  if [ ! -x "$venv/bin/python" ]; then
+    log "creating python venv $venv"
+    python3 -m venv "$venv"
+  fi
+  if ! "$venv/bin/python" -c 'import scapy.contrib.tacacs, tacacs_plus' 2>/dev/null; then
+    log "installing scapy and tacacs-plus into $venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check scapy tacacs-plus
+  fi
+}
+
+[ $# -gt 0 ] || set -- rust wasm-bindgen fuzz python
+for s in "$@"; do
+  case "$s" in
+    rust) step_rust ;;
+    wasm-bindgen) step_wasm_bindgen ;;
+    fuzz) step_fuzz ;;
+    python) step_python ;;
+    *) die "unknown setup step: $s" ;;
+  esac
+done
