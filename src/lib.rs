@@ -14,3 +14,4 @@
 pub mod cas;
 pub mod codec;
 pub mod tacacs;
+pub mod time;

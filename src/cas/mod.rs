@@ -1,1 +1,5 @@
-//! CAS protocol 3.0 engine.
+//! The CAS protocol 3.0 engine (Apereo CAS Protocol Specification), pure and sans-IO.
+//!
+//! Sections cited as "§x.y" refer to the CAS Protocol 3.0 Specification.
+
+pub mod response;
