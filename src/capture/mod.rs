@@ -1,0 +1,993 @@
+//! Capture ingestion: from whatever a user has — a `tcpdump -X` paste, a Wireshark hex dump, hex,
+//! base64, raw bytes, a pcap or pcapng file — to TACACS+ PDUs with their place in the capture.
+//!
+//! ```text
+//! input ─ detect ─┬─ pcap / pcapng (in place) ──────────────┐
+//!                 ├─ text: hex, base64, tcpdump, hex dump ──┼─ frames ─ link/IP/TCP ─ TCP reassembly ─┐
+//!                 └─ raw bytes ─────────────────────────────┘      (payload-only frames: one stream) ─┴─ PDU framing
+//! ```
+//!
+//! - The input form is detected ([`detect`]) unless [`Options::format`] forces one; the result says
+//!   which ([`FormatInfo`]). A hex or base64 dump of a pcap file is read as that file.
+//! - TCP is reassembled per connection and direction ([`Stream`]): reordering, retransmissions,
+//!   overlaps, lost segments (reported as [`Gap`]s), FIN/RST, a new connection on a reused 4-tuple.
+//! - TACACS+ is recognised on any port by header plausibility; port 49 is trusted, port 300 is
+//!   TACACS+ over TLS (RFC 9887), reported as not decodable without the TLS keys. Client and server
+//!   follow from the seq_no parity (RFC 8907 §4.1: odd from the client), checked against port 49.
+//! - Every [`Pdu`] keeps its span in its stream and its [`SegmentRef`]s: frame, offset in the
+//!   frame, and the bytes of the original input (for text: the hex digits) it came from.
+//! - Scale: one pass over the frames, packet bytes never copied except into the PDUs cut out;
+//!   out-of-order data waiting for a hole is bounded ([`Options::max_out_of_order`]); repeated
+//!   diagnostics are capped. [`analyze_with_progress`] reports progress and can be cancelled.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+mod diag;
+mod framing;
+pub mod hex;
+mod model;
+mod packet;
+mod pcap;
+mod source;
+mod tcp;
+mod text;
+
+use core::ops::{ControlFlow, Range};
+use std::collections::BTreeMap;
+
+pub use model::{
+    Analysis, Cancelled, Connection, ConnectionEnd, ConnectionKind, Diagnostic, Direction,
+    Endpoint, FormatInfo, Frame, FrameTcp, FrameTime, Gap, Header, InputFormat, Link, Pdu,
+    Progress, RoleBasis, SegmentRef, Severity, Stats, Stream, TcpFlags,
+};
+
+use crate::codec::Span;
+
+use diag::Diags;
+use framing::{Event, Extractor, FoundPdu, Piece, Policy};
+use packet::{Dissected, Segment};
+use source::Origin;
+
+/// The TACACS+ port (RFC 8907 §4).
+pub const TACACS_PORT: u16 = 49;
+/// The TACACS+ over TLS port (RFC 9887 §4).
+pub const TACACS_TLS_PORT: u16 = 300;
+
+/// How to analyse a capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Force an input form instead of detecting it.
+    pub format: Option<InputFormat>,
+    /// Largest body length taken for a header (RFC 8907 leaves it open; the codec's default).
+    pub max_pdu_len: u32,
+    /// Out-of-order bytes held per direction while waiting for a hole to fill; past this the hole
+    /// is declared a gap.
+    pub max_out_of_order: usize,
+    /// On a port other than 49 with the connection's start not captured: bytes searched for a
+    /// TACACS+ header before the direction is judged not TACACS+.
+    pub probe_budget: u64,
+    /// Report progress every this many frames.
+    pub progress_every: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            format: None,
+            max_pdu_len: 65_536,
+            max_out_of_order: 4 << 20,
+            probe_budget: 64 << 10,
+            progress_every: 4096,
+        }
+    }
+}
+
+/// The input form the bytes are in, or `None` when they look like no supported form (text that is
+/// not a dump). Binary that is not a capture file is [`InputFormat::Raw`].
+pub fn detect(input: &[u8]) -> Option<InputFormat> {
+    if let Some(f) = pcap::sniff(input) {
+        return Some(f);
+    }
+    if let Some(h) = input.first_chunk::<{ framing::HEADER_LEN }>()
+        && framing::check(&framing::peek(*h), u32::MAX, true).is_ok()
+    {
+        return Some(InputFormat::Raw);
+    }
+    if looks_textual(input) {
+        return text::classify(input);
+    }
+    Some(InputFormat::Raw)
+}
+
+/// True when the first 4 KiB are printable ASCII/UTF-8 text with line breaks.
+fn looks_textual(input: &[u8]) -> bool {
+    let head = input.get(..input.len().min(4096)).unwrap_or_default();
+    if head.is_empty() || head.contains(&0) {
+        return false;
+    }
+    let printable = head
+        .iter()
+        .filter(|&&b| b.is_ascii_graphic() || b.is_ascii_whitespace() || b >= 0x80)
+        .count();
+    printable * 100 >= head.len() * 97
+}
+
+/// Analyses a whole capture. Never fails: unreadable parts become [`Diagnostic`]s.
+pub fn analyze(input: &[u8], opts: &Options) -> Analysis {
+    match run(input, opts, &mut |_| ControlFlow::Continue(())) {
+        Ok(a) => a,
+        // the callback above never breaks
+        Err(Cancelled) => Analysis {
+            format: FormatInfo {
+                form: InputFormat::Raw,
+                forced: false,
+                inner: None,
+                detail: String::new(),
+            },
+            frames: Vec::new(),
+            connections: Vec::new(),
+            streams: Vec::new(),
+            pdus: Vec::new(),
+            diagnostics: Vec::new(),
+            stats: Stats::default(),
+        },
+    }
+}
+
+/// Like [`analyze`], calling `progress` every [`Options::progress_every`] frames (and once at
+/// the end); returning `ControlFlow::Break(())` from it stops the analysis with [`Cancelled`].
+pub fn analyze_with_progress(
+    input: &[u8],
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
+) -> Result<Analysis, Cancelled> {
+    run(input, opts, progress)
+}
+
+/// A frame as the pipeline sees it, whatever the input form.
+struct FrameIn {
+    data: Range<usize>,
+    input: Span,
+    original_len: u32,
+    time: Option<FrameTime>,
+    link: Link,
+    interface: Option<u32>,
+}
+
+fn run(
+    input: &[u8],
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
+) -> Result<Analysis, Cancelled> {
+    let mut diags = Diags::default();
+    let detected = opts.format.or_else(|| detect(input));
+    let form = detected.unwrap_or(InputFormat::Raw);
+    if detected.is_none() {
+        diags.push(Diagnostic::new(
+            "unrecognised_input",
+            Severity::Error,
+            "the input is not a pcap/pcapng file, not TACACS+ bytes, and not hex, base64, tcpdump or hex dump text",
+        ));
+    }
+    let mut info = FormatInfo {
+        form,
+        forced: opts.format.is_some(),
+        inner: None,
+        detail: String::new(),
+    };
+    let total = input.len() as u64;
+    let text = match form {
+        InputFormat::Hex => Some(text::parse_hex(input, &packet::is_whole_frame, &mut diags)),
+        InputFormat::Base64 => Some(text::parse_base64(input, &mut diags)),
+        InputFormat::Tcpdump => Some(text::parse_tcpdump(input, &mut diags)),
+        InputFormat::HexDump => Some(text::parse_hexdump(input, &mut diags)),
+        InputFormat::Raw | InputFormat::Pcap | InputFormat::Pcapng => None,
+    };
+    let (data, map, width): (&[u8], Option<&[u32]>, usize) = match &text {
+        Some(t) => (&t.data, Some(&t.origin), t.width),
+        None => (input, None, 1),
+    };
+    // A text dump of a whole capture file is read as that file.
+    let container = match (&text, form) {
+        (None, InputFormat::Pcap | InputFormat::Pcapng) => Some(form),
+        (Some(t), _) if t.frames.len() == 1 => {
+            let inner = t
+                .frames
+                .first()
+                .and_then(|f| data.get(f.data.clone()))
+                .and_then(pcap::sniff);
+            info.inner = inner;
+            inner
+        }
+        _ => None,
+    };
+    let (buf, base) = match (&text, container) {
+        (Some(t), Some(_)) => match t.frames.first() {
+            Some(f) => (data.get(f.data.clone()).unwrap_or_default(), f.data.start),
+            None => (data, 0),
+        },
+        _ => (data, 0),
+    };
+    // positions below are offsets in `buf`
+    let origin = match map {
+        Some(m) => Origin::text(m.get(base..).unwrap_or_default(), width),
+        None => Origin::identity(),
+    };
+    let mut engine = Engine::new(opts, origin, diags, total);
+    match container {
+        Some(InputFormat::Pcap) => {
+            if let Some((mut r, detail)) = pcap::PcapReader::open(buf, &origin, &mut engine.diags) {
+                info.detail = detail;
+                while let Some(f) = r.next_frame(&origin, &mut engine.diags) {
+                    engine.frame(buf, FrameIn::from_raw(&f, &origin), progress)?;
+                }
+            }
+        }
+        Some(_) => {
+            let mut r = pcap::PcapngReader::open(buf);
+            while let Some(f) = r.next_frame(&origin, &mut engine.diags) {
+                engine.frame(buf, FrameIn::from_raw(&f, &origin), progress)?;
+            }
+            info.detail = r.detail();
+        }
+        None => match &text {
+            Some(t) => {
+                // Blocks that are not frames are TCP payload only when no block is a frame.
+                let links: Vec<Link> = t
+                    .frames
+                    .iter()
+                    .map(|f| packet::sniff_link(data.get(f.data.clone()).unwrap_or_default()))
+                    .collect();
+                let any_frame = links.iter().any(|l| *l != Link::Payload);
+                for (f, link) in t.frames.iter().zip(links) {
+                    let link = if any_frame && link == Link::Payload {
+                        Link::Other(0)
+                    } else {
+                        link
+                    };
+                    let fr = FrameIn {
+                        data: f.data.clone(),
+                        input: f.text,
+                        original_len: u32::try_from(f.data.len()).unwrap_or(u32::MAX),
+                        time: f.time,
+                        link,
+                        interface: None,
+                    };
+                    engine.frame(buf, fr, progress)?;
+                }
+                info.detail = t.detail.clone();
+            }
+            None => {
+                if !input.is_empty() {
+                    let link = packet::sniff_link(input);
+                    info.detail = match link {
+                        Link::Payload => format!("raw TACACS+ bytes, {} bytes", input.len()),
+                        l => format!("raw frame ({l:?})"),
+                    };
+                    let fr = FrameIn {
+                        data: 0..input.len(),
+                        input: Span::new(0, input.len()),
+                        original_len: u32::try_from(input.len()).unwrap_or(u32::MAX),
+                        time: None,
+                        link,
+                        interface: None,
+                    };
+                    engine.frame(buf, fr, progress)?;
+                }
+            }
+        },
+    }
+    if engine.frames.is_empty() {
+        engine.diags.push(Diagnostic::new(
+            "no_frames",
+            Severity::Error,
+            "no frame or byte could be read from the input",
+        ));
+    }
+    let mut analysis = engine.finish(buf);
+    analysis.format = info;
+    let p = Progress {
+        done: total,
+        total,
+        frames: analysis.stats.frames,
+        pdus: analysis.pdus.len() as u64,
+    };
+    if progress(&p).is_break() {
+        return Err(Cancelled);
+    }
+    Ok(analysis)
+}
+
+impl FrameIn {
+    fn from_raw(f: &pcap::RawFrame, origin: &Origin<'_>) -> Self {
+        Self {
+            data: f.data.clone(),
+            input: origin.span(f.block.start, f.block.len()),
+            original_len: f.original_len,
+            time: f.time,
+            link: f.link,
+            interface: f.interface,
+        }
+    }
+}
+
+/// One TCP connection while frames are read.
+struct Conn {
+    /// `ends[0]` sent the first frame seen.
+    ends: [Endpoint; 2],
+    dirs: [tcp::Direction; 2],
+    streams: [u32; 2],
+    first_frame: u32,
+    last_frame: u32,
+    syn_from: Option<usize>,
+    end: ConnectionEnd,
+    tls: bool,
+    /// PDU indexes, per direction.
+    pdus: [Vec<u32>; 2],
+}
+
+/// The pseudo stream of payload-only frames.
+struct Loose {
+    stream: u32,
+    ext: Extractor,
+    next: u64,
+}
+
+struct StreamMeta {
+    conn: Option<u32>,
+    dir: usize,
+}
+
+struct Engine<'o, 'p> {
+    opts: &'p Options,
+    origin: Origin<'o>,
+    frames: Vec<Frame>,
+    /// Offset in the buffer where each frame's bytes start.
+    frame_pos: Vec<usize>,
+    conns: Vec<Conn>,
+    by_tuple: BTreeMap<(Endpoint, Endpoint), u32>,
+    streams: Vec<StreamMeta>,
+    loose: Option<Loose>,
+    pdus: Vec<Pdu>,
+    diags: Diags,
+    stats: Stats,
+    total: u64,
+}
+
+impl<'o, 'p> Engine<'o, 'p> {
+    fn new(opts: &'p Options, origin: Origin<'o>, diags: Diags, total: u64) -> Self {
+        Self {
+            opts,
+            origin,
+            frames: Vec::new(),
+            frame_pos: Vec::new(),
+            conns: Vec::new(),
+            by_tuple: BTreeMap::new(),
+            streams: Vec::new(),
+            loose: None,
+            pdus: Vec::new(),
+            diags,
+            stats: Stats {
+                input_bytes: total,
+                ..Stats::default()
+            },
+            total,
+        }
+    }
+
+    /// Reads one frame of `buf`.
+    fn frame(
+        &mut self,
+        buf: &[u8],
+        fr: FrameIn,
+        progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
+    ) -> Result<(), Cancelled> {
+        let idx = u32::try_from(self.frames.len()).unwrap_or(u32::MAX);
+        let number = idx.saturating_add(1);
+        let bytes = buf.get(fr.data.clone()).unwrap_or_default();
+        self.frame_pos.push(fr.data.start);
+        self.stats.frames += 1;
+        let mut frame = Frame {
+            number,
+            time: fr.time,
+            input: fr.input,
+            captured_len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+            original_len: fr.original_len,
+            link: fr.link,
+            interface: fr.interface,
+            tcp: None,
+        };
+        match fr.link {
+            Link::Payload => self.loose_bytes(buf, fr.data.start, bytes.len(), idx),
+            Link::Other(_) => self.stats.non_tcp_frames += 1,
+            link => match packet::dissect(bytes, link) {
+                Dissected::Tcp(seg) => {
+                    self.stats.tcp_segments += 1;
+                    frame.tcp = Some(self.tcp(buf, fr.data.start, seg, idx));
+                }
+                Dissected::Other => self.stats.non_tcp_frames += 1,
+                Dissected::Fragment => {
+                    self.stats.non_tcp_frames += 1;
+                    self.diags.push(
+                        Diagnostic::new(
+                            "ip_fragment",
+                            Severity::Warning,
+                            format!(
+                                "frame {number}: fragmented IP carrying TCP is not reassembled"
+                            ),
+                        )
+                        .frame(number)
+                        .at(fr.input.start),
+                    );
+                }
+                Dissected::Malformed(why) => {
+                    self.stats.non_tcp_frames += 1;
+                    self.diags.push(
+                        Diagnostic::new(
+                            "malformed_frame",
+                            Severity::Warning,
+                            format!("frame {number}: {why}"),
+                        )
+                        .frame(number)
+                        .at(fr.input.start),
+                    );
+                }
+            },
+        }
+        self.frames.push(frame);
+        let every = u64::from(self.opts.progress_every.max(1));
+        if self.stats.frames % every == 0 {
+            let p = Progress {
+                done: (fr.input.end as u64).min(self.total),
+                total: self.total,
+                frames: self.stats.frames,
+                pdus: self.pdus.len() as u64,
+            };
+            if progress(&p).is_break() {
+                return Err(Cancelled);
+            }
+        }
+        Ok(())
+    }
+
+    fn new_stream(&mut self, conn: Option<u32>, dir: usize) -> u32 {
+        self.streams.push(StreamMeta { conn, dir });
+        u32::try_from(self.streams.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    fn loose_bytes(&mut self, buf: &[u8], pos: usize, len: usize, frame: u32) {
+        if self.loose.is_none() {
+            let stream = self.new_stream(None, 0);
+            self.loose = Some(Loose {
+                stream,
+                ext: Extractor::new(Policy::Trusted, self.opts.max_pdu_len),
+                next: 0,
+            });
+        }
+        let Some(mut l) = self.loose.take() else {
+            return;
+        };
+        l.ext.push(Piece {
+            off: l.next,
+            pos,
+            len,
+            frame,
+        });
+        l.next = l.next.saturating_add(len as u64);
+        let (mut out, mut events) = (Vec::new(), Vec::new());
+        l.ext.pump(buf, &mut out, &mut events);
+        self.emit(None, l.stream, 0, out, events);
+        self.loose = Some(l);
+    }
+
+    fn tcp(&mut self, buf: &[u8], frame_start: usize, seg: Segment, frame: u32) -> FrameTcp {
+        let key = if seg.src <= seg.dst {
+            (seg.src, seg.dst)
+        } else {
+            (seg.dst, seg.src)
+        };
+        let syn_only = seg.flags.has(TcpFlags::SYN) && !seg.flags.has(TcpFlags::ACK);
+        let existing = self.by_tuple.get(&key).copied().filter(|&c| {
+            // a SYN on a finished connection opens a new one (4-tuple reuse)
+            let Some(conn) = self.conns.get(c as usize) else {
+                return false;
+            };
+            !(syn_only
+                && (conn.end != ConnectionEnd::Open || conn.dirs.iter().any(|d| d.delivered() > 0)))
+        });
+        let c = match existing {
+            Some(c) => c,
+            None => self.new_conn(key, &seg, frame),
+        };
+        let number = frame.saturating_add(1);
+        let Some(conn) = self.conns.get_mut(c as usize) else {
+            return FrameTcp {
+                conn: c,
+                to_server: true,
+                rel_seq: 0,
+                flags: seg.flags,
+                payload_len: 0,
+                payload_offset: 0,
+            };
+        };
+        conn.last_frame = number;
+        let d = usize::from(seg.src != conn.ends[0]);
+        if syn_only && conn.syn_from.is_none() {
+            conn.syn_from = Some(d);
+        }
+        if seg.flags.has(TcpFlags::RST) {
+            conn.end = ConnectionEnd::Reset;
+        } else if seg.flags.has(TcpFlags::FIN) && conn.end == ConnectionEnd::Open {
+            conn.end = ConnectionEnd::Fin;
+        }
+        let stream = conn.streams.get(d).copied().unwrap_or(0);
+        let (mut out, mut events) = (Vec::new(), Vec::new());
+        let len = seg.payload.len();
+        let pos = frame_start + seg.payload.start;
+        let tls = conn.tls;
+        let Some(dir) = conn.dirs.get_mut(d) else {
+            return FrameTcp {
+                conn: c,
+                to_server: true,
+                rel_seq: 0,
+                flags: seg.flags,
+                payload_len: 0,
+                payload_offset: 0,
+            };
+        };
+        if !tls {
+            dir.segment(
+                seg.seq,
+                seg.flags.has(TcpFlags::SYN),
+                seg.flags.has(TcpFlags::FIN),
+                pos,
+                len,
+                seg.missing,
+                frame,
+                buf,
+                &mut out,
+                &mut events,
+            );
+        } else if seg.flags.has(TcpFlags::SYN) {
+            dir.segment(
+                seg.seq,
+                true,
+                false,
+                pos,
+                0,
+                0,
+                frame,
+                buf,
+                &mut out,
+                &mut events,
+            );
+        }
+        let rel_seq = dir.relative(seg.seq);
+        let found = dir.ext.found;
+        if found && let Some(other) = conn.dirs.get_mut(1 - d) {
+            other.ext.trust();
+        }
+        if seg.missing > 0 {
+            self.diags.push(
+                Diagnostic::new(
+                    "frame_truncated",
+                    Severity::Warning,
+                    format!("frame {number}: {} bytes of TCP payload not captured (snaplen); treated as a gap", seg.missing),
+                )
+                .frame(number)
+                .conn(Some(c)),
+            );
+        }
+        self.emit(Some(c), stream, d, out, events);
+        FrameTcp {
+            conn: c,
+            to_server: d == 0,
+            rel_seq,
+            flags: seg.flags,
+            payload_len: u32::try_from(len).unwrap_or(u32::MAX),
+            payload_offset: u32::try_from(seg.payload.start).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn new_conn(&mut self, key: (Endpoint, Endpoint), seg: &Segment, frame: u32) -> u32 {
+        let c = u32::try_from(self.conns.len()).unwrap_or(u32::MAX);
+        let ports = [seg.src.port, seg.dst.port];
+        let tls = ports.contains(&TACACS_TLS_PORT) && !ports.contains(&TACACS_PORT);
+        let policy = if ports.contains(&TACACS_PORT) {
+            Policy::Trusted
+        } else {
+            Policy::Probe
+        };
+        let s0 = self.new_stream(Some(c), 0);
+        let s1 = self.new_stream(Some(c), 1);
+        let dir = || {
+            tcp::Direction::new(
+                Extractor::new(policy, self.opts.max_pdu_len),
+                self.opts.max_out_of_order,
+                self.opts.probe_budget,
+            )
+        };
+        let number = frame.saturating_add(1);
+        if tls {
+            self.diags.push(
+                Diagnostic::new(
+                    "tls_not_decodable",
+                    Severity::Warning,
+                    format!(
+                        "{} ↔ {}: TACACS+ over TLS (RFC 9887, port 300): encrypted, it cannot be decoded without the TLS session keys",
+                        seg.src, seg.dst
+                    ),
+                )
+                .frame(number)
+                .conn(Some(c)),
+            );
+        }
+        self.conns.push(Conn {
+            ends: [seg.src, seg.dst],
+            dirs: [dir(), dir()],
+            streams: [s0, s1],
+            first_frame: number,
+            last_frame: number,
+            syn_from: None,
+            end: ConnectionEnd::Open,
+            tls,
+            pdus: [Vec::new(), Vec::new()],
+        });
+        self.by_tuple.insert(key, c);
+        c
+    }
+
+    /// Records PDUs and events from stream `stream` (direction `dir` of `conn`).
+    fn emit(
+        &mut self,
+        conn: Option<u32>,
+        stream: u32,
+        dir: usize,
+        out: Vec<FoundPdu>,
+        events: Vec<Event>,
+    ) {
+        for ev in events {
+            match ev {
+                Event::Skipped { off, len, why, at } => {
+                    let mut d = Diagnostic::new(
+                        "not_tacacs_skipped",
+                        Severity::Warning,
+                        format!(
+                            "{len} byte(s) at stream offset {off} skipped ({why}); decoding resumed at the next plausible TACACS+ header"
+                        ),
+                    )
+                    .conn(conn)
+                    .stream(stream);
+                    if let Some((frame, pos)) = at {
+                        d = d.frame(frame.saturating_add(1)).at(self.origin.input(pos));
+                    }
+                    self.diags.push(d);
+                }
+                Event::Tls => {
+                    if let Some(c) = conn.and_then(|c| self.conns.get_mut(c as usize)) {
+                        let first = !c.tls;
+                        c.tls = true;
+                        if first {
+                            let (a, b) = (c.ends[0], c.ends[1]);
+                            self.diags.push(
+                                Diagnostic::new(
+                                    "tls_not_decodable",
+                                    Severity::Warning,
+                                    format!("{a} ↔ {b}: the stream is TLS (TACACS+ over TLS, RFC 9887?): it cannot be decoded without the TLS session keys"),
+                                )
+                                .conn(conn)
+                                .stream(stream),
+                            );
+                        }
+                    }
+                }
+                Event::NotTacacs => {}
+            }
+        }
+        for p in out {
+            let index = u32::try_from(self.pdus.len()).unwrap_or(u32::MAX);
+            let segments: Vec<SegmentRef> = p
+                .pieces
+                .iter()
+                .map(|r| {
+                    let start = self.frame_pos.get(r.frame as usize).copied().unwrap_or(0);
+                    SegmentRef {
+                        frame: r.frame.saturating_add(1),
+                        frame_offset: u32::try_from(r.pos.saturating_sub(start))
+                            .unwrap_or(u32::MAX),
+                        len: u32::try_from(r.len).unwrap_or(u32::MAX),
+                        pdu_offset: u32::try_from(r.pdu_offset).unwrap_or(u32::MAX),
+                        input: self.origin.span(r.pos, r.len),
+                    }
+                })
+                .collect();
+            let first = segments
+                .first()
+                .map_or(self.frames.len() as u32 + 1, |s| s.frame);
+            let last = segments.iter().map(|s| s.frame).max().unwrap_or(first);
+            let time = self
+                .frames
+                .get(last.saturating_sub(1) as usize)
+                .and_then(|f| f.time);
+            let total = p.wire.len() as u64 + p.missing;
+            if p.missing > 0 {
+                let (code, why) = if p.cut_by_gap {
+                    ("pdu_cut_by_gap", "segments missing from the capture")
+                } else {
+                    ("pdu_incomplete", "the capture ends")
+                };
+                self.diags.push(
+                    Diagnostic::new(
+                        code,
+                        Severity::Warning,
+                        format!(
+                            "PDU at stream offset {}: {} of {total} bytes captured, need {} more ({why})",
+                            p.off,
+                            p.wire.len(),
+                            p.missing
+                        ),
+                    )
+                    .conn(conn)
+                    .stream(stream)
+                    .pdu(index)
+                    .frame(last),
+                );
+            }
+            if let Some(c) = conn.and_then(|c| self.conns.get_mut(c as usize))
+                && let Some(list) = c.pdus.get_mut(dir)
+            {
+                list.push(index);
+            }
+            self.pdus.push(Pdu {
+                index,
+                stream,
+                conn,
+                direction: Direction::from_seq_no(p.header.seq_no),
+                frame: first,
+                last_frame: last,
+                time,
+                stream_span: Span::new(
+                    usize::try_from(p.off).unwrap_or(usize::MAX),
+                    usize::try_from(total).unwrap_or(usize::MAX),
+                ),
+                segments,
+                header: p.header,
+                wire: p.wire,
+                complete: p.missing == 0,
+            });
+        }
+    }
+
+    fn finish(mut self, buf: &[u8]) -> Analysis {
+        // flush every stream
+        for c in 0..self.conns.len() {
+            for d in 0..2 {
+                let (mut out, mut events) = (Vec::new(), Vec::new());
+                let Some(conn) = self.conns.get_mut(c) else {
+                    continue;
+                };
+                let stream = conn.streams.get(d).copied().unwrap_or(0);
+                if let Some(dir) = conn.dirs.get_mut(d) {
+                    dir.finish(buf, &mut out, &mut events);
+                }
+                self.emit(Some(c as u32), stream, d, out, events);
+            }
+        }
+        if let Some(mut l) = self.loose.take() {
+            let (mut out, mut events) = (Vec::new(), Vec::new());
+            l.ext.finish(buf, &mut out, &mut events);
+            self.emit(None, l.stream, 0, out, events);
+            self.loose = Some(l);
+        }
+        // roles, directions, connection records
+        let mut connections = Vec::with_capacity(self.conns.len());
+        let mut client_of = Vec::with_capacity(self.conns.len());
+        for (i, c) in self.conns.iter().enumerate() {
+            let id = i as u32;
+            let is_port = |e: &Endpoint| e.port == TACACS_PORT || e.port == TACACS_TLS_PORT;
+            let port_client = match (is_port(&c.ends[0]), is_port(&c.ends[1])) {
+                (false, true) => Some(0usize),
+                (true, false) => Some(1),
+                _ => None,
+            };
+            // parity score: positive when ends[0] sends odd seq_no (is the client)
+            let mut score = 0i64;
+            for (d, list) in c.pdus.iter().enumerate() {
+                for &p in list {
+                    if let Some(pdu) = self.pdus.get(p as usize) {
+                        let odd = pdu.header.seq_no % 2 == 1;
+                        score += if odd == (d == 0) { 1 } else { -1 };
+                    }
+                }
+            }
+            let parity_client = match score.signum() {
+                1 => Some(0usize),
+                -1 => Some(1),
+                _ => None,
+            };
+            let (client, basis) = match (parity_client, port_client) {
+                (Some(p), Some(q)) if p == q => (p, RoleBasis::SeqParityAndPort),
+                (Some(p), Some(_)) => {
+                    let srv = c.ends.get(1 - p).copied().unwrap_or(c.ends[0]);
+                    self.diags.push(
+                        Diagnostic::new(
+                            "direction_mismatch",
+                            Severity::Warning,
+                            format!(
+                                "the seq_no parity makes {srv} the server, but the other side uses port {TACACS_PORT}"
+                            ),
+                        )
+                        .conn(Some(id)),
+                    );
+                    (p, RoleBasis::SeqParity)
+                }
+                (Some(p), None) => (p, RoleBasis::SeqParity),
+                (None, Some(q)) => (q, RoleBasis::Port),
+                (None, None) => match c.syn_from {
+                    Some(s) => (s, RoleBasis::Syn),
+                    None => (0, RoleBasis::FirstSeen),
+                },
+            };
+            client_of.push(client);
+            let found = c.dirs.iter().any(|d| d.ext.found);
+            let kind = if c.tls {
+                ConnectionKind::TacacsTls
+            } else if found {
+                ConnectionKind::Tacacs
+            } else {
+                ConnectionKind::Other
+            };
+            let s = |d: usize| c.streams.get(d).copied().unwrap_or(0);
+            connections.push(Connection {
+                id,
+                client: c.ends.get(client).copied().unwrap_or(c.ends[0]),
+                server: c.ends.get(1 - client).copied().unwrap_or(c.ends[1]),
+                role_basis: basis,
+                kind,
+                first_frame: c.first_frame,
+                last_frame: c.last_frame,
+                to_server: s(client),
+                to_client: s(1 - client),
+                syn_seen: c.syn_from.is_some(),
+                end: c.end,
+                keys_ok: Vec::new(),
+            });
+        }
+        for f in &mut self.frames {
+            if let Some(t) = &mut f.tcp {
+                let client = client_of.get(t.conn as usize).copied().unwrap_or(0);
+                t.to_server = usize::from(!t.to_server) != client;
+            }
+        }
+        // PDU directions: the stream's role; a seq_no parity that disagrees is flagged
+        for p in &mut self.pdus {
+            let Some(c) = p.conn else { continue };
+            let Some(meta) = self.streams.get(p.stream as usize) else {
+                continue;
+            };
+            let client = client_of.get(c as usize).copied().unwrap_or(0);
+            let dir = if meta.dir == client {
+                Direction::ToServer
+            } else {
+                Direction::ToClient
+            };
+            if dir != Direction::from_seq_no(p.header.seq_no) {
+                self.diags.push(
+                    Diagnostic::new(
+                        "seq_parity_mismatch",
+                        Severity::Warning,
+                        format!(
+                            "seq_no {} is {} but the PDU was sent {} (RFC 8907 §4.1: odd from the client)",
+                            p.header.seq_no,
+                            if p.header.seq_no % 2 == 1 { "odd (client → server)" } else { "even (server → client)" },
+                            if dir == Direction::ToServer { "client → server" } else { "server → client" }
+                        ),
+                    )
+                    .conn(Some(c))
+                    .pdu(p.index)
+                    .frame(p.last_frame),
+                );
+            }
+            p.direction = dir;
+        }
+        // streams
+        let mut streams = Vec::with_capacity(self.streams.len());
+        for (i, meta) in self.streams.iter().enumerate() {
+            let id = i as u32;
+            let pdus = self.pdus.iter().filter(|p| p.stream == id).count() as u32;
+            let mut s = Stream {
+                id,
+                conn: meta.conn,
+                to_server: None,
+                bytes: 0,
+                out_of_order: 0,
+                retransmitted_bytes: 0,
+                conflicting_bytes: 0,
+                skipped_bytes: 0,
+                gaps: Vec::new(),
+                pdus,
+            };
+            match meta
+                .conn
+                .and_then(|c| self.conns.get(c as usize).map(|x| (c, x)))
+            {
+                Some((c, conn)) => {
+                    let client = client_of.get(c as usize).copied().unwrap_or(0);
+                    s.to_server = Some(meta.dir == client);
+                    if let Some(d) = conn.dirs.get(meta.dir) {
+                        let gap_bytes: u64 = d.gaps.iter().map(|g| g.len).sum();
+                        s.bytes = d.delivered().saturating_sub(gap_bytes);
+                        s.out_of_order = d.out_of_order;
+                        s.retransmitted_bytes = d.retransmitted;
+                        s.conflicting_bytes = d.conflicting;
+                        s.skipped_bytes = d.ext.skipped;
+                        s.gaps = d.gaps.clone();
+                        for g in &d.gaps {
+                            if conn.tls || !d.ext.found && d.ext.is_off() {
+                                continue;
+                            }
+                            self.diags.push(
+                                Diagnostic::new(
+                                    "tcp_gap",
+                                    Severity::Warning,
+                                    format!("{} byte(s) missing at stream offset {} (segments not captured)", g.len, g.offset),
+                                )
+                                .conn(Some(c))
+                                .stream(id),
+                            );
+                        }
+                        if d.conflicting > 0 {
+                            self.diags.push(
+                                Diagnostic::new(
+                                    "tcp_conflicting_retransmission",
+                                    Severity::Warning,
+                                    format!("{} retransmitted byte(s) differ from the first copy (first copy kept)", d.conflicting),
+                                )
+                                .conn(Some(c))
+                                .stream(id),
+                            );
+                        }
+                        if d.before_start > 0 {
+                            self.diags.push(
+                                Diagnostic::new(
+                                    "tcp_before_start",
+                                    Severity::Info,
+                                    format!("{} byte(s) lie before the first segment seen (the capture began mid-connection)", d.before_start),
+                                )
+                                .conn(Some(c))
+                                .stream(id),
+                            );
+                        }
+                    }
+                }
+                None => {
+                    if let Some(l) = &self.loose {
+                        s.bytes = l.next;
+                        s.skipped_bytes = l.ext.skipped;
+                    }
+                }
+            }
+            streams.push(s);
+        }
+        let (diagnostics, dropped) = self.diags.finish();
+        self.stats.diagnostics_dropped = dropped;
+        Analysis {
+            format: FormatInfo {
+                form: InputFormat::Raw,
+                forced: false,
+                inner: None,
+                detail: String::new(),
+            },
+            frames: self.frames,
+            connections,
+            streams,
+            pdus: self.pdus,
+            diagnostics,
+            stats: self.stats,
+        }
+    }
+}

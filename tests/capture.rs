@@ -1,0 +1,218 @@
+//! Capture ingestion against captures made by independent tools (tests/vectors/capture/generate.py:
+//! scapy builds and obfuscates the PDUs, tcpdump/tshark/mergecap/base64 produce the other forms).
+//! The expected PDUs come from the generator, never from casplus.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::PathBuf;
+
+use casplus::capture::{self, Analysis, ConnectionKind, Direction, InputFormat, Options, Pdu};
+use md5::{Digest, Md5};
+use serde_json::Value;
+
+fn vector(name: &str) -> Vec<u8> {
+    let p: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "vectors",
+        "capture",
+        name,
+    ]
+    .iter()
+    .collect();
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn expected(name: &str) -> Value {
+    serde_json::from_slice(&vector(&format!("{name}.expected.json"))).unwrap()
+}
+
+/// RFC 8907 §4.5 pad, written out here so the test does not depend on the codec under test.
+fn clear_body(pdu: &Pdu, key: &str) -> Vec<u8> {
+    let body = &pdu.wire[12..];
+    if pdu.header.flags & 1 == 1 {
+        return body.to_vec();
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut last: Vec<u8> = Vec::new();
+    let version = (pdu.header.major << 4) | pdu.header.minor;
+    for chunk in body.chunks(16) {
+        let mut h = Md5::new();
+        h.update(pdu.header.session_id.to_be_bytes());
+        h.update(key.as_bytes());
+        h.update([version, pdu.header.seq_no]);
+        h.update(&last);
+        last = h.finalize().to_vec();
+        out.extend(chunk.iter().zip(&last).map(|(a, b)| a ^ b));
+    }
+    out
+}
+
+fn ep(e: &capture::Endpoint) -> String {
+    format!("{}:{}", e.ip, e.port)
+}
+
+/// (version, type, seq_no, flags, session_id, length, clear body hex, complete) of a PDU.
+type Key = (u64, u64, u64, u64, u64, u64, String, bool);
+
+fn key_of(p: &Pdu, key: &str) -> Key {
+    let h = &p.header;
+    let body = if p.complete {
+        capture::hex::encode(&clear_body(p, key))
+    } else {
+        String::new()
+    };
+    (
+        u64::from((h.major << 4) | h.minor),
+        u64::from(h.kind),
+        u64::from(h.seq_no),
+        u64::from(h.flags),
+        u64::from(h.session_id),
+        u64::from(h.length),
+        body,
+        p.complete,
+    )
+}
+
+fn key_of_json(v: &Value) -> Key {
+    let n = |k: &str| v[k].as_u64().unwrap();
+    let complete = v["complete"].as_bool().unwrap();
+    let body = if complete {
+        v["body_clear_hex"].as_str().unwrap().to_owned()
+    } else {
+        String::new()
+    };
+    (
+        n("version"),
+        n("type"),
+        n("seq_no"),
+        n("flags"),
+        n("session_id"),
+        n("length"),
+        body,
+        complete,
+    )
+}
+
+/// Checks every expected connection: endpoints, roles, and the PDUs of each direction in order.
+fn check_against_expected(a: &Analysis, name: &str) {
+    let exp = expected(name);
+    let key = exp["key"].as_str().unwrap();
+    for c in exp["connections"].as_array().unwrap() {
+        let client = c["client"].as_str().unwrap();
+        let server = c["server"].as_str().unwrap();
+        let conn = a
+            .connections
+            .iter()
+            .find(|k| ep(&k.client) == client && ep(&k.server) == server)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{name}: connection {client} -> {server} not found: {:#?}",
+                    a.connections
+                )
+            });
+        for (field, dir) in [
+            ("to_server", Direction::ToServer),
+            ("to_client", Direction::ToClient),
+        ] {
+            let want: Vec<Key> = c[field]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(key_of_json)
+                .collect();
+            let mut got: Vec<&Pdu> = a
+                .pdus
+                .iter()
+                .filter(|p| p.conn == Some(conn.id) && p.direction == dir)
+                .collect();
+            got.sort_by_key(|p| p.stream_span.start);
+            let got: Vec<Key> = got.iter().map(|p| key_of(p, key)).collect();
+            assert_eq!(got, want, "{name}: {client} -> {server} {field}");
+        }
+        if c["to_server"].as_array().unwrap().is_empty()
+            && c["to_client"].as_array().unwrap().is_empty()
+        {
+            assert_ne!(
+                conn.kind,
+                ConnectionKind::Tacacs,
+                "{name}: {client} -> {server}"
+            );
+        } else {
+            assert_eq!(
+                conn.kind,
+                ConnectionKind::Tacacs,
+                "{name}: {client} -> {server}"
+            );
+        }
+    }
+}
+
+fn analyze(name: &str) -> Analysis {
+    capture::analyze(&vector(name), &Options::default())
+}
+
+fn pdu_list(a: &Analysis, key: &str) -> Vec<Key> {
+    a.pdus.iter().map(|p| key_of(p, key)).collect()
+}
+
+#[test]
+fn pcap_little_endian_microseconds_decodes_router_login() {
+    let a = analyze("login.pcap");
+    assert_eq!(a.format.form, InputFormat::Pcap);
+    assert!(a.format.detail.contains("little-endian") && a.format.detail.contains("microsecond"));
+    check_against_expected(&a, "login");
+    assert_eq!(a.pdus.len(), 16);
+    assert!(a.diagnostics.is_empty(), "{:#?}", a.diagnostics);
+}
+
+#[test]
+fn pcap_big_endian_nanoseconds_reads_the_same() {
+    let a = analyze("login-be-ns.pcap");
+    assert!(
+        a.format.detail.contains("big-endian") && a.format.detail.contains("nanosecond"),
+        "{}",
+        a.format.detail
+    );
+    check_against_expected(&a, "login-be-ns");
+    let b = analyze("login.pcap");
+    assert_eq!(pdu_list(&a, "tac_plus_key"), pdu_list(&b, "tac_plus_key"));
+    let times = |x: &Analysis| {
+        x.frames
+            .iter()
+            .map(|f| f.time.unwrap().ns)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(times(&a), times(&b));
+}
+
+#[test]
+fn every_form_of_a_capture_yields_identical_pdus() {
+    for name in ["login", "single-connect"] {
+        let reference = pdu_list(&analyze(&format!("{name}.pcap")), "tac_plus_key");
+        assert!(!reference.is_empty());
+        for (form, file) in [
+            (InputFormat::Tcpdump, "tcpdump-X.txt"),
+            (InputFormat::Tcpdump, "tcpdump-x.txt"),
+            (InputFormat::Tcpdump, "tcpdump-XX.txt"),
+            (InputFormat::Tcpdump, "tcpdump-xx.txt"),
+            (InputFormat::HexDump, "tshark-x.txt"),
+            (InputFormat::Hex, "payload.hex"),
+            (InputFormat::Base64, "payload.b64"),
+        ] {
+            let a = analyze(&format!("{name}.{file}"));
+            assert_eq!(a.format.form, form, "{name}.{file}: {:?}", a.format);
+            assert_eq!(pdu_list(&a, "tac_plus_key"), reference, "{name}.{file}");
+            let bad: Vec<_> = a
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity != capture::Severity::Info)
+                .collect();
+            assert!(bad.is_empty(), "{name}.{file}: {bad:#?}");
+        }
+    }
+}
