@@ -42,16 +42,27 @@ const fn min_body(kind: u8, seq_no: u8) -> u32 {
     }
 }
 
-/// Whether `h` can be taken as a header. Lenient (where a header is expected): major version 0xc
-/// and a length within `max_len`. Strict (when searching): everything a real header has.
-pub(crate) fn check(h: &Header, max_len: u32, strict: bool) -> Result<(), &'static str> {
+/// How hard to look at a header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Level {
+    /// Where a stream trusted to be TACACS+ starts: major version 0xc and a length within the
+    /// limit, so that a malformed first PDU still reaches the codec and its diagnostics.
+    Lenient,
+    /// Where the previous PDU ended: also minor version, type, seq_no and flags.
+    Synced,
+    /// When searching: also a length of at least the body's fixed fields.
+    Strict,
+}
+
+/// Whether `h` can be taken as a header at the given level.
+pub(crate) fn check(h: &Header, max_len: u32, level: Level) -> Result<(), &'static str> {
     if h.major != 0xc {
         return Err("major version is not 0xc");
     }
     if h.length > max_len {
         return Err("length over the limit");
     }
-    if strict {
+    if level >= Level::Synced {
         if h.minor > 1 {
             return Err("minor version is not 0 or 1");
         }
@@ -67,9 +78,9 @@ pub(crate) fn check(h: &Header, max_len: u32, strict: bool) -> Result<(), &'stat
         if h.flags & !0x05 != 0 {
             return Err("unknown flag bits");
         }
-        if h.length < min_body(h.kind, h.seq_no) {
-            return Err("body shorter than its fixed fields");
-        }
+    }
+    if level == Level::Strict && h.length < min_body(h.kind, h.seq_no) {
+        return Err("body shorter than its fixed fields");
     }
     Ok(())
 }
@@ -468,9 +479,14 @@ impl Extractor {
                         continue;
                     }
                     let h = peek(hb);
-                    let strict = self.mode == Mode::Start
-                        && (self.policy != Policy::Trusted || self.strict_start);
-                    if let Err(why) = check(&h, self.max_len, strict) {
+                    let level = match self.mode {
+                        Mode::Start if self.policy != Policy::Trusted || self.strict_start => {
+                            Level::Strict
+                        }
+                        Mode::Start => Level::Lenient,
+                        _ => Level::Synced,
+                    };
+                    if let Err(why) = check(&h, self.max_len, level) {
                         match (self.mode, self.policy) {
                             (Mode::Start, Policy::Probe) if !self.found => {
                                 self.mode = Mode::Off;
@@ -553,7 +569,7 @@ impl Extractor {
                         let at = base + i as u64;
                         let mut hb = [0u8; HEADER_LEN];
                         if self.gather(data, at, &mut hb)
-                            && check(&peek(hb), self.max_len, true).is_ok()
+                            && check(&peek(hb), self.max_len, Level::Strict).is_ok()
                         {
                             return Some(at);
                         }

@@ -93,7 +93,7 @@ pub fn detect(input: &[u8]) -> Option<InputFormat> {
         return Some(f);
     }
     if let Some(h) = input.first_chunk::<{ framing::HEADER_LEN }>()
-        && framing::check(&framing::peek(*h), u32::MAX, true).is_ok()
+        && framing::check(&framing::peek(*h), u32::MAX, framing::Level::Strict).is_ok()
     {
         return Some(InputFormat::Raw);
     }
@@ -525,7 +525,9 @@ impl<'o, 'p> Engine<'o, 'p> {
             conn.end = ConnectionEnd::Fin;
         }
         let stream = conn.streams.get(d).copied().unwrap_or(0);
+        let other_stream = conn.streams.get(1 - d).copied().unwrap_or(0);
         let (mut out, mut events) = (Vec::new(), Vec::new());
+        let (mut out_other, mut events_other) = (Vec::new(), Vec::new());
         let len = seg.payload.len();
         let pos = frame_start + seg.payload.start;
         let tls = conn.tls;
@@ -568,8 +570,13 @@ impl<'o, 'p> Engine<'o, 'p> {
         }
         let rel_seq = dir.relative(seg.seq);
         let found = dir.ext.found;
-        if found && let Some(other) = conn.dirs.get_mut(1 - d) {
-            other.ext.trust();
+        if let Some(other) = conn.dirs.get_mut(1 - d) {
+            if found {
+                other.ext.trust();
+            }
+            if seg.flags.has(TcpFlags::ACK) && !tls {
+                other.acked(seg.ack, frame, buf, &mut out_other, &mut events_other);
+            }
         }
         if seg.missing > 0 {
             self.diags.push(
@@ -583,6 +590,7 @@ impl<'o, 'p> Engine<'o, 'p> {
             );
         }
         self.emit(Some(c), stream, d, out, events);
+        self.emit(Some(c), other_stream, 1 - d, out_other, events_other);
         FrameTcp {
             conn: c,
             to_server: d == 0,
@@ -919,14 +927,14 @@ impl<'o, 'p> Engine<'o, 'p> {
                     let client = client_of.get(c as usize).copied().unwrap_or(0);
                     s.to_server = Some(meta.dir == client);
                     if let Some(d) = conn.dirs.get(meta.dir) {
-                        let gap_bytes: u64 = d.gaps.iter().map(|g| g.len).sum();
+                        let gap_bytes: u64 = d.gaps.iter().map(|(g, _)| g.len).sum();
                         s.bytes = d.delivered().saturating_sub(gap_bytes);
                         s.out_of_order = d.out_of_order;
                         s.retransmitted_bytes = d.retransmitted;
                         s.conflicting_bytes = d.conflicting;
                         s.skipped_bytes = d.ext.skipped;
-                        s.gaps = d.gaps.clone();
-                        for g in &d.gaps {
+                        s.gaps = d.gaps.iter().map(|(g, _)| *g).collect();
+                        for (g, frame) in &d.gaps {
                             if conn.tls || !d.ext.found && d.ext.is_off() {
                                 continue;
                             }
@@ -934,10 +942,16 @@ impl<'o, 'p> Engine<'o, 'p> {
                                 Diagnostic::new(
                                     "tcp_gap",
                                     Severity::Warning,
-                                    format!("{} byte(s) missing at stream offset {} (segments not captured)", g.len, g.offset),
+                                    format!(
+                                        "{} byte(s) missing at stream offset {} (segments not captured; seen at frame {})",
+                                        g.len,
+                                        g.offset,
+                                        frame.saturating_add(1)
+                                    ),
                                 )
                                 .conn(Some(c))
-                                .stream(id),
+                                .stream(id)
+                                .frame(frame.saturating_add(1)),
                             );
                         }
                         if d.conflicting > 0 {

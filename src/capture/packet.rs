@@ -19,6 +19,8 @@ pub(crate) struct Segment {
     pub dst: Endpoint,
     /// Sequence number.
     pub seq: u32,
+    /// Acknowledgment number (meaningful with the ACK flag).
+    pub ack: u32,
     /// TCP flags.
     pub flags: TcpFlags,
     /// The captured payload, as offsets in the frame.
@@ -181,6 +183,7 @@ pub(crate) fn dissect(frame: &[u8], link: Link) -> Dissected {
             port: tcp.destination_port(),
         },
         seq: tcp.sequence_number(),
+        ack: tcp.acknowledgment_number(),
         flags: TcpFlags(flags),
         payload: start..end,
         missing,

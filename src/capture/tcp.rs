@@ -38,14 +38,16 @@ pub(crate) struct Direction {
     pub retransmitted: u64,
     /// Retransmitted bytes that differ from the first copy.
     pub conflicting: u64,
-    /// Missing pieces.
-    pub gaps: Vec<Gap>,
+    /// Missing pieces, with the frame (0-based) that revealed each.
+    pub gaps: Vec<(Gap, u32)>,
     /// Data arrived that lies before the stream's start (capture began mid-connection).
     pub before_start: u64,
     /// A SYN was seen.
     pub syn: bool,
     /// A FIN was seen.
     pub fin: bool,
+    /// Stream offset of the FIN.
+    fin_at: Option<u64>,
 }
 
 impl Direction {
@@ -65,6 +67,7 @@ impl Direction {
             before_start: 0,
             syn: false,
             fin: false,
+            fin_at: None,
         }
     }
 
@@ -112,14 +115,20 @@ impl Direction {
                 return;
             }
         }
+        let total = len.saturating_add(missing);
+        let start_seq = if syn { seq.wrapping_add(1) } else { seq };
         if fin {
             self.fin = true;
+            if let Some(base) = self.base
+                && let Some(off) = self.offset_of(start_seq, base)
+            {
+                // the FIN occupies the sequence number after the data
+                self.fin_at = Some(off.saturating_add(total as u64));
+            }
         }
-        let total = len.saturating_add(missing);
         if total == 0 {
             return;
         }
-        let start_seq = if syn { seq.wrapping_add(1) } else { seq };
         if self.base.is_none() {
             self.ext.mid_stream(self.probe_budget);
         }
@@ -133,7 +142,7 @@ impl Direction {
             // bytes the capture cut off (snaplen): a gap right after the captured part
             let gap_at = off.saturating_add(len as u64);
             if gap_at == self.next {
-                self.add_gap(gap_at, missing as u64);
+                self.add_gap(gap_at, missing as u64, frame);
                 self.drain(data, out, events);
             }
         }
@@ -171,10 +180,11 @@ impl Direction {
             }
             while self.early_bytes > self.max_early {
                 // too much waits for a hole that is not filled: give the hole up
-                let Some((&first, _)) = self.early.iter().next() else {
+                let Some((&first, e)) = self.early.iter().next() else {
                     break;
                 };
-                self.add_gap(self.next, first - self.next);
+                let f = e.frame;
+                self.add_gap(self.next, first - self.next, f);
                 self.drain(data, out, events);
                 self.ext.pump(data, out, events);
             }
@@ -205,11 +215,11 @@ impl Direction {
         }
     }
 
-    fn add_gap(&mut self, off: u64, len: u64) {
+    fn add_gap(&mut self, off: u64, len: u64, frame: u32) {
         if len == 0 {
             return;
         }
-        self.gaps.push(Gap { offset: off, len });
+        self.gaps.push((Gap { offset: off, len }, frame));
         self.ext.gap(off, len);
         self.next = off.saturating_add(len);
     }
@@ -242,11 +252,30 @@ impl Direction {
         let _ = (out, events);
     }
 
+    /// The peer acknowledged everything before `ack` (in frame `frame`): bytes before it that the
+    /// capture has not seen will never come (a receiver is not sent what it acknowledged), so a
+    /// hole there is a gap now ("ACKed unseen segment").
+    pub(crate) fn acked(&mut self, ack: u32, frame: u32, data: &[u8], out: &mut Vec<FoundPdu>, events: &mut Vec<Event>) {
+        let Some(base) = self.base else { return };
+        let Some(ack_off) = self.offset_of(ack, base) else { return };
+        // a FIN takes one sequence number: acknowledging it is not acknowledging data
+        let ack_off = self.fin_at.map_or(ack_off, |f| ack_off.min(f));
+        if ack_off <= self.next {
+            return;
+        }
+        let limit = self.early.keys().next().copied().unwrap_or(ack_off).min(ack_off);
+        let hole = limit - self.next;
+        self.add_gap(self.next, hole, frame);
+        self.drain(data, out, events);
+        self.ext.pump(data, out, events);
+    }
+
     /// End of the capture (or of the connection): holes still waiting become gaps, the extractor
     /// flushes.
     pub(crate) fn finish(&mut self, data: &[u8], out: &mut Vec<FoundPdu>, events: &mut Vec<Event>) {
-        while let Some((&first, _)) = self.early.iter().next() {
-            self.add_gap(self.next, first.saturating_sub(self.next));
+        while let Some((&first, e)) = self.early.iter().next() {
+            let f = e.frame;
+            self.add_gap(self.next, first.saturating_sub(self.next), f);
             self.drain(data, out, events);
         }
         self.ext.finish(data, out, events);

@@ -818,8 +818,8 @@ mod tests {
             bytes(&t, 0),
             &[0xc0, 0x01, 0xc0, 0x01, 0x02, 0x03, 0xde, 0xad]
         );
-        // origin of 0xDE is the 'D' at offset 26
-        assert_eq!(t.origin[6], 26);
+        // origin of 0xDE is the 'D' at offset 28 (12 + 15 bytes of lines before it, 2 newlines)
+        assert_eq!(t.origin[6], 28);
         assert!(d.finish().0.is_empty());
     }
 
