@@ -107,7 +107,10 @@ fn check_against_expected(a: &Analysis, name: &str) {
         let client = c["client"].as_str().unwrap();
         let server = c["server"].as_str().unwrap();
         // the same 4-tuple may be reused by later connections: take them in order
-        let nth = seen.iter().filter(|(x, y)| x == client && y == server).count();
+        let nth = seen
+            .iter()
+            .filter(|(x, y)| x == client && y == server)
+            .count();
         seen.push((client.to_owned(), server.to_owned()));
         let conn = a
             .connections
@@ -203,7 +206,13 @@ fn every_form_of_a_capture_yields_identical_pdus() {
             (InputFormat::HexDump, "tshark-x.txt"),
             (InputFormat::Hex, "payload.hex"),
             (InputFormat::Base64, "payload.b64"),
+            (InputFormat::Tcpdump, "tcpdump-payload-X.txt"),
+            (InputFormat::Base64, "pcap.b64"),
+            (InputFormat::Hex, "pcap.hex"),
         ] {
+            if name != "login" && (file.starts_with("pcap") || file.contains("payload-X")) {
+                continue;
+            }
             let a = analyze(&format!("{name}.{file}"));
             assert_eq!(a.format.form, form, "{name}.{file}: {:?}", a.format);
             assert_eq!(pdu_list(&a, "tac_plus_key"), reference, "{name}.{file}");
@@ -222,9 +231,11 @@ fn pcapng_with_several_interfaces_and_every_link_type() {
     let a = analyze("links.pcapng");
     assert_eq!(a.format.form, InputFormat::Pcapng);
     check_against_expected(&a, "links");
-    let links: std::collections::BTreeSet<_> = a.frames.iter().map(|f| format!("{:?}", f.link)).collect();
+    let links: std::collections::BTreeSet<_> =
+        a.frames.iter().map(|f| format!("{:?}", f.link)).collect();
     assert_eq!(links.len(), 5, "{links:?}");
-    let ifaces: std::collections::BTreeSet<_> = a.frames.iter().map(|f| f.interface.unwrap()).collect();
+    let ifaces: std::collections::BTreeSet<_> =
+        a.frames.iter().map(|f| f.interface.unwrap()).collect();
     assert_eq!(ifaces.len(), 7);
     assert!(a.diagnostics.is_empty(), "{:#?}", a.diagnostics);
 }
@@ -236,8 +247,17 @@ fn pcapng_simple_packet_blocks_unknown_blocks_two_sections() {
     assert!(a.format.detail.contains("2 section"), "{}", a.format.detail);
     // SPBs have no timestamp; EPBs on the ns interface have the same times as the µs one would.
     assert!(a.frames.iter().any(|f| f.time.is_none()));
-    assert!(a.frames.iter().filter_map(|f| f.time).all(|t| t.ns % 250_000 == 0));
-    let unknown: Vec<_> = a.diagnostics.iter().filter(|d| d.code == "pcapng_unknown_block").collect();
+    assert!(
+        a.frames
+            .iter()
+            .filter_map(|f| f.time)
+            .all(|t| t.ns % 250_000 == 0)
+    );
+    let unknown: Vec<_> = a
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "pcapng_unknown_block")
+        .collect();
     assert_eq!(unknown.len(), 1, "{:#?}", a.diagnostics);
 }
 
@@ -257,4 +277,147 @@ fn messy_tcp_is_reassembled() {
     for d in &a.diagnostics {
         eprintln!("{:?} {} {}", d.severity, d.code, d.message);
     }
+}
+
+#[test]
+fn frames_keep_timestamps_addresses_and_ports_from_tcpdump_text() {
+    let pcap = analyze("login.pcap");
+    for file in ["login.tcpdump-XX.txt", "login.tcpdump-xx.txt"] {
+        let a = analyze(file);
+        assert_eq!(a.frames.len(), pcap.frames.len(), "{file}");
+        // -tttt / -tt: absolute times equal to the pcap's (the generator ran tcpdump with TZ=UTC)
+        for (x, y) in a.frames.iter().zip(&pcap.frames) {
+            assert_eq!(x.time, y.time, "{file} frame {}", x.number);
+            assert_eq!(x.captured_len, y.captured_len);
+        }
+        assert_eq!(a.connections, pcap.connections, "{file}");
+    }
+    // default tcpdump: the time of day only
+    let a = analyze("login.tcpdump-X.txt");
+    let t = a.frames[0].time.unwrap();
+    assert!(t.time_of_day);
+    assert_eq!(
+        t.ns,
+        pcap.frames[0]
+            .time
+            .unwrap()
+            .ns
+            .rem_euclid(86_400_000_000_000)
+    );
+    assert_eq!(t.to_string(), "22:13:20.000250000");
+}
+
+#[test]
+fn every_pdu_maps_back_to_frames_and_input_bytes() {
+    let input = vector("messy.pcap");
+    let a = capture::analyze(&input, &Options::default());
+    let mut pieces = 0;
+    for p in &a.pdus {
+        let mut covered = 0;
+        for s in &p.segments {
+            let (off, len) = (s.pdu_offset as usize, s.len as usize);
+            // the input bytes of the piece are the PDU's bytes
+            assert_eq!(
+                &input[s.input.range()],
+                &p.wire[off..off + len],
+                "pdu {}",
+                p.index
+            );
+            // and the piece lies in its frame
+            let f = &a.frames[s.frame as usize - 1];
+            assert!(s.frame_offset as usize + len <= f.captured_len as usize);
+            assert_eq!(f.input.start + 16 + s.frame_offset as usize, s.input.start);
+            covered += len;
+            pieces += 1;
+        }
+        assert_eq!(covered, p.wire.len(), "pdu {}", p.index);
+    }
+    assert!(pieces > a.pdus.len(), "some PDU spans several segments");
+    // text input: the spans point at the hex digits of the first and last byte
+    let text = vector("messy.tcpdump-XX.txt");
+    let t = capture::analyze(&text, &Options::default());
+    assert_eq!(t.pdus.len(), a.pdus.len());
+    for p in &t.pdus {
+        for s in &p.segments {
+            let first = capture::hex::encode(&p.wire[s.pdu_offset as usize..][..1]);
+            let last = capture::hex::encode(&p.wire[(s.pdu_offset + s.len - 1) as usize..][..1]);
+            let span = &text[s.input.range()];
+            assert_eq!(std::str::from_utf8(&span[..2]).unwrap(), first);
+            assert_eq!(std::str::from_utf8(&span[span.len() - 2..]).unwrap(), last);
+        }
+    }
+}
+
+#[test]
+fn a_hex_or_base64_dump_of_a_pcap_file_is_read_as_the_file() {
+    for file in ["login.pcap.b64", "login.pcap.hex"] {
+        let a = analyze(file);
+        assert_eq!(a.format.inner, Some(InputFormat::Pcap), "{file}");
+        check_against_expected(&a, "login");
+        // frames point into the text
+        let text = vector(file);
+        assert!(a.frames.iter().all(|f| f.input.end <= text.len()));
+    }
+}
+
+#[test]
+fn wireshark_gui_copy_as_hex_dump() {
+    // Wireshark's "Copy ▸ …as Hex Dump" of frame 4 of login.pcap: three spaces after the offset,
+    // ASCII column after three spaces (layout as Wireshark 4 writes it).
+    let pcap = analyze("login.pcap");
+    let f = &pcap.frames[3];
+    let raw = vector("login.pcap");
+    let bytes = &raw[f.input.start + 16..f.input.end];
+    let mut text = String::new();
+    for (i, line) in bytes.chunks(16).enumerate() {
+        let hex: Vec<String> = line.iter().map(|b| format!("{b:02x}")).collect();
+        let ascii: String = line
+            .iter()
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        text.push_str(&format!(
+            "{:04x}   {:<48}  {ascii}\n",
+            i * 16,
+            hex.join(" ")
+        ));
+    }
+    let a = capture::analyze(text.as_bytes(), &Options::default());
+    assert_eq!(a.format.form, InputFormat::HexDump);
+    assert_eq!(a.pdus.len(), 1);
+    assert_eq!(a.pdus[0].wire, pcap.pdus[0].wire);
+    assert_eq!(a.connections[0].server.port, 49);
+}
+
+#[test]
+fn forced_format_overrides_detection() {
+    let hex = b"c0010100000000010000000000";
+    let a = capture::analyze(
+        hex,
+        &Options {
+            format: Some(InputFormat::Raw),
+            ..Options::default()
+        },
+    );
+    assert_eq!(a.format.form, InputFormat::Raw);
+    assert!(a.format.forced);
+    assert!(a.pdus.is_empty());
+    let a = capture::analyze(hex, &Options::default());
+    assert_eq!(a.format.form, InputFormat::Hex);
+    assert!(!a.format.forced);
+    assert_eq!(a.pdus.len(), 1);
+    assert_eq!(
+        capture::detect(&vector("login.pcap")),
+        Some(InputFormat::Pcap)
+    );
+    assert_eq!(
+        capture::detect(&vector("links.pcapng")),
+        Some(InputFormat::Pcapng)
+    );
+    assert_eq!(capture::detect(b"just some words\n"), None);
 }

@@ -6,6 +6,9 @@
 use core::net::IpAddr;
 use core::ops::Range;
 
+use etherparse::err::ip::LaxHeaderSliceError;
+use etherparse::err::packet::SliceError;
+use etherparse::err::{Layer, LenError};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice, ip_number};
 
 use super::model::{Endpoint, Link, TcpFlags};
@@ -62,12 +65,58 @@ fn null_is_ip(header: [u8; 4]) -> bool {
     [2, 10, 24, 28, 30].contains(&le) || [2, 10, 24, 28, 30].contains(&be)
 }
 
+// Errors are described here rather than with etherparse's `Display`, which would bring the text
+// of every error of every protocol it knows into the wasm build.
+
+fn layer_name(l: Layer) -> &'static str {
+    match l {
+        Layer::LinuxSllHeader => "Linux cooked header",
+        Layer::Ethernet2Header | Layer::EtherPayload => "Ethernet header",
+        Layer::VlanHeader => "VLAN tag",
+        Layer::IpHeader | Layer::Ipv4Header | Layer::Ipv4Packet => "IP header",
+        Layer::Ipv6Header | Layer::Ipv6Packet => "IPv6 header",
+        Layer::IpAuthHeader
+        | Layer::Ipv6ExtHeader
+        | Layer::Ipv6HopByHopHeader
+        | Layer::Ipv6DestOptionsHeader
+        | Layer::Ipv6RouteHeader
+        | Layer::Ipv6FragHeader => "IP extension header",
+        Layer::TcpHeader => "TCP header",
+        _ => "header",
+    }
+}
+
+fn truncated(e: &LenError) -> String {
+    format!(
+        "{} cut short: needs {} bytes, {} there",
+        layer_name(e.layer),
+        e.required_len,
+        e.len
+    )
+}
+
+fn ip_error(e: &LaxHeaderSliceError) -> String {
+    match e {
+        LaxHeaderSliceError::Len(l) => truncated(l),
+        LaxHeaderSliceError::Content(_) => {
+            "IP header invalid (version or header length)".to_owned()
+        }
+    }
+}
+
+fn slice_error(e: &SliceError, layer: Layer) -> String {
+    match e {
+        SliceError::Len(l) => truncated(l),
+        _ => format!("{} invalid", layer_name(layer)),
+    }
+}
+
 /// Slices a frame with the given link type down to TCP.
 pub(crate) fn dissect(frame: &[u8], link: Link) -> Dissected {
     let sliced = match link {
         Link::Ethernet => match LaxSlicedPacket::from_ethernet(frame) {
             Ok(p) => p,
-            Err(e) => return Dissected::Malformed(format!("Ethernet header: {e}")),
+            Err(e) => return Dissected::Malformed(truncated(&e)),
         },
         Link::LinuxSll | Link::LinuxSll2 => {
             let (proto_at, hdr) = if link == Link::LinuxSll {
@@ -92,12 +141,12 @@ pub(crate) fn dissect(frame: &[u8], link: Link) -> Dissected {
             }
             match LaxSlicedPacket::from_ip(rest) {
                 Ok(p) => p,
-                Err(e) => return Dissected::Malformed(format!("IP header: {e}")),
+                Err(e) => return Dissected::Malformed(ip_error(&e)),
             }
         }
         Link::RawIp => match LaxSlicedPacket::from_ip(frame) {
             Ok(p) => p,
-            Err(e) => return Dissected::Malformed(format!("IP header: {e}")),
+            Err(e) => return Dissected::Malformed(ip_error(&e)),
         },
         Link::Payload | Link::Other(_) => return Dissected::Other,
     };
@@ -124,7 +173,7 @@ pub(crate) fn dissect(frame: &[u8], link: Link) -> Dissected {
         }
         _ => {
             return match sliced.stop_err {
-                Some((e, layer)) => Dissected::Malformed(format!("{layer}: {e}")),
+                Some((e, layer)) => Dissected::Malformed(slice_error(&e, layer)),
                 None => Dissected::Other,
             };
         }
@@ -144,7 +193,7 @@ pub(crate) fn dissect(frame: &[u8], link: Link) -> Dissected {
     }
     let Some(TransportSlice::Tcp(tcp)) = &sliced.transport else {
         return match sliced.stop_err {
-            Some((e, layer)) => Dissected::Malformed(format!("{layer}: {e}")),
+            Some((e, layer)) => Dissected::Malformed(slice_error(&e, layer)),
             None => Dissected::Malformed("TCP header missing".into()),
         };
     };

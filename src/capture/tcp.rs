@@ -255,15 +255,30 @@ impl Direction {
     /// The peer acknowledged everything before `ack` (in frame `frame`): bytes before it that the
     /// capture has not seen will never come (a receiver is not sent what it acknowledged), so a
     /// hole there is a gap now ("ACKed unseen segment").
-    pub(crate) fn acked(&mut self, ack: u32, frame: u32, data: &[u8], out: &mut Vec<FoundPdu>, events: &mut Vec<Event>) {
+    pub(crate) fn acked(
+        &mut self,
+        ack: u32,
+        frame: u32,
+        data: &[u8],
+        out: &mut Vec<FoundPdu>,
+        events: &mut Vec<Event>,
+    ) {
         let Some(base) = self.base else { return };
-        let Some(ack_off) = self.offset_of(ack, base) else { return };
+        let Some(ack_off) = self.offset_of(ack, base) else {
+            return;
+        };
         // a FIN takes one sequence number: acknowledging it is not acknowledging data
         let ack_off = self.fin_at.map_or(ack_off, |f| ack_off.min(f));
         if ack_off <= self.next {
             return;
         }
-        let limit = self.early.keys().next().copied().unwrap_or(ack_off).min(ack_off);
+        let limit = self
+            .early
+            .keys()
+            .next()
+            .copied()
+            .unwrap_or(ack_off)
+            .min(ack_off);
         let hole = limit - self.next;
         self.add_gap(self.next, hole, frame);
         self.drain(data, out, events);

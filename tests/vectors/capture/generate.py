@@ -502,6 +502,28 @@ def text_forms(d, name):
     os.remove(bin_path)
 
 
+def payload_forms(d, name, flows):
+    """Payload-only `tcpdump -X` blocks (tcpdump prints the bytes after a BSD NULL header with an
+    unknown address family as they are) and whole-file hex/base64 dumps of the pcap."""
+    frames = sorted(fr for f in flows for fr in f.frames)
+    payloads = []
+    for t, data in frames:
+        # raw offsets: scapy's dissection would de-obfuscate the TACACS+ layer on the way
+        ip = data[14:]
+        total = struct.unpack("!H", ip[2:4])[0]
+        tcp = ip[(ip[0] & 0x0F) * 4:total]
+        payload = tcp[(tcp[12] >> 4) * 4:]
+        if payload:
+            payloads.append((t, struct.pack("<I", 99) + payload))
+    tmp = os.path.join(d, "_payload.pcap")
+    write_pcap(tmp, payloads, 0)
+    run(["tcpdump", "-nn", "-r", tmp, "-X"], os.path.join(d, name + ".tcpdump-payload-X.txt"))
+    os.remove(tmp)
+    pcap = os.path.join(d, name + ".pcap")
+    run(["base64", pcap], os.path.join(d, name + ".pcap.b64"))
+    run(["basenc", "--base16", "-w", "64", pcap], os.path.join(d, name + ".pcap.hex"))
+
+
 def generate(d):
     os.makedirs(d, exist_ok=True)
     captures = {}
@@ -513,6 +535,7 @@ def generate(d):
     captures["login"] = flows
     captures["login-be-ns"] = flows
     text_forms(d, "login")
+    payload_forms(d, "login", flows)
 
     flows = scenario_single_connect(random.Random(2))
     write_pcap(os.path.join(d, "single-connect.pcap"), flows[0].frames, 1)
