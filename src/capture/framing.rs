@@ -191,8 +191,8 @@ pub(crate) struct Extractor {
     mode: Mode,
     policy: Policy,
     max_len: u32,
-    /// Skipped bytes not yet reported: (start, len, why, where).
-    skipping: Option<(u64, u64, &'static str, Option<(u32, usize)>)>,
+    /// Skipped bytes not yet reported: (start, stream span, data bytes, why, where).
+    skipping: Option<(u64, u64, u64, &'static str, Option<(u32, usize)>)>,
     /// A strict header check at the start (the stream's start was not captured).
     strict_start: bool,
     /// Why the bytes where a header was expected were not one.
@@ -317,22 +317,26 @@ impl Extractor {
     }
 
     /// Copies `out.len()` bytes starting `skip` bytes after the front, if they are contiguous data.
-    fn gather(&self, data: &[u8], mut skip: u64, out: &mut [u8]) -> bool {
+    fn gather(&self, data: &[u8], skip: u64, out: &mut [u8]) -> bool {
+        self.gather_from(0, data, skip, out)
+    }
+
+    /// Like [`Extractor::gather`], starting at queue item `first` (`skip` counted from it). Gaps
+    /// may be skipped over; a gap inside the gathered bytes fails.
+    fn gather_from(&self, first: usize, data: &[u8], mut skip: u64, out: &mut [u8]) -> bool {
         let mut filled = 0usize;
-        for it in &self.queue {
-            let Item::Data(p) = it else { return false };
-            let len = p.len as u64;
+        for it in self.queue.range(first..) {
+            let len = it.len();
             if skip >= len {
                 skip -= len;
                 continue;
             }
-            let from = p
-                .pos
-                .saturating_add(usize::try_from(skip).unwrap_or(usize::MAX));
-            let avail = p.len - usize::try_from(skip).unwrap_or(0);
-            let want = (out.len() - filled).min(avail);
+            let Item::Data(p) = it else { return false };
+            let k = usize::try_from(skip).unwrap_or(usize::MAX);
+            let from = p.pos.saturating_add(k);
+            let want = (out.len() - filled).min(p.len.saturating_sub(k));
             let (Some(src), Some(dst)) = (
-                data.get(from..from + want),
+                data.get(from..from.saturating_add(want)),
                 out.get_mut(filled..filled + want),
             ) else {
                 return false;
@@ -411,8 +415,26 @@ impl Extractor {
         (wire, pieces, missing.saturating_add(left))
     }
 
-    fn note_skip(&mut self, events: &mut Vec<Event>, off: u64, len: u64, why: &'static str) {
-        if len == 0 {
+    /// Data bytes (gaps excluded) among the first `n` stream bytes of the queue.
+    fn data_in_front(&self, mut n: u64) -> u64 {
+        let mut d = 0u64;
+        for it in &self.queue {
+            if n == 0 {
+                break;
+            }
+            let take = it.len().min(n);
+            if matches!(it, Item::Data(_)) {
+                d += take;
+            }
+            n -= take;
+        }
+        d
+    }
+
+    /// Notes that the `span` stream bytes at the front (at `off`) are about to be dropped.
+    fn note_skip(&mut self, events: &mut Vec<Event>, off: u64, span: u64, why: &'static str) {
+        let len = self.data_in_front(span);
+        if span == 0 {
             return;
         }
         self.skipped = self.skipped.saturating_add(len);
@@ -421,17 +443,21 @@ impl Extractor {
             _ => None,
         };
         self.skipping = match self.skipping {
-            Some((s, l, w, a)) if s.saturating_add(l) == off => Some((s, l + len, w, a)),
-            Some((s, l, w, a)) => {
-                events.push(Event::Skipped {
-                    off: s,
-                    len: l,
-                    why: w,
-                    at: a,
-                });
-                Some((off, len, why, at))
+            Some((s, sp, l, w, a)) if s.saturating_add(sp) == off => {
+                Some((s, sp + span, l + len, w, a))
             }
-            None => Some((off, len, why, at)),
+            Some((s, _, l, w, a)) => {
+                if l > 0 {
+                    events.push(Event::Skipped {
+                        off: s,
+                        len: l,
+                        why: w,
+                        at: a,
+                    });
+                }
+                Some((off, span, len, why, at))
+            }
+            None => Some((off, span, len, why, at)),
         };
     }
 
@@ -557,32 +583,30 @@ impl Extractor {
     /// Offset (from the front) of the first strictly plausible header, if one is queued whole.
     fn search(&self, data: &[u8]) -> Option<u64> {
         let mut base = 0u64;
-        for it in &self.queue {
-            match it {
-                Item::Gap { len, .. } => base += len,
-                Item::Data(p) => {
-                    let bytes = data.get(p.pos..p.pos + p.len).unwrap_or_default();
-                    for (i, &b) in bytes.iter().enumerate() {
-                        if b >> 4 != 0xc {
-                            continue;
-                        }
-                        let at = base + i as u64;
-                        let mut hb = [0u8; HEADER_LEN];
-                        if self.gather(data, at, &mut hb)
-                            && check(&peek(hb), self.max_len, Level::Strict).is_ok()
-                        {
-                            return Some(at);
-                        }
+        for (idx, it) in self.queue.iter().enumerate() {
+            if let Item::Data(p) = it {
+                let bytes = data.get(p.pos..p.pos + p.len).unwrap_or_default();
+                for (i, &b) in bytes.iter().enumerate() {
+                    if b >> 4 != 0xc {
+                        continue;
                     }
-                    base += p.len as u64;
+                    let mut hb = [0u8; HEADER_LEN];
+                    if self.gather_from(idx, data, i as u64, &mut hb)
+                        && check(&peek(hb), self.max_len, Level::Strict).is_ok()
+                    {
+                        return Some(base + i as u64);
+                    }
                 }
             }
+            base += it.len();
         }
         None
     }
 
     fn flush_skip(&mut self, events: &mut Vec<Event>) {
-        if let Some((off, len, why, at)) = self.skipping.take() {
+        if let Some((off, _, len, why, at)) = self.skipping.take()
+            && len > 0
+        {
             events.push(Event::Skipped { off, len, why, at });
         }
     }
