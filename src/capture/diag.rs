@@ -1,8 +1,6 @@
 //! Collecting diagnostics with a bound: a hostile capture can repeat one problem a million times,
 //! the report keeps the first [`Diags::PER_CODE`] of each code and counts the rest.
 
-use std::collections::BTreeMap;
-
 use super::model::{Diagnostic, Severity};
 
 impl Diagnostic {
@@ -55,7 +53,8 @@ impl Diagnostic {
 #[derive(Debug, Default)]
 pub(crate) struct Diags {
     list: Vec<Diagnostic>,
-    per_code: BTreeMap<&'static str, u32>,
+    /// Count per code (a handful of codes: a vector is smaller than a map in wasm).
+    per_code: Vec<(&'static str, u32)>,
     dropped: u64,
 }
 
@@ -64,9 +63,17 @@ impl Diags {
     pub(crate) const PER_CODE: u32 = 200;
 
     pub(crate) fn push(&mut self, d: Diagnostic) {
-        let n = self.per_code.entry(d.code).or_insert(0);
-        *n = n.saturating_add(1);
-        if *n <= Self::PER_CODE {
+        let n = match self.per_code.iter_mut().find(|(c, _)| *c == d.code) {
+            Some((_, n)) => {
+                *n = n.saturating_add(1);
+                *n
+            }
+            None => {
+                self.per_code.push((d.code, 1));
+                1
+            }
+        };
+        if n <= Self::PER_CODE {
             self.list.push(d);
         } else {
             self.dropped = self.dropped.saturating_add(1);
@@ -76,7 +83,10 @@ impl Diags {
     /// Number of diagnostics with this code so far (kept or not).
     #[cfg(test)]
     pub(crate) fn count(&self, code: &str) -> u32 {
-        self.per_code.get(code).copied().unwrap_or(0)
+        self.per_code
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(0, |(_, n)| *n)
     }
 
     /// The kept diagnostics plus one summary per code that overflowed, and the number dropped.

@@ -11,7 +11,6 @@
 //! nothing is allocated in proportion to a length field.
 
 use core::ops::Range;
-use std::collections::BTreeSet;
 
 use crate::codec::{Reader, Span};
 
@@ -367,7 +366,7 @@ pub(crate) struct PcapngReader<'a> {
     interfaces: Vec<Interface>,
     next_global: u32,
     sections: u32,
-    unknown_reported: BTreeSet<u32>,
+    unknown_reported: Vec<u32>,
     done: bool,
 }
 
@@ -394,7 +393,7 @@ impl<'a> PcapngReader<'a> {
             interfaces: Vec::new(),
             next_global: 0,
             sections: 0,
-            unknown_reported: BTreeSet::new(),
+            unknown_reported: Vec::new(),
             done: false,
         }
     }
@@ -550,7 +549,8 @@ impl<'a> PcapngReader<'a> {
                 }
                 block::NRB | block::ISB | block::DSB | block::CUSTOM | block::CUSTOM_NOCOPY => {}
                 other => {
-                    if self.unknown_reported.insert(other) {
+                    if !self.unknown_reported.contains(&other) {
+                        self.unknown_reported.push(other);
                         diags.push(
                             Diagnostic::new(
                                 "pcapng_unknown_block",

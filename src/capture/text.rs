@@ -321,8 +321,8 @@ fn hex_line(b: &mut Builder, line: &[u8], base: usize, diags: &mut Diags) {
                         "hex_invalid_character",
                         Severity::Error,
                         format!(
-                            "not a hex digit: {:?} at offset {}",
-                            char::from(c),
+                            "not a hex digit: '{}' at offset {}",
+                            char::from(c).escape_default(),
                             base + i
                         ),
                     )
@@ -426,15 +426,19 @@ fn base64_block(b: &mut Builder, chars: &[u8], positions: &[u32], text: Span, di
         }
         Err(e) => {
             let (msg, idx) = match e {
-                base64::DecodeError::InvalidByte(i, c) => {
-                    (format!("not a base64 character: {:?}", char::from(c)), i)
-                }
+                base64::DecodeError::InvalidByte(i, c) => (
+                    format!(
+                        "not a base64 character: '{}'",
+                        char::from(c).escape_default()
+                    ),
+                    i,
+                ),
                 base64::DecodeError::InvalidLength(n) => (
                     format!("base64 length {n} is not valid"),
                     n.saturating_sub(1),
                 ),
                 base64::DecodeError::InvalidLastSymbol { offset, symbol, .. } => (
-                    format!("invalid last base64 symbol {:?}", char::from(symbol)),
+                    format!("invalid last base64 symbol '{}'", char::from(symbol)),
                     offset,
                 ),
                 base64::DecodeError::InvalidPadding => (
