@@ -387,6 +387,7 @@ fn partial_pdu(
     let body_raw = rest.get(Header::LEN..).unwrap_or_default();
     let mut pdu = decode_body_of(at, header, body_raw, false, opts, diagnostics);
     pdu.complete = false;
+    pdu.span = Span::new(at, rest.len());
     pdu
 }
 
