@@ -166,7 +166,8 @@ pub struct Pdu {
     pub direction: Direction,
     /// The header as on the wire.
     pub header: Header,
-    /// Index into [`DecodeOptions::keys`] of the key that de-obfuscated the body.
+    /// Index into [`DecodeOptions::keys`] of the key that de-obfuscated the body (for an
+    /// incomplete PDU: the first key, unverified).
     pub key_index: Option<usize>,
     /// How `body_clear` came to be.
     pub body_state: BodyState,
@@ -221,6 +222,10 @@ impl Pdu {
 }
 
 /// Result of [`decode_pdu`].
+///
+/// A header whose `length` is over [`DecodeOptions::max_length`] gives `Complete` at once
+/// when the body is not all in the input (a `length-over-max` error, empty body, `span`
+/// covering the header only): the decoder never waits for, or allocates, an over-long body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[allow(clippy::large_enum_variant)]
 pub enum Decoded {

@@ -216,10 +216,7 @@ pub enum ClientEvent {
     Close,
 }
 
-/// Stable code used by the session machines for packets of a session that does not exist.
-pub const UNKNOWN_SESSION: &str = "unknown-session";
-/// Stable code used by the session machines for a packet that breaks the flow.
-pub const FLOW_VIOLATION: &str = "flow-violation";
+pub use super::diag::codes::{FLOW_VIOLATION, UNKNOWN_SESSION};
 
 fn session_diag(code: &'static str, offset: usize, msg: impl Into<String>) -> Diagnostic {
     Diagnostic {
