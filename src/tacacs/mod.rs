@@ -155,7 +155,7 @@ pub enum BodyState {
 }
 
 /// One decoded PDU (header + body), with everything the decoder noticed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Pdu {
     /// Absolute offset of the first header byte in the input.
     pub offset: usize,
@@ -179,6 +179,24 @@ pub struct Pdu {
     pub diagnostics: Vec<Diagnostic>,
     /// The bytes of this PDU in the input (header + body present).
     pub span: Span,
+}
+
+/// `Debug` shows `body_clear` as its length only: it may hold a cleartext password.
+impl core::fmt::Debug for Pdu {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pdu")
+            .field("offset", &self.offset)
+            .field("complete", &self.complete)
+            .field("direction", &self.direction)
+            .field("header", &self.header)
+            .field("key_index", &self.key_index)
+            .field("body_state", &self.body_state)
+            .field("body_clear", &authen::Redacted(&self.body_clear))
+            .field("body", &self.body)
+            .field("diagnostics", &self.diagnostics)
+            .field("span", &self.span)
+            .finish()
+    }
 }
 
 impl Pdu {

@@ -108,8 +108,8 @@ pub enum SessionError {
     Encode(#[from] EncodeError),
 }
 
-/// Bytes to send to the peer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Bytes to send to the peer. `Debug` shows their length only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Transmit {
     /// The session the packet belongs to.
     pub session_id: u32,
@@ -118,6 +118,16 @@ pub struct Transmit {
     /// True when the connection should be closed once these bytes are sent (end of the
     /// only session without Single Connection Mode, or after a fatal error).
     pub close_after: bool,
+}
+
+impl core::fmt::Debug for Transmit {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Transmit")
+            .field("session_id", &format_args!("{:#010x}", self.session_id))
+            .field("bytes", &super::authen::Redacted(&self.bytes))
+            .field("close_after", &self.close_after)
+            .finish()
+    }
 }
 
 /// Whose turn it is in a session.
@@ -228,9 +238,15 @@ fn session_diag(code: &'static str, offset: usize, msg: impl Into<String>) -> Di
 }
 
 /// Framing buffer shared by both ends: yields whole PDUs, or a fatal over-length one.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 struct Framer {
     buf: Vec<u8>,
+}
+
+impl core::fmt::Debug for Framer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Framer({} bytes buffered)", self.buf.len())
+    }
 }
 
 enum Frame {

@@ -1301,3 +1301,23 @@ fn unescape(s: &str) -> Vec<u8> {
     }
     out
 }
+
+#[test]
+fn debug_output_never_shows_the_password() {
+    let start = hx(
+        "c101010001020304000000208e90cfa4a32e25f8851f90268027ffde2e217552da7c4a9d56cf899e2d61ce84",
+    );
+    let pdu = complete(decode_pdu(
+        &start,
+        &DecodeOptions::with_key(Key::from_text("tac_plus_key")),
+    ));
+    let d = format!("{pdu:?}");
+    assert!(d.contains("admin") && !d.contains("pass123"), "{d}");
+    assert!(!d.contains(&json::hex(b"pass123")));
+    let partial = decode_all(
+        &start[..40],
+        &DecodeOptions::with_key(Key::from_text("tac_plus_key")),
+    );
+    let d = format!("{partial:?}");
+    assert!(!d.contains("112, 97, 115, 115"), "{d}"); // b"pass" as a byte list
+}
