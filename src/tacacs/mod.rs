@@ -529,6 +529,50 @@ fn lengths_consistent(diags: &[Diagnostic]) -> bool {
     })
 }
 
+/// One key tried on a body.
+struct Attempt {
+    index: usize,
+    clear: Vec<u8>,
+    body: Body,
+    structural: Vec<Diagnostic>,
+    semantic: Vec<Diagnostic>,
+    /// Field lengths add up to the body length (§4.5).
+    consistent: bool,
+    /// No enumerated value outside RFC 8907.
+    plausible: bool,
+}
+
+impl Attempt {
+    fn new(
+        index: usize,
+        key: &Key,
+        header: &Header,
+        raw: &[u8],
+        kind: BodyKind,
+        body_start: usize,
+    ) -> Self {
+        let mut clear = raw.to_vec();
+        obfuscate_body(header, key, &mut clear);
+        let mut structural = Vec::new();
+        let body = Body::decode(kind, &clear, body_start, &mut structural);
+        let consistent = lengths_consistent(&structural);
+        let mut semantic = Vec::new();
+        if consistent {
+            body.check(header, &mut semantic);
+        }
+        let plausible = !semantic.iter().any(|x| x.code == codes::UNKNOWN_VALUE);
+        Self {
+            index,
+            clear,
+            body,
+            structural,
+            semantic,
+            consistent,
+            plausible,
+        }
+    }
+}
+
 /// De-obfuscates (trying keys) and decodes the body of a PDU whose header is known.
 /// `raw` is the body as on the wire (possibly a prefix when `complete` is false).
 fn decode_body_of(
@@ -585,51 +629,56 @@ fn decode_body_of(
         pdu.key_index = Some(0);
         pdu.body_state = BodyState::Deobfuscated;
     } else {
-        // Try each key; first consistent one with only known enumerated values wins, else
-        // the first consistent one.
-        let mut first_consistent: Option<(usize, Vec<u8>)> = None;
-        let mut chosen: Option<(usize, Vec<u8>)> = None;
+        // Try each key; the first consistent one with only known enumerated values wins,
+        // else the first consistent one, else "probably wrong key" with key 0's attempt.
+        let mut first: Option<Attempt> = None;
+        let mut first_consistent: Option<Attempt> = None;
+        let mut chosen: Option<Attempt> = None;
         for (i, k) in opts.keys.iter().enumerate() {
-            let mut clear = raw.to_vec();
-            obfuscate_body(&header, k, &mut clear);
-            let mut d = Vec::new();
-            let b = Body::decode(kind, &clear, body_start, &mut d);
-            if lengths_consistent(&d) {
-                let mut sem = Vec::new();
-                b.check(&header, &mut sem);
-                let plausible = !sem.iter().any(|x| x.code == codes::UNKNOWN_VALUE);
-                if plausible {
-                    chosen = Some((i, clear));
+            let a = Attempt::new(i, k, &header, raw, kind, body_start);
+            if a.consistent {
+                if a.plausible {
+                    chosen = Some(a);
                     break;
                 }
                 if first_consistent.is_none() {
-                    first_consistent = Some((i, clear));
+                    first_consistent = Some(a);
                 }
+            } else if first.is_none() {
+                first = Some(a);
             }
         }
-        match chosen.or(first_consistent) {
-            Some((i, clear)) => {
-                pdu.key_index = Some(i);
-                pdu.body_state = BodyState::Deobfuscated;
-                pdu.body_clear = clear;
-            }
-            None => {
-                let mut clear = raw.to_vec();
-                if let Some(k) = opts.keys.first() {
-                    obfuscate_body(&header, k, &mut clear);
+        let (attempt, wrong) = match chosen.or(first_consistent) {
+            Some(a) => (a, false),
+            None => match first {
+                Some(a) => (a, true),
+                None => {
+                    pdu.diagnostics = diags;
+                    return pdu;
                 }
-                diags.push(Diagnostic::new(
-                    codes::WRONG_KEY,
-                    body_start,
-                    format!(
-                        "field lengths do not add up after de-obfuscation with {} key(s): probably wrong key (§4.5)",
-                        opts.keys.len()
-                    ),
-                ));
-                pdu.body_state = BodyState::WrongKey;
-                pdu.body_clear = clear;
-            }
+            },
+        };
+        if wrong {
+            diags.push(Diagnostic::new(
+                codes::WRONG_KEY,
+                body_start,
+                format!(
+                    "field lengths do not add up after de-obfuscation with {} key(s): probably wrong key (§4.5)",
+                    opts.keys.len()
+                ),
+            ));
+            pdu.body_state = BodyState::WrongKey;
+            diags.extend(attempt.structural);
+        } else {
+            pdu.key_index = Some(attempt.index);
+            pdu.body_state = BodyState::Deobfuscated;
+            diags.extend(attempt.structural);
+            diags.extend(attempt.semantic);
         }
+        pdu.body_clear = attempt.clear;
+        pdu.body = attempt.body;
+        pdu.diagnostics = diags;
+        return pdu;
     }
 
     if !complete {
