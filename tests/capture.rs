@@ -11,6 +11,7 @@
 use std::path::PathBuf;
 
 use casplus::capture::{self, Analysis, ConnectionKind, Direction, InputFormat, Options, Pdu};
+use casplus::tacacs::{BodyState, Key};
 use md5::{Digest, Md5};
 use serde_json::Value;
 
@@ -57,9 +58,9 @@ fn ep(e: &capture::Endpoint) -> String {
 }
 
 /// (version, type, seq_no, flags, session_id, length, clear body hex, complete) of a PDU.
-type Key = (u64, u64, u64, u64, u64, u64, String, bool);
+type PduKey = (u64, u64, u64, u64, u64, u64, String, bool);
 
-fn key_of(p: &Pdu, key: &str) -> Key {
+fn key_of(p: &Pdu, key: &str) -> PduKey {
     let h = &p.header;
     let body = if p.complete {
         capture::hex::encode(&clear_body(p, key))
@@ -78,7 +79,7 @@ fn key_of(p: &Pdu, key: &str) -> Key {
     )
 }
 
-fn key_of_json(v: &Value) -> Key {
+fn key_of_json(v: &Value) -> PduKey {
     let n = |k: &str| v[k].as_u64().unwrap();
     let complete = v["complete"].as_bool().unwrap();
     let body = if complete {
@@ -122,7 +123,7 @@ fn check_against_expected(a: &Analysis, name: &str) {
             ("to_server", Direction::ToServer),
             ("to_client", Direction::ToClient),
         ] {
-            let want: Vec<Key> = c[field]
+            let want: Vec<PduKey> = c[field]
                 .as_array()
                 .unwrap()
                 .iter()
@@ -134,7 +135,20 @@ fn check_against_expected(a: &Analysis, name: &str) {
                 .filter(|p| p.conn == Some(conn.id) && p.direction == dir)
                 .collect();
             got.sort_by_key(|p| p.stream_span.start);
-            let got: Vec<Key> = got.iter().map(|p| key_of(p, key)).collect();
+            for p in &got {
+                // the codec, given the key, de-obfuscates to the same clear body
+                let d = p.decoded.as_ref().unwrap();
+                if p.complete {
+                    assert_eq!(
+                        d.body_state,
+                        BodyState::Deobfuscated,
+                        "{name}: pdu {}",
+                        p.index
+                    );
+                    assert_eq!(d.body_clear, clear_body(p, key), "{name}: pdu {}", p.index);
+                }
+            }
+            let got: Vec<PduKey> = got.iter().map(|p| key_of(p, key)).collect();
             assert_eq!(got, want, "{name}: {client} -> {server} {field}");
         }
         if c["to_server"].as_array().unwrap().is_empty()
@@ -155,11 +169,18 @@ fn check_against_expected(a: &Analysis, name: &str) {
     }
 }
 
-fn analyze(name: &str) -> Analysis {
-    capture::analyze(&vector(name), &Options::default())
+fn keyed() -> Options {
+    Options {
+        keys: vec![Key::from_text("tac_plus_key")],
+        ..Options::default()
+    }
 }
 
-fn pdu_list(a: &Analysis, key: &str) -> Vec<Key> {
+fn analyze(name: &str) -> Analysis {
+    capture::analyze(&vector(name), &keyed())
+}
+
+fn pdu_list(a: &Analysis, key: &str) -> Vec<PduKey> {
     a.pdus.iter().map(|p| key_of(p, key)).collect()
 }
 
@@ -256,7 +277,7 @@ fn pcapng_simple_packet_blocks_unknown_blocks_two_sections() {
     let unknown: Vec<_> = a
         .diagnostics
         .iter()
-        .filter(|d| d.code == "pcapng_unknown_block")
+        .filter(|d| d.code == "pcapng-unknown-block")
         .collect();
     assert_eq!(unknown.len(), 1, "{:#?}", a.diagnostics);
 }
@@ -310,7 +331,7 @@ fn frames_keep_timestamps_addresses_and_ports_from_tcpdump_text() {
 #[test]
 fn every_pdu_maps_back_to_frames_and_input_bytes() {
     let input = vector("messy.pcap");
-    let a = capture::analyze(&input, &Options::default());
+    let a = capture::analyze(&input, &keyed());
     let mut pieces = 0;
     for p in &a.pdus {
         let mut covered = 0;
@@ -335,7 +356,7 @@ fn every_pdu_maps_back_to_frames_and_input_bytes() {
     assert!(pieces > a.pdus.len(), "some PDU spans several segments");
     // text input: the spans point at the hex digits of the first and last byte
     let text = vector("messy.tcpdump-XX.txt");
-    let t = capture::analyze(&text, &Options::default());
+    let t = capture::analyze(&text, &keyed());
     assert_eq!(t.pdus.len(), a.pdus.len());
     for p in &t.pdus {
         for s in &p.segments {

@@ -27,6 +27,7 @@
 )]
 
 mod diag;
+mod flow;
 mod framing;
 pub mod hex;
 mod model;
@@ -46,8 +47,11 @@ pub use model::{
 };
 
 use crate::codec::Span;
+use crate::tacacs::{self, Key};
 
 use diag::Diags;
+pub use diag::codes;
+pub use flow::{Session, SingleConnect, Step};
 use framing::{Event, Extractor, FoundPdu, Piece, Policy};
 use packet::{Dissected, Segment};
 use source::Origin;
@@ -72,6 +76,9 @@ pub struct Options {
     pub probe_budget: u64,
     /// Report progress every this many frames.
     pub progress_every: u32,
+    /// Candidate keys, tried in order for every obfuscated PDU (RFC 8907 §4.5); the result
+    /// says which one decodes each connection consistently ([`Connection::keys_ok`]).
+    pub keys: Vec<Key>,
 }
 
 impl Default for Options {
@@ -82,6 +89,7 @@ impl Default for Options {
             max_out_of_order: 4 << 20,
             probe_budget: 64 << 10,
             progress_every: 4096,
+            keys: Vec::new(),
         }
     }
 }
@@ -132,6 +140,8 @@ pub fn analyze(input: &[u8], opts: &Options) -> Analysis {
             connections: Vec::new(),
             streams: Vec::new(),
             pdus: Vec::new(),
+            sessions: Vec::new(),
+            keys_ok: Vec::new(),
             diagnostics: Vec::new(),
             stats: Stats::default(),
         },
@@ -168,7 +178,7 @@ fn run(
     let form = detected.unwrap_or(InputFormat::Raw);
     if detected.is_none() {
         diags.push(Diagnostic::new(
-            "unrecognised_input",
+            codes::UNRECOGNISED_INPUT,
             Severity::Error,
             "the input is not a pcap/pcapng file, not TACACS+ bytes, and not hex, base64, tcpdump or hex dump text",
         ));
@@ -283,7 +293,7 @@ fn run(
     }
     if engine.frames.is_empty() {
         engine.diags.push(Diagnostic::new(
-            "no_frames",
+            codes::NO_FRAMES,
             Severity::Error,
             "no frame or byte could be read from the input",
         ));
@@ -414,7 +424,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                     self.stats.non_tcp_frames += 1;
                     self.diags.push(
                         Diagnostic::new(
-                            "ip_fragment",
+                            codes::IP_FRAGMENT,
                             Severity::Warning,
                             format!(
                                 "frame {number}: fragmented IP carrying TCP is not reassembled"
@@ -428,7 +438,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                     self.stats.non_tcp_frames += 1;
                     self.diags.push(
                         Diagnostic::new(
-                            "malformed_frame",
+                            codes::MALFORMED_FRAME,
                             Severity::Warning,
                             format!("frame {number}: {why}"),
                         )
@@ -581,7 +591,7 @@ impl<'o, 'p> Engine<'o, 'p> {
         if seg.missing > 0 {
             self.diags.push(
                 Diagnostic::new(
-                    "frame_truncated",
+                    codes::FRAME_TRUNCATED,
                     Severity::Warning,
                     format!("frame {number}: {} bytes of TCP payload not captured (snaplen); treated as a gap", seg.missing),
                 )
@@ -623,7 +633,7 @@ impl<'o, 'p> Engine<'o, 'p> {
         if tls {
             self.diags.push(
                 Diagnostic::new(
-                    "tls_not_decodable",
+                    codes::TLS_NOT_DECODABLE,
                     Severity::Warning,
                     format!(
                         "{} ↔ {}: TACACS+ over TLS (RFC 9887, port 300): encrypted, it cannot be decoded without the TLS session keys",
@@ -662,7 +672,7 @@ impl<'o, 'p> Engine<'o, 'p> {
             match ev {
                 Event::Skipped { off, len, why, at } => {
                     let mut d = Diagnostic::new(
-                        "not_tacacs_skipped",
+                        codes::NOT_TACACS_SKIPPED,
                         Severity::Warning,
                         format!(
                             "{len} byte(s) at stream offset {off} skipped ({why}); decoding resumed at the next plausible TACACS+ header"
@@ -683,7 +693,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                             let (a, b) = (c.ends[0], c.ends[1]);
                             self.diags.push(
                                 Diagnostic::new(
-                                    "tls_not_decodable",
+                                    codes::TLS_NOT_DECODABLE,
                                     Severity::Warning,
                                     format!("{a} ↔ {b}: the stream is TLS (TACACS+ over TLS, RFC 9887?): it cannot be decoded without the TLS session keys"),
                                 )
@@ -724,9 +734,9 @@ impl<'o, 'p> Engine<'o, 'p> {
             let total = p.wire.len() as u64 + p.missing;
             if p.missing > 0 {
                 let (code, why) = if p.cut_by_gap {
-                    ("pdu_cut_by_gap", "segments missing from the capture")
+                    (codes::PDU_CUT_BY_GAP, "segments missing from the capture")
                 } else {
-                    ("pdu_incomplete", "the capture ends")
+                    (codes::PDU_INCOMPLETE, "the capture ends")
                 };
                 self.diags.push(
                     Diagnostic::new(
@@ -766,6 +776,9 @@ impl<'o, 'p> Engine<'o, 'p> {
                 header: p.header,
                 wire: p.wire,
                 complete: p.missing == 0,
+                decoded: None,
+                summary: String::new(),
+                session: None,
             });
         }
     }
@@ -823,7 +836,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                     let srv = c.ends.get(1 - p).copied().unwrap_or(c.ends[0]);
                     self.diags.push(
                         Diagnostic::new(
-                            "direction_mismatch",
+                            codes::DIRECTION_MISMATCH,
                             Severity::Warning,
                             format!(
                                 "the seq_no parity makes {srv} the server, but the other side uses port {TACACS_PORT}"
@@ -863,6 +876,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                 syn_seen: c.syn_from.is_some(),
                 end: c.end,
                 keys_ok: Vec::new(),
+                single_connect: None,
             });
         }
         for f in &mut self.frames {
@@ -871,7 +885,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                 t.to_server = usize::from(!t.to_server) != client;
             }
         }
-        // PDU directions: the stream's role; a seq_no parity that disagrees is flagged
+        // PDU directions: the stream's role (the codec flags a seq_no parity that disagrees)
         for p in &mut self.pdus {
             let Some(c) = p.conn else { continue };
             let Some(meta) = self.streams.get(p.stream as usize) else {
@@ -883,23 +897,6 @@ impl<'o, 'p> Engine<'o, 'p> {
             } else {
                 Direction::ToClient
             };
-            if dir != Direction::from_seq_no(p.header.seq_no) {
-                self.diags.push(
-                    Diagnostic::new(
-                        "seq_parity_mismatch",
-                        Severity::Warning,
-                        format!(
-                            "seq_no {} is {} but the PDU was sent {} (RFC 8907 §4.1: odd from the client)",
-                            p.header.seq_no,
-                            if p.header.seq_no % 2 == 1 { "odd (client → server)" } else { "even (server → client)" },
-                            if dir == Direction::ToServer { "client → server" } else { "server → client" }
-                        ),
-                    )
-                    .conn(Some(c))
-                    .pdu(p.index)
-                    .frame(p.last_frame),
-                );
-            }
             p.direction = dir;
         }
         // streams
@@ -940,7 +937,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                             }
                             self.diags.push(
                                 Diagnostic::new(
-                                    "tcp_gap",
+                                    codes::TCP_GAP,
                                     Severity::Warning,
                                     format!(
                                         "{} byte(s) missing at stream offset {} (segments not captured; seen at frame {})",
@@ -957,7 +954,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                         if d.conflicting > 0 {
                             self.diags.push(
                                 Diagnostic::new(
-                                    "tcp_conflicting_retransmission",
+                                    codes::TCP_CONFLICTING_RETRANSMISSION,
                                     Severity::Warning,
                                     format!("{} retransmitted byte(s) differ from the first copy (first copy kept)", d.conflicting),
                                 )
@@ -968,7 +965,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                         if d.before_start > 0 {
                             self.diags.push(
                                 Diagnostic::new(
-                                    "tcp_before_start",
+                                    codes::TCP_BEFORE_START,
                                     Severity::Info,
                                     format!("{} byte(s) lie before the first segment seen (the capture began mid-connection)", d.before_start),
                                 )
@@ -987,6 +984,18 @@ impl<'o, 'p> Engine<'o, 'p> {
             }
             streams.push(s);
         }
+        // decode every PDU with the codec, knowing who sent it
+        self.decode_pdus();
+        let flows = flow::build(&mut self.pdus, connections.len(), &mut self.diags);
+        for (c, sc) in connections.iter_mut().zip(flows.single_connect) {
+            c.single_connect = sc;
+        }
+        let keys_ok = flow::keys(
+            &self.pdus,
+            &mut connections,
+            self.opts.keys.len(),
+            &mut self.diags,
+        );
         let (diagnostics, dropped) = self.diags.finish();
         self.stats.diagnostics_dropped = dropped;
         Analysis {
@@ -1000,8 +1009,41 @@ impl<'o, 'p> Engine<'o, 'p> {
             connections,
             streams,
             pdus: self.pdus,
+            sessions: flows.sessions,
+            keys_ok,
             diagnostics,
             stats: self.stats,
+        }
+    }
+
+    /// Decodes each PDU's bytes with the codec (RFC 8907), telling it the direction the
+    /// capture shows so that it can check the seq_no parity (§4.1).
+    fn decode_pdus(&mut self) {
+        let base = tacacs::DecodeOptions {
+            max_length: self.opts.max_pdu_len,
+            keys: self.opts.keys.clone(),
+            expected_direction: None,
+        };
+        let to_server = tacacs::DecodeOptions {
+            expected_direction: Some(tacacs::Direction::ClientToServer),
+            ..base.clone()
+        };
+        let to_client = tacacs::DecodeOptions {
+            expected_direction: Some(tacacs::Direction::ServerToClient),
+            ..base.clone()
+        };
+        for p in &mut self.pdus {
+            let opts = match (p.conn, p.direction) {
+                (None, _) => &base,
+                (Some(_), Direction::ToServer) => &to_server,
+                (Some(_), Direction::ToClient) => &to_client,
+            };
+            p.decoded = match tacacs::decode_pdu(&p.wire, opts) {
+                tacacs::Decoded::Complete(d) => Some(d),
+                tacacs::Decoded::Partial { .. } => {
+                    tacacs::decode_all(&p.wire, opts).into_iter().next()
+                }
+            };
         }
     }
 }

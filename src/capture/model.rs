@@ -332,6 +332,8 @@ pub struct Connection {
     /// Candidate keys that decoded every PDU of this connection consistently (indexes into
     /// [`super::Options::keys`]); empty when none did or no key was given.
     pub keys_ok: Vec<u32>,
+    /// Single Connection Mode negotiation (RFC 8907 §4.3), when TACACS+ was seen.
+    pub single_connect: Option<super::flow::SingleConnect>,
 }
 
 /// How a connection ended in the capture.
@@ -466,24 +468,21 @@ pub struct Pdu {
     pub wire: Vec<u8>,
     /// False when the body is incomplete (capture ended, or segments missing).
     pub complete: bool,
+    /// The codec's decode of `wire` (RFC 8907; offsets and spans relative to `wire`); `None`
+    /// only if the codec returned nothing.
+    pub decoded: Option<crate::tacacs::Pdu>,
+    /// One line: `AUTHEN START login pap user=alice`, `AUTHOR RESPONSE PASS_ADD priv-lvl=15`.
+    pub summary: String,
+    /// Index in [`Analysis::sessions`].
+    pub session: Option<u32>,
 }
 
-/// How bad a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Worth knowing (unknown pcapng block skipped, retransmissions).
-    Info,
-    /// Something is off but decoding continued (gap, skipped bytes, parity vs port).
-    Warning,
-    /// Input that could not be read (truncated file, garbage).
-    Error,
-}
+pub use crate::tacacs::Severity;
 
 /// A finding about the capture, with where it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
-    /// Stable code (snake_case), e.g. `tcp_gap`.
+    /// Stable code, one of [`super::codes`] (e.g. `tcp-gap`).
     pub code: &'static str,
     /// Severity.
     pub severity: Severity,
@@ -527,8 +526,13 @@ pub struct Analysis {
     pub connections: Vec<Connection>,
     /// Byte streams (two per connection, one for payload-only input).
     pub streams: Vec<Stream>,
-    /// TACACS+ PDUs in the order their last byte was captured.
+    /// TACACS+ PDUs in the order they were completed.
     pub pdus: Vec<Pdu>,
+    /// Sessions (connection + session_id), in order of their first PDU.
+    pub sessions: Vec<super::flow::Session>,
+    /// Candidate keys (indexes into [`super::Options::keys`]) that decode every obfuscated PDU
+    /// of the capture consistently.
+    pub keys_ok: Vec<u32>,
     /// Findings, in the order found.
     pub diagnostics: Vec<Diagnostic>,
     /// Counters.

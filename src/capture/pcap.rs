@@ -14,7 +14,7 @@ use core::ops::Range;
 
 use crate::codec::{Reader, Span};
 
-use super::diag::Diags;
+use super::diag::{Diags, codes};
 use super::model::{Diagnostic, FrameTime, InputFormat, Link, Severity};
 use super::source::Origin;
 
@@ -108,7 +108,7 @@ impl<'a> PcapReader<'a> {
         let Ok((magic, _)) = r.take_array::<4>("pcap magic") else {
             diags.push(
                 Diagnostic::new(
-                    "pcap_truncated",
+                    codes::PCAP_TRUNCATED,
                     Severity::Error,
                     "pcap file header: need 24 bytes",
                 )
@@ -127,7 +127,7 @@ impl<'a> PcapReader<'a> {
             _ => {
                 diags.push(
                     Diagnostic::new(
-                        "pcap_bad_magic",
+                        codes::PCAP_BAD_MAGIC,
                         Severity::Error,
                         "not a pcap file: unknown magic number",
                     )
@@ -139,7 +139,7 @@ impl<'a> PcapReader<'a> {
         let Ok((h, _)) = r.take_array::<20>("pcap file header") else {
             diags.push(
                 Diagnostic::new(
-                    "pcap_truncated",
+                    codes::PCAP_TRUNCATED,
                     Severity::Error,
                     format!(
                         "pcap file header: need 24 bytes, the input has {}",
@@ -181,7 +181,7 @@ impl<'a> PcapReader<'a> {
         if major != 2 {
             diags.push(
                 Diagnostic::new(
-                    "pcap_version",
+                    codes::PCAP_VERSION,
                     Severity::Warning,
                     format!("pcap version {major}.{minor} (expected 2.4); reading it as 2.4"),
                 )
@@ -191,7 +191,7 @@ impl<'a> PcapReader<'a> {
         if let Link::Other(n) = link {
             diags.push(
                 Diagnostic::new(
-                    "unsupported_link_type",
+                    codes::UNSUPPORTED_LINK_TYPE,
                     Severity::Error,
                     format!("pcap link type {n} is not supported (Ethernet, Linux SLL/SLL2, raw IP, NULL/LOOP are)"),
                 )
@@ -238,7 +238,7 @@ impl<'a> PcapReader<'a> {
                 self.done = true;
                 diags.push(
                     Diagnostic::new(
-                        "pcap_truncated",
+                        codes::PCAP_TRUNCATED,
                         Severity::Error,
                         format!(
                             "pcap record header at offset {start}: need {} bytes, {} left",
@@ -266,7 +266,7 @@ impl<'a> PcapReader<'a> {
                 let (_, span) = self.r.take_up_to(want);
                 diags.push(
                     Diagnostic::new(
-                        "pcap_truncated",
+                        codes::PCAP_TRUNCATED,
                         Severity::Error,
                         format!(
                             "pcap record at offset {start}: incl_len {incl} but only {} bytes left; file cut short",
@@ -284,7 +284,7 @@ impl<'a> PcapReader<'a> {
         if incl > self.snaplen && self.snaplen != 0 {
             diags.push(
                 Diagnostic::new(
-                    "pcap_caplen_over_snaplen",
+                    codes::PCAP_CAPLEN_OVER_SNAPLEN,
                     Severity::Warning,
                     format!(
                         "pcap record at offset {start}: incl_len {incl} exceeds the snaplen {}",
@@ -420,7 +420,9 @@ impl<'a> PcapngReader<'a> {
         msg: String,
     ) -> Option<RawFrame> {
         self.done = true;
-        diags.push(Diagnostic::new("pcapng_bad_block", Severity::Error, msg).at(origin.input(at)));
+        diags.push(
+            Diagnostic::new(codes::PCAPNG_BAD_BLOCK, Severity::Error, msg).at(origin.input(at)),
+        );
         None
     }
 
@@ -489,7 +491,7 @@ impl<'a> PcapngReader<'a> {
                 self.done = true;
                 diags.push(
                     Diagnostic::new(
-                        "pcapng_truncated",
+                        codes::PCAPNG_TRUNCATED,
                         Severity::Error,
                         format!("pcapng block at offset {start}: length {total} but only {left} bytes left; file cut short"),
                     )
@@ -510,7 +512,7 @@ impl<'a> PcapngReader<'a> {
             {
                 diags.push(
                     Diagnostic::new(
-                        "pcapng_length_mismatch",
+                        codes::PCAPNG_LENGTH_MISMATCH,
                         Severity::Warning,
                         format!("pcapng block at offset {start}: trailing length differs from the leading length {total}"),
                     )
@@ -530,7 +532,7 @@ impl<'a> PcapngReader<'a> {
                             let minor = u16_of([c, d], be);
                             diags.push(
                                 Diagnostic::new(
-                                    "pcapng_version",
+                                    codes::PCAPNG_VERSION,
                                     Severity::Warning,
                                     format!(
                                         "pcapng section version {major}.{minor} (expected 1.0)"
@@ -553,7 +555,7 @@ impl<'a> PcapngReader<'a> {
                         self.unknown_reported.push(other);
                         diags.push(
                             Diagnostic::new(
-                                "pcapng_unknown_block",
+                                codes::PCAPNG_UNKNOWN_BLOCK,
                                 Severity::Info,
                                 format!(
                                     "pcapng block type {other:#010x} at offset {start} skipped"
@@ -624,7 +626,7 @@ impl<'a> PcapngReader<'a> {
         if let Link::Other(n) = iface.link {
             diags.push(
                 Diagnostic::new(
-                    "unsupported_link_type",
+                    codes::UNSUPPORTED_LINK_TYPE,
                     Severity::Error,
                     format!(
                         "pcapng interface {}: link type {n} is not supported (Ethernet, Linux SLL/SLL2, raw IP, NULL/LOOP are)",
@@ -692,7 +694,7 @@ impl<'a> PcapngReader<'a> {
         else {
             diags.push(
                 Diagnostic::new(
-                    "pcapng_bad_interface",
+                    codes::PCAPNG_BAD_INTERFACE,
                     Severity::Error,
                     format!("pcapng packet block at offset {start}: interface {if_id} was not described; packet skipped"),
                 )
@@ -706,7 +708,7 @@ impl<'a> PcapngReader<'a> {
         if want > avail && !cut {
             diags.push(
                 Diagnostic::new(
-                    "pcapng_bad_block",
+                    codes::PCAPNG_BAD_BLOCK,
                     Severity::Error,
                     format!("pcapng packet block at offset {start}: captured length {caplen} exceeds the block ({avail} bytes)"),
                 )
@@ -781,7 +783,7 @@ mod tests {
         assert!(r.next_frame(&Origin::identity(), &mut d).is_none());
         let (list, _) = d.finish();
         assert_eq!(list.len(), 1);
-        assert_eq!(list[0].code, "pcap_truncated");
+        assert_eq!(list[0].code, codes::PCAP_TRUNCATED);
         assert_eq!(list[0].offset, Some(24));
     }
 
@@ -794,7 +796,7 @@ mod tests {
         let mut d = Diags::default();
         let (mut r, _) = PcapReader::open(&buf, &Origin::identity(), &mut d).unwrap();
         assert!(r.next_frame(&Origin::identity(), &mut d).is_none());
-        assert_eq!(d.count("pcap_truncated"), 1);
+        assert_eq!(d.count(codes::PCAP_TRUNCATED), 1);
     }
 
     #[test]
@@ -813,6 +815,6 @@ mod tests {
         let mut d = Diags::default();
         let mut r = PcapngReader::open(&buf);
         assert!(r.next_frame(&Origin::identity(), &mut d).is_none());
-        assert_eq!(d.count("pcapng_bad_block"), 1);
+        assert_eq!(d.count(codes::PCAPNG_BAD_BLOCK), 1);
     }
 }

@@ -12,7 +12,7 @@ use base64::Engine as _;
 
 use crate::codec::Span;
 
-use super::diag::Diags;
+use super::diag::{Diags, codes};
 use super::hex::digit;
 use super::model::{Diagnostic, FrameTime, InputFormat, Severity};
 
@@ -318,7 +318,7 @@ fn hex_line(b: &mut Builder, line: &[u8], base: usize, diags: &mut Diags) {
             if !is_hex_separator(c) && !c.is_ascii_whitespace() {
                 diags.push(
                     Diagnostic::new(
-                        "hex_invalid_character",
+                        codes::HEX_INVALID_CHARACTER,
                         Severity::Error,
                         format!(
                             "not a hex digit: '{}' at offset {}",
@@ -339,7 +339,7 @@ fn hex_line(b: &mut Builder, line: &[u8], base: usize, diags: &mut Diags) {
             if !prefixed || run > 1 {
                 diags.push(
                     Diagnostic::new(
-                        "hex_odd_digits",
+                        codes::HEX_ODD_DIGITS,
                         Severity::Warning,
                         format!(
                             "odd number of hex digits ({run}) at offset {}: first one read as 0{}",
@@ -452,7 +452,7 @@ fn base64_block(b: &mut Builder, chars: &[u8], positions: &[u32], text: Span, di
                 .map_or(text.start, |p| p as usize);
             diags.push(
                 Diagnostic::new(
-                    "base64_invalid",
+                    codes::BASE64_INVALID,
                     Severity::Error,
                     format!("{msg} at offset {at}; block skipped"),
                 )
@@ -644,7 +644,7 @@ pub(crate) fn parse_tcpdump(input: &[u8], diags: &mut Diags) -> TextCapture {
             if off != have {
                 diags.push(
                     Diagnostic::new(
-                        "dump_offset_mismatch",
+                        codes::DUMP_OFFSET_MISMATCH,
                         Severity::Warning,
                         format!("dump line at offset {start} says 0x{off:04x} but {have} bytes were read before it; lines missing?"),
                     )
@@ -669,7 +669,7 @@ pub(crate) fn parse_tcpdump(input: &[u8], diags: &mut Diags) -> TextCapture {
     }
     if without_dump > 0 {
         diags.push(Diagnostic::new(
-            "tcpdump_without_hex",
+            codes::TCPDUMP_WITHOUT_HEX,
             Severity::Warning,
             format!("{without_dump} tcpdump line(s) without a hex dump: run tcpdump with -X or -xx to include the bytes"),
         ));
@@ -748,7 +748,7 @@ pub(crate) fn parse_hexdump(input: &[u8], diags: &mut Diags) -> TextCapture {
             if off != have && have > 0 {
                 diags.push(
                     Diagnostic::new(
-                        "dump_offset_mismatch",
+                        codes::DUMP_OFFSET_MISMATCH,
                         Severity::Warning,
                         format!("dump line at offset {start} says {off:04x} but {have} bytes were read before it; lines missing?"),
                     )
@@ -784,14 +784,14 @@ pub(crate) fn parse_hexdump(input: &[u8], diags: &mut Diags) -> TextCapture {
     }
     if skipped_sources > 0 {
         diags.push(Diagnostic::new(
-            "hexdump_extra_sources_skipped",
+            codes::HEXDUMP_EXTRA_SOURCES_SKIPPED,
             Severity::Info,
             format!("{skipped_sources} extra data source(s) (reassembled/decompressed copies of frame bytes) skipped"),
         ));
     }
     if other_lines > 0 {
         diags.push(Diagnostic::new(
-            "hexdump_lines_ignored",
+            codes::HEXDUMP_LINES_IGNORED,
             Severity::Info,
             format!("{other_lines} line(s) that are not hex dump lines ignored"),
         ));
@@ -834,7 +834,7 @@ mod tests {
         assert_eq!(t.frames.len(), 2);
         assert_eq!(bytes(&t, 1), &[0x02]);
         let (list, _) = d.finish();
-        assert_eq!(list[0].code, "hex_invalid_character");
+        assert_eq!(list[0].code, codes::HEX_INVALID_CHARACTER);
         assert_eq!(list[0].offset, Some(6));
     }
 
@@ -889,7 +889,7 @@ Reassembled TCP (4 bytes):\n\
         assert_eq!(bytes(&t, 0).len(), 18);
         assert_eq!(&bytes(&t, 0)[12..], b"ABCDEF");
         assert_eq!(bytes(&t, 1), &[0xaa, 0xbb]);
-        assert_eq!(d.count("hexdump_extra_sources_skipped"), 1);
+        assert_eq!(d.count(codes::HEXDUMP_EXTRA_SOURCES_SKIPPED), 1);
     }
 
     #[test]
@@ -918,7 +918,7 @@ Reassembled TCP (4 bytes):\n\
         assert_eq!(bytes(&t, 0), &[0xc0, 0x01, 0x01, 0x00]);
         assert_eq!(t.origin[3], 5);
         let (list, _) = d.finish();
-        assert_eq!(list[0].code, "base64_invalid");
+        assert_eq!(list[0].code, codes::BASE64_INVALID);
         assert_eq!(list[0].offset, Some(11));
     }
 }
