@@ -478,6 +478,16 @@ impl Extractor {
                         self.first_miss = Some("missing segment before it");
                         continue;
                     }
+                    // A TLS record header where TACACS+ should start (RFC 9887 §3): opaque.
+                    let mut tls = [0u8; 3];
+                    if self.mode == Mode::Start && self.gather(data, 0, &mut tls) {
+                        let [b0, b1, b2] = tls;
+                        if b0 == 0x16 && b1 == 0x03 && b2 <= 4 {
+                            self.mode = Mode::Off;
+                            events.push(Event::Tls);
+                            continue;
+                        }
+                    }
                     let mut hb = [0u8; HEADER_LEN];
                     if self.contiguous() < HEADER_LEN as u64 {
                         if self.queue.iter().any(|i| matches!(i, Item::Gap { .. })) {
@@ -497,12 +507,6 @@ impl Extractor {
                     }
                     if !self.gather(data, 0, &mut hb) {
                         return;
-                    }
-                    let [b0, b1, b2, ..] = hb;
-                    if self.mode == Mode::Start && b0 == 0x16 && b1 == 0x03 && b2 <= 4 {
-                        self.mode = Mode::Off;
-                        events.push(Event::Tls);
-                        continue;
                     }
                     let h = peek(hb);
                     let level = match self.mode {

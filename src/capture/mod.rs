@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 
 pub use model::{
     Analysis, Cancelled, Connection, ConnectionEnd, ConnectionKind, Diagnostic, Direction,
-    Endpoint, FormatInfo, Frame, FrameTcp, FrameTime, Gap, Header, InputFormat, Link, Pdu,
+    Endpoint, FormatInfo, Frame, FrameTcp, FrameTime, Gap, Header, InputFormat, Link, Pdu, PduLine,
     Progress, RoleBasis, SegmentRef, Severity, Stats, Stream, TcpFlags,
 };
 
@@ -882,7 +882,7 @@ impl<'o, 'p> Engine<'o, 'p> {
         for f in &mut self.frames {
             if let Some(t) = &mut f.tcp {
                 let client = client_of.get(t.conn as usize).copied().unwrap_or(0);
-                t.to_server = usize::from(!t.to_server) != client;
+                t.to_server = usize::from(!t.to_server) == client;
             }
         }
         // PDU directions: the stream's role (the codec flags a seq_no parity that disagrees)
@@ -983,6 +983,13 @@ impl<'o, 'p> Engine<'o, 'p> {
                 }
             }
             streams.push(s);
+        }
+        // times: a PDU completed by the frame being read was emitted before that frame was stored
+        for p in &mut self.pdus {
+            p.time = self
+                .frames
+                .get(p.last_frame.saturating_sub(1) as usize)
+                .and_then(|f| f.time);
         }
         // decode every PDU with the codec, knowing who sent it
         self.decode_pdus();

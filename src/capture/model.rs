@@ -556,3 +556,61 @@ pub struct Progress {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("capture analysis cancelled")]
 pub struct Cancelled;
+
+/// One PDU as a `casplus decode --json` line: the codec's object (RFC 8907 fields, offsets and
+/// spans relative to the PDU's bytes) with the capture's fields added around it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PduLine<'a> {
+    /// The codec's decode (its `offset` is 0: spans count from the PDU's first byte).
+    #[serde(flatten)]
+    pub pdu: &'a crate::tacacs::Pdu,
+    /// Where the PDU's first byte is in the original input.
+    pub input_offset: Option<usize>,
+    /// First frame holding a byte of the PDU.
+    pub frame: u32,
+    /// Frame holding its last byte.
+    pub last_frame: u32,
+    /// Capture time of `last_frame` (RFC 3339, or time of day for default tcpdump text).
+    pub time: Option<String>,
+    /// Sender `ip:port`, when the input had TCP.
+    pub src: Option<String>,
+    /// Receiver `ip:port`.
+    pub dst: Option<String>,
+    /// Connection index.
+    pub conn: Option<u32>,
+    /// Session index.
+    pub session: Option<u32>,
+    /// One-line summary.
+    pub summary: &'a str,
+}
+
+impl Analysis {
+    /// Every decoded PDU as a [`PduLine`], in order.
+    pub fn pdu_lines(&self) -> impl Iterator<Item = PduLine<'_>> {
+        self.pdus.iter().filter_map(move |p| {
+            let pdu = p.decoded.as_ref()?;
+            let conn = p.conn.and_then(|c| self.connections.get(c as usize));
+            let (src, dst) = match (conn, p.direction) {
+                (Some(c), Direction::ToServer) => {
+                    (Some(c.client.to_string()), Some(c.server.to_string()))
+                }
+                (Some(c), Direction::ToClient) => {
+                    (Some(c.server.to_string()), Some(c.client.to_string()))
+                }
+                (None, _) => (None, None),
+            };
+            Some(PduLine {
+                pdu,
+                input_offset: p.segments.first().map(|s| s.input.start),
+                frame: p.frame,
+                last_frame: p.last_frame,
+                time: p.time.map(|t| t.to_string()),
+                src,
+                dst,
+                conn: p.conn,
+                session: p.session,
+                summary: &p.summary,
+            })
+        })
+    }
+}
