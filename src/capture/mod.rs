@@ -727,10 +727,6 @@ impl<'o, 'p> Engine<'o, 'p> {
                 .first()
                 .map_or(self.frames.len() as u32 + 1, |s| s.frame);
             let last = segments.iter().map(|s| s.frame).max().unwrap_or(first);
-            let time = self
-                .frames
-                .get(last.saturating_sub(1) as usize)
-                .and_then(|f| f.time);
             let total = p.wire.len() as u64 + p.missing;
             if p.missing > 0 {
                 let (code, why) = if p.cut_by_gap {
@@ -767,7 +763,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                 direction: Direction::from_seq_no(p.header.seq_no),
                 frame: first,
                 last_frame: last,
-                time,
+                time: None, // set in `finish`, once every frame is stored
                 stream_span: Span::new(
                     usize::try_from(p.off).unwrap_or(usize::MAX),
                     usize::try_from(total).unwrap_or(usize::MAX),
