@@ -172,6 +172,7 @@ fn check_against_expected(a: &Analysis, name: &str) {
 fn keyed() -> Options {
     Options {
         keys: vec![Key::from_text("tac_plus_key")],
+        keep_decoded: true,
         ..Options::default()
     }
 }
@@ -302,9 +303,16 @@ fn messy_tcp_is_reassembled() {
 
 #[test]
 fn frames_keep_timestamps_addresses_and_ports_from_tcpdump_text() {
-    let pcap = analyze("login.pcap");
+    let every = Options {
+        all_frames: true,
+        ..keyed()
+    };
+    let pcap = capture::analyze(&vector("login.pcap"), &every);
+    assert_eq!(pcap.frames.len(), 68);
+    // by default only frames with TACACS+ bytes are listed
+    assert_eq!(analyze("login.pcap").frames.len(), 16);
     for file in ["login.tcpdump-XX.txt", "login.tcpdump-xx.txt"] {
-        let a = analyze(file);
+        let a = capture::analyze(&vector(file), &every);
         assert_eq!(a.frames.len(), pcap.frames.len(), "{file}");
         // -tttt / -tt: absolute times equal to the pcap's (the generator ran tcpdump with TZ=UTC)
         for (x, y) in a.frames.iter().zip(&pcap.frames) {
@@ -314,7 +322,7 @@ fn frames_keep_timestamps_addresses_and_ports_from_tcpdump_text() {
         assert_eq!(a.connections, pcap.connections, "{file}");
     }
     // default tcpdump: the time of day only
-    let a = analyze("login.tcpdump-X.txt");
+    let a = capture::analyze(&vector("login.tcpdump-X.txt"), &every);
     let t = a.frames[0].time.unwrap();
     assert!(t.time_of_day);
     assert_eq!(
@@ -345,7 +353,7 @@ fn every_pdu_maps_back_to_frames_and_input_bytes() {
                 p.index
             );
             // and the piece lies in its frame
-            let f = &a.frames[s.frame as usize - 1];
+            let f = a.frame(s.frame).unwrap();
             assert!(s.frame_offset as usize + len <= f.captured_len as usize);
             assert_eq!(f.input.start + 16 + s.frame_offset as usize, s.input.start);
             covered += len;
@@ -386,7 +394,7 @@ fn wireshark_gui_copy_as_hex_dump() {
     // Wireshark's "Copy ▸ …as Hex Dump" of frame 4 of login.pcap: three spaces after the offset,
     // ASCII column after three spaces (layout as Wireshark 4 writes it).
     let pcap = analyze("login.pcap");
-    let f = &pcap.frames[3];
+    let f = pcap.frame(4).unwrap();
     let raw = vector("login.pcap");
     let bytes = &raw[f.input.start + 16..f.input.end];
     let mut text = String::new();

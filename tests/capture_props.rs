@@ -123,7 +123,7 @@ proptest! {
         let got = |d: Direction| {
             let mut v: Vec<_> = a.pdus.iter().filter(|p| p.direction == d).collect();
             v.sort_by_key(|p| p.stream_span.start);
-            v.into_iter().map(|p| p.wire.clone()).collect::<Vec<_>>()
+            v.into_iter().map(|p| p.wire.to_vec()).collect::<Vec<_>>()
         };
         prop_assert_eq!(got(Direction::ToServer), want_server);
         prop_assert_eq!(got(Direction::ToClient), want_client);

@@ -66,15 +66,11 @@ fn several_pdus_in_one_segment_are_all_found() {
     );
     let a = capture::analyze(&pcap(&f), &keyed());
     assert_eq!(a.pdus.len(), 4);
-    assert_eq!(a.pdus[0].wire, a1);
-    assert_eq!(a.pdus[1].wire, a2);
+    assert_eq!(&a.pdus[0].wire[..], &a1[..]);
+    assert_eq!(&a.pdus[1].wire[..], &a2[..]);
     assert_eq!(a.pdus[0].frame, a.pdus[1].frame, "both in the same frame");
     assert_eq!(a.sessions.len(), 2);
-    assert!(
-        a.sessions
-            .iter()
-            .all(|s| s.outcome.as_deref() == Some("PASS"))
-    );
+    assert!(a.sessions.iter().all(|s| s.outcome == Some("PASS")));
 }
 
 #[test]
@@ -107,7 +103,7 @@ fn one_pdu_across_segments_maps_back_to_each_frame() {
     let a = capture::analyze(&pcap(&f), &keyed());
     let p = &a.pdus[0];
     assert!(p.complete);
-    assert_eq!(p.wire, start);
+    assert_eq!(&p.wire[..], &start[..]);
     assert_eq!(p.segments.len(), start.len().div_ceil(5));
     for (i, s) in p.segments.iter().enumerate() {
         assert_eq!(s.frame as usize, 4 + i);
@@ -140,11 +136,11 @@ fn out_of_order_segments_are_put_back_in_order() {
         &reply,
     ));
     let a = capture::analyze(&pcap(&f), &keyed());
-    assert_eq!(a.pdus[0].wire, start);
+    assert_eq!(&a.pdus[0].wire[..], &start[..]);
     let s = &a.streams[a.connections[0].to_server as usize];
     assert_eq!(s.out_of_order, 1);
     assert!(s.gaps.is_empty());
-    assert_eq!(a.pdus[0].summary, "AUTHEN START login pap user=alice");
+    assert_eq!(&*a.pdus[0].summary, "AUTHEN START login pap user=alice");
 }
 
 #[test]
@@ -169,7 +165,7 @@ fn retransmissions_and_overlaps_are_dropped_and_conflicts_counted() {
         &reply,
     ));
     let a = capture::analyze(&pcap(&f), &keyed());
-    assert_eq!(a.pdus[0].wire, start, "the first copy is kept");
+    assert_eq!(&a.pdus[0].wire[..], &start[..], "the first copy is kept");
     let s = &a.streams[a.connections[0].to_server as usize];
     assert_eq!(s.retransmitted_bytes, 10 + 5);
     assert_eq!(s.conflicting_bytes, 1);
@@ -217,7 +213,7 @@ fn a_gap_is_reported_and_decoding_resumes_at_the_next_header() {
         .filter(|p| p.direction == Direction::ToServer)
         .collect();
     assert_eq!(starts.len(), 1);
-    assert_eq!(starts[0].wire, s2);
+    assert_eq!(&starts[0].wire[..], &s2[..]);
     assert!(codes(&a).contains(&"not-tacacs-skipped"));
     // its reply in a session whose request was lost is flagged
     assert!(codes(&a).contains(&"reply-to-unknown-session"));
@@ -261,11 +257,12 @@ fn capture_cut_by_the_snaplen_makes_a_gap_not_garbage() {
         at += 16 + incl;
     }
     let a = capture::analyze(&bytes, &keyed());
-    assert_eq!(a.frames[3].original_len, a.frames[3].captured_len + 10);
+    let cut = a.frame(4).unwrap();
+    assert_eq!(cut.original_len, cut.captured_len + 10);
     assert!(codes(&a).contains(&"frame-truncated"));
     let p = &a.pdus[0];
     assert!(!p.complete);
-    assert_eq!(p.wire, s1[..s1.len() - 10]);
+    assert_eq!(&p.wire[..], &s1[..s1.len() - 10][..]);
     // the reply still decodes
     assert!(a.pdus[1].complete);
 }
@@ -316,7 +313,14 @@ fn direction_from_seq_parity_confirmed_by_port_49() {
     assert_eq!(c.server.port, 49, "the first sender is the server");
     assert_eq!(c.role_basis, RoleBasis::SeqParityAndPort);
     assert_eq!(a.pdus[0].direction, Direction::ToClient);
-    assert!(a.frames[0].tcp.as_ref().is_some_and(|t| !t.to_server));
+    assert!(
+        a.frame(1)
+            .unwrap()
+            .tcp
+            .as_ref()
+            .is_some_and(|t| !t.to_server)
+    );
+    assert!(a.frame(2).is_none(), "a pure ACK is counted, not listed");
     let _ = s1;
     // parity and port 49 disagree: the client sends from port 49
     let (s2, r2) = pap(17);
@@ -341,14 +345,8 @@ fn a_pdu_against_its_streams_direction_is_flagged_by_the_codec() {
     let a = capture::analyze(&pcap(&f), &keyed());
     let p = &a.pdus[1];
     assert_eq!(p.direction, Direction::ToServer);
-    assert!(
-        p.decoded
-            .as_ref()
-            .unwrap()
-            .diagnostics
-            .iter()
-            .any(|d| d.code == "seq-parity")
-    );
+    assert!(p.codec_diagnostics.iter().any(|d| d.code == "seq-parity"));
+    assert!(p.decoded.is_none(), "full decodes are not kept by default");
 }
 
 #[test]
@@ -389,7 +387,12 @@ fn sessions_are_grouped_by_connection_and_session_id_with_a_flow_summary() {
     let flows: Vec<Vec<&str>> = a
         .sessions
         .iter()
-        .map(|s| s.steps.iter().map(|x| x.summary.as_str()).collect())
+        .map(|s| {
+            s.steps
+                .iter()
+                .map(|x| &*a.pdus[x.pdu as usize].summary)
+                .collect()
+        })
         .collect();
     assert_eq!(
         flows,
@@ -424,11 +427,7 @@ fn sessions_are_grouped_by_connection_and_session_id_with_a_flow_summary() {
             ],
         ]
     );
-    let outcomes: Vec<_> = a
-        .sessions
-        .iter()
-        .map(|s| s.outcome.as_deref().unwrap())
-        .collect();
+    let outcomes: Vec<_> = a.sessions.iter().map(|s| s.outcome.unwrap()).collect();
     assert_eq!(
         outcomes,
         [
@@ -522,10 +521,15 @@ fn the_key_that_decodes_each_connection_consistently_is_reported() {
     );
     assert_eq!(a.connections[0].keys_ok, [1]);
     assert_eq!(a.keys_ok, [1]);
-    assert!(
-        a.pdus
-            .iter()
-            .all(|p| p.decoded.as_ref().unwrap().key_index == Some(1))
+    assert!(a.pdus.iter().all(|p| p.key_index == Some(1)));
+    // decoding one PDU later with the same keys gives the same verdict
+    let again = Options {
+        keys: vec![Key::from_text("nope"), Key::new(KEY)],
+        ..Options::default()
+    };
+    assert_eq!(
+        capture::decode(&a.pdus[0], &again).unwrap().key_index,
+        Some(1)
     );
     // only wrong keys
     let a = capture::analyze(
@@ -545,14 +549,20 @@ fn the_key_that_decodes_each_connection_consistently_is_reported() {
     // no key at all
     let a = capture::analyze(&cap, &Options::default());
     assert!(codes(&a).contains(&"key-missing"));
-    assert_eq!(a.pdus[0].summary, "AUTHEN START (obfuscated: no key)");
+    assert_eq!(&*a.pdus[0].summary, "AUTHEN START (obfuscated: no key)");
 }
 
 #[test]
 fn json_keeps_the_codec_schema_inside_and_capture_fields_around() {
     let (s1, r1) = pap(50);
     let f = connection(40000, 49, (1, 2), &[(true, s1), (false, r1)]);
-    let a = capture::analyze(&pcap(&f), &keyed());
+    let a = capture::analyze(
+        &pcap(&f),
+        &Options {
+            keep_decoded: true,
+            ..keyed()
+        },
+    );
     let v = serde_json::to_value(&a).unwrap();
     let p = &v["pdus"][0];
     assert_eq!(p["decoded"]["body"]["kind"], "authen_start");
@@ -575,7 +585,7 @@ fn pdu_lines_are_the_codec_json_plus_frame_time_endpoints_and_connection() {
     let input = pcap(&f);
     let a = capture::analyze(&input, &keyed());
     let lines: Vec<serde_json::Value> = a
-        .pdu_lines()
+        .pdu_lines(&keyed())
         .map(|l| serde_json::to_value(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 2);

@@ -12,10 +12,11 @@ use crate::tacacs::{
     ReplyFlags,
 };
 
+use super::Decoder;
 use super::diag::{Diags, codes};
 use super::model::{Connection, Diagnostic, Direction, Pdu, Severity};
 
-/// One step of a session: a PDU and what it says.
+/// One step of a session: a PDU (its [`Pdu::summary`] is the step's line).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Step {
     /// Index in [`super::Analysis::pdus`].
@@ -24,8 +25,6 @@ pub struct Step {
     pub direction: Direction,
     /// Its `seq_no`.
     pub seq_no: u8,
-    /// One line, e.g. `AUTHEN START login pap user=alice`, `AUTHOR RESPONSE PASS_ADD priv-lvl=15`.
-    pub summary: String,
 }
 
 /// A TACACS+ session: the PDUs of one `session_id` on one connection (RFC 8907 §4.1).
@@ -42,8 +41,9 @@ pub struct Session {
     pub kind: PacketType,
     /// The steps in capture order.
     pub steps: Vec<Step>,
-    /// The final status (`PASS`, `FAIL`, `PASS_ADD`, `SUCCESS`, ...), when the session ended.
-    pub outcome: Option<String>,
+    /// The final status (`PASS`, `FAIL`, `PASS_ADD`, `SUCCESS`, `ABORT`; `?` when the reply
+    /// could not be read), when the session ended.
+    pub outcome: Option<&'static str>,
     /// True when the last step ends the session (a final reply, or an aborting CONTINUE).
     pub finished: bool,
     /// True when another session of the same connection was open at the same time.
@@ -193,21 +193,20 @@ fn readable(p: &tacacs::Pdu) -> Option<&Body> {
 }
 
 /// The status that ends a session, if this PDU ends it.
-fn final_status(p: &tacacs::Pdu) -> Option<String> {
+fn final_status(p: &tacacs::Pdu) -> Option<&'static str> {
+    const UNNAMED: &str = "unknown status";
     let unknown = Body::Unknown(tacacs::UnknownBody::default());
     match readable(p).unwrap_or(&unknown) {
         Body::AuthenReply(b) => match b.status {
             AuthenStatus::GETDATA | AuthenStatus::GETUSER | AuthenStatus::GETPASS => None,
-            st => Some(st.to_string()),
+            st => Some(st.name().unwrap_or(UNNAMED)),
         },
-        Body::AuthenContinue(b) if b.flags.contains(ContinueFlags::ABORT) => {
-            Some("ABORT".to_owned())
-        }
-        Body::AuthorResponse(b) => Some(b.status.to_string()),
-        Body::AcctReply(b) => Some(b.status.to_string()),
+        Body::AuthenContinue(b) if b.flags.contains(ContinueFlags::ABORT) => Some("ABORT"),
+        Body::AuthorResponse(b) => Some(b.status.name().unwrap_or(UNNAMED)),
+        Body::AcctReply(b) => Some(b.status.name().unwrap_or(UNNAMED)),
         // An unreadable reply to an authorization/accounting request still ends the session.
         Body::Unknown(_) if p.header.seq_no == 2 && p.header.packet_type != PacketType::AUTHEN => {
-            Some("?".to_owned())
+            Some("?")
         }
         _ => None,
     }
@@ -230,13 +229,26 @@ struct Open {
     secret_next: bool,
 }
 
-/// Builds the sessions of `pdus` (in capture order), filling `pdu.session` and `pdu.summary`.
-pub(crate) fn build(pdus: &mut [Pdu], conns: usize, diags: &mut Diags) -> Flows {
+/// Decodes `pdus` (in capture order) one at a time and builds their sessions, filling each
+/// PDU's summary, session, key and codec findings; the full decode is kept only with `keep`.
+pub(crate) fn build(
+    pdus: &mut [Pdu],
+    conns: usize,
+    decoder: &Decoder,
+    keep: bool,
+    diags: &mut Diags,
+) -> Flows {
     let mut sessions: Vec<Session> = Vec::new();
     let mut open: BTreeMap<(u32, u32), Open> = BTreeMap::new();
     let mut sc: Vec<Option<SingleConnect>> = vec![None; conns];
     for p in pdus.iter_mut() {
-        let Some(d) = &p.decoded else { continue };
+        let Some(decoded) = decoder.decode(p) else {
+            continue;
+        };
+        let d = &decoded;
+        p.key_index = d.key_index.and_then(|k| u32::try_from(k).ok());
+        p.body_state = d.body_state;
+        p.codec_diagnostics = d.diagnostics.clone().into_boxed_slice();
         let h = &d.header;
         let conn_key = p.conn.unwrap_or(u32::MAX);
         let key = (conn_key, h.session_id);
@@ -335,18 +347,21 @@ pub(crate) fn build(pdus: &mut [Pdu], conns: usize, diags: &mut Diags) -> Flows 
             {
                 s.sessions = s.sessions.saturating_add(1);
             }
-            sessions.push(Session {
-                id,
-                conn: p.conn,
-                session_id: h.session_id,
-                kind: h.packet_type,
-                steps: Vec::new(),
-                outcome: None,
-                finished: false,
-                concurrent,
-                first_frame: p.frame,
-                last_frame: frame,
-            });
+            super::push_growing(
+                &mut sessions,
+                Session {
+                    id,
+                    conn: p.conn,
+                    session_id: h.session_id,
+                    kind: h.packet_type,
+                    steps: Vec::new(),
+                    outcome: None,
+                    finished: false,
+                    concurrent,
+                    first_frame: p.frame,
+                    last_frame: frame,
+                },
+            );
             open.insert(
                 key,
                 Open {
@@ -411,10 +426,12 @@ pub(crate) fn build(pdus: &mut [Pdu], conns: usize, diags: &mut Diags) -> Flows 
             pdu: p.index,
             direction: p.direction,
             seq_no: seq,
-            summary: line.clone(),
         });
         p.session = Some(s.id);
-        p.summary = line;
+        p.summary = line.into_boxed_str();
+        if keep {
+            p.decoded = Some(Box::new(decoded));
+        }
     }
     for s in &sessions {
         if !s.finished {
@@ -470,14 +487,13 @@ pub(crate) fn keys(
     // (conn or u32::MAX) -> (chosen key indexes, wrong-key count, obfuscated-without-key count)
     let mut per: BTreeMap<u32, (Vec<u32>, u32, u32)> = BTreeMap::new();
     for p in pdus {
-        let Some(d) = &p.decoded else { continue };
-        if !d.complete {
+        if !p.complete {
             continue;
         }
         let e = per.entry(p.conn.unwrap_or(u32::MAX)).or_default();
-        match d.body_state {
+        match p.body_state {
             BodyState::Deobfuscated => {
-                if let Some(k) = d.key_index.and_then(|k| u32::try_from(k).ok())
+                if let Some(k) = p.key_index
                     && !e.0.contains(&k)
                 {
                     e.0.push(k);

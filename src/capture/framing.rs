@@ -96,6 +96,8 @@ pub(crate) struct Piece {
     pub len: usize,
     /// Index of the frame the bytes came from (0-based).
     pub frame: u32,
+    /// Offset of that frame's first byte in the buffer.
+    pub frame_start: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,6 +126,7 @@ impl Item {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PieceRef {
     pub frame: u32,
+    pub frame_start: usize,
     pub pos: usize,
     pub len: usize,
     pub pdu_offset: usize,
@@ -397,6 +400,7 @@ impl Extractor {
                     let k = usize::try_from(take).unwrap_or(0);
                     pieces.push(PieceRef {
                         frame: p.frame,
+                        frame_start: p.frame_start,
                         pos: p.pos,
                         len: k,
                         pdu_offset: wire.len(),

@@ -79,6 +79,13 @@ pub struct Options {
     /// Candidate keys, tried in order for every obfuscated PDU (RFC 8907 §4.5); the result
     /// says which one decodes each connection consistently ([`Connection::keys_ok`]).
     pub keys: Vec<Key>,
+    /// List every frame in [`Analysis::frames`]. Off by default: only frames carrying bytes of
+    /// TACACS+ (or TLS) streams are listed; the others are counted in [`Stats`].
+    pub all_frames: bool,
+    /// Keep the codec's full decode of every PDU in [`Pdu::decoded`]. Off by default: big
+    /// captures would need several times their size; decode a PDU when it is shown instead
+    /// ([`decode`], [`Analysis::pdu_lines`]). Small pastes can afford it.
+    pub keep_decoded: bool,
 }
 
 impl Default for Options {
@@ -90,8 +97,60 @@ impl Default for Options {
             probe_budget: 64 << 10,
             progress_every: 4096,
             keys: Vec::new(),
+            all_frames: false,
+            keep_decoded: false,
         }
     }
+}
+
+/// Decoder settings for the three directions a PDU can have.
+pub(crate) struct Decoder {
+    unknown: tacacs::DecodeOptions,
+    to_server: tacacs::DecodeOptions,
+    to_client: tacacs::DecodeOptions,
+}
+
+impl Decoder {
+    pub(crate) fn new(opts: &Options) -> Self {
+        let unknown = tacacs::DecodeOptions {
+            max_length: opts.max_pdu_len,
+            keys: opts.keys.clone(),
+            expected_direction: None,
+        };
+        let to_server = tacacs::DecodeOptions {
+            expected_direction: Some(tacacs::Direction::ClientToServer),
+            ..unknown.clone()
+        };
+        let to_client = tacacs::DecodeOptions {
+            expected_direction: Some(tacacs::Direction::ServerToClient),
+            ..unknown.clone()
+        };
+        Self {
+            unknown,
+            to_server,
+            to_client,
+        }
+    }
+
+    /// The codec's decode of a PDU's bytes (RFC 8907), told the direction the capture shows so
+    /// that it checks the seq_no parity (§4.1); an incomplete PDU decodes as far as it goes.
+    pub(crate) fn decode(&self, p: &Pdu) -> Option<tacacs::Pdu> {
+        let opts = match (p.conn, p.direction) {
+            (None, _) => &self.unknown,
+            (Some(_), Direction::ToServer) => &self.to_server,
+            (Some(_), Direction::ToClient) => &self.to_client,
+        };
+        match tacacs::decode_pdu(&p.wire, opts) {
+            tacacs::Decoded::Complete(d) => Some(d),
+            tacacs::Decoded::Partial { .. } => tacacs::decode_all(&p.wire, opts).into_iter().next(),
+        }
+    }
+}
+
+/// Decodes one PDU of an [`Analysis`] with the codec (with `opts.keys`), as the analysis did.
+/// Spans and offsets in the result count from the PDU's first byte ([`Pdu::wire`]).
+pub fn decode(pdu: &Pdu, opts: &Options) -> Option<tacacs::Pdu> {
+    Decoder::new(opts).decode(pdu)
 }
 
 /// The input form the bytes are in, or `None` when they look like no supported form (text that is
@@ -156,6 +215,15 @@ pub fn analyze_with_progress(
     progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
 ) -> Result<Analysis, Cancelled> {
     run(input, opts, progress)
+}
+
+/// Pushes onto a vector that grows by a quarter when full (not double): the big tables of an
+/// analysis would otherwise hold up to 3x their size while being copied.
+fn push_growing<T>(v: &mut Vec<T>, x: T) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 4).max(64));
+    }
+    v.push(x);
 }
 
 /// A frame as the pipeline sees it, whatever the input form.
@@ -329,15 +397,48 @@ impl FrameIn {
 struct Conn {
     /// `ends[0]` sent the first frame seen.
     ends: [Endpoint; 2],
-    dirs: [tcp::Direction; 2],
+    /// Reassembly state while the connection is open (boxed: closed connections are many).
+    live: Option<Box<[tcp::Direction; 2]>>,
+    /// What remains of each direction once closed.
+    done: [DirDone; 2],
     streams: [u32; 2],
     first_frame: u32,
     last_frame: u32,
     syn_from: Option<usize>,
     end: ConnectionEnd,
     tls: bool,
-    /// PDU indexes, per direction.
-    pdus: [Vec<u32>; 2],
+}
+
+/// What is kept of a direction once its connection is closed and its PDUs cut out.
+#[derive(Clone, Debug, Default)]
+struct DirDone {
+    delivered: u64,
+    base: Option<u32>,
+    out_of_order: u32,
+    retransmitted: u64,
+    conflicting: u64,
+    skipped: u64,
+    found: bool,
+    off: bool,
+    gaps: Vec<(Gap, u32)>,
+    before_start: u64,
+}
+
+impl DirDone {
+    fn of(d: &tcp::Direction) -> Self {
+        Self {
+            delivered: d.delivered(),
+            base: d.base(),
+            out_of_order: d.out_of_order,
+            retransmitted: d.retransmitted,
+            conflicting: d.conflicting,
+            skipped: d.ext.skipped,
+            found: d.ext.found,
+            off: d.ext.is_off(),
+            gaps: d.gaps.clone(),
+            before_start: d.before_start,
+        }
+    }
 }
 
 /// The pseudo stream of payload-only frames.
@@ -356,8 +457,8 @@ struct Engine<'o, 'p> {
     opts: &'p Options,
     origin: Origin<'o>,
     frames: Vec<Frame>,
-    /// Offset in the buffer where each frame's bytes start.
-    frame_pos: Vec<usize>,
+    /// Frames read so far.
+    frame_count: u32,
     conns: Vec<Conn>,
     by_tuple: BTreeMap<(Endpoint, Endpoint), u32>,
     streams: Vec<StreamMeta>,
@@ -374,7 +475,7 @@ impl<'o, 'p> Engine<'o, 'p> {
             opts,
             origin,
             frames: Vec::new(),
-            frame_pos: Vec::new(),
+            frame_count: 0,
             conns: Vec::new(),
             by_tuple: BTreeMap::new(),
             streams: Vec::new(),
@@ -396,10 +497,10 @@ impl<'o, 'p> Engine<'o, 'p> {
         fr: FrameIn,
         progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
     ) -> Result<(), Cancelled> {
-        let idx = u32::try_from(self.frames.len()).unwrap_or(u32::MAX);
+        let idx = self.frame_count;
+        self.frame_count = self.frame_count.saturating_add(1);
         let number = idx.saturating_add(1);
         let bytes = buf.get(fr.data.clone()).unwrap_or_default();
-        self.frame_pos.push(fr.data.start);
         self.stats.frames += 1;
         let mut frame = Frame {
             number,
@@ -448,7 +549,14 @@ impl<'o, 'p> Engine<'o, 'p> {
                 }
             },
         }
-        self.frames.push(frame);
+        // The table keeps frames with TCP payload (and, at the end, only those of TACACS+
+        // connections); ACKs and other traffic are counted, not listed, unless asked for.
+        let keep = self.opts.all_frames
+            || frame.link == Link::Payload
+            || frame.tcp.as_ref().is_some_and(|t| t.payload_len > 0);
+        if keep {
+            push_growing(&mut self.frames, frame);
+        }
         let every = u64::from(self.opts.progress_every.max(1));
         if self.stats.frames % every == 0 {
             let p = Progress {
@@ -486,11 +594,12 @@ impl<'o, 'p> Engine<'o, 'p> {
             pos,
             len,
             frame,
+            frame_start: pos,
         });
         l.next = l.next.saturating_add(len as u64);
         let (mut out, mut events) = (Vec::new(), Vec::new());
         l.ext.pump(buf, &mut out, &mut events);
-        self.emit(None, l.stream, 0, out, events);
+        self.emit(None, l.stream, out, events);
         self.loose = Some(l);
     }
 
@@ -506,8 +615,11 @@ impl<'o, 'p> Engine<'o, 'p> {
             let Some(conn) = self.conns.get(c as usize) else {
                 return false;
             };
-            !(syn_only
-                && (conn.end != ConnectionEnd::Open || conn.dirs.iter().any(|d| d.delivered() > 0)))
+            let delivered = match &conn.live {
+                Some(l) => l.iter().any(|d| d.delivered() > 0),
+                None => true,
+            };
+            !(syn_only && (conn.end != ConnectionEnd::Open || delivered))
         });
         let c = match existing {
             Some(c) => c,
@@ -541,14 +653,23 @@ impl<'o, 'p> Engine<'o, 'p> {
         let len = seg.payload.len();
         let pos = frame_start + seg.payload.start;
         let tls = conn.tls;
-        let Some(dir) = conn.dirs.get_mut(d) else {
+        let Some(dir) = conn.live.as_mut().and_then(|l| l.get_mut(d)) else {
+            // a late segment of a closed connection: counted, not reassembled
+            let done = conn.done.get_mut(d);
+            let rel_seq = done
+                .as_ref()
+                .and_then(|x| x.base)
+                .map_or(0, |b| seg.seq.wrapping_sub(b));
+            if let Some(x) = done {
+                x.retransmitted = x.retransmitted.saturating_add(len as u64);
+            }
             return FrameTcp {
                 conn: c,
-                to_server: true,
-                rel_seq: 0,
+                to_server: d == 0,
+                rel_seq,
                 flags: seg.flags,
-                payload_len: 0,
-                payload_offset: 0,
+                payload_len: u32::try_from(len).unwrap_or(u32::MAX),
+                payload_offset: u32::try_from(seg.payload.start).unwrap_or(u32::MAX),
             };
         };
         if !tls {
@@ -560,6 +681,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                 len,
                 seg.missing,
                 frame,
+                frame_start,
                 buf,
                 &mut out,
                 &mut events,
@@ -573,6 +695,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                 0,
                 0,
                 frame,
+                frame_start,
                 buf,
                 &mut out,
                 &mut events,
@@ -580,7 +703,7 @@ impl<'o, 'p> Engine<'o, 'p> {
         }
         let rel_seq = dir.relative(seg.seq);
         let found = dir.ext.found;
-        if let Some(other) = conn.dirs.get_mut(1 - d) {
+        if let Some(other) = conn.live.as_mut().and_then(|l| l.get_mut(1 - d)) {
             if found {
                 other.ext.trust();
             }
@@ -599,8 +722,16 @@ impl<'o, 'p> Engine<'o, 'p> {
                 .conn(Some(c)),
             );
         }
-        self.emit(Some(c), stream, d, out, events);
-        self.emit(Some(c), other_stream, 1 - d, out_other, events_other);
+        self.emit(Some(c), stream, out, events);
+        self.emit(Some(c), other_stream, out_other, events_other);
+        // RST, or FIN both ways: nothing more is coming; cut what is left and keep a summary
+        let closed = self.conns.get(c as usize).is_some_and(|k| {
+            k.end == ConnectionEnd::Reset
+                || k.live.as_ref().is_some_and(|l| l.iter().all(|d| d.fin))
+        });
+        if closed {
+            self.close(c, buf);
+        }
         FrameTcp {
             conn: c,
             to_server: d == 0,
@@ -644,30 +775,48 @@ impl<'o, 'p> Engine<'o, 'p> {
                 .conn(Some(c)),
             );
         }
-        self.conns.push(Conn {
-            ends: [seg.src, seg.dst],
-            dirs: [dir(), dir()],
-            streams: [s0, s1],
-            first_frame: number,
-            last_frame: number,
-            syn_from: None,
-            end: ConnectionEnd::Open,
-            tls,
-            pdus: [Vec::new(), Vec::new()],
-        });
+        push_growing(
+            &mut self.conns,
+            Conn {
+                ends: [seg.src, seg.dst],
+                live: Some(Box::new([dir(), dir()])),
+                done: [DirDone::default(), DirDone::default()],
+                streams: [s0, s1],
+                first_frame: number,
+                last_frame: number,
+                syn_from: None,
+                end: ConnectionEnd::Open,
+                tls,
+            },
+        );
         self.by_tuple.insert(key, c);
         c
     }
 
+    /// Ends the reassembly of connection `c`: holes become gaps, PDUs in progress are cut as
+    /// they are, and only a summary of each direction is kept.
+    fn close(&mut self, c: u32, buf: &[u8]) {
+        let Some(conn) = self.conns.get_mut(c as usize) else {
+            return;
+        };
+        let Some(mut live) = conn.live.take() else {
+            return;
+        };
+        let streams = conn.streams;
+        for (d, dir) in live.iter_mut().enumerate() {
+            let (mut out, mut events) = (Vec::new(), Vec::new());
+            dir.finish(buf, &mut out, &mut events);
+            if let Some(k) = self.conns.get_mut(c as usize)
+                && let Some(slot) = k.done.get_mut(d)
+            {
+                *slot = DirDone::of(dir);
+            }
+            self.emit(Some(c), streams.get(d).copied().unwrap_or(0), out, events);
+        }
+    }
+
     /// Records PDUs and events from stream `stream` (direction `dir` of `conn`).
-    fn emit(
-        &mut self,
-        conn: Option<u32>,
-        stream: u32,
-        dir: usize,
-        out: Vec<FoundPdu>,
-        events: Vec<Event>,
-    ) {
+    fn emit(&mut self, conn: Option<u32>, stream: u32, out: Vec<FoundPdu>, events: Vec<Event>) {
         for ev in events {
             match ev {
                 Event::Skipped { off, len, why, at } => {
@@ -712,7 +861,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                 .pieces
                 .iter()
                 .map(|r| {
-                    let start = self.frame_pos.get(r.frame as usize).copied().unwrap_or(0);
+                    let start = r.frame_start;
                     SegmentRef {
                         frame: r.frame.saturating_add(1),
                         frame_offset: u32::try_from(r.pos.saturating_sub(start))
@@ -723,9 +872,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                     }
                 })
                 .collect();
-            let first = segments
-                .first()
-                .map_or(self.frames.len() as u32 + 1, |s| s.frame);
+            let first = segments.first().map_or(self.frame_count, |s| s.frame);
             let last = segments.iter().map(|s| s.frame).max().unwrap_or(first);
             let total = p.wire.len() as u64 + p.missing;
             if p.missing > 0 {
@@ -751,56 +898,56 @@ impl<'o, 'p> Engine<'o, 'p> {
                     .frame(last),
                 );
             }
-            if let Some(c) = conn.and_then(|c| self.conns.get_mut(c as usize))
-                && let Some(list) = c.pdus.get_mut(dir)
-            {
-                list.push(index);
-            }
-            self.pdus.push(Pdu {
-                index,
-                stream,
-                conn,
-                direction: Direction::from_seq_no(p.header.seq_no),
-                frame: first,
-                last_frame: last,
-                time: None, // set in `finish`, once every frame is stored
-                stream_span: Span::new(
-                    usize::try_from(p.off).unwrap_or(usize::MAX),
-                    usize::try_from(total).unwrap_or(usize::MAX),
-                ),
-                segments,
-                header: p.header,
-                wire: p.wire,
-                complete: p.missing == 0,
-                decoded: None,
-                summary: String::new(),
-                session: None,
-            });
+            push_growing(
+                &mut self.pdus,
+                Pdu {
+                    index,
+                    stream,
+                    conn,
+                    direction: Direction::from_seq_no(p.header.seq_no),
+                    frame: first,
+                    last_frame: last,
+                    stream_span: Span::new(
+                        usize::try_from(p.off).unwrap_or(usize::MAX),
+                        usize::try_from(total).unwrap_or(usize::MAX),
+                    ),
+                    segments: segments.into_boxed_slice(),
+                    header: p.header,
+                    wire: p.wire.into_boxed_slice(),
+                    complete: p.missing == 0,
+                    key_index: None,
+                    body_state: tacacs::BodyState::Obfuscated,
+                    codec_diagnostics: Box::default(),
+                    decoded: None,
+                    summary: Box::default(),
+                    session: None,
+                },
+            );
         }
     }
 
     fn finish(mut self, buf: &[u8]) -> Analysis {
-        // flush every stream
+        // close every connection still open
         for c in 0..self.conns.len() {
-            for d in 0..2 {
-                let (mut out, mut events) = (Vec::new(), Vec::new());
-                let Some(conn) = self.conns.get_mut(c) else {
-                    continue;
-                };
-                let stream = conn.streams.get(d).copied().unwrap_or(0);
-                if let Some(dir) = conn.dirs.get_mut(d) {
-                    dir.finish(buf, &mut out, &mut events);
-                }
-                self.emit(Some(c as u32), stream, d, out, events);
-            }
+            self.close(c as u32, buf);
         }
         if let Some(mut l) = self.loose.take() {
             let (mut out, mut events) = (Vec::new(), Vec::new());
             l.ext.finish(buf, &mut out, &mut events);
-            self.emit(None, l.stream, 0, out, events);
+            self.emit(None, l.stream, out, events);
             self.loose = Some(l);
         }
         // roles, directions, connection records
+        let mut scores = vec![0i64; self.conns.len()];
+        for p in &self.pdus {
+            let (Some(c), Some(meta)) = (p.conn, self.streams.get(p.stream as usize)) else {
+                continue;
+            };
+            if let Some(sc) = scores.get_mut(c as usize) {
+                let odd = p.header.seq_no % 2 == 1;
+                *sc += if odd == (meta.dir == 0) { 1 } else { -1 };
+            }
+        }
         let mut connections = Vec::with_capacity(self.conns.len());
         let mut client_of = Vec::with_capacity(self.conns.len());
         for (i, c) in self.conns.iter().enumerate() {
@@ -812,15 +959,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                 _ => None,
             };
             // parity score: positive when ends[0] sends odd seq_no (is the client)
-            let mut score = 0i64;
-            for (d, list) in c.pdus.iter().enumerate() {
-                for &p in list {
-                    if let Some(pdu) = self.pdus.get(p as usize) {
-                        let odd = pdu.header.seq_no % 2 == 1;
-                        score += if odd == (d == 0) { 1 } else { -1 };
-                    }
-                }
-            }
+            let score = scores.get(i).copied().unwrap_or(0);
             let parity_client = match score.signum() {
                 1 => Some(0usize),
                 -1 => Some(1),
@@ -850,7 +989,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                 },
             };
             client_of.push(client);
-            let found = c.dirs.iter().any(|d| d.ext.found);
+            let found = c.done.iter().any(|d| d.found);
             let kind = if c.tls {
                 ConnectionKind::TacacsTls
             } else if found {
@@ -919,16 +1058,16 @@ impl<'o, 'p> Engine<'o, 'p> {
                 Some((c, conn)) => {
                     let client = client_of.get(c as usize).copied().unwrap_or(0);
                     s.to_server = Some(meta.dir == client);
-                    if let Some(d) = conn.dirs.get(meta.dir) {
+                    if let Some(d) = conn.done.get(meta.dir) {
                         let gap_bytes: u64 = d.gaps.iter().map(|(g, _)| g.len).sum();
-                        s.bytes = d.delivered().saturating_sub(gap_bytes);
+                        s.bytes = d.delivered.saturating_sub(gap_bytes);
                         s.out_of_order = d.out_of_order;
                         s.retransmitted_bytes = d.retransmitted;
                         s.conflicting_bytes = d.conflicting;
-                        s.skipped_bytes = d.ext.skipped;
+                        s.skipped_bytes = d.skipped;
                         s.gaps = d.gaps.iter().map(|(g, _)| *g).collect();
                         for (g, frame) in &d.gaps {
-                            if conn.tls || !d.ext.found && d.ext.is_off() {
+                            if conn.tls || !d.found && d.off {
                                 continue;
                             }
                             self.diags.push(
@@ -980,16 +1119,29 @@ impl<'o, 'p> Engine<'o, 'p> {
             }
             streams.push(s);
         }
-        // times: a PDU completed by the frame being read was emitted before that frame was stored
-        for p in &mut self.pdus {
-            p.time = self
-                .frames
-                .get(p.last_frame.saturating_sub(1) as usize)
-                .and_then(|f| f.time);
+        if !self.opts.all_frames {
+            let other = |c: u32| {
+                connections
+                    .get(c as usize)
+                    .is_none_or(|k| k.kind == ConnectionKind::Other)
+            };
+            self.frames
+                .retain(|f| f.tcp.as_ref().is_none_or(|t| !other(t.conn)));
+            self.frames.shrink_to_fit();
         }
-        // decode every PDU with the codec, knowing who sent it
-        self.decode_pdus();
-        let flows = flow::build(&mut self.pdus, connections.len(), &mut self.diags);
+        // the reassembly state is no longer needed: free it before the sessions are built
+        self.conns = Vec::new();
+        self.by_tuple = BTreeMap::new();
+        self.streams = Vec::new();
+        // decode every PDU with the codec, knowing who sent it; summaries, sessions
+        let decoder = Decoder::new(self.opts);
+        let flows = flow::build(
+            &mut self.pdus,
+            connections.len(),
+            &decoder,
+            self.opts.keep_decoded,
+            &mut self.diags,
+        );
         for (c, sc) in connections.iter_mut().zip(flows.single_connect) {
             c.single_connect = sc;
         }
@@ -1016,37 +1168,6 @@ impl<'o, 'p> Engine<'o, 'p> {
             keys_ok,
             diagnostics,
             stats: self.stats,
-        }
-    }
-
-    /// Decodes each PDU's bytes with the codec (RFC 8907), telling it the direction the
-    /// capture shows so that it can check the seq_no parity (§4.1).
-    fn decode_pdus(&mut self) {
-        let base = tacacs::DecodeOptions {
-            max_length: self.opts.max_pdu_len,
-            keys: self.opts.keys.clone(),
-            expected_direction: None,
-        };
-        let to_server = tacacs::DecodeOptions {
-            expected_direction: Some(tacacs::Direction::ClientToServer),
-            ..base.clone()
-        };
-        let to_client = tacacs::DecodeOptions {
-            expected_direction: Some(tacacs::Direction::ServerToClient),
-            ..base.clone()
-        };
-        for p in &mut self.pdus {
-            let opts = match (p.conn, p.direction) {
-                (None, _) => &base,
-                (Some(_), Direction::ToServer) => &to_server,
-                (Some(_), Direction::ToClient) => &to_client,
-            };
-            p.decoded = match tacacs::decode_pdu(&p.wire, opts) {
-                tacacs::Decoded::Complete(d) => Some(d),
-                tacacs::Decoded::Partial { .. } => {
-                    tacacs::decode_all(&p.wire, opts).into_iter().next()
-                }
-            };
         }
     }
 }

@@ -8,6 +8,8 @@ use serde::Serialize;
 
 use crate::codec::Span;
 
+use super::Options;
+
 /// How the input was given (the form is detected unless [`super::Options::format`] forces one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -455,24 +457,29 @@ pub struct Pdu {
     pub frame: u32,
     /// Frame holding the last byte (where a dissector would show the PDU).
     pub last_frame: u32,
-    /// Time of `last_frame`.
-    pub time: Option<FrameTime>,
     /// Position in the reassembled stream (stream offsets).
     pub stream_span: Span,
     /// Pieces by frame, in PDU order.
-    pub segments: Vec<SegmentRef>,
+    pub segments: Box<[SegmentRef]>,
     /// The header.
     pub header: Header,
     /// Bytes as captured: header and (obfuscated) body, possibly incomplete.
     #[serde(serialize_with = "super::hex::serialize")]
-    pub wire: Vec<u8>,
+    pub wire: Box<[u8]>,
     /// False when the body is incomplete (capture ended, or segments missing).
     pub complete: bool,
-    /// The codec's decode of `wire` (RFC 8907; offsets and spans relative to `wire`); `None`
-    /// only if the codec returned nothing.
-    pub decoded: Option<crate::tacacs::Pdu>,
+    /// Index into [`super::Options::keys`] of the key that de-obfuscated the body.
+    pub key_index: Option<u32>,
+    /// Whether the body was clear, de-obfuscated, obfuscated (no key) or wrong-keyed.
+    pub body_state: crate::tacacs::BodyState,
+    /// The codec's findings (RFC 8907 checks; offsets relative to `wire`).
+    pub codec_diagnostics: Box<[crate::tacacs::Diagnostic]>,
+    /// The codec's whole decode (offsets and spans relative to `wire`), only with
+    /// [`super::Options::keep_decoded`]; otherwise see [`super::decode`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<Box<crate::tacacs::Pdu>>,
     /// One line: `AUTHEN START login pap user=alice`, `AUTHOR RESPONSE PASS_ADD priv-lvl=15`.
-    pub summary: String,
+    pub summary: Box<str>,
     /// Index in [`Analysis::sessions`].
     pub session: Option<u32>,
 }
@@ -520,7 +527,8 @@ pub struct Stats {
 pub struct Analysis {
     /// Detected or forced input form.
     pub format: FormatInfo,
-    /// Every frame, in input order.
+    /// Frames carrying bytes of TACACS+ (or TLS) streams, or every frame with
+    /// [`super::Options::all_frames`]; in input order, found by [`Frame::number`].
     pub frames: Vec<Frame>,
     /// TCP connections.
     pub connections: Vec<Connection>,
@@ -563,7 +571,7 @@ pub struct Cancelled;
 pub struct PduLine<'a> {
     /// The codec's decode (its `offset` is 0: spans count from the PDU's first byte).
     #[serde(flatten)]
-    pub pdu: &'a crate::tacacs::Pdu,
+    pub pdu: crate::tacacs::Pdu,
     /// Where the PDU's first byte is in the original input.
     pub input_offset: Option<usize>,
     /// First frame holding a byte of the PDU.
@@ -585,10 +593,24 @@ pub struct PduLine<'a> {
 }
 
 impl Analysis {
-    /// Every decoded PDU as a [`PduLine`], in order.
-    pub fn pdu_lines(&self) -> impl Iterator<Item = PduLine<'_>> {
+    /// The frame with this number, if it is in [`Analysis::frames`].
+    pub fn frame(&self, number: u32) -> Option<&Frame> {
+        let i = self
+            .frames
+            .binary_search_by_key(&number, |f| f.number)
+            .ok()?;
+        self.frames.get(i)
+    }
+
+    /// Every PDU as a [`PduLine`], in order, decoded one at a time with `opts.keys` (use the
+    /// options of the analysis) unless the analysis kept its decodes.
+    pub fn pdu_lines<'a>(&'a self, opts: &Options) -> impl Iterator<Item = PduLine<'a>> + 'a {
+        let decoder = super::Decoder::new(opts);
         self.pdus.iter().filter_map(move |p| {
-            let pdu = p.decoded.as_ref()?;
+            let pdu = match &p.decoded {
+                Some(d) => (**d).clone(),
+                None => decoder.decode(p)?,
+            };
             let conn = p.conn.and_then(|c| self.connections.get(c as usize));
             let (src, dst) = match (conn, p.direction) {
                 (Some(c), Direction::ToServer) => {
@@ -604,7 +626,10 @@ impl Analysis {
                 input_offset: p.segments.first().map(|s| s.input.start),
                 frame: p.frame,
                 last_frame: p.last_frame,
-                time: p.time.map(|t| t.to_string()),
+                time: self
+                    .frame(p.last_frame)
+                    .and_then(|f| f.time)
+                    .map(|t| t.to_string()),
                 src,
                 dst,
                 conn: p.conn,

@@ -17,6 +17,7 @@ struct Early {
     pos: usize,
     len: usize,
     frame: u32,
+    frame_start: usize,
 }
 
 /// One direction of a connection.
@@ -76,6 +77,11 @@ impl Direction {
         self.next
     }
 
+    /// Sequence number of stream offset 0, once known.
+    pub(crate) fn base(&self) -> Option<u32> {
+        self.base
+    }
+
     /// Relative sequence number for display (Wireshark's relative "Seq").
     pub(crate) fn relative(&self, seq: u32) -> u32 {
         self.base.map_or(0, |b| seq.wrapping_sub(b))
@@ -101,6 +107,7 @@ impl Direction {
         len: usize,
         missing: usize,
         frame: u32,
+        frame_start: usize,
         data: &[u8],
         out: &mut Vec<FoundPdu>,
         events: &mut Vec<Event>,
@@ -137,7 +144,7 @@ impl Direction {
             self.before_start = self.before_start.saturating_add(total as u64);
             return;
         };
-        self.place(off, pos, len, frame, data, out, events);
+        self.place(off, pos, len, frame, frame_start, data, out, events);
         if missing > 0 {
             // bytes the capture cut off (snaplen): a gap right after the captured part
             let gap_at = off.saturating_add(len as u64);
@@ -156,6 +163,7 @@ impl Direction {
         pos: usize,
         len: usize,
         frame: u32,
+        frame_start: usize,
         data: &[u8],
         out: &mut Vec<FoundPdu>,
         events: &mut Vec<Event>,
@@ -174,7 +182,15 @@ impl Direction {
             if keep {
                 let old = self
                     .early
-                    .insert(off, Early { pos, len, frame })
+                    .insert(
+                        off,
+                        Early {
+                            pos,
+                            len,
+                            frame,
+                            frame_start,
+                        },
+                    )
                     .map_or(0, |e| e.len);
                 self.early_bytes = self.early_bytes.saturating_sub(old).saturating_add(len);
             }
@@ -200,6 +216,7 @@ impl Direction {
             pos: pos + dup,
             len: len - dup,
             frame,
+            frame_start,
         };
         self.next = self.next.saturating_add((len - dup) as u64);
         self.ext.push(piece);
@@ -246,6 +263,7 @@ impl Direction {
                 pos: e.pos + dup,
                 len: e.len - dup,
                 frame: e.frame,
+                frame_start: e.frame_start,
             });
             self.next = end;
         }

@@ -198,7 +198,21 @@ pub fn connection(
     f
 }
 
-/// A big capture: `conns` connections of 5 PAP sessions each (requests split over two
+/// Ethernet II frames around raw IPv4 packets (LINKTYPE_ETHERNET).
+pub fn ethernet(frames: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    frames
+        .into_iter()
+        .map(|ip| {
+            let mut f = vec![
+                0x00, 0x1c, 0x42, 0x1c, 0x9e, 0xb1, 0x00, 0x1c, 0x42, 0x00, 0x00, 0x08, 0x08, 0x00,
+            ];
+            f.extend_from_slice(&ip);
+            f
+        })
+        .collect()
+}
+
+/// A big capture (Ethernet): `conns` single-connect connections of 5 PAP sessions each (requests split over two
 /// segments, every segment ACKed, keyed with `key`), with `noise` UDP frames in between.
 /// About 31 frames and 10 PDUs per connection.
 pub fn big_pcap(conns: usize, noise: usize, key: &[u8]) -> Vec<u8> {
@@ -234,7 +248,7 @@ pub fn big_pcap(conns: usize, noise: usize, key: &[u8]) -> Vec<u8> {
             let req = pdu_keyed(
                 1,
                 1,
-                0,
+                0x04,
                 sid,
                 key,
                 &pap_start(user.as_bytes(), b"tty1", b"192.0.2.7", b"hunter2"),
@@ -253,7 +267,7 @@ pub fn big_pcap(conns: usize, noise: usize, key: &[u8]) -> Vec<u8> {
             ));
             cs = cs.wrapping_add(req.len() as u32);
             frames.push(ip_tcp(S, C, 49, cport, ss, cs, ACK, &[]));
-            let rep = pdu_keyed(1, 2, 0, sid, key, &authen_reply(1, 0, b""));
+            let rep = pdu_keyed(1, 2, 0x04, sid, key, &authen_reply(1, 0, b""));
             frames.push(ip_tcp(S, C, 49, cport, ss, cs, PSH | ACK, &rep));
             ss = ss.wrapping_add(rep.len() as u32);
             frames.push(ip_tcp(C, S, cport, 49, cs, ss, ACK, &[]));
@@ -295,5 +309,5 @@ pub fn big_pcap(conns: usize, noise: usize, key: &[u8]) -> Vec<u8> {
             frames.push(u);
         }
     }
-    pcap(&frames)
+    pcap_with(1, &ethernet(frames))
 }
