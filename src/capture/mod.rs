@@ -558,7 +558,7 @@ impl<'o, 'p> Engine<'o, 'p> {
             push_growing(&mut self.frames, frame);
         }
         let every = u64::from(self.opts.progress_every.max(1));
-        if self.stats.frames % every == 0 {
+        if self.stats.frames.is_multiple_of(every) {
             let p = Progress {
                 done: (fr.input.end as u64).min(self.total),
                 total: self.total,
@@ -1035,10 +1035,16 @@ impl<'o, 'p> Engine<'o, 'p> {
             p.direction = dir;
         }
         // streams
+        let mut per_stream = vec![0u32; self.streams.len()];
+        for p in &self.pdus {
+            if let Some(n) = per_stream.get_mut(p.stream as usize) {
+                *n = n.saturating_add(1);
+            }
+        }
         let mut streams = Vec::with_capacity(self.streams.len());
         for (i, meta) in self.streams.iter().enumerate() {
             let id = i as u32;
-            let pdus = self.pdus.iter().filter(|p| p.stream == id).count() as u32;
+            let pdus = per_stream.get(i).copied().unwrap_or(0);
             let mut s = Stream {
                 id,
                 conn: meta.conn,
