@@ -2,4 +2,8 @@
 //!
 //! Sections cited as "§x.y" refer to the CAS Protocol 3.0 Specification.
 
+pub mod client;
+pub mod json;
 pub mod response;
+pub mod saml;
+pub mod xml;
