@@ -19,6 +19,14 @@
 //! as `proxyFailure` and as `authenticationFailure` (the spec's §2.7.2 JSON example uses the
 //! latter).
 
+// Renderers and parsers here face hostile input: no indexing, unwraps or panics.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -47,6 +55,11 @@ impl ParseError {
     /// An error of `kind` at `offset`.
     pub const fn new(kind: ParseErrorKind, offset: usize) -> Self {
         Self { kind, offset }
+    }
+
+    /// The kind's stable code (see [`ParseErrorKind::code`]).
+    pub const fn code(&self) -> &'static str {
+        self.kind.code()
     }
 
     fn shifted(self, by: usize) -> Self {
@@ -700,6 +713,12 @@ fn parse_cas1(text: &str) -> Result<ValidationResult, ParseError> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
 

@@ -19,6 +19,14 @@
 //!   ([`super::xml::is_representable_user`]): a user some client could read differently turns
 //!   the success into `INTERNAL_ERROR`, so a response never differs by format.
 
+// Renderers and parsers here face hostile input: no indexing, unwraps or panics.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use serde::Serialize;
 
 use super::response::{Failure, ServiceResponse, Success};

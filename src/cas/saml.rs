@@ -14,6 +14,14 @@
 //! (`AttributeName="..."`), so every name is kept, escaped; characters XML 1.0 cannot carry
 //! in names, values and messages become U+FFFD.
 
+// Renderers and parsers here face hostile input: no indexing, unwraps or panics.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use std::fmt;
 use std::io;
 

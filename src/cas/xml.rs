@@ -36,6 +36,14 @@
 //! when it is loaded; the JSON renderer, which can carry any name, keeps them. Attributes with
 //! no values are skipped by every renderer (an element per value means no element at all).
 
+// Renderers and parsers here face hostile input: no indexing, unwraps or panics.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 use std::borrow::Cow;
 use std::io;
 
@@ -584,7 +592,7 @@ impl<'a> XmlCursor<'a> {
         if el.empty {
             return Ok(());
         }
-        let target = self.depth - 1;
+        let target = self.depth.saturating_sub(1);
         loop {
             match self.next()? {
                 Node::End if self.depth == target => return Ok(()),
@@ -668,6 +676,12 @@ fn join_trimmed(pieces: &[(String, bool)]) -> String {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
 
@@ -738,6 +752,22 @@ mod tests {
         ] {
             assert!(!is_representable_user(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn cursor_keeps_character_references_in_attribute_values() {
+        let doc = format!(
+            r#"<a v="{}" w=" x&#9;y " xmlns:p="urn:p" p:q="skipped"/>"#,
+            escape_attr("x\ny\tz\r\"<&")
+        );
+        let mut c = XmlCursor::new(&doc);
+        let el = c.root().unwrap();
+        assert_eq!(el.attr("v"), Some("x\ny\tz\r\"<&"));
+        // Literal whitespace is normalised to spaces (XML 1.0 §3.3.3), references are not.
+        assert_eq!(el.attr("w"), Some(" x\ty "));
+        assert_eq!(el.attr("q"), None);
+        assert!(el.empty);
+        c.finish().unwrap();
     }
 
     #[test]
