@@ -84,6 +84,7 @@ pub mod enums;
 pub mod header;
 mod json;
 pub mod obfuscate;
+pub mod policy;
 pub mod session;
 pub mod text;
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent installer for everything `make test` / `make dev` need (see ../shared/TOOLCHAIN.md).
 # Each step checks what is present (and its version) first, so a second run takes seconds.
-# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python
+# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python perl
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -57,13 +57,29 @@ step_python() {
   fi
 }
 
-[ $# -gt 0 ] || set -- rust wasm-bindgen fuzz python
+# Debian's Authen::TacacsPlus (libauthen-tacacsplus-perl): a second, independent TACACS+
+# client that tests/tacacs_server.rs runs against `casplus tacacs-server`.
+step_perl() {
+  perl -MAuthen::TacacsPlus -e1 2>/dev/null && return 0
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || die "installing libauthen-tacacsplus-perl needs root or sudo"
+    sudo=sudo
+  fi
+  log "installing libauthen-tacacsplus-perl (Debian)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libauthen-tacacsplus-perl >/dev/null
+  perl -MAuthen::TacacsPlus -e1 || die "Authen::TacacsPlus still missing after apt-get"
+}
+
+[ $# -gt 0 ] || set -- rust wasm-bindgen fuzz python perl
 for s in "$@"; do
   case "$s" in
     rust) step_rust ;;
     wasm-bindgen) step_wasm_bindgen ;;
     fuzz) step_fuzz ;;
     python) step_python ;;
+    perl) step_perl ;;
     *) die "unknown setup step: $s" ;;
   esac
 done
