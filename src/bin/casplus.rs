@@ -1,2 +1,109 @@
-//! The casplus command-line tool.
-fn main() {}
+//! `casplus` — the native command-line tool of the casplus core.
+//!
+//! `casplus <subcommand> [options]`; each subcommand lives in `src/bin/casplus/` with a
+//! `USAGE` text and a `run(parser, io)` entry point; `main` only routes. Exit status: 0 on
+//! success, 1 when the work could not be done, 2 for a usage error. Errors are one line on
+//! stderr: `casplus: <reason>`.
+//!
+//! (Minimal router of the `tacsrv` branch: the `tools` branch owns the full one and adds
+//! the `tacacs-server` line when merged.)
+
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+
+#[path = "casplus/tacacs_server.rs"]
+mod tacacs_server;
+
+const USAGE: &str = "\
+casplus — CAS single sign-on and TACACS+ (RFC 8907) tools
+
+Usage: casplus <COMMAND> [OPTIONS]
+
+Commands:
+  tacacs-server   Run a TACACS+ server for development and tests
+
+Options:
+  -h, --help       Print help (`casplus <COMMAND> --help` for a command)
+  -V, --version    Print version
+";
+
+/// A failure, rendered as one line on stderr.
+#[derive(Debug)]
+pub enum CliError {
+    /// The command line is wrong (exit status 2).
+    Usage(String),
+    /// The work could not be done (exit status 1).
+    Failed(String),
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Usage(m) => write!(f, "{m} (see `casplus --help`)"),
+            Self::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<lexopt::Error> for CliError {
+    fn from(e: lexopt::Error) -> Self {
+        Self::Usage(e.to_string())
+    }
+}
+
+/// Standard streams, passed in so that subcommands never reach for globals.
+pub struct Io<'a> {
+    /// Where input comes from.
+    pub stdin: &'a mut dyn Read,
+    /// Where results go.
+    pub stdout: &'a mut dyn Write,
+}
+
+fn main() -> ExitCode {
+    let mut stdin = io::stdin().lock();
+    let mut stdout = io::stdout().lock();
+    let result = run(
+        std::env::args_os().skip(1),
+        &mut Io {
+            stdin: &mut stdin,
+            stdout: &mut stdout,
+        },
+    );
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("casplus: {e}");
+            match e {
+                CliError::Usage(_) => ExitCode::from(2),
+                CliError::Failed(_) => ExitCode::from(1),
+            }
+        }
+    }
+}
+
+fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> Result<(), CliError> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    match parser.next()? {
+        None => Err(CliError::Usage("a command is required".into())),
+        Some(Short('h') | Long("help")) => print(io, USAGE),
+        Some(Short('V') | Long("version")) => {
+            print(io, &format!("casplus {}\n", env!("CARGO_PKG_VERSION")))
+        }
+        Some(Value(cmd)) => match cmd.to_str() {
+            Some("tacacs-server") => tacacs_server::run(&mut parser, io),
+            _ => Err(CliError::Usage(format!(
+                "unknown command {:?}",
+                cmd.to_string_lossy()
+            ))),
+        },
+        Some(arg) => Err(arg.unexpected().into()),
+    }
+}
+
+fn print(io: &mut Io<'_>, text: &str) -> Result<(), CliError> {
+    io.stdout
+        .write_all(text.as_bytes())
+        .map_err(|e| CliError::Failed(format!("cannot write output: {e}")))
+}
