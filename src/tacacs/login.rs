@@ -1571,8 +1571,8 @@ mod tests {
     use crate::tacacs::policy::{Policy, ServerConnection, hash_password};
     use crate::tacacs::session::{Server, ServerEvent};
     use crate::tacacs::{
-        AcctReply, Body, BodyState, ContinueFlags, DecodeOptions, Decoded, Header, HeaderFlags,
-        PacketType, decode_pdu, encode_packet,
+        Body, BodyState, ContinueFlags, DecodeOptions, Decoded, Header, HeaderFlags, PacketType,
+        decode_pdu, encode_packet,
     };
 
     const T0: Timestamp = Timestamp(1_700_000_000_000);
@@ -2444,6 +2444,5 @@ mod tests {
             LoginConfig::from_json(r#"{"servers": [{"host": "h"}]}"#).is_err(),
             "no key"
         );
-        let _ = AcctReply::default();
     }
 }

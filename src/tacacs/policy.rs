@@ -103,6 +103,9 @@ pub const MAX_ITERATIONS: u32 = 10_000_000;
 pub const MAX_PASSWORD_LEN: usize = 1024;
 /// How many GETUSER prompts an ASCII login gets before it fails.
 pub const MAX_USER_PROMPTS: u8 = 3;
+/// Most ASCII dialogues open at once on one connection (single-connect lets a client
+/// start sessions side by side, §4.3); further STARTs are answered ERROR.
+pub const MAX_OPEN_DIALOGUES: usize = 32;
 
 const SCHEME: &str = "pbkdf2-sha256";
 const HASH_LEN: usize = 32;
@@ -1104,6 +1107,14 @@ impl ServerConnection {
         for ev in self.server.handle_input(bytes) {
             match ev {
                 ServerEvent::AuthenStart { session_id, start } => {
+                    if self.flows.len() >= MAX_OPEN_DIALOGUES {
+                        out.log.push(format!(
+                            "#{session_id:08x} authen refused: {MAX_OPEN_DIALOGUES} dialogues open -> ERROR"
+                        ));
+                        let r = reply(AuthenStatus::ERROR, b"Too many open sessions");
+                        Self::send(&mut out, self.server.reply_authen(session_id, r));
+                        continue;
+                    }
                     let step = policy.authen_start(&start);
                     out.log.push(format!(
                         "#{session_id:08x} authen {} {} {} user={:?} -> {} ({})",
@@ -1637,6 +1648,66 @@ mod tests {
             AuthorStatus::FAIL,
             "no shell service rule"
         );
+    }
+
+    #[test]
+    fn server_connection_bounds_open_ascii_dialogues_4_3() {
+        use crate::tacacs::session::{Client, ClientEvent};
+        let p = policy();
+        let mut sc = ServerConnection::new(&p, "127.0.0.1".parse().unwrap()).unwrap();
+        let mut cfg = SessionConfig::new(Key::from_text("narrow"));
+        cfg.single_connect = true;
+        let mut c = Client::new(cfg);
+        let mut statuses = Vec::new();
+        for i in 0..(MAX_OPEN_DIALOGUES as u32 + 3) {
+            let t = c
+                .start_authen(&i.to_be_bytes(), AuthenStart::ascii_login(b"", b"", b""))
+                .unwrap();
+            let out = sc.handle_input(&p, &t.bytes, Timestamp(0));
+            assert!(!out.close);
+            for ev in c.handle_input(&out.send) {
+                let ClientEvent::AuthenReply { reply, .. } = ev else {
+                    panic!("{ev:?}")
+                };
+                statuses.push(reply.status);
+            }
+        }
+        assert_eq!(statuses.len(), MAX_OPEN_DIALOGUES + 3);
+        assert!(
+            statuses[..MAX_OPEN_DIALOGUES]
+                .iter()
+                .all(|s| *s == AuthenStatus::GETUSER)
+        );
+        assert!(
+            statuses[MAX_OPEN_DIALOGUES..]
+                .iter()
+                .all(|s| *s == AuthenStatus::ERROR)
+        );
+    }
+
+    #[test]
+    fn server_connection_logs_requests_without_secrets() {
+        let p = policy();
+        let mut sc = ServerConnection::new(&p, "127.0.0.1".parse().unwrap()).unwrap();
+        assert!(ServerConnection::new(&p, "192.168.0.1".parse().unwrap()).is_none());
+        let key = Key::from_text("narrow");
+        let mut c = crate::tacacs::session::Client::new(SessionConfig::new(key));
+        let t = c
+            .start_authen(
+                &[1, 2, 3, 4],
+                AuthenStart::pap(b"bob", b"bob-pap", b"tty1", b"10.1.1.1"),
+            )
+            .unwrap();
+        let out = sc.handle_input(&p, &t.bytes, Timestamp(0));
+        assert_eq!(
+            out.log,
+            ["#01020304 authen LOGIN PAP LOGIN user=\"bob\" -> PASS (pass)"]
+        );
+        assert!(
+            out.close,
+            "no single-connect asked: close after the session (§4.3)"
+        );
+        assert!(!format!("{out:?}").contains("bob-pap"));
     }
 
     #[test]
