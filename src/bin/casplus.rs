@@ -9,8 +9,14 @@ use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
+// The crate root is src/bin/casplus.rs, so modules are looked up next to it: point at the
+// src/bin/casplus/ directory explicitly.
+#[path = "casplus/decode.rs"]
 mod decode;
+#[path = "casplus/input.rs"]
 mod input;
+#[path = "casplus/tree.rs"]
+mod tree;
 
 const USAGE: &str = "\
 casplus — CAS single sign-on and TACACS+ (RFC 8907) tools

@@ -53,12 +53,12 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
             }
             Long("key-hex") => {
                 let v = parser.value()?;
-                let text = v.to_str().unwrap_or_default();
-                let bytes = input::parse_hex(text.as_bytes())
-                    .ok()
-                    .filter(|b| !b.is_empty())
-                    .ok_or_else(|| CliError::Usage(format!("--key-hex: not a hex key: {text:?}")))?;
-                args.keys.push(Key::new(bytes));
+                let key = v
+                    .to_str()
+                    .and_then(|t| Key::from_hex(t).ok())
+                    .filter(|k| !k.is_empty())
+                    .ok_or_else(|| CliError::Usage("--key-hex: expected hex digits (e.g. 00ff3d)".into()))?;
+                args.keys.push(key);
             }
             Long("json") => args.json = true,
             Long("max-length") => {
@@ -112,7 +112,7 @@ pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError>
             if i > 0 {
                 writeln!(io.stdout).map_err(|e| write_error(&e))?;
             }
-            crate::tree::write_tree(i, pdu, &bytes, io.stdout).map_err(|e| write_error(&e))?;
+            crate::tree::write_tree(i, pdu, io.stdout).map_err(|e| write_error(&e))?;
         }
     }
     Ok(())
@@ -136,7 +136,9 @@ fn read_input(file: Option<&OsString>, io: &mut Io<'_>) -> Result<(String, Vec<u
 }
 
 fn write_json(pdu: &Pdu, out: &mut dyn Write) -> Result<(), CliError> {
-    serde_json::to_writer(&mut *out, pdu)
-        .map_err(|e| CliError::Failed(format!("cannot render JSON: {e}")))?;
+    serde_json::to_writer(&mut *out, pdu).map_err(|e| match e.io_error_kind() {
+        Some(kind) => write_error(&kind.into()),
+        None => CliError::Failed(format!("cannot render JSON: {e}")),
+    })?;
     out.write_all(b"\n").map_err(|e| write_error(&e))
 }
