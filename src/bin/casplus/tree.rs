@@ -91,7 +91,12 @@ pub fn write_tree(index: usize, pdu: &Pdu, out: &mut dyn Write) -> io::Result<()
 }
 
 fn line(out: &mut dyn Write, depth: usize, name: &str, value: &str, span: Span) -> io::Result<()> {
-    writeln!(out, "{:w$}{name}: {value}  [{}..{})", "", span.start, span.end, w = depth * 4)
+    let w = depth * 4;
+    if span.is_empty() {
+        // A header cut short: the field is not in the input.
+        return writeln!(out, "{:w$}{name}: (missing)", "");
+    }
+    writeln!(out, "{:w$}{name}: {value}  [{}..{})", "", span.start, span.end)
 }
 
 /// `name: <hex>`, 32 bytes per line.
