@@ -151,6 +151,71 @@ impl AuthenStart {
         })
     }
 
+    /// A PAP login START (§5.4.2.2): username in `user`, password in `data`.
+    pub fn pap(user: &[u8], password: &[u8], port: &[u8], rem_addr: &[u8]) -> Self {
+        Self {
+            action: AuthenAction::LOGIN,
+            priv_lvl: PrivLvl::USER,
+            authen_type: AuthenType::PAP,
+            authen_service: AuthenService::LOGIN,
+            user: user.to_vec(),
+            port: port.to_vec(),
+            rem_addr: rem_addr.to_vec(),
+            data: password.to_vec(),
+            spans: AuthenStartSpans::default(),
+        }
+    }
+
+    /// An ASCII login START (§5.4.2.1); `user` may be empty (the server then asks GETUSER).
+    pub fn ascii_login(user: &[u8], port: &[u8], rem_addr: &[u8]) -> Self {
+        Self {
+            action: AuthenAction::LOGIN,
+            priv_lvl: PrivLvl::USER,
+            authen_type: AuthenType::ASCII,
+            authen_service: AuthenService::LOGIN,
+            user: user.to_vec(),
+            port: port.to_vec(),
+            rem_addr: rem_addr.to_vec(),
+            data: Vec::new(),
+            spans: AuthenStartSpans::default(),
+        }
+    }
+
+    /// A CHAP login START (§5.4.2.3): `data` = PPP id ‖ challenge ‖ 16-byte MD5 response.
+    pub fn chap_login(
+        user: &[u8],
+        port: &[u8],
+        rem_addr: &[u8],
+        id: u8,
+        challenge: &[u8],
+        response: &[u8; 16],
+    ) -> Self {
+        let mut data = Vec::with_capacity(1 + challenge.len() + 16);
+        data.push(id);
+        data.extend_from_slice(challenge);
+        data.extend_from_slice(response);
+        Self {
+            action: AuthenAction::LOGIN,
+            priv_lvl: PrivLvl::USER,
+            authen_type: AuthenType::CHAP,
+            authen_service: AuthenService::PPP,
+            user: user.to_vec(),
+            port: port.to_vec(),
+            rem_addr: rem_addr.to_vec(),
+            data,
+            spans: AuthenStartSpans::default(),
+        }
+    }
+
+    /// True for the flows RFC 8907 limits to a single START and a single REPLY: PAP, CHAP,
+    /// MS-CHAP v1/v2 login (§5.4.1, §5.4.2.2–5).
+    pub fn is_single_exchange(&self) -> bool {
+        matches!(
+            self.authen_type,
+            AuthenType::PAP | AuthenType::CHAP | AuthenType::MSCHAP | AuthenType::MSCHAPV2
+        ) && self.authen_service != AuthenService::ENABLE
+    }
+
     /// The CHAP / MS-CHAP split of `data` when `authen_type` is CHAP, MSCHAP or MSCHAPV2.
     pub fn chap(&self) -> Option<ChapData<'_>> {
         ChapData::split(self.authen_type, &self.data)

@@ -106,12 +106,22 @@ impl BodyKind {
 }
 
 /// A body whose kind is unknown (or that could not be read): its bytes and where they were.
-#[derive(Clone, Debug, Default)]
+/// `Debug` shows the length only (the bytes may be a cleartext body prefix).
+#[derive(Clone, Default)]
 pub struct UnknownBody {
     /// The bytes (cleartext when a key matched or the body was unencrypted).
     pub data: Vec<u8>,
     /// Where they were.
     pub span: Span,
+}
+
+impl core::fmt::Debug for UnknownBody {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("UnknownBody")
+            .field("data", &super::authen::Redacted(&self.data))
+            .field("span", &self.span)
+            .finish()
+    }
 }
 
 impl PartialEq for UnknownBody {

@@ -153,7 +153,18 @@ pub mod codes {
     /// (§5.4.2.2–5) (Warning).
     pub const MISSING_FIELD: &str = "missing-field";
 
-    /// Every code above.
+    /// Session machines only: a packet for a session that is not active on the connection
+    /// (§4.1: the session_id does not change during a session).
+    pub const UNKNOWN_SESSION: &str = "unknown-session";
+    /// Session machines only: a packet that breaks the session flow (wrong type or kind for
+    /// the session, GETPASS in a PAP session, a second session without Single Connection
+    /// Mode, … §4.3, §5.4.2).
+    pub const FLOW_VIOLATION: &str = "flow-violation";
+
+    /// Codes the session machines add on top of the decoder's (always `Error`).
+    pub const SESSION: &[&str] = &[UNKNOWN_SESSION, FLOW_VIOLATION];
+
+    /// Every code the decoder reports (all codes above except [`SESSION`]).
     pub const ALL: &[&str] = &[
         TRUNCATED_HEADER,
         TRUNCATED_BODY,

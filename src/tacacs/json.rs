@@ -63,25 +63,25 @@ impl Serialize for AvPairs<'_> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for a in self.0 {
             let av = AvPair::split(a);
-            let mut m = serde_json_map();
-            m.push(("name", Json::Str(escape(av.name))));
-            m.push(("value", Json::Str(escape(av.value))));
-            m.push((
-                "mandatory",
-                av.separator
-                    .map_or(Json::Null, |_| Json::Bool(av.is_mandatory())),
-            ));
-            seq.serialize_element(&Obj(m))?;
+            let mandatory = av
+                .separator
+                .map_or(Json::Null, |_| Json::Bool(av.is_mandatory()));
+            seq.serialize_element(&Obj(vec![
+                ("name", Json::Str(escape(av.name))),
+                ("value", Json::Str(escape(av.value))),
+                ("mandatory", mandatory),
+            ]))?;
         }
         seq.end()
     }
 }
 
-/// A tiny ordered JSON object for nested values.
+/// A tiny JSON value for nested objects.
 enum Json {
     Str(String),
     Bool(bool),
     Num(u64),
+    Span(crate::codec::Span),
     Null,
 }
 
@@ -91,16 +91,14 @@ impl Serialize for Json {
             Self::Str(v) => s.serialize_str(v),
             Self::Bool(v) => s.serialize_bool(*v),
             Self::Num(v) => s.serialize_u64(*v),
+            Self::Span(v) => v.serialize(s),
             Self::Null => s.serialize_none(),
         }
     }
 }
 
+/// An ordered JSON object.
 struct Obj(Vec<(&'static str, Json)>);
-
-fn serde_json_map() -> Vec<(&'static str, Json)> {
-    Vec::new()
-}
 
 impl Serialize for Obj {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -228,23 +226,11 @@ impl Serialize for Body {
             }
             Self::Unknown(u) => {
                 m.serialize_entry("data_hex", &hex(&u.data))?;
-                m.serialize_entry("spans", &serde_json_span_obj(u.span))?;
+                m.serialize_entry("spans", &Obj(vec![("data", Json::Span(u.span))]))?;
             }
         }
         m.end()
     }
-}
-
-fn serde_json_span_obj(span: crate::codec::Span) -> impl Serialize {
-    struct D(crate::codec::Span);
-    impl Serialize for D {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut m = s.serialize_map(Some(1))?;
-            m.serialize_entry("data", &self.0)?;
-            m.end()
-        }
-    }
-    D(span)
 }
 
 impl Serialize for Pdu {

@@ -155,7 +155,7 @@ pub enum BodyState {
 }
 
 /// One decoded PDU (header + body), with everything the decoder noticed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Pdu {
     /// Absolute offset of the first header byte in the input.
     pub offset: usize,
@@ -166,7 +166,8 @@ pub struct Pdu {
     pub direction: Direction,
     /// The header as on the wire.
     pub header: Header,
-    /// Index into [`DecodeOptions::keys`] of the key that de-obfuscated the body.
+    /// Index into [`DecodeOptions::keys`] of the key that de-obfuscated the body (for an
+    /// incomplete PDU: the first key, unverified).
     pub key_index: Option<usize>,
     /// How `body_clear` came to be.
     pub body_state: BodyState,
@@ -178,6 +179,24 @@ pub struct Pdu {
     pub diagnostics: Vec<Diagnostic>,
     /// The bytes of this PDU in the input (header + body present).
     pub span: Span,
+}
+
+/// `Debug` shows `body_clear` as its length only: it may hold a cleartext password.
+impl core::fmt::Debug for Pdu {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pdu")
+            .field("offset", &self.offset)
+            .field("complete", &self.complete)
+            .field("direction", &self.direction)
+            .field("header", &self.header)
+            .field("key_index", &self.key_index)
+            .field("body_state", &self.body_state)
+            .field("body_clear", &authen::Redacted(&self.body_clear))
+            .field("body", &self.body)
+            .field("diagnostics", &self.diagnostics)
+            .field("span", &self.span)
+            .finish()
+    }
 }
 
 impl Pdu {
@@ -221,6 +240,10 @@ impl Pdu {
 }
 
 /// Result of [`decode_pdu`].
+///
+/// A header whose `length` is over [`DecodeOptions::max_length`] gives `Complete` at once
+/// when the body is not all in the input (a `length-over-max` error, empty body, `span`
+/// covering the header only): the decoder never waits for, or allocates, an over-long body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[allow(clippy::large_enum_variant)]
 pub enum Decoded {
@@ -387,6 +410,7 @@ fn partial_pdu(
     let body_raw = rest.get(Header::LEN..).unwrap_or_default();
     let mut pdu = decode_body_of(at, header, body_raw, false, opts, diagnostics);
     pdu.complete = false;
+    pdu.span = Span::new(at, rest.len());
     pdu
 }
 
@@ -505,6 +529,50 @@ fn lengths_consistent(diags: &[Diagnostic]) -> bool {
     })
 }
 
+/// One key tried on a body.
+struct Attempt {
+    index: usize,
+    clear: Vec<u8>,
+    body: Body,
+    structural: Vec<Diagnostic>,
+    semantic: Vec<Diagnostic>,
+    /// Field lengths add up to the body length (§4.5).
+    consistent: bool,
+    /// No enumerated value outside RFC 8907.
+    plausible: bool,
+}
+
+impl Attempt {
+    fn new(
+        index: usize,
+        key: &Key,
+        header: &Header,
+        raw: &[u8],
+        kind: BodyKind,
+        body_start: usize,
+    ) -> Self {
+        let mut clear = raw.to_vec();
+        obfuscate_body(header, key, &mut clear);
+        let mut structural = Vec::new();
+        let body = Body::decode(kind, &clear, body_start, &mut structural);
+        let consistent = lengths_consistent(&structural);
+        let mut semantic = Vec::new();
+        if consistent {
+            body.check(header, &mut semantic);
+        }
+        let plausible = !semantic.iter().any(|x| x.code == codes::UNKNOWN_VALUE);
+        Self {
+            index,
+            clear,
+            body,
+            structural,
+            semantic,
+            consistent,
+            plausible,
+        }
+    }
+}
+
 /// De-obfuscates (trying keys) and decodes the body of a PDU whose header is known.
 /// `raw` is the body as on the wire (possibly a prefix when `complete` is false).
 fn decode_body_of(
@@ -561,51 +629,56 @@ fn decode_body_of(
         pdu.key_index = Some(0);
         pdu.body_state = BodyState::Deobfuscated;
     } else {
-        // Try each key; first consistent one with only known enumerated values wins, else
-        // the first consistent one.
-        let mut first_consistent: Option<(usize, Vec<u8>)> = None;
-        let mut chosen: Option<(usize, Vec<u8>)> = None;
+        // Try each key; the first consistent one with only known enumerated values wins,
+        // else the first consistent one, else "probably wrong key" with key 0's attempt.
+        let mut first: Option<Attempt> = None;
+        let mut first_consistent: Option<Attempt> = None;
+        let mut chosen: Option<Attempt> = None;
         for (i, k) in opts.keys.iter().enumerate() {
-            let mut clear = raw.to_vec();
-            obfuscate_body(&header, k, &mut clear);
-            let mut d = Vec::new();
-            let b = Body::decode(kind, &clear, body_start, &mut d);
-            if lengths_consistent(&d) {
-                let mut sem = Vec::new();
-                b.check(&header, &mut sem);
-                let plausible = !sem.iter().any(|x| x.code == codes::UNKNOWN_VALUE);
-                if plausible {
-                    chosen = Some((i, clear));
+            let a = Attempt::new(i, k, &header, raw, kind, body_start);
+            if a.consistent {
+                if a.plausible {
+                    chosen = Some(a);
                     break;
                 }
                 if first_consistent.is_none() {
-                    first_consistent = Some((i, clear));
+                    first_consistent = Some(a);
                 }
+            } else if first.is_none() {
+                first = Some(a);
             }
         }
-        match chosen.or(first_consistent) {
-            Some((i, clear)) => {
-                pdu.key_index = Some(i);
-                pdu.body_state = BodyState::Deobfuscated;
-                pdu.body_clear = clear;
-            }
-            None => {
-                let mut clear = raw.to_vec();
-                if let Some(k) = opts.keys.first() {
-                    obfuscate_body(&header, k, &mut clear);
+        let (attempt, wrong) = match chosen.or(first_consistent) {
+            Some(a) => (a, false),
+            None => match first {
+                Some(a) => (a, true),
+                None => {
+                    pdu.diagnostics = diags;
+                    return pdu;
                 }
-                diags.push(Diagnostic::new(
-                    codes::WRONG_KEY,
-                    body_start,
-                    format!(
-                        "field lengths do not add up after de-obfuscation with {} key(s): probably wrong key (§4.5)",
-                        opts.keys.len()
-                    ),
-                ));
-                pdu.body_state = BodyState::WrongKey;
-                pdu.body_clear = clear;
-            }
+            },
+        };
+        if wrong {
+            diags.push(Diagnostic::new(
+                codes::WRONG_KEY,
+                body_start,
+                format!(
+                    "field lengths do not add up after de-obfuscation with {} key(s): probably wrong key (§4.5)",
+                    opts.keys.len()
+                ),
+            ));
+            pdu.body_state = BodyState::WrongKey;
+            diags.extend(attempt.structural);
+        } else {
+            pdu.key_index = Some(attempt.index);
+            pdu.body_state = BodyState::Deobfuscated;
+            diags.extend(attempt.structural);
+            diags.extend(attempt.semantic);
         }
+        pdu.body_clear = attempt.clear;
+        pdu.body = attempt.body;
+        pdu.diagnostics = diags;
+        return pdu;
     }
 
     if !complete {
