@@ -77,7 +77,12 @@ fn mix() -> Vec<Vec<u8>> {
                 user: b"alice".to_vec(),
                 port: b"vty0".to_vec(),
                 rem_addr: b"192.0.2.10".to_vec(),
-                args: args(&["service=shell", "cmd=show", "cmd-arg=running-config", "cmd-arg=<cr>"]),
+                args: args(&[
+                    "service=shell",
+                    "cmd=show",
+                    "cmd-arg=running-config",
+                    "cmd-arg=<cr>",
+                ]),
                 ..Default::default()
             }),
         ));
@@ -115,7 +120,10 @@ fn mix() -> Vec<Vec<u8>> {
         ));
         pdus.push(packet(
             header(3, 0, 2, sid),
-            Body::AcctReply(AcctReply { status: AcctStatus::SUCCESS, ..Default::default() }),
+            Body::AcctReply(AcctReply {
+                status: AcctStatus::SUCCESS,
+                ..Default::default()
+            }),
         ));
     }
     pdus
@@ -194,10 +202,14 @@ fn bench(c: &mut Criterion) {
     assert_eq!(decode_all(&stream, &key_opts).len(), pdus.len());
     let mut g = c.benchmark_group("mix");
     g.throughput(Throughput::Bytes(stream.len() as u64));
-    g.bench_function("decode", |b| b.iter(|| decode_all(black_box(&stream), &key_opts)));
+    g.bench_function("decode", |b| {
+        b.iter(|| decode_all(black_box(&stream), &key_opts))
+    });
     g.bench_function("md5_bound", |b| b.iter(|| bound.run()));
     let raw = vec![0x5au8; bound.blocks() * 64];
-    g.bench_function("md5_compress", |b| b.iter(|| bound.compress_only(black_box(&raw))));
+    g.bench_function("md5_compress", |b| {
+        b.iter(|| bound.compress_only(black_box(&raw)))
+    });
     g.finish();
     write_meta("mix", pdus.len(), stream.len(), bound.blocks());
 
@@ -214,7 +226,9 @@ fn bench(c: &mut Criterion) {
         let name = format!("large_{}k", len / 1024);
         let mut g = c.benchmark_group(&name);
         g.throughput(Throughput::Bytes(pdu.len() as u64));
-        g.bench_function("decode", |b| b.iter(|| decode_pdu(black_box(&pdu), &key_opts)));
+        g.bench_function("decode", |b| {
+            b.iter(|| decode_pdu(black_box(&pdu), &key_opts))
+        });
         let key = Key::new(KEY);
         g.bench_function("deobfuscate", |b| {
             b.iter_batched_ref(
@@ -225,7 +239,9 @@ fn bench(c: &mut Criterion) {
         });
         g.bench_function("md5_bound", |b| b.iter(|| bound.run()));
         let raw = vec![0x5au8; bound.blocks() * 64];
-        g.bench_function("md5_compress", |b| b.iter(|| bound.compress_only(black_box(&raw))));
+        g.bench_function("md5_compress", |b| {
+            b.iter(|| bound.compress_only(black_box(&raw)))
+        });
         g.finish();
         write_meta(&name, 1, pdu.len(), bound.blocks());
     }
@@ -242,12 +258,18 @@ fn criterion_dir() -> PathBuf {
 fn write_meta(group: &str, pdus: usize, bytes: usize, blocks: usize) {
     let dir = criterion_dir().join(group);
     let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(dir.join("casplus-workload.txt"), format!("{pdus} {bytes} {blocks}"));
+    let _ = std::fs::write(
+        dir.join("casplus-workload.txt"),
+        format!("{pdus} {bytes} {blocks}"),
+    );
 }
 
 /// Mean time (ns) of `group/function` in this run, from criterion's estimates.
 fn mean_ns(group: &str, function: &str) -> Option<f64> {
-    let path = criterion_dir().join(group).join(function).join("new/estimates.json");
+    let path = criterion_dir()
+        .join(group)
+        .join(function)
+        .join("new/estimates.json");
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     v["mean"]["point_estimate"].as_f64()
 }
@@ -259,10 +281,15 @@ fn summary() {
          decode/bound  deobf/bound | decode/compress"
     );
     for g in groups {
-        let Some(meta) = std::fs::read_to_string(criterion_dir().join(g).join("casplus-workload.txt")).ok() else {
+        let Some(meta) =
+            std::fs::read_to_string(criterion_dir().join(g).join("casplus-workload.txt")).ok()
+        else {
             continue;
         };
-        let n: Vec<f64> = meta.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+        let n: Vec<f64> = meta
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect();
         let (pdus, bytes, blocks) = (n[0], n[1], n[2]);
         let (Some(dec), Some(md5)) = (mean_ns(g, "decode"), mean_ns(g, "md5_bound")) else {
             continue;

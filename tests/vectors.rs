@@ -5,13 +5,17 @@
 //! (RFC 8907 §4.1 header, §4.5 de-obfuscation, §5–§7 bodies); re-encoding the decoded packet
 //! gives the same bytes; a wrong key is reported as such; the strict validation outcome is the
 //! one RFC 8907 prescribes for that packet.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::Path;
 
 use casplus::tacacs::{
-    Body, BodyState, DecodeOptions, Decoded, Key, Pdu, codes, decode_all, decode_pdu,
-    encode_packet,
+    Body, BodyState, DecodeOptions, Decoded, Key, Pdu, codes, decode_all, decode_pdu, encode_packet,
 };
 use serde_json::Value;
 
@@ -33,12 +37,17 @@ struct Vector {
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex {s}");
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    assert!(s.len().is_multiple_of(2), "odd hex {s}");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn load(kind: &str) -> Vec<Vector> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(format!("{kind}.json"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors")
+        .join(format!("{kind}.json"));
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(doc["kind"], kind);
     doc["vectors"]
@@ -61,7 +70,10 @@ fn all() -> Vec<Vector> {
 }
 
 fn decode_one(v: &Vector, keys: Vec<Key>) -> Pdu {
-    let opts = DecodeOptions { keys, ..DecodeOptions::default() };
+    let opts = DecodeOptions {
+        keys,
+        ..DecodeOptions::default()
+    };
     match decode_pdu(&v.pdu, &opts) {
         Decoded::Complete(pdu) => {
             assert_eq!(pdu.span.end, v.pdu.len(), "{}: PDU span", v.name);
@@ -72,28 +84,51 @@ fn decode_one(v: &Vector, keys: Vec<Key>) -> Pdu {
 }
 
 fn num(v: &Value, field: &str) -> u64 {
-    v[field].as_u64().unwrap_or_else(|| panic!("expected number field {field} in {v}"))
+    v[field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("expected number field {field} in {v}"))
 }
 
 fn bytes(v: &Value, field: &str) -> Vec<u8> {
-    unhex(v[&format!("{field}_hex")].as_str().unwrap_or_else(|| panic!("no {field}_hex in {v}")))
+    unhex(
+        v[&format!("{field}_hex")]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {field}_hex in {v}")),
+    )
 }
 
 fn arg_list(v: &Value) -> Vec<Vec<u8>> {
-    v["args_hex"].as_array().unwrap().iter().map(|a| unhex(a.as_str().unwrap())).collect()
+    v["args_hex"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| unhex(a.as_str().unwrap()))
+        .collect()
 }
 
 /// The decoded body equals what the independent parser reported, field by field.
 fn assert_body(name: &str, body: &Body, e: &Value) {
     let kind = e["kind"].as_str().unwrap();
-    assert_eq!(body.kind().as_str(), kind, "{name}: body kind from (type, seq_no)");
+    assert_eq!(
+        body.kind().as_str(),
+        kind,
+        "{name}: body kind from (type, seq_no)"
+    );
     let n = |f: &str| num(e, f);
     match body {
         Body::AuthenStart(b) => {
             assert_eq!(u64::from(b.action.0), n("action"), "{name}: action");
             assert_eq!(u64::from(b.priv_lvl.0), n("priv_lvl"), "{name}: priv_lvl");
-            assert_eq!(u64::from(b.authen_type.0), n("authen_type"), "{name}: authen_type");
-            assert_eq!(u64::from(b.authen_service.0), n("authen_service"), "{name}: service");
+            assert_eq!(
+                u64::from(b.authen_type.0),
+                n("authen_type"),
+                "{name}: authen_type"
+            );
+            assert_eq!(
+                u64::from(b.authen_service.0),
+                n("authen_service"),
+                "{name}: service"
+            );
             assert_eq!(b.user, bytes(e, "user"), "{name}: user");
             assert_eq!(b.port, bytes(e, "port"), "{name}: port");
             assert_eq!(b.rem_addr, bytes(e, "rem_addr"), "{name}: rem_addr");
@@ -111,10 +146,22 @@ fn assert_body(name: &str, body: &Body, e: &Value) {
             assert_eq!(b.data, bytes(e, "data"), "{name}: data");
         }
         Body::AuthorRequest(b) => {
-            assert_eq!(u64::from(b.authen_method.0), n("authen_method"), "{name}: authen_method");
+            assert_eq!(
+                u64::from(b.authen_method.0),
+                n("authen_method"),
+                "{name}: authen_method"
+            );
             assert_eq!(u64::from(b.priv_lvl.0), n("priv_lvl"), "{name}: priv_lvl");
-            assert_eq!(u64::from(b.authen_type.0), n("authen_type"), "{name}: authen_type");
-            assert_eq!(u64::from(b.authen_service.0), n("authen_service"), "{name}: service");
+            assert_eq!(
+                u64::from(b.authen_type.0),
+                n("authen_type"),
+                "{name}: authen_type"
+            );
+            assert_eq!(
+                u64::from(b.authen_service.0),
+                n("authen_service"),
+                "{name}: service"
+            );
             assert_eq!(b.user, bytes(e, "user"), "{name}: user");
             assert_eq!(b.port, bytes(e, "port"), "{name}: port");
             assert_eq!(b.rem_addr, bytes(e, "rem_addr"), "{name}: rem_addr");
@@ -128,10 +175,22 @@ fn assert_body(name: &str, body: &Body, e: &Value) {
         }
         Body::AcctRequest(b) => {
             assert_eq!(u64::from(b.flags.0), n("flags"), "{name}: flags");
-            assert_eq!(u64::from(b.authen_method.0), n("authen_method"), "{name}: authen_method");
+            assert_eq!(
+                u64::from(b.authen_method.0),
+                n("authen_method"),
+                "{name}: authen_method"
+            );
             assert_eq!(u64::from(b.priv_lvl.0), n("priv_lvl"), "{name}: priv_lvl");
-            assert_eq!(u64::from(b.authen_type.0), n("authen_type"), "{name}: authen_type");
-            assert_eq!(u64::from(b.authen_service.0), n("authen_service"), "{name}: service");
+            assert_eq!(
+                u64::from(b.authen_type.0),
+                n("authen_type"),
+                "{name}: authen_type"
+            );
+            assert_eq!(
+                u64::from(b.authen_service.0),
+                n("authen_service"),
+                "{name}: service"
+            );
             assert_eq!(b.user, bytes(e, "user"), "{name}: user");
             assert_eq!(b.port, bytes(e, "port"), "{name}: port");
             assert_eq!(b.rem_addr, bytes(e, "rem_addr"), "{name}: rem_addr");
@@ -151,13 +210,48 @@ fn vectors_decode_to_the_independent_parsers_fields_4_1_4_5() {
     for v in all() {
         let pdu = decode_one(&v, vec![Key::new(v.key.clone())]);
         let h = &v.expected["header"];
-        assert_eq!(u64::from(pdu.header.major), num(h, "major"), "{}: major", v.name);
-        assert_eq!(u64::from(pdu.header.minor), num(h, "minor"), "{}: minor", v.name);
-        assert_eq!(u64::from(pdu.header.packet_type.0), num(h, "type"), "{}: type", v.name);
-        assert_eq!(u64::from(pdu.header.seq_no), num(h, "seq_no"), "{}: seq_no", v.name);
-        assert_eq!(u64::from(pdu.header.flags.0), num(h, "flags"), "{}: flags", v.name);
-        assert_eq!(u64::from(pdu.header.session_id), num(h, "session_id"), "{}: session", v.name);
-        assert_eq!(u64::from(pdu.header.length), num(h, "length"), "{}: length", v.name);
+        assert_eq!(
+            u64::from(pdu.header.major),
+            num(h, "major"),
+            "{}: major",
+            v.name
+        );
+        assert_eq!(
+            u64::from(pdu.header.minor),
+            num(h, "minor"),
+            "{}: minor",
+            v.name
+        );
+        assert_eq!(
+            u64::from(pdu.header.packet_type.0),
+            num(h, "type"),
+            "{}: type",
+            v.name
+        );
+        assert_eq!(
+            u64::from(pdu.header.seq_no),
+            num(h, "seq_no"),
+            "{}: seq_no",
+            v.name
+        );
+        assert_eq!(
+            u64::from(pdu.header.flags.0),
+            num(h, "flags"),
+            "{}: flags",
+            v.name
+        );
+        assert_eq!(
+            u64::from(pdu.header.session_id),
+            num(h, "session_id"),
+            "{}: session",
+            v.name
+        );
+        assert_eq!(
+            u64::from(pdu.header.length),
+            num(h, "length"),
+            "{}: length",
+            v.name
+        );
         assert_eq!(
             pdu.body_clear,
             unhex(v.expected["body_clear_hex"].as_str().unwrap()),
@@ -185,7 +279,12 @@ fn vectors_reencode_to_identical_bytes_4_5() {
     for v in all() {
         let key = Key::new(v.key.clone());
         let pdu = decode_one(&v, vec![key.clone()]);
-        assert_eq!(pdu.body.to_bytes().unwrap(), pdu.body_clear, "{}: body encode", v.name);
+        assert_eq!(
+            pdu.body.to_bytes().unwrap(),
+            pdu.body_clear,
+            "{}: body encode",
+            v.name
+        );
         let again = encode_packet(&pdu.header, &pdu.body, Some(&key)).unwrap();
         assert_eq!(again, v.pdu, "{}: encode(decode(b)) == b", v.name);
     }
@@ -209,17 +308,32 @@ fn wrong_key_is_reported_as_probably_wrong_key_4_5() {
             .diagnostics
             .iter()
             .find(|d| d.code == codes::WRONG_KEY)
-            .unwrap_or_else(|| panic!("{}: no wrong-key diagnostic: {:?}", v.name, pdu.diagnostics));
-        assert!(d.message.contains("probably wrong key"), "{}: {}", v.name, d.message);
+            .unwrap_or_else(|| {
+                panic!("{}: no wrong-key diagnostic: {:?}", v.name, pdu.diagnostics)
+            });
+        assert!(
+            d.message.contains("probably wrong key"),
+            "{}: {}",
+            v.name,
+            d.message
+        );
         assert_eq!(d.offset, 12, "{}: the body starts at 12", v.name);
-        assert!(pdu.validate().is_err(), "{}: strict mode rejects it", v.name);
+        assert!(
+            pdu.validate().is_err(),
+            "{}: strict mode rejects it",
+            v.name
+        );
     }
 }
 
 #[test]
 fn the_matching_key_among_several_is_found_4_5() {
     for v in all().into_iter().filter(|v| v.pdu[3] & 0x01 == 0) {
-        let keys = vec![Key::from_text("not-it"), Key::new(v.key.clone()), Key::from_text("x")];
+        let keys = vec![
+            Key::from_text("not-it"),
+            Key::new(v.key.clone()),
+            Key::from_text("x"),
+        ];
         let pdu = decode_one(&v, keys);
         assert_eq!(pdu.key_index, Some(1), "{}", v.name);
         assert_body(&v.name, &pdu.body, &v.expected["body"]);
@@ -231,8 +345,17 @@ fn without_a_key_the_body_stays_obfuscated_4_5() {
     for v in all().into_iter().filter(|v| v.pdu[3] & 0x01 == 0) {
         let pdu = decode_one(&v, Vec::new());
         assert_eq!(pdu.body_state, BodyState::Obfuscated, "{}", v.name);
-        assert_eq!(pdu.body_clear, v.pdu[12..], "{}: bytes as on the wire", v.name);
-        assert!(pdu.diagnostics.iter().any(|d| d.code == codes::NO_KEY), "{}", v.name);
+        assert_eq!(
+            pdu.body_clear,
+            v.pdu[12..],
+            "{}: bytes as on the wire",
+            v.name
+        );
+        assert!(
+            pdu.diagnostics.iter().any(|d| d.code == codes::NO_KEY),
+            "{}",
+            v.name
+        );
     }
 }
 
@@ -302,7 +425,10 @@ fn strict_validation_matches_the_rfc_for_every_vector_5_4_1_7_2() {
             with_known.extend(&known);
             with_known.sort_unstable();
             if got == with_known {
-                eprintln!("known divergence, {}: validate() also rejects {known:?}", v.name);
+                eprintln!(
+                    "known divergence, {}: validate() also rejects {known:?}",
+                    v.name
+                );
                 continue;
             }
             problems.push(format!(
@@ -311,7 +437,10 @@ fn strict_validation_matches_the_rfc_for_every_vector_5_4_1_7_2() {
             ));
         }
         if got != want {
-            problems.push(format!("{}: validate() rejects {got:?}, RFC says {want:?}", v.name));
+            problems.push(format!(
+                "{}: validate() rejects {got:?}, RFC says {want:?}",
+                v.name
+            ));
         }
         for code in expected_warnings(&v.name) {
             if !pdu.diagnostics.iter().any(|d| d.code == *code) {
@@ -332,7 +461,10 @@ fn concatenated_vectors_decode_in_order_with_offsets() {
         stream.extend_from_slice(&v.pdu);
     }
     let keys: Vec<Key> = vs.iter().map(|v| Key::new(v.key.clone())).collect();
-    let opts = DecodeOptions { keys, ..DecodeOptions::default() };
+    let opts = DecodeOptions {
+        keys,
+        ..DecodeOptions::default()
+    };
     let pdus = decode_all(&stream, &opts);
     assert_eq!(pdus.len(), vs.len());
     for ((pdu, v), off) in pdus.iter().zip(&vs).zip(offsets) {

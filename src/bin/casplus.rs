@@ -77,7 +77,10 @@ fn main() -> ExitCode {
     let mut stdout = io::BufWriter::new(io::stdout().lock());
     let result = run(
         std::env::args_os().skip(1),
-        &mut Io { stdin: &mut stdin, stdout: &mut stdout },
+        &mut Io {
+            stdin: &mut stdin,
+            stdout: &mut stdout,
+        },
     )
     .and_then(|()| stdout.flush().map_err(|e| write_error(&e)));
     match result {
@@ -116,12 +119,17 @@ fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> Result<(), 
         Some(Value(cmd)) => match cmd.to_str() {
             Some("decode") => decode::run(&mut parser, io),
             Some("help") => print(io, USAGE),
-            _ => Err(CliError::Usage(format!("unknown command {:?}", cmd.to_string_lossy()))),
+            _ => Err(CliError::Usage(format!(
+                "unknown command {:?}",
+                cmd.to_string_lossy()
+            ))),
         },
         Some(other) => Err(other.unexpected().into()),
     }
 }
 
 fn print(io: &mut Io<'_>, text: &str) -> Result<(), CliError> {
-    io.stdout.write_all(text.as_bytes()).map_err(|e| write_error(&e))
+    io.stdout
+        .write_all(text.as_bytes())
+        .map_err(|e| write_error(&e))
 }

@@ -22,6 +22,7 @@ Options:
   -k, --key KEY          Shared secret to de-obfuscate bodies (RFC 8907 §4.5); repeat to try
                          several keys: `key_index` tells which one fitted
       --key-hex HEX      The same, for a key given as hex (any bytes)
+      --key-file PATH    Keys from a file, one per line (keeps them out of the process list)
       --json             One JSON object per PDU (JSON Lines) instead of a tree
       --max-length N     Largest body length accepted (default 65536)
   -h, --help             Print help
@@ -47,8 +48,9 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
         match arg {
             Short('k') | Long("key") => {
                 let v = parser.value()?;
-                let bytes = os_bytes(&v)
-                    .ok_or_else(|| CliError::Usage("--key must be valid UTF-8 (use --key-hex)".into()))?;
+                let bytes = os_bytes(&v).ok_or_else(|| {
+                    CliError::Usage("--key must be valid UTF-8 (use --key-hex)".into())
+                })?;
                 args.keys.push(Key::new(bytes));
             }
             Long("key-hex") => {
@@ -57,8 +59,32 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
                     .to_str()
                     .and_then(|t| Key::from_hex(t).ok())
                     .filter(|k| !k.is_empty())
-                    .ok_or_else(|| CliError::Usage("--key-hex: expected hex digits (e.g. 00ff3d)".into()))?;
+                    .ok_or_else(|| {
+                        CliError::Usage("--key-hex: expected hex digits (e.g. 00ff3d)".into())
+                    })?;
                 args.keys.push(key);
+            }
+            Long("key-file") => {
+                let path = parser.value()?;
+                let text = std::fs::read(&path).map_err(|e| {
+                    CliError::Failed(format!(
+                        "cannot read key file {}: {e}",
+                        path.to_string_lossy()
+                    ))
+                })?;
+                let before = args.keys.len();
+                for line in text.split(|&b| b == b'\n') {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    if !line.is_empty() {
+                        args.keys.push(Key::new(line));
+                    }
+                }
+                if args.keys.len() == before {
+                    return Err(CliError::Usage(format!(
+                        "--key-file: no key in {}",
+                        path.to_string_lossy()
+                    )));
+                }
             }
             Long("json") => args.json = true,
             Long("max-length") => {
@@ -94,7 +120,10 @@ fn os_bytes(v: &OsString) -> Option<Vec<u8>> {
 pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError> {
     let args = parse_args(parser)?;
     if args.help {
-        return io.stdout.write_all(USAGE.as_bytes()).map_err(|e| write_error(&e));
+        return io
+            .stdout
+            .write_all(USAGE.as_bytes())
+            .map_err(|e| write_error(&e));
     }
     let (name, raw) = read_input(args.file.as_ref(), io)?;
     let (bytes, _format): (Vec<u8>, Format) =
@@ -122,7 +151,8 @@ fn read_input(file: Option<&OsString>, io: &mut Io<'_>) -> Result<(String, Vec<u
     match file {
         Some(f) if f != "-" => {
             let name = f.to_string_lossy().into_owned();
-            let data = std::fs::read(f).map_err(|e| CliError::Failed(format!("cannot read {name}: {e}")))?;
+            let data = std::fs::read(f)
+                .map_err(|e| CliError::Failed(format!("cannot read {name}: {e}")))?;
             Ok((name, data))
         }
         _ => {

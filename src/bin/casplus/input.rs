@@ -52,9 +52,16 @@ impl fmt::Display for InputError {
             Self::Empty => write!(f, "input is empty"),
             Self::NoHexDigits => write!(f, "hex input contains no hex digits"),
             Self::BadChar { ch, line, column } => {
-                write!(f, "invalid character {ch:?} in hex input at line {line}, column {column}")
+                write!(
+                    f,
+                    "invalid character {ch:?} in hex input at line {line}, column {column}"
+                )
             }
-            Self::OddDigits { digits, line, column } => write!(
+            Self::OddDigits {
+                digits,
+                line,
+                column,
+            } => write!(
                 f,
                 "odd number of hex digits ({digits}) at line {line}, column {column}: \
                  each byte needs two digits"
@@ -67,7 +74,9 @@ impl std::error::Error for InputError {}
 
 /// True when `input` is to be read as hex text (printable ASCII and whitespace only).
 pub fn is_text(input: &[u8]) -> bool {
-    input.iter().all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+    input
+        .iter()
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
 }
 
 /// The PDU bytes in `input` and how they were found.
@@ -126,7 +135,13 @@ pub fn parse_hex(text: &[u8]) -> Result<Vec<u8>, InputError> {
             b'#' => in_comment = true,
             b':' | b',' => {}
             _ if b.is_ascii_whitespace() => {}
-            _ => return Err(InputError::BadChar { ch: char::from(b), line, column }),
+            _ => {
+                return Err(InputError::BadChar {
+                    ch: char::from(b),
+                    line,
+                    column,
+                });
+            }
         }
     }
     close_run(&mut run)?;
@@ -135,9 +150,11 @@ pub fn parse_hex(text: &[u8]) -> Result<Vec<u8>, InputError> {
 
 fn close_run(run: &mut Option<(usize, usize, usize, u8)>) -> Result<(), InputError> {
     match run.take() {
-        Some((line, column, digits, _)) if digits % 2 == 1 => {
-            Err(InputError::OddDigits { digits, line, column })
-        }
+        Some((line, column, digits, _)) if digits % 2 == 1 => Err(InputError::OddDigits {
+            digits,
+            line,
+            column,
+        }),
         _ => Ok(()),
     }
 }
@@ -166,7 +183,10 @@ mod tests {
 
     #[test]
     fn comments_run_to_end_of_line() {
-        assert_eq!(parse_hex(b"# header\nc001 # type 1\n0100"), Ok(vec![0xc0, 1, 1, 0]));
+        assert_eq!(
+            parse_hex(b"# header\nc001 # type 1\n0100"),
+            Ok(vec![0xc0, 1, 1, 0])
+        );
     }
 
     #[test]
@@ -174,22 +194,37 @@ mod tests {
         assert_eq!(parse_hex(b"00"), Ok(vec![0]));
         assert_eq!(parse_hex(b"0x00"), Ok(vec![0]));
         // "100x" is 1, 0, 0 then a bad 'x'.
-        assert!(matches!(parse_hex(b"100x"), Err(InputError::BadChar { ch: 'x', .. })));
+        assert!(matches!(
+            parse_hex(b"100x"),
+            Err(InputError::BadChar { ch: 'x', .. })
+        ));
     }
 
     #[test]
     fn errors_say_where() {
         assert_eq!(
             parse_hex(b"c0 01\nzz"),
-            Err(InputError::BadChar { ch: 'z', line: 2, column: 1 })
+            Err(InputError::BadChar {
+                ch: 'z',
+                line: 2,
+                column: 1
+            })
         );
         assert_eq!(
             parse_hex(b"c0 0 01"),
-            Err(InputError::OddDigits { digits: 1, line: 1, column: 4 })
+            Err(InputError::OddDigits {
+                digits: 1,
+                line: 1,
+                column: 4
+            })
         );
         assert_eq!(
             parse_hex(b"c0\n  abc"),
-            Err(InputError::OddDigits { digits: 3, line: 2, column: 3 })
+            Err(InputError::OddDigits {
+                digits: 3,
+                line: 2,
+                column: 3
+            })
         );
     }
 

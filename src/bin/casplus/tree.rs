@@ -13,8 +13,17 @@ use casplus::tacacs::{BodyState, Direction, Pdu};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// Body fields holding text from the wire: shown quoted (already escaped by the codec).
-const TEXT_FIELDS: &[&str] =
-    &["user", "port", "rem_addr", "data", "server_msg", "user_msg", "args", "name", "value"];
+const TEXT_FIELDS: &[&str] = &[
+    "user",
+    "port",
+    "rem_addr",
+    "data",
+    "server_msg",
+    "user_msg",
+    "args",
+    "name",
+    "value",
+];
 
 /// Writes PDU number `index` (0-based) as a tree.
 pub fn write_tree(index: usize, pdu: &Pdu, out: &mut dyn Write) -> io::Result<()> {
@@ -35,9 +44,21 @@ pub fn write_tree(index: usize, pdu: &Pdu, out: &mut dyn Write) -> io::Result<()
     )?;
     let sp = &h.spans;
     writeln!(out, "    Header")?;
-    line(out, 2, "major", &format!("{} (0x{:x})", h.major, h.major), sp.version)?;
+    line(
+        out,
+        2,
+        "major",
+        &format!("{} (0x{:x})", h.major, h.major),
+        sp.version,
+    )?;
     line(out, 2, "minor", &h.minor.to_string(), sp.version)?;
-    line(out, 2, "type", &format!("{} ({})", h.packet_type, h.packet_type.0), sp.packet_type)?;
+    line(
+        out,
+        2,
+        "type",
+        &format!("{} ({})", h.packet_type, h.packet_type.0),
+        sp.packet_type,
+    )?;
     line(out, 2, "seq_no", &h.seq_no.to_string(), sp.seq_no)?;
     let flags = match h.flags.0 {
         0 => "0x00".to_string(),
@@ -96,7 +117,11 @@ fn line(out: &mut dyn Write, depth: usize, name: &str, value: &str, span: Span) 
         // A header cut short: the field is not in the input.
         return writeln!(out, "{:w$}{name}: (missing)", "");
     }
-    writeln!(out, "{:w$}{name}: {value}  [{}..{})", "", span.start, span.end)
+    writeln!(
+        out,
+        "{:w$}{name}: {value}  [{}..{})",
+        "", span.start, span.end
+    )
 }
 
 /// `name: <hex>`, 32 bytes per line.
@@ -105,7 +130,11 @@ fn hex_lines(out: &mut dyn Write, name: &str, bytes: &[u8]) -> io::Result<()> {
         return writeln!(out, "        {name}: (empty)");
     }
     for (i, chunk) in bytes.chunks(32).enumerate() {
-        let label = if i == 0 { format!("{name}:") } else { String::new() };
+        let label = if i == 0 {
+            format!("{name}:")
+        } else {
+            String::new()
+        };
         writeln!(out, "        {label:w$} {}", hex(chunk), w = name.len() + 1)?;
     }
     Ok(())
@@ -124,7 +153,12 @@ fn value_lines(
     match value {
         Node::List(items) if items.is_empty() => writeln!(out, "{:pad$}{name}: (none)", ""),
         // Flag names and other short lists of words: one line.
-        Node::List(items) if !quoted && items.iter().all(|i| !matches!(i, Node::List(_) | Node::Map(_))) => {
+        Node::List(items)
+            if !quoted
+                && items
+                    .iter()
+                    .all(|i| !matches!(i, Node::List(_) | Node::Map(_))) =>
+        {
             writeln!(out, "{:pad$}{name}: {}{}", "", inline(value), range(span))
         }
         Node::List(items) => {
@@ -147,7 +181,13 @@ fn value_lines(
             }
             Ok(())
         }
-        _ => writeln!(out, "{:pad$}{name}: {}{}", "", scalar(value, quoted), range(span)),
+        _ => writeln!(
+            out,
+            "{:pad$}{name}: {}{}",
+            "",
+            scalar(value, quoted),
+            range(span)
+        ),
     }
 }
 
