@@ -2,4 +2,11 @@
 //!
 //! Sections cited as "§x.y" refer to the CAS Protocol 3.0 Specification.
 
+pub mod auth;
+pub mod params;
+pub mod policy;
+pub mod registry;
 pub mod response;
+pub mod store;
+pub mod throttle;
+pub mod ticket;
