@@ -10,3 +10,5 @@ pub mod response;
 pub mod store;
 pub mod throttle;
 pub mod ticket;
+pub mod engine;
+pub mod web;

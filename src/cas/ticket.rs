@@ -60,6 +60,22 @@ impl Entropy for DeterministicEntropy {
     }
 }
 
+/// `prefix` followed by `bytes` random bytes from `entropy` as lowercase hex (at most 64
+/// bytes). Used for ticket ids and for SAML/logout message ids.
+pub fn random_token(entropy: &mut dyn Entropy, prefix: &str, bytes: usize) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut raw = [0u8; 64];
+    let raw = raw.get_mut(..bytes.min(64)).unwrap_or_default();
+    entropy.fill(raw);
+    let mut s = String::with_capacity(prefix.len() + 2 * raw.len());
+    s.push_str(prefix);
+    for b in raw.iter() {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
 /// The kinds of ticket, each with its prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TicketKind {
@@ -145,17 +161,7 @@ pub struct TicketId(String);
 impl TicketId {
     /// Draws a fresh id of `kind` from `entropy`.
     pub fn generate(kind: TicketKind, entropy: &mut dyn Entropy) -> Self {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut raw = [0u8; 32];
-        let raw = &mut raw[..kind.random_bytes()];
-        entropy.fill(raw);
-        let mut s = String::with_capacity(kind.prefix().len() + 2 * raw.len());
-        s.push_str(kind.prefix());
-        for b in raw.iter() {
-            s.push(char::from(HEX[usize::from(b >> 4)]));
-            s.push(char::from(HEX[usize::from(b & 0x0f)]));
-        }
-        Self(s)
+        Self(random_token(entropy, kind.prefix(), kind.random_bytes()))
     }
 
     /// Checks a ticket id received in a request.
