@@ -274,12 +274,11 @@ impl UserStore {
         let mut parsed = BTreeMap::new();
         let mut max_iterations = MIN_ITERATIONS;
         for (name, record) in users {
-            let hash = PasswordHash::parse(&record.password).map_err(|error| {
-                UserStoreError::Hash {
+            let hash =
+                PasswordHash::parse(&record.password).map_err(|error| UserStoreError::Hash {
                     user: name.clone(),
                     error,
-                }
-            })?;
+                })?;
             max_iterations = max_iterations.max(hash.iterations);
             parsed.insert(
                 name,
@@ -363,9 +362,20 @@ mod tests {
     #[test]
     fn known_answer_vectors() {
         // PBKDF2-HMAC-SHA256("password", "salt", c, 32), the widely published vectors.
-        let hex = |c| -> String { derive(b"password", b"salt", c).iter().map(|b| format!("{b:02x}")).collect() };
-        assert_eq!(hex(1), "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b");
-        assert_eq!(hex(4096), "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a");
+        let hex = |c| -> String {
+            derive(b"password", b"salt", c)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        assert_eq!(
+            hex(1),
+            "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b"
+        );
+        assert_eq!(
+            hex(4096),
+            "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a"
+        );
     }
 
     #[test]
@@ -444,7 +454,10 @@ mod tests {
             password: Password::new("Mellon"),
             source: "tacacs".into(),
         };
-        assert_eq!(s.answer(&req), AuthResult::Rejected(AuthFailure::Unavailable));
+        assert_eq!(
+            s.answer(&req),
+            AuthResult::Rejected(AuthFailure::Unavailable)
+        );
     }
 
     #[test]

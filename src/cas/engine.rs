@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::cas::auth::{AuthFailure, AuthRequest, AuthResult, BUILTIN_SOURCE, Password};
-use crate::cas::params::{Params, append_query, cookie_values, http_url_scheme, Scheme};
+use crate::cas::params::{Params, Scheme, append_query, cookie_values, http_url_scheme};
 use crate::cas::policy::{ExpirationPolicies, PolicyError};
 use crate::cas::registry::{
     PgtUrlCheck, RegisteredService, RegistryError, ServiceDefinition, ServiceRegistry,
@@ -285,7 +285,7 @@ pub enum ValidationStep {
         /// What to call.
         callback: ProxyCallback,
         /// Hand back with the outcome.
-        pending: PendingValidation,
+        pending: Box<PendingValidation>,
     },
 }
 
@@ -543,7 +543,8 @@ impl Engine {
         self.put(store, &Ticket::Service(st)).await?;
         tgt.record_service(service, &id);
         tgt.last_used_at = now;
-        self.put(store, &Ticket::TicketGranting(tgt.clone())).await?;
+        self.put(store, &Ticket::TicketGranting(tgt.clone()))
+            .await?;
         Ok(id)
     }
 
@@ -620,9 +621,14 @@ impl Engine {
             }
         }
         let merged = Params::from_pairs(pairs);
-        let is_acceptor = [fields::USERNAME, fields::PASSWORD, fields::LT, fields::EXECUTION]
-            .iter()
-            .any(|f| form.contains(f));
+        let is_acceptor = [
+            fields::USERNAME,
+            fields::PASSWORD,
+            fields::LT,
+            fields::EXECUTION,
+        ]
+        .iter()
+        .any(|f| form.contains(f));
         if is_acceptor {
             self.acceptor(store, entropy, now, &merged, request).await
         } else {
@@ -644,7 +650,7 @@ impl Engine {
     ) -> WebReply {
         let (service, method) = match service_and_method(p) {
             Ok(x) => x,
-            Err(reply) => return reply,
+            Err(reason) => return bad_request(reason),
         };
         let renew = p.flag("renew");
         // §2.1.1: "It is RECOMMENDED that CAS implementations ignore the gateway parameter
@@ -773,7 +779,7 @@ impl Engine {
     ) -> LoginStep {
         let (service, method) = match service_and_method(p) {
             Ok(x) => x,
-            Err(reply) => return LoginStep::Reply(reply),
+            Err(reason) => return LoginStep::Reply(bad_request(reason)),
         };
         let registered = match service {
             Some(s) => match self.browser_service(s) {
@@ -801,17 +807,35 @@ impl Engine {
         });
         let Some(lt) = lt else {
             return LoginStep::Reply(
-                self.login_form(store, entropy, now, 403, service, method, Some(LoginError::FormExpired), None)
-                    .await,
+                self.login_form(
+                    store,
+                    entropy,
+                    now,
+                    403,
+                    service,
+                    method,
+                    Some(LoginError::FormExpired),
+                    None,
+                )
+                .await,
             );
         };
 
         if let LoginPurpose::WarnConfirm { tgt: tgt_id } = &lt.purpose {
             let (Some(service), Some(registered)) = (service, registered) else {
                 return LoginStep::Reply(
-                self.login_form(store, entropy, now, 403, service, method, Some(LoginError::FormExpired), None)
+                    self.login_form(
+                        store,
+                        entropy,
+                        now,
+                        403,
+                        service,
+                        method,
+                        Some(LoginError::FormExpired),
+                        None,
+                    )
                     .await,
-            );
+                );
             };
             let tgt = match self.tgt_from_cookie(store, request.cookie).await {
                 Ok(t) => t,
@@ -829,9 +853,18 @@ impl Engine {
             });
             let Some(mut tgt) = tgt else {
                 return LoginStep::Reply(
-                self.login_form(store, entropy, now, 200, Some(service), method, Some(LoginError::FormExpired), None)
+                    self.login_form(
+                        store,
+                        entropy,
+                        now,
+                        200,
+                        Some(service),
+                        method,
+                        Some(LoginError::FormExpired),
+                        None,
+                    )
                     .await,
-            );
+                );
             };
             return LoginStep::Reply(
                 match self
@@ -849,8 +882,17 @@ impl Engine {
         if username.is_empty() || password.is_empty() {
             let keep = is_clean_name(username).then(|| username.to_owned());
             return LoginStep::Reply(
-                self.login_form(store, entropy, now, 400, service, method, Some(LoginError::MissingCredentials), keep)
-                    .await,
+                self.login_form(
+                    store,
+                    entropy,
+                    now,
+                    400,
+                    service,
+                    method,
+                    Some(LoginError::MissingCredentials),
+                    keep,
+                )
+                .await,
             );
         }
 
@@ -874,8 +916,17 @@ impl Engine {
         if let Some(until) = locked_until {
             let keep = is_clean_name(username).then(|| username.to_owned());
             return LoginStep::Reply(
-                self.login_form(store, entropy, now, 429, service, method, Some(throttled(until, now)), keep)
-                    .await,
+                self.login_form(
+                    store,
+                    entropy,
+                    now,
+                    429,
+                    service,
+                    method,
+                    Some(throttled(until, now)),
+                    keep,
+                )
+                .await,
             );
         }
 
@@ -884,8 +935,17 @@ impl Engine {
                 return LoginStep::Reply(WebReply::fault(Fault::Store(e)));
             }
             return LoginStep::Reply(
-                self.login_form(store, entropy, now, 401, service, method, Some(LoginError::InvalidCredentials), None)
-                    .await,
+                self.login_form(
+                    store,
+                    entropy,
+                    now,
+                    401,
+                    service,
+                    method,
+                    Some(LoginError::InvalidCredentials),
+                    None,
+                )
+                .await,
             );
         }
 
@@ -1067,10 +1127,7 @@ impl Engine {
                 }
             }
             None => {
-                if let Err(e) = self
-                    .put(store, &Ticket::TicketGranting(tgt.clone()))
-                    .await
-                {
+                if let Err(e) = self.put(store, &Ticket::TicketGranting(tgt.clone())).await {
                     return WebReply::fault(Fault::Store(e));
                 }
                 WebReply::page(
@@ -1135,10 +1192,7 @@ impl Engine {
             return fail(FailureCode::InvalidTicket, "ticket not recognized");
         };
         if !matches!(id.kind(), TicketKind::Service | TicketKind::Proxy) {
-            return fail(
-                FailureCode::InvalidTicket,
-                "not a service or proxy ticket",
-            );
+            return fail(FailureCode::InvalidTicket, "not a service or proxy ticket");
         }
         let (authentication, from_new_login, proxies, tgt, issued_for) =
             match store.take(&id).await? {
@@ -1146,7 +1200,13 @@ impl Engine {
                     if !self.config.tickets.service_ticket(&st, now).is_valid() {
                         return fail(FailureCode::InvalidTicket, "ticket expired");
                     }
-                    (st.authentication, st.from_new_login, Vec::new(), st.tgt, st.service)
+                    (
+                        st.authentication,
+                        st.from_new_login,
+                        Vec::new(),
+                        st.tgt,
+                        st.service,
+                    )
                 }
                 Some(Ticket::Proxy(pt)) => {
                     if !self.config.tickets.proxy_ticket(&pt, now).is_valid() {
@@ -1241,28 +1301,24 @@ impl Engine {
                 Err(f) => return done(Format::Xml, Err(Reject::Fail(f))),
             }
         };
-        let (service, ticket, pgt_url) = match (
-            p.unique("service"),
-            p.unique("ticket"),
-            p.unique("pgtUrl"),
-        ) {
-            (Ok(Some(s)), Ok(Some(t)), Ok(pgt)) if !s.is_empty() && !t.is_empty() => (s, t, pgt),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                return done(
-                    format,
-                    fail(FailureCode::InvalidRequest, &e.to_string()),
-                );
-            }
-            _ => {
-                return done(
-                    format,
-                    fail(
-                        FailureCode::InvalidRequest,
-                        "'service' and 'ticket' parameters are both required",
-                    ),
-                );
-            }
-        };
+        let (service, ticket, pgt_url) =
+            match (p.unique("service"), p.unique("ticket"), p.unique("pgtUrl")) {
+                (Ok(Some(s)), Ok(Some(t)), Ok(pgt)) if !s.is_empty() && !t.is_empty() => {
+                    (s, t, pgt)
+                }
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                    return done(format, fail(FailureCode::InvalidRequest, &e.to_string()));
+                }
+                _ => {
+                    return done(
+                        format,
+                        fail(
+                            FailureCode::InvalidRequest,
+                            "'service' and 'ticket' parameters are both required",
+                        ),
+                    );
+                }
+            };
         let renew = p.flag("renew");
         let consumed = match self
             .consume(
@@ -1315,7 +1371,10 @@ impl Engine {
         if consumed.proxies.len() >= MAX_PROXY_CHAIN {
             return done(
                 format,
-                fail(FailureCode::UnauthorizedServiceProxy, "proxy chain too long"),
+                fail(
+                    FailureCode::UnauthorizedServiceProxy,
+                    "proxy chain too long",
+                ),
             );
         }
         // The proxy identity is the pgtUrl exactly as passed (§2.5.4 step 3).
@@ -1342,12 +1401,12 @@ impl Engine {
                 url,
                 pgt_url: pgt_url.to_owned(),
             },
-            pending: PendingValidation {
+            pending: Box::new(PendingValidation {
                 format,
                 success,
                 pgt,
                 iou,
-            },
+            }),
         }
     }
 
@@ -1358,7 +1417,7 @@ impl Engine {
     pub async fn proxy_callback_result<S: Store>(
         &self,
         store: &S,
-        pending: PendingValidation,
+        pending: Box<PendingValidation>,
         status: Option<u16>,
     ) -> ValidationReply {
         let endpoint = Endpoint::ServiceValidate;
@@ -1367,7 +1426,7 @@ impl Engine {
             mut success,
             pgt,
             iou,
-        } = pending;
+        } = *pending;
         if status != Some(200) {
             let why = match status {
                 Some(s) => format!("the proxy callback returned HTTP {s}, not 200"),
@@ -1376,7 +1435,10 @@ impl Engine {
             return validation_reply(
                 endpoint,
                 format,
-                Err(Reject::Fail(failure(FailureCode::InvalidProxyCallback, why))),
+                Err(Reject::Fail(failure(
+                    FailureCode::InvalidProxyCallback,
+                    why,
+                ))),
             );
         }
         if let Err(e) = self.put(store, &Ticket::ProxyGranting(pgt.clone())).await {
@@ -1451,7 +1513,8 @@ impl Engine {
         };
         reply(
             format,
-            self.issue_proxy_ticket(store, entropy, now, pgt, target).await,
+            self.issue_proxy_ticket(store, entropy, now, pgt, target)
+                .await,
         )
     }
 
@@ -1468,7 +1531,10 @@ impl Engine {
             _ => return fail(FailureCode::InvalidTicket, "not a proxy-granting ticket"),
         };
         let Some(Ticket::ProxyGranting(mut pgt)) = store.get(&id).await? else {
-            return fail(FailureCode::InvalidTicket, "proxy-granting ticket not recognized");
+            return fail(
+                FailureCode::InvalidTicket,
+                "proxy-granting ticket not recognized",
+            );
         };
         if !self.config.tickets.proxy_granting(&pgt, now).is_valid() {
             store.delete(&id).await?;
@@ -1477,7 +1543,9 @@ impl Engine {
         // §3.3.1: "Proxy-granting tickets MUST expire when the client whose authentication
         // is being proxied logs out of CAS."
         let tgt_live = match store.get(&pgt.tgt).await? {
-            Some(Ticket::TicketGranting(t)) => self.config.tickets.ticket_granting(&t, now).is_valid(),
+            Some(Ticket::TicketGranting(t)) => {
+                self.config.tickets.ticket_granting(&t, now).is_valid()
+            }
             _ => false,
         };
         if !tgt_live {
@@ -1666,17 +1734,16 @@ fn parse_format(p: &Params) -> Result<Format, Failure> {
 
 type ServiceAndMethod<'p> = (Option<&'p str>, Option<ResponseMethod>);
 
-fn service_and_method(p: &Params) -> Result<ServiceAndMethod<'_>, WebReply> {
+/// `service` and `method` of a `/login` request, or why the request is bad.
+fn service_and_method(p: &Params) -> Result<ServiceAndMethod<'_>, &'static str> {
     let service = p
         .unique(fields::SERVICE)
-        .map_err(|_| bad_request("ambiguous or oversized service parameter"))?
+        .map_err(|_| "ambiguous or oversized service parameter")?
         .filter(|s| !s.is_empty());
     let method = match p.unique(fields::METHOD) {
         Ok(None) => None,
-        Ok(Some(m)) => {
-            Some(ResponseMethod::parse(m).ok_or_else(|| bad_request("unsupported method"))?)
-        }
-        Err(_) => return Err(bad_request("ambiguous method parameter")),
+        Ok(Some(m)) => Some(ResponseMethod::parse(m).ok_or("unsupported method")?),
+        Err(_) => return Err("ambiguous method parameter"),
     };
     Ok((service, method))
 }

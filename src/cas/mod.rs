@@ -3,6 +3,7 @@
 //! Sections cited as "§x.y" refer to the CAS Protocol 3.0 Specification.
 
 pub mod auth;
+pub mod engine;
 pub mod params;
 pub mod policy;
 pub mod registry;
@@ -10,5 +11,4 @@ pub mod response;
 pub mod store;
 pub mod throttle;
 pub mod ticket;
-pub mod engine;
 pub mod web;

@@ -136,9 +136,7 @@ impl Params {
     pub fn flag(&self, name: &str) -> bool {
         self.pairs.iter().any(|(n, v)| {
             n == name
-                && !(v.eq_ignore_ascii_case("false")
-                    || v == "0"
-                    || v.eq_ignore_ascii_case("off"))
+                && !(v.eq_ignore_ascii_case("false") || v == "0" || v.eq_ignore_ascii_case("off"))
         })
     }
 }
@@ -221,6 +219,28 @@ pub fn cookie_values<'a>(header: &'a str, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// A fuzz entry point: parses `data` as a query, and when it parses, checks that
+/// re-encoding and re-parsing gives the same pairs. Panics only on a broken invariant.
+pub fn fuzz_round_trip(data: &[u8]) {
+    if let Ok(p) = Params::parse(data) {
+        let encoded = p.encode();
+        // Re-encoding can only grow by escaping; it may exceed the input limit.
+        if encoded.len() <= MAX_INPUT_LEN {
+            let again = Params::parse(encoded.as_bytes());
+            assert_eq!(again.as_ref(), Ok(&p), "params round trip");
+        }
+        for (n, _) in p.pairs() {
+            let _ = p.first(n);
+        }
+    }
+    if let Ok(s) = core::str::from_utf8(data) {
+        let _ = http_url_scheme(s);
+        let _ = cookie_values(s, "TGC");
+        let url = append_query(s, &[("ticket", "ST-1")]);
+        assert!(url.contains("ticket=ST-1"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -229,8 +249,9 @@ mod tests {
 
     #[test]
     fn decodes_percent_and_plus() {
-        let p = Params::parse(b"service=https%3A%2F%2Fapp.example%2F%3Fa%3D1%26b%3D2&renew=true&x=a+b")
-            .unwrap();
+        let p =
+            Params::parse(b"service=https%3A%2F%2Fapp.example%2F%3Fa%3D1%26b%3D2&renew=true&x=a+b")
+                .unwrap();
         assert_eq!(p.first("service"), Some("https://app.example/?a=1&b=2"));
         assert_eq!(p.first("x"), Some("a b"));
         assert!(p.flag("renew"));
@@ -273,7 +294,10 @@ mod tests {
             })
         );
         let many = "a=1&".repeat(MAX_PAIRS + 1);
-        assert_eq!(Params::parse(many.as_bytes()), Err(ParamsError::TooManyPairs));
+        assert_eq!(
+            Params::parse(many.as_bytes()),
+            Err(ParamsError::TooManyPairs)
+        );
     }
 
     #[test]
@@ -378,27 +402,5 @@ mod tests {
             let p = Params::parse(query.as_bytes()).unwrap();
             prop_assert_eq!(p.first("ticket"), Some(v.as_str()));
         }
-    }
-}
-
-/// A fuzz entry point: parses `data` as a query, and when it parses, checks that
-/// re-encoding and re-parsing gives the same pairs. Panics only on a broken invariant.
-pub fn fuzz_round_trip(data: &[u8]) {
-    if let Ok(p) = Params::parse(data) {
-        let encoded = p.encode();
-        // Re-encoding can only grow by escaping; it may exceed the input limit.
-        if encoded.len() <= MAX_INPUT_LEN {
-            let again = Params::parse(encoded.as_bytes());
-            assert_eq!(again.as_ref(), Ok(&p), "params round trip");
-        }
-        for (n, _) in p.pairs() {
-            let _ = p.first(n);
-        }
-    }
-    if let Ok(s) = core::str::from_utf8(data) {
-        let _ = http_url_scheme(s);
-        let _ = cookie_values(s, "TGC");
-        let url = append_query(s, &[("ticket", "ST-1")]);
-        assert!(url.contains("ticket=ST-1"));
     }
 }

@@ -139,12 +139,24 @@ impl ExpirationPolicies {
             (self.service_ticket_seconds, "serviceTicketSeconds"),
             (self.proxy_ticket_seconds, "proxyTicketSeconds"),
             (self.login_ticket_seconds, "loginTicketSeconds"),
-            (self.ticket_granting.hard_seconds, "ticketGranting.hardSeconds"),
-            (self.ticket_granting.idle_seconds, "ticketGranting.idleSeconds"),
+            (
+                self.ticket_granting.hard_seconds,
+                "ticketGranting.hardSeconds",
+            ),
+            (
+                self.ticket_granting.idle_seconds,
+                "ticketGranting.idleSeconds",
+            ),
             (self.long_term.hard_seconds, "longTerm.hardSeconds"),
             (self.long_term.idle_seconds, "longTerm.idleSeconds"),
-            (self.proxy_granting.hard_seconds, "proxyGranting.hardSeconds"),
-            (self.proxy_granting.idle_seconds, "proxyGranting.idleSeconds"),
+            (
+                self.proxy_granting.hard_seconds,
+                "proxyGranting.hardSeconds",
+            ),
+            (
+                self.proxy_granting.idle_seconds,
+                "proxyGranting.idleSeconds",
+            ),
         ];
         for (v, name) in checks {
             if v <= 0 {
@@ -218,12 +230,14 @@ impl ExpirationPolicies {
     /// every snapshot itself).
     pub fn expires_at(&self, ticket: &Ticket) -> Timestamp {
         match ticket {
-            Ticket::TicketGranting(t) => self.tgt_policy(t).expires_at(t.created_at, t.last_used_at),
+            Ticket::TicketGranting(t) => {
+                self.tgt_policy(t).expires_at(t.created_at, t.last_used_at)
+            }
             Ticket::Service(t) => t.created_at.plus_secs(self.service_ticket_seconds),
             Ticket::Proxy(t) => t.created_at.plus_secs(self.proxy_ticket_seconds),
-            Ticket::ProxyGranting(t) => self
-                .proxy_granting
-                .expires_at(t.created_at, t.last_used_at),
+            Ticket::ProxyGranting(t) => {
+                self.proxy_granting.expires_at(t.created_at, t.last_used_at)
+            }
             Ticket::Login(t) => t.created_at.plus_secs(self.login_ticket_seconds),
         }
     }
@@ -240,8 +254,14 @@ mod tests {
     fn defaults_3_1_1() {
         let p = ExpirationPolicies::default();
         assert_eq!(p.service_ticket_seconds, 10);
-        assert!(p.service_ticket_seconds <= 300, "§3.1.1: at most five minutes");
-        assert!(p.proxy_ticket_seconds <= 300, "§3.2.1: at most five minutes");
+        assert!(
+            p.service_ticket_seconds <= 300,
+            "§3.1.1: at most five minutes"
+        );
+        assert!(
+            p.proxy_ticket_seconds <= 300,
+            "§3.2.1: at most five minutes"
+        );
         assert_eq!(p.ticket_granting.hard_seconds, 8 * 3600);
         assert_eq!(p.ticket_granting.idle_seconds, 2 * 3600);
         assert!(p.validate().is_ok());
@@ -249,8 +269,14 @@ mod tests {
 
     #[test]
     fn st_expires_after_ttl_3_1_1() {
-        assert_eq!(judge_single_use(T0, 0, 10, T0.plus_millis(9_999)), Expiry::Valid);
-        assert_eq!(judge_single_use(T0, 0, 10, T0.plus_secs(10)), Expiry::TimedOut);
+        assert_eq!(
+            judge_single_use(T0, 0, 10, T0.plus_millis(9_999)),
+            Expiry::Valid
+        );
+        assert_eq!(
+            judge_single_use(T0, 0, 10, T0.plus_secs(10)),
+            Expiry::TimedOut
+        );
     }
 
     #[test]
@@ -286,8 +312,7 @@ mod tests {
 
     #[test]
     fn config_parses_partially() {
-        let p: ExpirationPolicies =
-            serde_json::from_str(r#"{"serviceTicketSeconds": 2}"#).unwrap();
+        let p: ExpirationPolicies = serde_json::from_str(r#"{"serviceTicketSeconds": 2}"#).unwrap();
         assert_eq!(p.service_ticket_seconds, 2);
         assert_eq!(p.proxy_ticket_seconds, 10);
         assert!(serde_json::from_str::<ExpirationPolicies>(r#"{"bogus": 1}"#).is_err());

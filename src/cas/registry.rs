@@ -242,11 +242,26 @@ mod tests {
     #[test]
     fn first_match_wins() {
         let r = registry();
-        assert_eq!(r.find("https://portal.example/x").unwrap().definition().id, 2);
-        assert_eq!(r.find("https://other.example/x").unwrap().definition().id, 3);
-        assert_eq!(r.find("https://exact.example/app").unwrap().definition().id, 1);
+        assert_eq!(
+            r.find("https://portal.example/x").unwrap().definition().id,
+            2
+        );
+        assert_eq!(
+            r.find("https://other.example/x").unwrap().definition().id,
+            3
+        );
+        assert_eq!(
+            r.find("https://exact.example/app").unwrap().definition().id,
+            1
+        );
         // Exact means exact.
-        assert_eq!(r.find("https://exact.example/app/").unwrap().definition().id, 3);
+        assert_eq!(
+            r.find("https://exact.example/app/")
+                .unwrap()
+                .definition()
+                .id,
+            3
+        );
     }
 
     #[test]
@@ -265,7 +280,10 @@ mod tests {
         )
         .unwrap();
         assert!(r.find("https://portal.example/x").is_some());
-        assert!(r.find("https://evil.test/?u=https://portal.example/").is_none());
+        assert!(
+            r.find("https://evil.test/?u=https://portal.example/")
+                .is_none()
+        );
         assert!(r.find("https://portal.example.evil.test/").is_none());
         assert!(r.find("xhttps://portal.example/").is_none());
     }
@@ -274,7 +292,10 @@ mod tests {
     fn pgt_url_must_be_https_and_registered_2_5_4() {
         let r = registry();
         let portal = r.find("https://portal.example/").unwrap();
-        assert_eq!(portal.check_pgt_url("https://portal.example/pgt"), PgtUrlCheck::Allowed);
+        assert_eq!(
+            portal.check_pgt_url("https://portal.example/pgt"),
+            PgtUrlCheck::Allowed
+        );
         assert_eq!(
             portal.check_pgt_url("https://portal.example/pgt?x=1"),
             PgtUrlCheck::Allowed
@@ -309,13 +330,23 @@ mod tests {
         assert_eq!(released.len(), 2);
         assert_eq!(released["memberOf"], vec!["staff", "faculty"]);
         assert!(!released.contains_key("secret"));
-        assert!(r.find("https://other.example/").unwrap().release(&attrs).is_empty());
+        assert!(
+            r.find("https://other.example/")
+                .unwrap()
+                .release(&attrs)
+                .is_empty()
+        );
     }
 
     #[test]
     fn flags_and_defaults() {
         let r = registry();
-        assert!(!r.find("https://exact.example/app").unwrap().definition().single_logout);
+        assert!(
+            !r.find("https://exact.example/app")
+                .unwrap()
+                .definition()
+                .single_logout
+        );
         let portal = r.find("https://portal.example/").unwrap().definition();
         assert!(portal.single_logout);
         assert!(!portal.proxy_tickets);

@@ -133,7 +133,10 @@ impl MemoryStore {
 
 impl Store for MemoryStore {
     async fn put(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<(), StoreError> {
-        lock(&self.tickets).insert(ticket.id().as_str().to_owned(), (ticket.clone(), expires_at));
+        lock(&self.tickets).insert(
+            ticket.id().as_str().to_owned(),
+            (ticket.clone(), expires_at),
+        );
         Ok(())
     }
 
@@ -202,8 +205,14 @@ mod tests {
         let mut e = DeterministicEntropy::new(1);
         let t = lt(&mut e);
         now_or_never(s.put(&t, Timestamp(10))).unwrap().unwrap();
-        assert_eq!(now_or_never(s.get(t.id())).unwrap().unwrap(), Some(t.clone()));
-        assert_eq!(now_or_never(s.take(t.id())).unwrap().unwrap(), Some(t.clone()));
+        assert_eq!(
+            now_or_never(s.get(t.id())).unwrap().unwrap(),
+            Some(t.clone())
+        );
+        assert_eq!(
+            now_or_never(s.take(t.id())).unwrap().unwrap(),
+            Some(t.clone())
+        );
         assert_eq!(now_or_never(s.take(t.id())).unwrap().unwrap(), None);
         assert!(s.is_empty());
     }

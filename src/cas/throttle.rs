@@ -117,9 +117,12 @@ impl ThrottleUpdate {
             ..ThrottleState::default()
         });
         // A long quiet period forgives earlier lockouts.
-        if now >= s
-            .last_failure
-            .plus_secs(policy.max_lockout_seconds.saturating_add(policy.window_seconds))
+        if now
+            >= s.last_failure.plus_secs(
+                policy
+                    .max_lockout_seconds
+                    .saturating_add(policy.window_seconds),
+            )
         {
             s.lockouts = 0;
         }
@@ -185,7 +188,9 @@ impl ThrottlePolicy {
         let forgiven = state
             .last_failure
             .plus_secs(self.max_lockout_seconds.saturating_add(self.window_seconds));
-        window_end.max(forgiven).max(state.locked_until.unwrap_or(window_end))
+        window_end
+            .max(forgiven)
+            .max(state.locked_until.unwrap_or(window_end))
     }
 }
 
@@ -196,8 +201,18 @@ mod tests {
 
     const T0: Timestamp = Timestamp(1_700_000_000_000);
 
-    fn fail(p: &ThrottlePolicy, s: Option<ThrottleState>, now: Timestamp, limit: u32) -> Option<ThrottleState> {
-        ThrottleUpdate::Failure { now, limit, policy: *p }.apply(s)
+    fn fail(
+        p: &ThrottlePolicy,
+        s: Option<ThrottleState>,
+        now: Timestamp,
+        limit: u32,
+    ) -> Option<ThrottleState> {
+        ThrottleUpdate::Failure {
+            now,
+            limit,
+            policy: *p,
+        }
+        .apply(s)
     }
 
     #[test]
@@ -211,7 +226,9 @@ mod tests {
         s = fail(&p, s, T0.plus_secs(4), 5);
         assert_eq!(
             p.check(s.as_ref(), T0.plus_secs(4)),
-            Verdict::Locked { until: T0.plus_secs(64) }
+            Verdict::Locked {
+                until: T0.plus_secs(64)
+            }
         );
         assert_eq!(p.check(s.as_ref(), T0.plus_secs(64)), Verdict::Allowed);
     }
@@ -258,7 +275,10 @@ mod tests {
         let s = fail(&p, None, T0, 1);
         assert!(matches!(p.check(s.as_ref(), T0), Verdict::Locked { .. }));
         assert_eq!(ThrottleUpdate::Reset.apply(s), None);
-        let off = ThrottlePolicy { enabled: false, ..p };
+        let off = ThrottlePolicy {
+            enabled: false,
+            ..p
+        };
         assert_eq!(off.check(s.as_ref(), T0), Verdict::Allowed);
     }
 

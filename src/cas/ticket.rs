@@ -459,7 +459,7 @@ mod tests {
         let mut e = DeterministicEntropy::new(1);
         for kind in [TicketKind::Service, TicketKind::Proxy] {
             let len = TicketId::generate(kind, &mut e).as_str().len();
-            assert!(len <= 256 && len >= 32, "{kind:?} {len}");
+            assert!((32..=256).contains(&len), "{kind:?} {len}");
         }
     }
 
@@ -484,7 +484,10 @@ mod tests {
 
     #[test]
     fn kind_from_prefix() {
-        assert_eq!(TicketKind::of("PGTIOU-x"), Some(TicketKind::ProxyGrantingIou));
+        assert_eq!(
+            TicketKind::of("PGTIOU-x"),
+            Some(TicketKind::ProxyGrantingIou)
+        );
         assert_eq!(TicketKind::of("PGT-x"), Some(TicketKind::ProxyGranting));
         assert_eq!(TicketKind::of("PT-x"), Some(TicketKind::Proxy));
         assert_eq!(TicketKind::of("ST-x"), Some(TicketKind::Service));
@@ -530,9 +533,12 @@ mod tests {
         let mut e = DeterministicEntropy::new(5);
         let auth = Authentication {
             principal: "casuser".into(),
-            attributes: [("memberOf".to_string(), vec!["a".to_string(), "b".to_string()])]
-                .into_iter()
-                .collect(),
+            attributes: [(
+                "memberOf".to_string(),
+                vec!["a".to_string(), "b".to_string()],
+            )]
+            .into_iter()
+            .collect(),
             authenticated_at: Timestamp(1_000),
             long_term: true,
             source: "builtin".into(),

@@ -492,7 +492,10 @@ mod tests {
             secure: false,
             ..c.clone()
         };
-        assert!(long.header_value().ends_with("SameSite=Lax; Max-Age=1209600"));
+        assert!(
+            long.header_value()
+                .ends_with("SameSite=Lax; Max-Age=1209600")
+        );
         let clear = SetCookie { value: None, ..c };
         assert!(
             clear
@@ -504,7 +507,10 @@ mod tests {
     #[test]
     fn response_method_parse_2_1_1() {
         assert_eq!(ResponseMethod::parse("POST"), Some(ResponseMethod::Post));
-        assert_eq!(ResponseMethod::parse("header"), Some(ResponseMethod::Header));
+        assert_eq!(
+            ResponseMethod::parse("header"),
+            Some(ResponseMethod::Header)
+        );
         assert_eq!(ResponseMethod::parse("GET"), Some(ResponseMethod::Get));
         assert_eq!(ResponseMethod::parse("PUT"), None);
     }
@@ -513,7 +519,11 @@ mod tests {
     fn debug_hides_tickets_in_redirects_and_forms() {
         let mut e = DeterministicEntropy::new(2);
         let st = TicketId::generate(TicketKind::Service, &mut e);
-        for m in [ResponseMethod::Get, ResponseMethod::Post, ResponseMethod::Header] {
+        for m in [
+            ResponseMethod::Get,
+            ResponseMethod::Post,
+            ResponseMethod::Header,
+        ] {
             let r = WebReply::with_ticket(m, "https://a.example/?x=1", st.clone(), 302);
             let dbg = format!("{r:?}");
             assert!(!dbg.contains(&st.as_str()[3..]), "{dbg}");
@@ -529,7 +539,12 @@ mod tests {
     fn ticket_headers_and_cache_headers() {
         let mut e = DeterministicEntropy::new(3);
         let st = TicketId::generate(TicketKind::Service, &mut e);
-        let r = WebReply::with_ticket(ResponseMethod::Header, "https://a.example/", st.clone(), 302);
+        let r = WebReply::with_ticket(
+            ResponseMethod::Header,
+            "https://a.example/",
+            st.clone(),
+            302,
+        );
         assert_eq!(r.status(), 200);
         let h = r.headers();
         assert!(h.contains(&("ticket", st.as_str().to_owned())));
