@@ -1,1 +1,2 @@
+//! The casplus command-line tool.
 fn main() {}
