@@ -37,6 +37,7 @@ use crate::cas::web::{
     Effect, Fault, HttpRequest, LoginError, LoginForm, LogoutNotice, Method, ResponseMethod,
     SetCookie, View, WarnPage, WebReply, fields,
 };
+use crate::cas::{json, saml, xml};
 use crate::time::Timestamp;
 
 /// Longest user name accepted at the login form.
@@ -176,8 +177,8 @@ impl Cas1Response {
     /// refuses control characters).
     pub fn body(&self) -> String {
         match self {
-            Self::Yes { user } => format!("yes\n{user}\n"),
-            Self::No => "no\n\n".to_owned(),
+            Self::Yes { user } => xml::render_validate_v1(Some(user)),
+            Self::No => xml::render_validate_v1(None),
         }
     }
 }
@@ -207,6 +208,21 @@ pub struct ValidationReply {
 }
 
 impl ValidationReply {
+    /// The rendered body: CAS 1.0 text, XML (§2.5.2, Appendix A) or JSON (§2.5.1).
+    pub fn render(&self) -> String {
+        match &self.body {
+            ValidationBody::Cas1(c) => c.body(),
+            ValidationBody::Service {
+                response,
+                format: Format::Xml,
+            } => xml::render(response),
+            ValidationBody::Service {
+                response,
+                format: Format::Json,
+            } => json::render(response),
+        }
+    }
+
     /// The `Content-Type` for the rendered body.
     pub fn content_type(&self) -> &'static str {
         match &self.body {
@@ -317,54 +333,69 @@ pub enum LoginStep {
     },
 }
 
-/// A `/samlValidate` request (§4.2): the SOAP body already parsed (by `saml`).
-#[derive(Clone, Copy, Debug, Default)]
+/// A `/samlValidate` request (§4.2).
+#[derive(Clone, Copy, Default)]
 pub struct SamlValidateRequest<'a> {
     /// The HTTP method (§4.2.2: MUST be POST).
     pub method: Method,
     /// The raw query string, holding `TARGET` (§4.2.1).
     pub query: &'a [u8],
-    /// `samlp:AssertionArtifact`: the service ticket (§4.2.3).
-    pub artifact: Option<&'a str>,
-    /// `RequestID` (§4.2.3), echoed as `InResponseTo`.
-    pub request_id: Option<&'a str>,
+    /// The raw `text/xml` body: a SOAP-wrapped SAML 1.1 `samlp:Request` (§4.2.2–§4.2.4).
+    pub body: &'a [u8],
 }
 
-/// A successful `/samlValidate` (§4.2.5).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SamlAssertion {
-    /// `AssertionID`.
-    pub assertion_id: String,
-    /// `NameIdentifier`.
-    pub principal: String,
-    /// Attributes (empty when `TARGET` is not https, §4.2.1); with
-    /// `longTermAuthenticationRequestTokenUsed` (§4.2.5.1).
-    pub attributes: Attributes,
-    /// `AuthenticationInstant`.
-    pub authentication_instant: Timestamp,
-    /// `Conditions/@NotBefore`.
-    pub not_before: Timestamp,
-    /// `Conditions/@NotOnOrAfter`.
-    pub not_on_or_after: Timestamp,
-    /// `Audience` (the `TARGET`).
-    pub audience: String,
+impl core::fmt::Debug for SamlValidateRequest<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SamlValidateRequest")
+            .field("method", &self.method)
+            .field("query_len", &self.query.len())
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
-/// The reply of `/samlValidate`, to render as a SAML 1.1 response (HTTP 200).
+/// The reply of `/samlValidate` (§4.2.5): HTTP 200, `text/xml`, a SAML 1.1 response
+/// rendered by [`SamlReply::render`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SamlReply {
     /// `ResponseID`.
     pub response_id: String,
-    /// `IssueInstant` (and the assertion's).
+    /// `AssertionID`.
+    pub assertion_id: String,
+    /// `IssueInstant` of the response and assertion, and `Conditions/@NotBefore`.
     pub issue_instant: Timestamp,
-    /// `InResponseTo` (the request's `RequestID`).
-    pub in_response_to: Option<String>,
-    /// `Recipient` (the `TARGET`).
-    pub recipient: Option<String>,
-    /// The assertion, or why there is none.
-    pub outcome: Result<SamlAssertion, Failure>,
+    /// `Recipient` and `Audience`: the `TARGET` (empty when missing).
+    pub recipient: String,
+    /// `InResponseTo`: the request's `RequestID` (empty when unknown).
+    pub in_response_to: String,
+    /// `NotOnOrAfter − NotBefore`, seconds.
+    pub validity_seconds: i64,
+    /// `AuthenticationInstant`: when the user presented credentials.
+    pub authentication_instant: Timestamp,
+    /// The principal and attributes (none when `TARGET` is not https, §4.2.1; with
+    /// `longTermAuthenticationRequestTokenUsed`, §4.2.5.1), or why not.
+    pub outcome: Result<Success, Failure>,
     /// The fault behind an `INTERNAL_ERROR`, for logs.
     pub fault: Option<StoreError>,
+}
+
+impl SamlReply {
+    /// The SOAP-wrapped SAML 1.1 response; `issuer` is the CAS server's name (e.g. its
+    /// host), the `Assertion/@Issuer`.
+    pub fn render(&self, issuer: &str) -> String {
+        let params = saml::SamlResponseParams {
+            response_id: &self.response_id,
+            assertion_id: &self.assertion_id,
+            now: self.issue_instant,
+            issuer,
+            recipient: &self.recipient,
+            in_response_to: &self.in_response_to,
+            validity_secs: self.validity_seconds,
+            authentication_method: saml::AM_PASSWORD,
+            authentication_instant: self.authentication_instant,
+        };
+        saml::render_response(self.outcome.as_ref(), &params)
+    }
 }
 
 /// The CAS engine: configuration and service registry; all state is in the [`Store`].
@@ -410,8 +441,11 @@ fn bool_attr(b: bool) -> Vec<String> {
     vec![if b { "true" } else { "false" }.to_owned()]
 }
 
+/// A user name or principal that every response format can carry unambiguously
+/// ([`xml::is_representable_user`]: no control characters or line separators, no
+/// surrounding whitespace) and of bounded length.
 fn is_clean_name(s: &str) -> bool {
-    !s.is_empty() && s.len() <= MAX_USERNAME_LEN && !s.chars().any(char::is_control)
+    s.len() <= MAX_USERNAME_LEN && xml::is_representable_user(s)
 }
 
 impl Engine {
@@ -877,7 +911,13 @@ impl Engine {
             );
         }
 
-        let username = p.unique(fields::USERNAME).ok().flatten().unwrap_or("");
+        // Surrounding whitespace is a typing accident, not part of a user name.
+        let username = p
+            .unique(fields::USERNAME)
+            .ok()
+            .flatten()
+            .unwrap_or("")
+            .trim();
         let password = p.unique(fields::PASSWORD).ok().flatten().unwrap_or("");
         if username.is_empty() || password.is_empty() {
             let keep = is_clean_name(username).then(|| username.to_owned());
@@ -1602,20 +1642,45 @@ impl Engine {
         let target = Params::parse(request.query)
             .ok()
             .and_then(|p| p.unique("TARGET").ok().flatten().map(str::to_owned))
-            .filter(|t| !t.is_empty());
+            .unwrap_or_default();
+        let parsed = core::str::from_utf8(request.body)
+            .ok()
+            .and_then(|b| saml::parse_request(b).ok());
         let mut reply = SamlReply {
             response_id: random_token(entropy, "_", 16),
+            assertion_id: random_token(entropy, "_", 16),
             issue_instant: now,
-            in_response_to: request.request_id.map(str::to_owned),
             recipient: target.clone(),
-            outcome: Err(failure(FailureCode::InvalidRequest, "")),
+            in_response_to: parsed
+                .as_ref()
+                .map(|r| r.request_id.clone())
+                .unwrap_or_default(),
+            validity_seconds: self.config.saml_assertion_seconds,
+            authentication_instant: now,
+            outcome: Err(failure(FailureCode::InternalError, "")),
             fault: None,
         };
-        let outcome = self
-            .saml_outcome(store, entropy, now, request, target.as_deref())
-            .await;
+        let outcome = if request.method != Method::Post {
+            fail(FailureCode::InvalidRequest, "samlValidate requires POST")
+        } else if target.is_empty() {
+            fail(
+                FailureCode::InvalidRequest,
+                "the TARGET parameter is required",
+            )
+        } else if let Some(parsed) = parsed {
+            self.saml_outcome(store, now, &parsed.assertion_artifact, &target)
+                .await
+        } else {
+            fail(
+                FailureCode::InvalidRequest,
+                "the body is not a SAML 1.1 request with an assertion artifact",
+            )
+        };
         reply.outcome = match outcome {
-            Ok(a) => Ok(a),
+            Ok((success, authenticated_at)) => {
+                reply.authentication_instant = authenticated_at;
+                Ok(success)
+            }
             Err(Reject::Fail(f)) => Err(f),
             Err(Reject::Fault(e)) => {
                 reply.fault = Some(e);
@@ -1628,24 +1693,13 @@ impl Engine {
     async fn saml_outcome<S: Store>(
         &self,
         store: &S,
-        entropy: &mut dyn Entropy,
         now: Timestamp,
-        request: &SamlValidateRequest<'_>,
-        target: Option<&str>,
-    ) -> Result<SamlAssertion, Reject> {
-        if request.method != Method::Post {
-            return fail(FailureCode::InvalidRequest, "samlValidate requires POST");
-        }
-        let (Some(target), Some(artifact)) = (target, request.artifact.filter(|a| !a.is_empty()))
-        else {
-            return fail(
-                FailureCode::InvalidRequest,
-                "'TARGET' and the assertion artifact are both required",
-            );
-        };
+        artifact: &str,
+        target: &str,
+    ) -> Result<(Success, Timestamp), Reject> {
         // §4.2: "checks the validity of a Service Ticket" — proxy tickets are refused.
         let c = self
-            .consume(store, now, artifact.trim(), target, false, false)
+            .consume(store, now, artifact, target, false, false)
             .await?;
         // §4.2.1: "SAML attributes MUST NOT be released to a non-SSL site."
         let attributes = if http_url_scheme(target) == Some(Scheme::Https) {
@@ -1655,15 +1709,15 @@ impl Engine {
         } else {
             Attributes::new()
         };
-        Ok(SamlAssertion {
-            assertion_id: random_token(entropy, "_", 16),
-            principal: c.authentication.principal,
-            attributes,
-            authentication_instant: c.authentication.authenticated_at,
-            not_before: now,
-            not_on_or_after: now.plus_secs(self.config.saml_assertion_seconds),
-            audience: target.to_owned(),
-        })
+        Ok((
+            Success {
+                user: c.authentication.principal,
+                attributes,
+                proxy_granting_ticket: None,
+                proxies: Vec::new(),
+            },
+            c.authentication.authenticated_at,
+        ))
     }
 }
 

@@ -1786,13 +1786,19 @@ fn pgt_idle_timeout() {
 
 // ----- /samlValidate (§4.2) ----------------------------------------------------------
 
+fn saml_body(artifact: &str) -> String {
+    format!(
+        r#"<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Header/><SOAP-ENV:Body><samlp:Request xmlns:samlp="urn:oasis:names:tc:SAML:1.0:protocol" MajorVersion="1" MinorVersion="1" RequestID="_192.168.16.51.1024506224022" IssueInstant="2002-06-19T17:03:44.022Z"><samlp:AssertionArtifact>{artifact}</samlp:AssertionArtifact></samlp:Request></SOAP-ENV:Body></SOAP-ENV:Envelope>"#
+    )
+}
+
 fn saml(f: &mut Fx, method: Method, target: &str, artifact: Option<&str>) -> SamlReply {
     let query = enc(&[("TARGET", target)]);
+    let body = artifact.map(saml_body).unwrap_or_default();
     let req = SamlValidateRequest {
         method,
         query: query.as_bytes(),
-        artifact,
-        request_id: Some("_192.168.16.51.1024506224022"),
+        body: body.as_bytes(),
     };
     run(f
         .engine
@@ -1803,25 +1809,26 @@ fn saml(f: &mut Fx, method: Method, target: &str, artifact: Option<&str>) -> Sam
 fn saml_validate_success_4_2_5() {
     let mut f = Fx::new();
     let (r, _) = f.login(Some(APP), &[("rememberMe", "true")]);
+    f.now = f.now.plus_secs(2);
     let reply = saml(&mut f, Method::Post, APP, Some(st_of(&r).as_str()));
-    assert_eq!(
-        reply.in_response_to.as_deref(),
-        Some("_192.168.16.51.1024506224022")
-    );
-    assert_eq!(reply.recipient.as_deref(), Some(APP));
-    let a = reply.outcome.unwrap();
-    assert_eq!(a.principal, "casuser");
-    assert_eq!(a.audience, APP);
-    assert_eq!(a.authentication_instant, T0);
-    assert_eq!(a.not_before, f.now);
-    assert_eq!(a.not_on_or_after, f.now.plus_secs(30));
-    assert_eq!(a.attributes["memberOf"], vec!["staff", "faculty"]);
+    assert_eq!(reply.in_response_to, "_192.168.16.51.1024506224022");
+    assert_eq!(reply.recipient, APP);
+    assert_eq!(reply.authentication_instant, T0);
+    assert_eq!(reply.issue_instant, f.now);
+    assert_eq!(reply.validity_seconds, 30);
+    assert!(reply.response_id.starts_with('_') && reply.assertion_id.starts_with('_'));
+    assert_ne!(reply.response_id, reply.assertion_id);
+    let s = reply.outcome.as_ref().unwrap();
+    assert_eq!(s.user, "casuser");
+    assert_eq!(s.attributes["memberOf"], vec!["staff", "faculty"]);
     // §4.2.5.1: remember-me MUST be indicated.
     assert_eq!(
-        a.attributes["longTermAuthenticationRequestTokenUsed"],
+        s.attributes["longTermAuthenticationRequestTokenUsed"],
         vec!["true"]
     );
-    assert!(a.assertion_id.starts_with('_'));
+    let xml = reply.render("cas.example.org");
+    assert!(xml.contains("casuser") && xml.contains("Success"), "{xml}");
+    assert!(xml.contains("longTermAuthenticationRequestTokenUsed"));
 }
 
 #[test]
@@ -1850,10 +1857,11 @@ fn saml_validate_requires_post_4_2_2() {
 fn saml_attributes_not_released_to_non_ssl_target_4_2_1() {
     let mut f = Fx::new();
     let (r, _) = f.login(Some(PLAIN), &[]);
-    let a = saml(&mut f, Method::Post, PLAIN, Some(st_of(&r).as_str()))
+    let s = saml(&mut f, Method::Post, PLAIN, Some(st_of(&r).as_str()))
         .outcome
         .unwrap();
-    assert!(a.attributes.is_empty());
+    assert_eq!(s.user, "casuser");
+    assert!(s.attributes.is_empty());
 }
 
 #[test]
@@ -1862,7 +1870,11 @@ fn saml_validate_missing_target_or_artifact_4_2_1() {
     let reply = saml(&mut f, Method::Post, "", Some("ST-1"));
     assert_eq!(reply.outcome.unwrap_err().code, FailureCode::InvalidRequest);
     let reply = saml(&mut f, Method::Post, APP, None);
-    assert_eq!(reply.outcome.unwrap_err().code, FailureCode::InvalidRequest);
+    assert_eq!(
+        reply.outcome.as_ref().unwrap_err().code,
+        FailureCode::InvalidRequest
+    );
+    assert!(reply.render("cas").contains("INVALID_REQUEST"));
 }
 
 #[test]
@@ -2142,4 +2154,46 @@ fn end_to_end_login_validate_proxy_logout() {
     // Only login tickets of forms never submitted remain.
     f.store.purge(f.now);
     assert!(f.store.len() <= 2, "{}", f.store.len());
+}
+
+/// The engine's replies, rendered by `xml`/`json` and parsed back by `client`, say what
+/// the engine decided (Appendix A; §2.5.1 JSON; §2.7.2).
+#[test]
+fn rendered_replies_parse_back_appendix_a() {
+    use crate::cas::client::{ResponseFormat, parse_validation_response};
+    let mut f = Fx::new();
+    let (pgt, cookie) = proxy_setup(&mut f);
+    for format in ["XML", "JSON"] {
+        let pt = f.proxy_ticket(&pgt, BACKEND);
+        let q = enc(&[
+            ("service", BACKEND),
+            ("ticket", pt.as_str()),
+            ("format", format),
+        ]);
+        let v = f.validate(Endpoint::P3ProxyValidate, &q);
+        let parsed = parse_validation_response(&v.render()).unwrap();
+        assert!(parsed.success);
+        assert_eq!(
+            parsed.format,
+            if format == "XML" {
+                ResponseFormat::Xml
+            } else {
+                ResponseFormat::Json
+            }
+        );
+        assert_eq!(parsed.user.as_deref(), Some("casuser"));
+        assert_eq!(parsed.proxies, vec![PGT_URL.to_owned()]);
+        assert_eq!(parsed.attributes, success(&v).attributes);
+        // A failure renders its code.
+        let v = f.validate(Endpoint::P3ProxyValidate, &q);
+        let parsed = parse_validation_response(&v.render()).unwrap();
+        assert_eq!(parsed.failure.unwrap().code, "INVALID_TICKET");
+    }
+    let v = f.proxy(&enc(&[("pgt", &pgt), ("targetService", BACKEND)]));
+    let parsed = parse_validation_response(&v.render()).unwrap();
+    assert!(parsed.proxy_ticket.unwrap().starts_with("PT-"));
+    let st = f.sso(APP, &cookie);
+    let v = f.sv(Endpoint::Validate, APP, &st);
+    assert_eq!(v.render(), "yes\ncasuser\n");
+    assert_eq!(f.sv(Endpoint::Validate, APP, &st).render(), "no\n\n");
 }

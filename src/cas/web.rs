@@ -8,7 +8,8 @@
 
 use core::fmt;
 
-use crate::cas::params::append_query;
+use crate::cas::params::{Params, append_query};
+use crate::cas::saml;
 use crate::cas::store::StoreError;
 use crate::cas::ticket::TicketId;
 use crate::time::Timestamp;
@@ -325,6 +326,23 @@ pub struct LogoutNotice {
     pub session_index: TicketId,
 }
 
+impl LogoutNotice {
+    /// The SAML 2 `LogoutRequest` document (Appendix C).
+    pub fn logout_request(&self) -> String {
+        saml::render_logout_request(
+            &self.request_id,
+            self.issue_instant,
+            self.session_index.as_str(),
+        )
+    }
+
+    /// The POST body, `application/x-www-form-urlencoded`: the document as the form
+    /// parameter `logoutRequest`, as CAS clients expect it.
+    pub fn form_body(&self) -> String {
+        Params::from_pairs([("logoutRequest", self.logout_request())]).encode()
+    }
+}
+
 /// Work for the adapter to do after replying.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -502,6 +520,27 @@ mod tests {
                 .header_value()
                 .starts_with("TGC-casplus=; Path=/cas; HttpOnly; SameSite=Lax; Secure; Max-Age=0")
         );
+    }
+
+    #[test]
+    fn logout_notice_body_appendix_c() {
+        let mut e = DeterministicEntropy::new(4);
+        let st = TicketId::generate(TicketKind::Service, &mut e);
+        let n = LogoutNotice {
+            url: "https://a.example/".into(),
+            request_id: "LR-1".into(),
+            issue_instant: Timestamp(1_795_331_018_000),
+            session_index: st.clone(),
+        };
+        let xml = n.logout_request();
+        assert!(xml.contains(&format!(
+            "<samlp:SessionIndex>{}</samlp:SessionIndex>",
+            st.as_str()
+        )));
+        assert!(xml.contains(r#"ID="LR-1""#));
+        let body = n.form_body();
+        let p = Params::parse(body.as_bytes()).unwrap_or_default();
+        assert_eq!(p.first("logoutRequest"), Some(xml.as_str()));
     }
 
     #[test]
