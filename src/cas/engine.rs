@@ -16,6 +16,50 @@
 //!
 //! Validation failures are outcomes (a [`Failure`] with the spec's code, HTTP 200); store
 //! faults become `INTERNAL_ERROR` (validation) or a 500 page (browser) — never a ticket.
+//!
+//! # Example: login, then validate (what an adapter — or a benchmark — does)
+//!
+//! ```
+//! use casplus::cas::auth::UserStore;
+//! use casplus::cas::engine::{Endpoint, Engine, LoginStep, ValidationStep};
+//! use casplus::cas::store::{MemoryStore, now_or_never};
+//! use casplus::cas::ticket::DeterministicEntropy;
+//! use casplus::cas::web::{HttpRequest, Method, View, Response};
+//! use casplus::cas::demo;
+//! use casplus::time::Timestamp;
+//!
+//! let engine = Engine::from_json(demo::ENGINE_JSON).unwrap();
+//! let users = UserStore::from_json(demo::USERS_JSON).unwrap();
+//! let store = MemoryStore::new(); // the Worker brings KV + a Durable Object instead
+//! let mut entropy = DeterministicEntropy::new(1); // the Worker uses a CSPRNG
+//! let now = Timestamp(1_795_331_018_000);
+//! // The memory store never waits, so one poll finishes each call; a Worker `.await`s.
+//! fn run<F: std::future::Future>(f: F) -> F::Output { now_or_never(f).unwrap() }
+//!
+//! // GET /cas/login?service=… → the login form with a single-use login ticket.
+//! let get = HttpRequest { query: b"service=http%3A%2F%2F127.0.0.1%3A9000%2Fapp", ..Default::default() };
+//! let LoginStep::Reply(form) = run(engine.login(&store, &mut entropy, now, &get)) else { panic!() };
+//! let Response::Page { view: View::LoginForm(form), .. } = form.response else { panic!() };
+//!
+//! // POST /cas/login → check the credentials (here: the built-in user store) → 303.
+//! let body = format!("username=casuser&password=Mellon&lt={}&service=http%3A%2F%2F127.0.0.1%3A9000%2Fapp",
+//!                    form.login_ticket.as_str());
+//! let post = HttpRequest { method: Method::Post, body: body.as_bytes(), ..Default::default() };
+//! let LoginStep::Authenticate { request, pending } = run(engine.login(&store, &mut entropy, now, &post))
+//!     else { panic!() };
+//! let result = users.answer(&request);
+//! let reply = run(engine.login_authenticated(&store, &mut entropy, now, pending, result));
+//! assert_eq!(reply.status(), 303);
+//! let st = reply.service_ticket.clone().unwrap();
+//!
+//! // GET /cas/p3/serviceValidate?service=…&ticket=ST-… → authenticationSuccess.
+//! let query = format!("service=http%3A%2F%2F127.0.0.1%3A9000%2Fapp&ticket={}", st.as_str());
+//! let ValidationStep::Done(v) = run(engine.validate(&store, &mut entropy, now,
+//!                                                    Endpoint::P3ServiceValidate, query.as_bytes()))
+//!     else { panic!() };
+//! assert_eq!(v.success().unwrap().user, "casuser");
+//! assert!(v.render().contains("<cas:user>casuser</cas:user>"));
+//! ```
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

@@ -10,6 +10,7 @@
 //! - [`auth`], [`throttle`]: sans-IO authentication (built-in PBKDF2 user store) and
 //!   login throttling.
 //! - [`params`]: query/form parsing and redirect URL building.
+//! - [`demo`]: the development configuration (`make dev`).
 //! - [`response`]: the response model the engine produces.
 //! - [`xml`], [`json`], [`saml`]: renderers for the validation endpoints (XML, `format=JSON`,
 //!   `/samlValidate`), the CAS 1.0 `/validate` body and the single-logout request; [`saml`]
@@ -18,6 +19,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod demo;
 pub mod engine;
 pub mod json;
 pub mod params;
