@@ -2248,11 +2248,11 @@ mod totality {
                 cookie: Some(&cookie),
                 client_address: None,
             };
-            if let LoginStep::Reply(r) = run(f.engine.login(&f.store, &mut f.entropy, f.now, &req)) {
-                if let Response::Redirect { location, .. } = &r.response {
-                    prop_assert!(f.engine.registry().find(location.split('?').next().unwrap_or("")).is_some()
-                        || f.engine.registry().find(location).is_some(), "{location}");
-                }
+            if let LoginStep::Reply(r) = run(f.engine.login(&f.store, &mut f.entropy, f.now, &req))
+                && let Response::Redirect { location, .. } = &r.response
+            {
+                prop_assert!(f.engine.registry().find(location.split('?').next().unwrap_or("")).is_some()
+                    || f.engine.registry().find(location).is_some(), "{location}");
             }
             for endpoint in [Endpoint::Validate, Endpoint::ServiceValidate, Endpoint::ProxyValidate,
                              Endpoint::P3ServiceValidate, Endpoint::P3ProxyValidate] {
