@@ -282,6 +282,16 @@ impl ValidationReply {
         }
     }
 
+    /// Every header of the reply: `Content-Type` and `Cache-Control: no-store` (a reply
+    /// may carry a PGTIOU or a proxy ticket). The status is always 200 (§2.5.2: failures
+    /// are `authenticationFailure` bodies).
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("Content-Type", self.content_type().to_owned()),
+            ("Cache-Control", "no-store".to_owned()),
+        ]
+    }
+
     /// The successful validation, if it is one.
     pub fn success(&self) -> Option<&Success> {
         match &self.body {
@@ -424,6 +434,11 @@ pub struct SamlReply {
 }
 
 impl SamlReply {
+    /// The `Content-Type` of the rendered response (HTTP status 200).
+    pub fn content_type(&self) -> &'static str {
+        "text/xml; charset=UTF-8"
+    }
+
     /// The SOAP-wrapped SAML 1.1 response; `issuer` is the CAS server's name (e.g. its
     /// host), the `Assertion/@Issuer`.
     pub fn render(&self, issuer: &str) -> String {
@@ -551,7 +566,11 @@ impl Engine {
         let Some(header) = cookie else {
             return Ok(None);
         };
-        for value in cookie_values(header, &self.config.cookie.name) {
+        // A few candidates at most (cookies for wider paths or parent domains).
+        for value in cookie_values(header, &self.config.cookie.name)
+            .into_iter()
+            .take(3)
+        {
             let Ok(id) = TicketId::parse(value) else {
                 continue;
             };
