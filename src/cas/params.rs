@@ -386,6 +386,14 @@ mod tests {
             let _ = Params::parse(&input);
         }
 
+        /// The fuzz entry's invariants hold on random and on query-like input.
+        #[test]
+        fn fuzz_entry_holds(input in proptest::collection::vec(any::<u8>(), 0..512),
+                            query in "[a-z%0-9A-F=&+#?]{0,64}") {
+            fuzz_round_trip(&input);
+            fuzz_round_trip(query.as_bytes());
+        }
+
         #[test]
         fn encode_parse_round_trip(pairs in proptest::collection::vec((".{0,12}", ".{0,24}"), 0..8)) {
             let p = Params::from_pairs(pairs);
