@@ -137,7 +137,11 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes `len` bytes and their absolute span.
-    pub fn take(&mut self, len: usize, what: &'static str) -> Result<(&'a [u8], Span), DecodeError> {
+    pub fn take(
+        &mut self,
+        len: usize,
+        what: &'static str,
+    ) -> Result<(&'a [u8], Span), DecodeError> {
         let end = self.pos.checked_add(len);
         match end.and_then(|end| self.buf.get(self.pos..end)) {
             Some(bytes) => {
@@ -157,13 +161,19 @@ impl<'a> Reader<'a> {
     pub fn take_up_to(&mut self, len: usize) -> (&'a [u8], Span) {
         let n = len.min(self.remaining());
         let start = self.offset();
-        let bytes = self.buf.get(self.pos..self.pos.saturating_add(n)).unwrap_or_default();
+        let bytes = self
+            .buf
+            .get(self.pos..self.pos.saturating_add(n))
+            .unwrap_or_default();
         self.pos = self.pos.saturating_add(n);
         (bytes, Span::new(start, n))
     }
 
     /// Takes exactly `N` bytes as an array.
-    pub fn take_array<const N: usize>(&mut self, what: &'static str) -> Result<([u8; N], Span), DecodeError> {
+    pub fn take_array<const N: usize>(
+        &mut self,
+        what: &'static str,
+    ) -> Result<([u8; N], Span), DecodeError> {
         let (bytes, span) = self.take(N, what)?;
         let mut out = [0u8; N];
         out.copy_from_slice(bytes);
@@ -214,6 +224,7 @@ pub trait Wire: Sized {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -223,7 +234,11 @@ mod tests {
         assert_eq!(r.u16("a"), Ok((0x0102, Span::new(10, 2))));
         assert_eq!(
             r.u16("b"),
-            Err(DecodeError::Truncated { what: "b", offset: 12, needed: 1 })
+            Err(DecodeError::Truncated {
+                what: "b",
+                offset: 12,
+                needed: 1
+            })
         );
         // A failed take consumes nothing.
         assert_eq!(r.remaining(), 1);

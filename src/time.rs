@@ -3,7 +3,9 @@
 use core::fmt;
 
 /// A point in time: milliseconds since the Unix epoch (UTC), as `Date.now()` gives it.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
 
@@ -92,13 +94,22 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
-        assert_eq!(Timestamp(951_782_400_000).to_rfc3339(), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            Timestamp(951_782_400_000).to_rfc3339(),
+            "2000-02-29T00:00:00Z"
+        );
         assert_eq!(
             Timestamp(1_795_331_018_123).to_rfc3339_millis(),
             "2026-11-22T07:03:38.123Z"
         );
-        assert_eq!(Timestamp(-1).to_rfc3339_millis(), "1969-12-31T23:59:59.999Z");
-        assert_eq!(Timestamp::from_secs(4_294_967_295).to_rfc3339(), "2106-02-07T06:28:15Z");
+        assert_eq!(
+            Timestamp(-1).to_rfc3339_millis(),
+            "1969-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            Timestamp::from_secs(4_294_967_295).to_rfc3339(),
+            "2106-02-07T06:28:15Z"
+        );
     }
 
     #[test]
