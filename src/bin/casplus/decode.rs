@@ -128,11 +128,11 @@ pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError>
     let (name, raw) = read_input(args.file.as_ref(), io)?;
     let (bytes, _format): (Vec<u8>, Format) =
         input::read_pdus(&raw).map_err(|e| CliError::Failed(format!("{name}: {e}")))?;
-    let mut opts = DecodeOptions::default();
-    opts.keys = args.keys;
-    if let Some(max) = args.max_length {
-        opts.max_length = max;
-    }
+    let opts = DecodeOptions {
+        keys: args.keys,
+        max_length: args.max_length.unwrap_or(tacacs::DEFAULT_MAX_LENGTH),
+        ..DecodeOptions::default()
+    };
     let pdus = tacacs::decode_all(&bytes, &opts);
     for (i, pdu) in pdus.iter().enumerate() {
         if args.json {

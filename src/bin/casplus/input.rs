@@ -193,10 +193,10 @@ mod tests {
     fn zero_digits_are_not_a_prefix_inside_a_run() {
         assert_eq!(parse_hex(b"00"), Ok(vec![0]));
         assert_eq!(parse_hex(b"0x00"), Ok(vec![0]));
-        // "100x" is 1, 0, 0 then a bad 'x'.
+        // In "1000x" the "0x" is inside a run: digits 1000, then a bad 'x'.
         assert!(matches!(
-            parse_hex(b"100x"),
-            Err(InputError::BadChar { ch: 'x', .. })
+            parse_hex(b"1000x"),
+            Err(InputError::BadChar { ch: 'x', line: 1, column: 5 })
         ));
     }
 
