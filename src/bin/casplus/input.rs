@@ -196,7 +196,11 @@ mod tests {
         // In "1000x" the "0x" is inside a run: digits 1000, then a bad 'x'.
         assert!(matches!(
             parse_hex(b"1000x"),
-            Err(InputError::BadChar { ch: 'x', line: 1, column: 5 })
+            Err(InputError::BadChar {
+                ch: 'x',
+                line: 1,
+                column: 5
+            })
         ));
     }
 
