@@ -422,3 +422,35 @@ fn usage_errors_exit_2() {
     );
     assert_failed(&casplus(&["decode", "a", "b"], b""), 2, "one input file");
 }
+
+#[test]
+fn hash_password_output_verifies_and_salts_differ() {
+    use casplus::cas::auth::PasswordHash;
+    let a = casplus(
+        &["hash-password", "--iterations", "1000"],
+        b"correct horse\n",
+    );
+    let b = casplus(
+        &["hash-password", "--iterations", "1000"],
+        b"correct horse\r\n",
+    );
+    assert!(a.status.success() && b.status.success(), "{}", stderr(&a));
+    let (a, b) = (stdout(&a), stdout(&b));
+    assert!(a.starts_with("$pbkdf2-sha256$i=1000$"), "{a}");
+    assert_ne!(a, b, "a fresh random salt per hash");
+    for phc in [a.trim(), b.trim()] {
+        let h = PasswordHash::parse(phc).unwrap();
+        assert!(h.verify("correct horse"));
+        assert!(!h.verify("correct horse "));
+    }
+}
+
+#[test]
+fn hash_password_refuses_empty_input_and_bad_iterations() {
+    assert_failed(&casplus(&["hash-password"], b""), 1, "no password");
+    assert_failed(
+        &casplus(&["hash-password", "--iterations", "10"], b"x\n"),
+        2,
+        "--iterations",
+    );
+}

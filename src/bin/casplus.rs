@@ -13,6 +13,8 @@ use std::process::ExitCode;
 // src/bin/casplus/ directory explicitly.
 #[path = "casplus/decode.rs"]
 mod decode;
+#[path = "casplus/hash_password.rs"]
+mod hash_password;
 #[path = "casplus/input.rs"]
 mod input;
 #[path = "casplus/tree.rs"]
@@ -24,7 +26,8 @@ casplus — CAS single sign-on and TACACS+ (RFC 8907) tools
 Usage: casplus <COMMAND> [OPTIONS]
 
 Commands:
-  decode    Decode TACACS+ PDUs (raw bytes or hex text) into a tree or JSON Lines
+  decode           Decode TACACS+ PDUs (raw bytes or hex text) into a tree or JSON Lines
+  hash-password    Hash a password (read from stdin) for the built-in CAS user store
 
 Options:
   -h, --help       Print help (`casplus <COMMAND> --help` for a command)
@@ -118,6 +121,7 @@ fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> Result<(), 
         }
         Some(Value(cmd)) => match cmd.to_str() {
             Some("decode") => decode::run(&mut parser, io),
+            Some("hash-password") => hash_password::run(&mut parser, io),
             Some("help") => print(io, USAGE),
             _ => Err(CliError::Usage(format!(
                 "unknown command {:?}",
