@@ -61,4 +61,4 @@ fuzz: setup
 	$(MAKE) fuzz-smoke FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
 
 bench:
-	cargo bench --bench codec
+	cargo bench --bench codec --bench cas -- --warm-up-time 1 --measurement-time 3
