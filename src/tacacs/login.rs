@@ -1568,7 +1568,8 @@ impl AcctJob {
 )]
 mod tests {
     use super::*;
-    use crate::tacacs::policy::{Policy, ServerConnection, hash_password};
+    use crate::cas::auth::hash_password;
+    use crate::tacacs::policy::{Policy, ServerConnection};
     use crate::tacacs::session::{Server, ServerEvent};
     use crate::tacacs::{
         Body, BodyState, ContinueFlags, DecodeOptions, Decoded, Header, HeaderFlags, PacketType,
@@ -1580,7 +1581,7 @@ mod tests {
     const KEY: &str = "tac-key";
 
     fn policy_json(single_connect: bool) -> String {
-        let h = |pw: &str| hash_password(pw.as_bytes(), b"saltsaltsalt", 1000);
+        let h = |pw: &str| hash_password(pw, b"saltsaltsalt", 1000);
         serde_json::json!({
             "single_connect": single_connect,
             "clients": [{"network": "127.0.0.0/8", "key": KEY}],

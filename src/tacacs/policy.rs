@@ -38,8 +38,8 @@
 //!
 //! **Secrets.** `login`, `pap` and `enable` are salted PBKDF2-HMAC-SHA256 hashes in the PHC
 //! string form `$pbkdf2-sha256$i=N$<salt, base64>$<hash, base64>` (standard alphabet, no
-//! padding, 32-byte hash, salt 8–64 bytes, 1 000 ≤ N ≤ 10 000 000) — the same form as the
-//! CAS user store and `casplus hash-password`. A `chap` secret is **cleartext by nature**:
+//! padding, 32-byte hash, salt 8–64 bytes, 1 000 ≤ N ≤ 10 000 000) — the CAS user store's
+//! [`crate::cas::auth::PasswordHash`], made by `casplus hash-password`. A `chap` secret is **cleartext by nature**:
 //! the server must compute `MD5(id ‖ secret ‖ challenge)` (RFC 1994) itself, so it has to
 //! know the secret; protect the configuration file accordingly. Keys are cleartext too
 //! (`key` as UTF-8 text, or `key_hex`).
@@ -76,11 +76,10 @@ use core::fmt;
 use core::net::IpAddr;
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD_NO_PAD;
 use md5::{Digest as _, Md5};
 use regex_lite::Regex;
 use serde::Deserialize;
+use subtle::ConstantTimeEq as _;
 
 use super::acct::{AcctReply, AcctRequest};
 use super::authen::{AuthenContinue, AuthenReply, AuthenStart, ChapData};
@@ -92,23 +91,15 @@ use super::enums::{
 use super::obfuscate::{Key, KeyError};
 use super::session::{Server, ServerEvent, SessionConfig};
 use super::text::escape;
+use crate::cas::auth::{MAX_PASSWORD_LEN, PasswordHash, hash_password};
 use crate::time::Timestamp;
 
-/// Fewest PBKDF2 iterations a stored hash may have.
-pub const MIN_ITERATIONS: u32 = 1_000;
-/// Most PBKDF2 iterations a stored hash may have (bounds the CPU one request can cost).
-pub const MAX_ITERATIONS: u32 = 10_000_000;
-/// Longest password that is hashed at all (longer ones fail at once). The wire allows 255
-/// bytes in PAP `data` and 65 535 in `user_msg`.
-pub const MAX_PASSWORD_LEN: usize = 1024;
 /// How many GETUSER prompts an ASCII login gets before it fails.
 pub const MAX_USER_PROMPTS: u8 = 3;
 /// Most ASCII dialogues open at once on one connection (single-connect lets a client
 /// start sessions side by side, §4.3); further STARTs are answered ERROR.
 pub const MAX_OPEN_DIALOGUES: usize = 32;
 
-const SCHEME: &str = "pbkdf2-sha256";
-const HASH_LEN: usize = 32;
 const FAIL_MSG: &[u8] = b"Authentication failed";
 
 /// A configuration that cannot be used, with the JSON path of the culprit.
@@ -128,85 +119,6 @@ impl ConfigError {
             message: message.into(),
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// Password hashes
-
-/// A parsed `$pbkdf2-sha256$i=N$salt$hash`. `Debug` shows the iteration count only.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct PasswordHash {
-    iterations: u32,
-    salt: Vec<u8>,
-    hash: [u8; HASH_LEN],
-}
-
-impl fmt::Debug for PasswordHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PasswordHash(pbkdf2-sha256, i={})", self.iterations)
-    }
-}
-
-fn derive(password: &[u8], salt: &[u8], iterations: u32) -> [u8; HASH_LEN] {
-    pbkdf2::pbkdf2_hmac_array::<sha2::Sha256, HASH_LEN>(password, salt, iterations)
-}
-
-/// Equality whose time does not depend on where the first difference is.
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-impl PasswordHash {
-    fn parse(s: &str) -> Result<Self, &'static str> {
-        const FORMAT: &str = "not a $pbkdf2-sha256$i=N$salt$hash string";
-        let mut parts = s.split('$');
-        let (Some(""), Some(SCHEME), Some(params), Some(salt), Some(hash), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return Err(FORMAT);
-        };
-        let iterations: u32 = params
-            .strip_prefix("i=")
-            .and_then(|n| n.parse().ok())
-            .filter(|n| (MIN_ITERATIONS..=MAX_ITERATIONS).contains(n))
-            .ok_or("iteration count missing or outside 1000..=10000000")?;
-        let decode = |x: &str| STANDARD_NO_PAD.decode(x.trim_end_matches('='));
-        let salt = decode(salt).map_err(|_| "salt is not base64")?;
-        if !(8..=64).contains(&salt.len()) {
-            return Err("salt must be 8 to 64 bytes");
-        }
-        let hash: [u8; HASH_LEN] = decode(hash)
-            .ok()
-            .and_then(|h| h.try_into().ok())
-            .ok_or("hash is not 32 bytes of base64")?;
-        Ok(Self {
-            iterations,
-            salt,
-            hash,
-        })
-    }
-
-    fn verify(&self, password: &[u8]) -> bool {
-        if password.len() > MAX_PASSWORD_LEN {
-            return false;
-        }
-        ct_eq(&derive(password, &self.salt, self.iterations), &self.hash)
-    }
-}
-
-/// Hashes `password` into the PHC string this policy reads (tests and tooling; use ≥ 16
-/// random bytes of salt).
-pub fn hash_password(password: &[u8], salt: &[u8], iterations: u32) -> String {
-    format!(
-        "${SCHEME}$i={iterations}${}${}",
-        STANDARD_NO_PAD.encode(salt),
-        STANDARD_NO_PAD.encode(derive(password, salt, iterations))
-    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -438,7 +350,7 @@ pub struct Policy {
 
 fn parse_hash(path: String, s: &Option<String>) -> Result<Option<PasswordHash>, ConfigError> {
     s.as_deref()
-        .map(|s| PasswordHash::parse(s).map_err(|m| ConfigError::new(path, m)))
+        .map(|s| PasswordHash::parse(s).map_err(|e| ConfigError::new(path, e.to_string())))
         .transpose()
 }
 
@@ -627,7 +539,7 @@ impl Policy {
             groups.insert(name.clone(), rules);
         }
         let mut users = BTreeMap::new();
-        let mut max_iterations = MIN_ITERATIONS;
+        let mut max_iterations = crate::cas::auth::MIN_ITERATIONS;
         for (name, u) in &raw.users {
             let p = format!("users.{name}");
             if name.is_empty() || name.len() > 255 {
@@ -650,20 +562,18 @@ impl Policy {
                 rules: parse_rules(&p, &u.services, &u.commands)?,
             };
             for h in [&user.login, &user.pap, &user.enable].into_iter().flatten() {
-                max_iterations = max_iterations.max(h.iterations);
+                max_iterations = max_iterations.max(h.iterations());
             }
             users.insert(name.clone(), user);
         }
+        let dummy = PasswordHash::parse(&hash_password("", &[0x5a; 16], max_iterations))
+            .map_err(|e| ConfigError::new("$", e.to_string()))?;
         Ok(Self {
             single_connect: raw.single_connect,
             clients,
             groups,
             users,
-            dummy: PasswordHash {
-                iterations: max_iterations,
-                salt: vec![0x5a; 16],
-                hash: [0; HASH_LEN],
-            },
+            dummy,
         })
     }
 
@@ -691,6 +601,15 @@ impl Policy {
     /// Checks a password-like secret; unknown users and users without that secret cost the
     /// same PBKDF2 work.
     fn check_password(&self, user: &[u8], password: &[u8], kind: SecretKind) -> AuthenStep {
+        if password.len() > MAX_PASSWORD_LEN {
+            return fail(FAIL_MSG, "over-long password");
+        }
+        // Hashes are of UTF-8 passwords (`casplus hash-password`); other bytes cannot
+        // match, but cost the same work.
+        let (password, utf8) = match core::str::from_utf8(password) {
+            Ok(p) => (p, true),
+            Err(_) => ("", false),
+        };
         let Some(u) = self.user(user) else {
             self.dummy.verify(password);
             return fail(FAIL_MSG, "unknown user");
@@ -704,7 +623,7 @@ impl Policy {
             self.dummy.verify(password);
             return fail(FAIL_MSG, "no secret of this kind for the user");
         };
-        if hash.verify(password) {
+        if hash.verify(password) && utf8 {
             AuthenStep {
                 reply: reply(AuthenStatus::PASS, b""),
                 flow: None,
@@ -731,7 +650,7 @@ impl Policy {
         md5.update(&secret.0);
         md5.update(chap.challenge);
         let want = md5.finalize();
-        if ct_eq(want.as_slice(), chap.response) {
+        if bool::from(want.as_slice().ct_eq(chap.response)) {
             AuthenStep {
                 reply: reply(AuthenStatus::PASS, b""),
                 flow: None,
@@ -1246,7 +1165,7 @@ mod tests {
     const SALT: &[u8] = b"0123456789abcdef";
 
     fn config() -> String {
-        let h = |pw: &str| hash_password(pw.as_bytes(), SALT, 1000);
+        let h = |pw: &str| hash_password(pw, SALT, 1000);
         serde_json::json!({
             "comment": "unit-test policy",
             "clients": [
@@ -1309,22 +1228,17 @@ mod tests {
     }
 
     #[test]
-    fn hash_format_matches_an_independent_pbkdf2() {
-        // RFC 7914 §11 PBKDF2-HMAC-SHA256 vector (P="passwd", S="salt", c=1, dkLen=64):
-        // first 32 bytes. Checked here through `derive` with c = 1.
-        let got = derive(b"passwd", b"salt", 1);
-        assert_eq!(
-            got[..8],
-            [0x55, 0xac, 0x04, 0x6e, 0x56, 0xe3, 0x08, 0x9f],
-            "PBKDF2-HMAC-SHA256 known answer"
-        );
-        let s = hash_password(b"pw", SALT, 1000);
-        assert!(s.starts_with("$pbkdf2-sha256$i=1000$MDEyMzQ1Njc4OWFiY2RlZg$"));
-        let h = PasswordHash::parse(&s).unwrap();
-        assert!(h.verify(b"pw"));
-        assert!(!h.verify(b"pW"));
-        assert!(!h.verify(&[b'x'; MAX_PASSWORD_LEN + 1]));
-        assert_eq!(format!("{h:?}"), "PasswordHash(pbkdf2-sha256, i=1000)");
+    fn passwords_are_checked_against_the_cas_hash_format() {
+        let p = Policy::from_json(
+            &serde_json::json!({"users": {"u": {"pap": hash_password("pw", SALT, 1000)}}})
+                .to_string(),
+        )
+        .unwrap();
+        let pap = |pw: &[u8]| p.authen_start(&AuthenStart::pap(b"u", pw, b"", b"")).note;
+        assert_eq!(pap(b"pw"), "pass");
+        assert_eq!(pap(b"pW"), "bad password");
+        assert_eq!(pap(b"pw\xff"), "bad password", "not UTF-8: cannot match");
+        assert_eq!(pap(&[b'x'; MAX_PASSWORD_LEN + 1]), "over-long password");
     }
 
     #[test]
@@ -1338,7 +1252,7 @@ mod tests {
             ("$pbkdf2-sha256$i=1000$!!$AAAA", "salt"),
             (
                 "$pbkdf2-sha256$i=1000$MDEyMzQ1Njc4OWFiY2RlZg$AAAA",
-                "32 bytes",
+                "encoding",
             ),
         ] {
             let cfg = serde_json::json!({"users": {"u": {"login": bad}}}).to_string();

@@ -51,9 +51,19 @@ step_python() {
     log "creating python venv $venv"
     python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c 'import scapy.contrib.tacacs, tacacs_plus' 2>/dev/null; then
-    log "installing scapy and tacacs-plus into $venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check scapy tacacs-plus
+  # Pinned: the committed vectors are re-derived byte for byte by `make test-interop`.
+  local pins="scapy==2.8.0 tacacs-plus==2.6"
+  if ! "$venv/bin/python" - "$pins" 2>/dev/null <<'PY'
+import sys, importlib.metadata as m
+import scapy.contrib.tacacs, tacacs_plus  # noqa: F401 (importable)
+for pin in sys.argv[1].split():
+    name, version = pin.split("==")
+    assert m.version(name) == version, pin
+PY
+  then
+    log "installing $pins into $venv"
+    # shellcheck disable=SC2086
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $pins
   fi
 }
 
