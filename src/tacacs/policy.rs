@@ -1,6 +1,7 @@
 //! TACACS+ server policy (RFC 8907), pure: who may log in, what they may do, and what an
-//! accounting record looks like. No I/O: the adapter (`casplus tacacs-server`) feeds decoded
-//! bodies from [`super::session::Server`] in and sends the bodies that come out.
+//! accounting record looks like. No I/O: [`ServerConnection`] joins the policy to one
+//! [`super::session::Server`] connection machine, and the adapter (`casplus tacacs-server`)
+//! only moves its bytes.
 //!
 //! # Configuration (JSON)
 //!
@@ -38,11 +39,11 @@
 //!
 //! **Secrets.** `login`, `pap` and `enable` are salted PBKDF2-HMAC-SHA256 hashes in the PHC
 //! string form `$pbkdf2-sha256$i=N$<salt, base64>$<hash, base64>` (standard alphabet, no
-//! padding, 32-byte hash, salt 8–64 bytes, 1 000 ≤ N ≤ 10 000 000) — the CAS user store's
-//! [`crate::cas::auth::PasswordHash`], made by `casplus hash-password`. A `chap` secret is **cleartext by nature**:
-//! the server must compute `MD5(id ‖ secret ‖ challenge)` (RFC 1994) itself, so it has to
-//! know the secret; protect the configuration file accordingly. Keys are cleartext too
-//! (`key` as UTF-8 text, or `key_hex`).
+//! padding, 32-byte hash, salt 8–64 bytes, 1 000 ≤ N ≤ 10 000 000) — the CAS user
+//! store's [`crate::cas::auth::PasswordHash`], made by `casplus hash-password`. A `chap`
+//! secret is **cleartext by nature**: the server must compute `MD5(id ‖ secret ‖
+//! challenge)` (RFC 1994) itself, so it has to know the secret; protect the configuration
+//! file accordingly. Keys are cleartext too (`key` as UTF-8 text, or `key_hex`).
 //!
 //! **Authentication** (§5.4.2): ASCII login asks GETUSER (when the START has no user)
 //! and GETPASS (NOECHO), then checks `login`; PAP checks `pap` (or `login`); CHAP checks the
@@ -65,6 +66,9 @@
 //!
 //! **Accounting** (§7, §8.3): every valid record is acknowledged with SUCCESS and turned
 //! into a JSON object (see [`Policy::account`]); an invalid flag combination gets ERROR.
+//!
+//! **Limits.** At most [`MAX_OPEN_DIALOGUES`] ASCII dialogues per connection; the session
+//! machine closes a connection whose packet declares a body over 2^16 bytes (§4.1).
 #![deny(
     clippy::indexing_slicing,
     clippy::unwrap_used,
