@@ -20,7 +20,7 @@ help:
 	@echo "make bench  run the benchmarks (results: bench/RESULTS.md)"
 
 setup:
-	tests/tools/setup.sh rust wasm-bindgen fuzz python
+	tests/tools/setup.sh rust wasm-bindgen fuzz python perl
 
 dev: setup
 	cargo build --release --bin casplus
