@@ -224,6 +224,7 @@ pub trait Wire: Sized {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -72,7 +72,9 @@ pub struct Failure {
 }
 
 /// A successful ticket validation (§2.5.2, §2.6.2, §2.5.7 attributes).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+///
+/// `Debug` redacts the PGTIOU: ticket ids never reach logs.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Success {
     /// The authenticated principal.
     pub user: String,
@@ -87,7 +89,9 @@ pub struct Success {
 }
 
 /// A response body of `/serviceValidate`, `/proxyValidate`, `/p3/*` and `/proxy`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` redacts ticket ids (PGTIOU, proxy ticket).
+#[derive(Clone, PartialEq, Eq)]
 pub enum ServiceResponse {
     /// `<cas:authenticationSuccess>`.
     AuthenticationSuccess(Success),
@@ -110,4 +114,68 @@ pub enum Format {
     Xml,
     /// JSON per CAS Protocol 3.0 Appendix (`format=JSON`).
     Json,
+}
+
+/// Shows a ticket id's kind (its prefix) but never its secret part.
+pub(crate) fn redact(id: &str) -> String {
+    match id.split_once('-') {
+        Some((prefix, _)) => format!("{prefix}-…"),
+        None => "…".to_owned(),
+    }
+}
+
+impl core::fmt::Debug for Success {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Success")
+            .field("user", &self.user)
+            .field("attributes", &self.attributes)
+            .field(
+                "proxy_granting_ticket",
+                &self.proxy_granting_ticket.as_deref().map(redact),
+            )
+            .field("proxies", &self.proxies)
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for ServiceResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::AuthenticationSuccess(s) => {
+                f.debug_tuple("AuthenticationSuccess").field(s).finish()
+            }
+            Self::AuthenticationFailure(x) => {
+                f.debug_tuple("AuthenticationFailure").field(x).finish()
+            }
+            Self::ProxySuccess { proxy_ticket } => f
+                .debug_struct("ProxySuccess")
+                .field("proxy_ticket", &redact(proxy_ticket))
+                .finish(),
+            Self::ProxyFailure(x) => f.debug_tuple("ProxyFailure").field(x).finish(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_ticket_ids() {
+        let s = Success {
+            user: "alice".into(),
+            proxy_granting_ticket: Some("PGTIOU-secretsecret".into()),
+            ..Success::default()
+        };
+        let shown = format!("{:?}", ServiceResponse::AuthenticationSuccess(s));
+        assert!(shown.contains("alice") && shown.contains("PGTIOU-…"));
+        assert!(!shown.contains("secretsecret"));
+        let pt = format!(
+            "{:?}",
+            ServiceResponse::ProxySuccess {
+                proxy_ticket: "PT-abc123".into()
+            }
+        );
+        assert!(!pt.contains("abc123"));
+    }
 }
