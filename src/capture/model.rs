@@ -571,7 +571,7 @@ pub struct Cancelled;
 pub struct PduLine<'a> {
     /// The codec's decode (its `offset` is 0: spans count from the PDU's first byte).
     #[serde(flatten)]
-    pub pdu: crate::tacacs::Pdu,
+    pub pdu: std::borrow::Cow<'a, crate::tacacs::Pdu>,
     /// Where the PDU's first byte is in the original input.
     pub input_offset: Option<usize>,
     /// First frame holding a byte of the PDU.
@@ -608,8 +608,8 @@ impl Analysis {
         let decoder = super::Decoder::new(opts);
         self.pdus.iter().filter_map(move |p| {
             let pdu = match &p.decoded {
-                Some(d) => (**d).clone(),
-                None => decoder.decode(p)?,
+                Some(d) => std::borrow::Cow::Borrowed(&**d),
+                None => std::borrow::Cow::Owned(decoder.decode(p)?),
             };
             let conn = p.conn.and_then(|c| self.connections.get(c as usize));
             let (src, dst) = match (conn, p.direction) {
