@@ -101,6 +101,9 @@ pub struct Options {
     /// Candidate keys, tried in order for every obfuscated PDU (RFC 8907 §4.5); the result
     /// says which one decodes each connection consistently ([`Connection::keys_ok`]).
     pub keys: Vec<Key>,
+    /// Ports whose connections are TACACS+ without probing (default: 49, RFC 8907 §4); on
+    /// other ports TACACS+ is recognised by header plausibility.
+    pub ports: Vec<u16>,
     /// List every frame in [`Analysis::frames`]. Off by default: only frames carrying bytes of
     /// TACACS+ (or TLS) streams are listed; the others are counted in [`Stats`].
     pub all_frames: bool,
@@ -119,6 +122,7 @@ impl Default for Options {
             probe_budget: 64 << 10,
             progress_every: 4096,
             keys: Vec::new(),
+            ports: vec![TACACS_PORT],
             all_frames: false,
             keep_decoded: false,
         }
@@ -767,8 +771,9 @@ impl<'o, 'p> Engine<'o, 'p> {
     fn new_conn(&mut self, key: (Endpoint, Endpoint), seg: &Segment, frame: u32) -> u32 {
         let c = u32::try_from(self.conns.len()).unwrap_or(u32::MAX);
         let ports = [seg.src.port, seg.dst.port];
-        let tls = ports.contains(&TACACS_TLS_PORT) && !ports.contains(&TACACS_PORT);
-        let policy = if ports.contains(&TACACS_PORT) {
+        let tacacs_port = ports.iter().any(|p| self.opts.ports.contains(p));
+        let tls = ports.contains(&TACACS_TLS_PORT) && !tacacs_port;
+        let policy = if tacacs_port {
             Policy::Trusted
         } else {
             Policy::Probe
@@ -974,7 +979,8 @@ impl<'o, 'p> Engine<'o, 'p> {
         let mut client_of = Vec::with_capacity(self.conns.len());
         for (i, c) in self.conns.iter().enumerate() {
             let id = i as u32;
-            let is_port = |e: &Endpoint| e.port == TACACS_PORT || e.port == TACACS_TLS_PORT;
+            let is_port =
+                |e: &Endpoint| self.opts.ports.contains(&e.port) || e.port == TACACS_TLS_PORT;
             let port_client = match (is_port(&c.ends[0]), is_port(&c.ends[1])) {
                 (false, true) => Some(0usize),
                 (true, false) => Some(1),
@@ -996,7 +1002,7 @@ impl<'o, 'p> Engine<'o, 'p> {
                             codes::DIRECTION_MISMATCH,
                             Severity::Warning,
                             format!(
-                                "the seq_no parity makes {srv} the server, but the other side uses port {TACACS_PORT}"
+                                "the seq_no parity makes {srv} the server, but the other side uses the TACACS+ port"
                             ),
                         )
                         .conn(Some(id)),
