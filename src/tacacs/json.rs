@@ -1,0 +1,251 @@
+//! `serde::Serialize` for [`Pdu`], [`Header`] and [`Body`]: the `casplus decode --json`
+//! schema documented in the module docs of [`crate::tacacs`].
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+
+use super::Pdu;
+use super::acct::AcctRequest;
+use super::authen::AuthenStart;
+use super::author::AvPair;
+use super::body::Body;
+use super::enums::AcctRecordKind;
+use super::header::Header;
+use super::text::escape;
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        for nib in [b >> 4, b & 0x0f] {
+            if let Some(&d) = DIGITS.get(usize::from(nib)) {
+                s.push(char::from(d));
+            }
+        }
+    }
+    s
+}
+
+/// A text field as an escaped string.
+struct Txt<'a>(&'a [u8]);
+
+impl Serialize for Txt<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&escape(self.0))
+    }
+}
+
+/// A list of arguments as escaped strings.
+struct Args<'a>(&'a [Vec<u8>]);
+
+impl Serialize for Args<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for a in self.0 {
+            seq.serialize_element(&Txt(a))?;
+        }
+        seq.end()
+    }
+}
+
+/// The AV-pair view of a list of arguments.
+struct AvPairs<'a>(&'a [Vec<u8>]);
+
+impl Serialize for AvPairs<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for a in self.0 {
+            let av = AvPair::split(a);
+            let mandatory = av
+                .separator
+                .map_or(Json::Null, |_| Json::Bool(av.is_mandatory()));
+            seq.serialize_element(&Obj(vec![
+                ("name", Json::Str(escape(av.name))),
+                ("value", Json::Str(escape(av.value))),
+                ("mandatory", mandatory),
+            ]))?;
+        }
+        seq.end()
+    }
+}
+
+/// A tiny JSON value for nested objects.
+enum Json {
+    Str(String),
+    Bool(bool),
+    Num(u64),
+    Span(crate::codec::Span),
+    Null,
+}
+
+impl Serialize for Json {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Str(v) => s.serialize_str(v),
+            Self::Bool(v) => s.serialize_bool(*v),
+            Self::Num(v) => s.serialize_u64(*v),
+            Self::Span(v) => v.serialize(s),
+            Self::Null => s.serialize_none(),
+        }
+    }
+}
+
+/// An ordered JSON object.
+struct Obj(Vec<(&'static str, Json)>);
+
+impl Serialize for Obj {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Header {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(8))?;
+        m.serialize_entry("major", &self.major)?;
+        m.serialize_entry("minor", &self.minor)?;
+        m.serialize_entry("type", &self.packet_type)?;
+        m.serialize_entry("seq_no", &self.seq_no)?;
+        m.serialize_entry("flags", &self.flags)?;
+        m.serialize_entry("session_id", &self.session_id)?;
+        m.serialize_entry("length", &self.length)?;
+        m.serialize_entry("spans", &self.spans)?;
+        m.end()
+    }
+}
+
+fn chap_json(b: &AuthenStart) -> Option<Obj> {
+    let c = b.chap()?;
+    Some(Obj(vec![
+        ("kind", Json::Str(format!("{:?}", c.kind).to_lowercase())),
+        ("id", c.id.map_or(Json::Null, |v| Json::Num(v.into()))),
+        ("challenge_hex", Json::Str(hex(c.challenge))),
+        ("response_hex", Json::Str(hex(c.response))),
+        ("size_ok", Json::Bool(c.size_problem().is_none())),
+    ]))
+}
+
+fn record_kind(b: &AcctRequest) -> &'static str {
+    match b.flags.record_kind() {
+        AcctRecordKind::Start => "start",
+        AcctRecordKind::Stop => "stop",
+        AcctRecordKind::Watchdog => "watchdog",
+        AcctRecordKind::WatchdogUpdate => "watchdog_update",
+        AcctRecordKind::Invalid => "invalid",
+    }
+}
+
+impl Serialize for Body {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("kind", self.kind().as_str())?;
+        match self {
+            Self::AuthenStart(b) => {
+                m.serialize_entry("action", &b.action)?;
+                m.serialize_entry("priv_lvl", &b.priv_lvl)?;
+                m.serialize_entry("authen_type", &b.authen_type)?;
+                m.serialize_entry("authen_service", &b.authen_service)?;
+                m.serialize_entry("user", &Txt(&b.user))?;
+                m.serialize_entry("port", &Txt(&b.port))?;
+                m.serialize_entry("rem_addr", &Txt(&b.rem_addr))?;
+                m.serialize_entry("data", &Txt(&b.data))?;
+                m.serialize_entry("data_hex", &hex(&b.data))?;
+                if let Some(c) = chap_json(b) {
+                    m.serialize_entry("chap", &c)?;
+                }
+                m.serialize_entry("spans", &b.spans)?;
+            }
+            Self::AuthenReply(b) => {
+                m.serialize_entry("status", &b.status)?;
+                m.serialize_entry("flags", &b.flags)?;
+                m.serialize_entry("server_msg", &Txt(&b.server_msg))?;
+                m.serialize_entry("data", &Txt(&b.data))?;
+                m.serialize_entry("data_hex", &hex(&b.data))?;
+                m.serialize_entry("spans", &b.spans)?;
+            }
+            Self::AuthenContinue(b) => {
+                m.serialize_entry("user_msg", &Txt(&b.user_msg))?;
+                m.serialize_entry("data", &Txt(&b.data))?;
+                m.serialize_entry("data_hex", &hex(&b.data))?;
+                m.serialize_entry("flags", &b.flags)?;
+                m.serialize_entry("spans", &b.spans)?;
+            }
+            Self::AuthorRequest(b) => {
+                m.serialize_entry("authen_method", &b.authen_method)?;
+                m.serialize_entry("priv_lvl", &b.priv_lvl)?;
+                m.serialize_entry("authen_type", &b.authen_type)?;
+                m.serialize_entry("authen_service", &b.authen_service)?;
+                m.serialize_entry("user", &Txt(&b.user))?;
+                m.serialize_entry("port", &Txt(&b.port))?;
+                m.serialize_entry("rem_addr", &Txt(&b.rem_addr))?;
+                m.serialize_entry("args", &Args(&b.args))?;
+                m.serialize_entry("av_pairs", &AvPairs(&b.args))?;
+                m.serialize_entry("spans", &b.spans)?;
+            }
+            Self::AuthorResponse(b) => {
+                m.serialize_entry("status", &b.status)?;
+                m.serialize_entry("server_msg", &Txt(&b.server_msg))?;
+                m.serialize_entry("data", &Txt(&b.data))?;
+                m.serialize_entry("data_hex", &hex(&b.data))?;
+                m.serialize_entry("args", &Args(&b.args))?;
+                m.serialize_entry("av_pairs", &AvPairs(&b.args))?;
+                m.serialize_entry("spans", &b.spans)?;
+            }
+            Self::AcctRequest(b) => {
+                m.serialize_entry("flags", &b.flags)?;
+                m.serialize_entry("record", record_kind(b))?;
+                m.serialize_entry("authen_method", &b.authen_method)?;
+                m.serialize_entry("priv_lvl", &b.priv_lvl)?;
+                m.serialize_entry("authen_type", &b.authen_type)?;
+                m.serialize_entry("authen_service", &b.authen_service)?;
+                m.serialize_entry("user", &Txt(&b.user))?;
+                m.serialize_entry("port", &Txt(&b.port))?;
+                m.serialize_entry("rem_addr", &Txt(&b.rem_addr))?;
+                m.serialize_entry("args", &Args(&b.args))?;
+                m.serialize_entry("av_pairs", &AvPairs(&b.args))?;
+                m.serialize_entry("acct", &b.acct_args())?;
+                m.serialize_entry("spans", &b.spans)?;
+            }
+            Self::AcctReply(b) => {
+                m.serialize_entry("status", &b.status)?;
+                m.serialize_entry("server_msg", &Txt(&b.server_msg))?;
+                m.serialize_entry("data", &Txt(&b.data))?;
+                m.serialize_entry("data_hex", &hex(&b.data))?;
+                m.serialize_entry("spans", &b.spans)?;
+            }
+            Self::Unknown(u) => {
+                m.serialize_entry("data_hex", &hex(&u.data))?;
+                m.serialize_entry("spans", &Obj(vec![("data", Json::Span(u.span))]))?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Pdu {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(10))?;
+        m.serialize_entry("offset", &self.offset)?;
+        m.serialize_entry("complete", &self.complete)?;
+        m.serialize_entry("direction", &self.direction)?;
+        m.serialize_entry("header", &self.header)?;
+        m.serialize_entry("key_index", &self.key_index)?;
+        m.serialize_entry("body_state", &self.body_state)?;
+        m.serialize_entry("body_clear_hex", &hex(&self.body_clear))?;
+        m.serialize_entry("body", &self.body)?;
+        m.serialize_entry("diagnostics", &self.diagnostics)?;
+        m.serialize_entry("span", &self.span)?;
+        m.end()
+    }
+}

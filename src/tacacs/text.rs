@@ -1,0 +1,138 @@
+//! Showing TACACS+ text fields (RFC 8907 §3.7) safely.
+//!
+//! Text fields are byte arrays on the wire: "printable US-ASCII" for most, usernames in the
+//! UsernameCasePreserved profile (UTF-8). [`Text::from_bytes`] renders any bytes as UTF-8
+//! where valid and escapes everything else, so a reader never sees a raw control character
+//! and nothing is ever truncated (a NUL in the middle shows as `\0` and the rest follows).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use core::fmt::{self, Write as _};
+
+/// A text field rendered for display.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Text {
+    /// The field as UTF-8, with `\\`, control characters, NUL and invalid bytes escaped
+    /// (`\\`, `\0`, `\t`, `\n`, `\r`, `\xNN`, `\u{NNNN}`). Reversible: every byte is shown.
+    pub escaped: String,
+    /// True when the bytes contain a control character (C0, DEL, C1), NUL or invalid UTF-8,
+    /// which RFC 8907 §3.7 excludes from text fields.
+    pub non_printable: bool,
+}
+
+impl Text {
+    /// Renders `bytes` (total: any input, never truncated).
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        let mut escaped = String::with_capacity(bytes.len());
+        let non_printable = escape_into(bytes, &mut escaped);
+        Self {
+            escaped,
+            non_printable,
+        }
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.escaped)
+    }
+}
+
+/// Escaped UTF-8 rendering of `bytes` (see [`Text`]).
+pub fn escape(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len());
+    escape_into(bytes, &mut s);
+    s
+}
+
+/// True when `bytes` contain a control character, NUL or invalid UTF-8 (RFC 8907 §3.7).
+pub fn is_non_printable(bytes: &[u8]) -> bool {
+    bytes
+        .utf8_chunks()
+        .any(|c| !c.invalid().is_empty() || c.valid().chars().any(char::is_control))
+}
+
+/// Appends the escaped rendering of `bytes` to `out`; returns the non-printable flag.
+fn escape_into(bytes: &[u8], out: &mut String) -> bool {
+    let mut non_printable = false;
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\0' => {
+                    out.push_str("\\0");
+                    non_printable = true;
+                }
+                '\t' => {
+                    out.push_str("\\t");
+                    non_printable = true;
+                }
+                '\n' => {
+                    out.push_str("\\n");
+                    non_printable = true;
+                }
+                '\r' => {
+                    out.push_str("\\r");
+                    non_printable = true;
+                }
+                c if c.is_control() => {
+                    non_printable = true;
+                    let v = u32::from(c);
+                    if v < 0x80 {
+                        let _ = write!(out, "\\x{v:02x}");
+                    } else {
+                        let _ = write!(out, "\\u{{{v:04x}}}");
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            non_printable = true;
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    non_printable
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_ascii_and_utf8_pass_through_3_7() {
+        assert_eq!(
+            Text::from_bytes(b"tty10"),
+            Text {
+                escaped: "tty10".into(),
+                non_printable: false
+            }
+        );
+        let t = Text::from_bytes("jürgen".as_bytes());
+        assert_eq!(t.escaped, "jürgen");
+        assert!(!t.non_printable);
+    }
+
+    #[test]
+    fn controls_nul_and_invalid_bytes_are_escaped_never_truncated_3_7() {
+        let t = Text::from_bytes(b"a\0b\x01\x7f\\\xff\n\r\tz");
+        assert_eq!(t.escaped, "a\\0b\\x01\\x7f\\\\\\xff\\n\\r\\tz");
+        assert!(t.non_printable);
+        let c1 = Text::from_bytes("x\u{85}y".as_bytes());
+        assert_eq!(c1.escaped, "x\\u{0085}y");
+        assert!(c1.non_printable);
+        assert!(is_non_printable(b"\x00"));
+        assert!(!is_non_printable(b"ok"));
+        assert_eq!(escape(b""), "");
+    }
+}
