@@ -2,14 +2,33 @@
 //!
 //! Sections cited as "§x.y" refer to the CAS Protocol 3.0 Specification.
 //!
+//! - [`engine`]: every CAS endpoint as an operation returning a reply and effects.
+//! - [`web`]: `/login` and `/logout` input, view models and HTTP-level intent.
+//! - [`ticket`], [`policy`]: tickets (ids, records, lineage) and their expiration policies.
+//! - [`store`]: the storage trait the adapter implements, and an in-memory store.
+//! - [`registry`]: registered services.
+//! - [`auth`], [`throttle`]: sans-IO authentication (built-in PBKDF2 user store) and
+//!   login throttling.
+//! - [`params`]: query/form parsing and redirect URL building.
+//! - [`demo`]: the development configuration (`make dev`).
 //! - [`response`]: the response model the engine produces.
 //! - [`xml`], [`json`], [`saml`]: renderers for the validation endpoints (XML, `format=JSON`,
 //!   `/samlValidate`), the CAS 1.0 `/validate` body and the single-logout request; [`saml`]
 //!   also parses `/samlValidate` requests.
 //! - [`client`]: a parser for CAS validation responses (the npm package's client helper).
 
+pub mod auth;
 pub mod client;
+pub mod demo;
+pub mod engine;
 pub mod json;
+pub mod params;
+pub mod policy;
+pub mod registry;
 pub mod response;
 pub mod saml;
+pub mod store;
+pub mod throttle;
+pub mod ticket;
+pub mod web;
 pub mod xml;
