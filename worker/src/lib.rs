@@ -1,32 +1,44 @@
-//! casplus Worker: the CAS engine served on Cloudflare Workers.
-use worker::*;
+//! casplus as a Cloudflare Worker: the CAS engine ([`casplus::cas`]) behind `/cas/*`,
+//! tickets in Workers KV and the [`guard::TicketGuard`] Durable Object, pages rendered on
+//! the server. This crate only translates HTTP to engine calls and performs the engine's
+//! effects; every protocol decision is the engine's.
+//!
+//! - [`routes`]: the router and one handler per endpoint.
+//! - [`store`]: the engine's `Store` on KV + Durable Objects.
+//! - [`guard`]: the Durable Object (single use, revocation, throttle counters).
+//! - [`html`]: the login, warn, logout and error pages, with their CSP.
+//! - [`outbound`]: the proxy callback and single-logout requests.
+//! - [`config`]: the configuration (`CASPLUS_CONFIG`, or the development default).
+//! - [`platform`]: clock and CSPRNG.
 
-/// Entry point: routes requests.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod guard;
+pub mod html;
+pub mod outbound;
+pub mod platform;
+pub mod routes;
+pub mod store;
+
+use worker::{Context, Env, Request, Response, Result, event};
+
+/// The Worker's `fetch` handler.
 #[event(fetch)]
-pub async fn main(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let kv = env.kv("TICKETS")?;
-    kv.put("k", "v")?.expiration_ttl(60).execute().await?;
-    let ns = env.durable_object("GUARD")?;
-    let stub = ns.id_from_name("x")?.get_stub()?;
-    let mut r = stub.fetch_with_str("https://guard/take?k=a").await?;
-    Response::ok(format!("casplus {} {}", req.path(), r.text().await?))
-}
-
-/// Durable Object: atomic take-once.
-#[durable_object]
-pub struct TicketGuard {
-    state: State,
-}
-
-impl DurableObject for TicketGuard {
-    fn new(state: State, _env: Env) -> Self {
-        Self { state }
-    }
-
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        let st = self.state.storage();
-        let v: Option<String> = st.get("a").await?;
-        st.put("a", "taken").await?;
-        Response::ok(format!("{v:?}"))
+pub async fn main(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    match routes::handle(req, env, ctx).await {
+        Ok(resp) => Ok(resp),
+        Err(e) => {
+            worker::console_error!(
+                "{}",
+                serde_json::json!({ "event": "fault", "endpoint": "router", "error": e.to_string() })
+            );
+            let h = worker::Headers::new();
+            h.set("Content-Type", "text/plain; charset=utf-8")?;
+            h.set("Cache-Control", "no-store")?;
+            Ok(Response::ok("internal error: nothing was issued")?
+                .with_status(500)
+                .with_headers(h))
+        }
     }
 }
