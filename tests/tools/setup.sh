@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent installer for everything `make test` / `make dev` need (see ../shared/TOOLCHAIN.md).
 # Each step checks what is present (and its version) first, so a second run takes seconds.
-# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python
+# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python worker-build npm e2e
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -57,6 +57,58 @@ step_python() {
   fi
 }
 
+# The Worker build tool, pinned to the workers-rs version in worker/Cargo.toml.
+WORKER_BUILD_VERSION=0.8.7
+step_worker_build() {
+  local have
+  have=$(worker-build --version 2>/dev/null | awk '{print $2}' || true)
+  if [ "$have" != "$WORKER_BUILD_VERSION" ]; then
+    log "installing worker-build $WORKER_BUILD_VERSION (have: ${have:-none}); takes a few minutes once"
+    cargo install worker-build --version "$WORKER_BUILD_VERSION" --force
+  fi
+}
+
+# wrangler, wasm-opt (binaryen) and esbuild from package-lock.json. Reinstalled when
+# node_modules is missing or was installed from another lock file. Install scripts are
+# not needed (the platform binaries come as packages).
+step_npm() {
+  command -v npm >/dev/null || die "npm not found: Node.js 20 is required"
+  local stamp=node_modules/.casplus-lock.sha256 want
+  want=$(cat package.json package-lock.json | sha256sum | awk '{print $1}')
+  if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/.bin/wasm-opt ] \
+     || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing npm dev tools (wrangler, binaryen, playwright-core)"
+    npm install --no-audit --no-fund --ignore-scripts
+    echo "$want" > "$stamp"
+  fi
+}
+
+# What the end-to-end tests run against the Worker: openssl (throwaway CA), PHP with
+# phpCAS (Debian php-cas) and python-cas (PyPI, in .venv).
+E2E_DEBS="openssl php-cli php-cas php-curl php-xml"
+step_e2e() {
+  local missing=() p
+  for p in $E2E_DEBS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  local venv=.venv
+  if [ ! -x "$venv/bin/python" ]; then
+    log "creating python venv $venv"
+    python3 -m venv "$venv"
+  fi
+  if ! "$venv/bin/python" -c 'import cas' 2>/dev/null; then
+    log "installing python-cas into $venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check python-cas
+  fi
+}
+
 [ $# -gt 0 ] || set -- rust wasm-bindgen fuzz python
 for s in "$@"; do
   case "$s" in
@@ -64,6 +116,9 @@ for s in "$@"; do
     wasm-bindgen) step_wasm_bindgen ;;
     fuzz) step_fuzz ;;
     python) step_python ;;
+    worker-build) step_worker_build ;;
+    npm) step_npm ;;
+    e2e) step_e2e ;;
     *) die "unknown setup step: $s" ;;
   esac
 done

@@ -90,9 +90,19 @@ fn sql_err(e: &worker::Error) -> String {
     e.to_string()
 }
 
+const SCHEMA: &str =
+    "CREATE TABLE IF NOT EXISTS entry (k TEXT PRIMARY KEY, v TEXT NOT NULL, exp INTEGER NOT NULL)";
+
 impl TicketGuard {
     fn sql(&self) -> SqlStorage {
         self.state.storage().sql()
+    }
+
+    /// Creates the table if needed: on first use, and again after `delete_all` dropped it
+    /// while this instance stayed in memory.
+    fn ensure_schema(&self) -> Result<()> {
+        self.sql().exec(SCHEMA, None)?;
+        Ok(())
     }
 
     fn read(&self, k: &str) -> Result<Option<String>> {
@@ -139,6 +149,7 @@ impl TicketGuard {
     }
 
     async fn handle(&self, req: GuardRequest) -> Result<GuardReply> {
+        self.ensure_schema()?;
         let value = match req {
             GuardRequest::Put { value, exp } => {
                 self.write(TICKET, &value, exp)?;
@@ -201,13 +212,6 @@ fn throttle_expiry(update: &ThrottleUpdate, s: &ThrottleState) -> Timestamp {
 
 impl DurableObject for TicketGuard {
     fn new(state: State, _env: Env) -> Self {
-        // Synchronous and idempotent; runs before the first request is delivered.
-        if let Err(e) = state.storage().sql().exec(
-            "CREATE TABLE IF NOT EXISTS entry (k TEXT PRIMARY KEY, v TEXT NOT NULL, exp INTEGER NOT NULL)",
-            None,
-        ) {
-            worker::console_error!("guard: creating the table failed: {}", sql_err(&e));
-        }
         Self { state }
     }
 
@@ -223,6 +227,7 @@ impl DurableObject for TicketGuard {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        self.ensure_schema()?;
         self.sql().exec(
             "DELETE FROM entry WHERE exp <= ?",
             vec![SqlStorageValue::from(crate::platform::now().0)],
