@@ -61,7 +61,7 @@ step_python() {
 WORKER_BUILD_VERSION=0.8.7
 step_worker_build() {
   local have
-  have=$(worker-build --version 2>/dev/null | awk '{print $2}' || true)
+  have=$(worker-build --version 2>/dev/null | awk '{print $NF}' || true)
   if [ "$have" != "$WORKER_BUILD_VERSION" ]; then
     log "installing worker-build $WORKER_BUILD_VERSION (have: ${have:-none}); takes a few minutes once"
     cargo install worker-build --version "$WORKER_BUILD_VERSION" --force
