@@ -30,9 +30,10 @@ const REVOKED: &str = "revoked";
 /// Row key of a throttle counter.
 const THROTTLE: &str = "throttle";
 
-/// What a caller asks of a guard object.
+/// What a caller asks of a guard object. Externally tagged on the wire (`"take"`,
+/// `{"put":{…}}`): serde decodes that without buffering, which keeps the wasm small.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub enum GuardRequest {
     /// Store (or replace) the ticket JSON `value` until `exp`.
     Put {
@@ -268,7 +269,7 @@ mod tests {
         }
         assert_eq!(
             serde_json::to_string(&GuardRequest::Take).ok().as_deref(),
-            Some(r#"{"op":"take"}"#)
+            Some(r#""take""#)
         );
     }
 
