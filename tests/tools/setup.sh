@@ -84,8 +84,8 @@ step_npm() {
 }
 
 # What the end-to-end tests run against the Worker: openssl (throwaway CA), PHP with
-# phpCAS (Debian php-cas) and python-cas (PyPI, in .venv).
-E2E_DEBS="openssl php-cli php-cas php-curl php-xml"
+# phpCAS (Debian php-cas), Chromium (driven by playwright-core) and python-cas (PyPI, in .venv).
+E2E_DEBS="openssl php-cli php-cas php-curl php-xml chromium"
 step_e2e() {
   local missing=() p
   for p in $E2E_DEBS; do
