@@ -60,6 +60,9 @@ pub fn revocation_seconds(config: &EngineConfig) -> i64 {
         .saturating_add(300)
 }
 
+/// How long to wait before the one retry of a failed KV write.
+pub const KV_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(1100);
+
 /// The store of one request.
 pub struct WorkerStore {
     kv: KvStore,
@@ -114,6 +117,16 @@ impl WorkerStore {
         Ok(reply.value)
     }
 
+    async fn kv_put(&self, id: &TicketId, json: &str, expiration: u64) -> Result<(), StoreError> {
+        self.kv
+            .put(id.as_str(), json)
+            .map_err(|e| unavailable("kv put", e))?
+            .expiration(expiration)
+            .execute()
+            .await
+            .map_err(|e| unavailable("kv put", e))
+    }
+
     /// Marks a `TGT-`/`PGT-` id revoked (strongly consistent) and deletes its KV record.
     /// Idempotent; used by [`Store::delete`] and by logout for a cookie whose TGT this
     /// location's KV does not (yet) have.
@@ -150,14 +163,17 @@ impl Store for WorkerStore {
                 };
                 self.call(id.as_str(), &request).await.map(|_| ())
             }
-            Home::Kv => self
-                .kv
-                .put(id.as_str(), json)
-                .map_err(|e| unavailable("kv put", e))?
-                .expiration(kv_expiration(self.now, expires_at))
-                .execute()
-                .await
-                .map_err(|e| unavailable("kv put", e)),
+            Home::Kv => {
+                let expiration = kv_expiration(self.now, expires_at);
+                // KV accepts about one write per second to a key; a TGT is rewritten at
+                // every ticket it issues, so a burst of SSO logins can hit that limit.
+                // Try once more after the limit's window before calling it a fault.
+                if self.kv_put(id, &json, expiration).await.is_ok() {
+                    return Ok(());
+                }
+                worker::Delay::from(KV_RETRY_DELAY).await;
+                self.kv_put(id, &json, expiration).await
+            }
         }
     }
 
