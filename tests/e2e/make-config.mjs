@@ -67,6 +67,12 @@ const config = {
         releasedAttributes: ['email', 'displayName', 'memberOf'],
         singleLogout: true,
       },
+      {
+        id: 9, name: 'E2E django-cas-ng',
+        service: { regex: String.raw`^http://${loop}:\d+/django([/?#].*)?$` },
+        releasedAttributes: ['email', 'displayName', 'memberOf'],
+        singleLogout: true,
+      },
     ],
     tickets: { serviceTicketSeconds: 4, proxyTicketSeconds: 4 },
     // Per-address limits stay out of the way of the other tests (every test comes from

@@ -84,7 +84,8 @@ step_npm() {
 }
 
 # What the end-to-end tests run against the Worker: openssl (throwaway CA), PHP with
-# phpCAS (Debian php-cas), Chromium (driven by playwright-core) and python-cas (PyPI, in .venv).
+# phpCAS (Debian php-cas), Chromium (driven by playwright-core), python-cas and
+# django-cas-ng (PyPI, in .venv).
 E2E_DEBS="openssl php-cli php-cas php-curl php-xml chromium"
 step_e2e() {
   local missing=() p
@@ -103,9 +104,9 @@ step_e2e() {
     log "creating python venv $venv"
     python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c 'import cas' 2>/dev/null; then
-    log "installing python-cas into $venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check python-cas
+  if ! "$venv/bin/python" -c 'import cas, importlib.util as u; assert u.find_spec("django_cas_ng")' 2>/dev/null; then
+    log "installing python-cas and django-cas-ng into $venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check python-cas django-cas-ng
   fi
 }
 
