@@ -73,6 +73,11 @@ const config = {
         releasedAttributes: ['email', 'displayName', 'memberOf'],
         singleLogout: true,
       },
+      {
+        id: 10, name: 'E2E mod_auth_cas',
+        service: { regex: String.raw`^http://${loop}:\d+/modcas([/?#].*)?$` },
+        singleLogout: true,
+      },
     ],
     tickets: { serviceTicketSeconds: 4, proxyTicketSeconds: 4 },
     // Per-address limits stay out of the way of the other tests (every test comes from

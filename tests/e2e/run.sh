@@ -20,6 +20,8 @@ for c in node openssl php curl; do command -v "$c" >/dev/null || die "missing '$
 [ -x .venv/bin/python ] && .venv/bin/python -c 'import cas, importlib.util as u; assert u.find_spec("django_cas_ng")' 2>/dev/null \
   || die "missing python-cas / django-cas-ng in .venv (run: tests/tools/setup.sh e2e)"
 [ -x /usr/bin/chromium ] || die "missing Debian chromium (run: tests/tools/setup.sh e2e)"
+[ -f /usr/lib/apache2/modules/mod_auth_cas.so ] && [ -x /usr/sbin/apache2 ] \
+  || die "missing Debian apache2-bin / libapache2-mod-auth-cas (run: tests/tools/setup.sh e2e)"
 [ -x node_modules/.bin/wrangler ] || die "missing wrangler (run: tests/tools/setup.sh npm)"
 [ -f worker/build/index.js ] || die "worker/build is missing: run 'make build-worker' first"
 

@@ -84,9 +84,10 @@ step_npm() {
 }
 
 # What the end-to-end tests run against the Worker: openssl (throwaway CA), PHP with
-# phpCAS (Debian php-cas), Chromium (driven by playwright-core), python-cas and
+# phpCAS (Debian php-cas), mod_auth_cas (Debian libapache2-mod-auth-cas), Chromium
+# (driven by playwright-core), python-cas and
 # django-cas-ng (PyPI, in .venv).
-E2E_DEBS="openssl php-cli php-cas php-curl php-xml chromium"
+E2E_DEBS="openssl php-cli php-cas php-curl php-xml chromium apache2-bin libapache2-mod-auth-cas"
 step_e2e() {
   local missing=() p
   for p in $E2E_DEBS; do
