@@ -7,10 +7,28 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { get } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { TMP, sleep, eventually } from './lib.mjs';
 
 const ROOT = process.env.E2E_ROOT ?? assert.fail('E2E_ROOT is not set');
+
+/** A request with full control of headers (Host) over http or https (wrangler's
+ * self-signed certificate accepted). */
+function raw(url, { method = 'GET', headers = {}, body } = {}) {
+  const u = new URL(url);
+  const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(u, { method, headers, rejectUnauthorized: false }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
 
 async function freePort() {
   const s = createServer();
@@ -20,10 +38,11 @@ async function freePort() {
   return port;
 }
 
-async function withWrangler(config, fn) {
+async function withWrangler(config, fn, { https = false } = {}) {
   const port = await freePort();
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', mkdtempSync(join(TMP, 'state-'))];
   if (config !== undefined) args.push('--var', `CASPLUS_CONFIG:${config}`);
+  if (https) args.push('--local-protocol', 'https');
   let log = '';
   const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
     cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,9 +51,9 @@ async function withWrangler(config, fn) {
   child.stdout.on('data', (d) => { log += d; });
   child.stderr.on('data', (d) => { log += d; });
   try {
-    const base = `http://127.0.0.1:${port}`;
+    const base = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
     assert.ok(await eventually(async () => {
-      try { await fetch(`${base}/cas/nope`); return true; } catch { return false; }
+      try { await raw(`${base}/cas/nope`); return true; } catch { return false; }
     }, 60000), `wrangler starts:\n${log}`);
     await fn(base, () => log);
   } finally {
@@ -64,15 +83,24 @@ test('no CASPLUS_CONFIG: the development configuration is served on loopback onl
     const local = await fetch(`${base}/cas/login`);
     assert.equal(local.status, 200);
     // The same request addressed to a public host name is refused.
-    // (fetch may not set Host; node:http does).
-    const pub = await new Promise((resolve, reject) => {
-      get(`${base}/cas/login`, { headers: { Host: 'cas.example.org' } }, (res) => {
-        let body = '';
-        res.on('data', (d) => { body += d; });
-        res.on('end', () => resolve({ status: res.statusCode, body }));
-      }).on('error', reject);
-    });
+    const pub = await raw(`${base}/cas/login`, { headers: { Host: 'cas.example.org' } });
     assert.equal(pub.status, 503);
     assert.match(pub.body, /only on 127\.0\.0\.1\/localhost/);
   });
+});
+
+test('over https the ticket-granting cookie is Secure even when the configuration turns Secure off', async () => {
+  await withWrangler(undefined, async (base) => {
+    const form = await raw(`${base}/cas/login`);
+    assert.equal(form.status, 200);
+    const lt = form.body.match(/name="lt" value="(LT-[A-Za-z0-9-]+)"/)[1];
+    const body = new URLSearchParams({ username: 'casuser', password: 'Mellon', lt }).toString();
+    const res = await raw(`${base}/cas/login`, {
+      method: 'POST', body,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) },
+    });
+    assert.equal(res.status, 200);
+    const [cookie] = res.headers['set-cookie'];
+    assert.match(cookie, /^TGC-casplus=TGT-[^;]+; Path=\/cas; HttpOnly; SameSite=Lax; Secure/);
+  }, { https: true });
 });

@@ -94,6 +94,8 @@ struct Cas {
     now: Timestamp,
     req: Incoming,
     host: String,
+    /// The request came over https.
+    https: bool,
 }
 
 /// The parts of the HTTP request the engine reads.
@@ -188,6 +190,7 @@ async fn prepare(
         }
     };
     let url = req.url()?;
+    let https = url.scheme() == "https";
     Ok(Ok(Cas {
         loaded,
         store,
@@ -201,6 +204,7 @@ async fn prepare(
             client_address: req.headers().get("CF-Connecting-IP")?,
         },
         host,
+        https,
     }))
 }
 
@@ -233,7 +237,7 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
                 .await
         }
     };
-    web_reply("login", reply, ctx)
+    web_reply("login", reply, cas.https, ctx)
 }
 
 /// `/logout` (§2.3).
@@ -265,7 +269,7 @@ async fn logout(mut cas: Cas, ctx: &Context) -> Result<Response> {
             }
         }
     }
-    web_reply("logout", reply, ctx)
+    web_reply("logout", reply, cas.https, ctx)
 }
 
 /// `/validate`, `/serviceValidate`, `/proxyValidate`, `/p3/serviceValidate`,
@@ -334,10 +338,15 @@ async fn saml_validate(mut cas: Cas) -> Result<Response> {
 // ----- responses ---------------------------------------------------------------------
 
 /// A browser-facing reply: status, headers and cookie from the engine, a page rendered
-/// from its view, effects run after the response.
-fn web_reply(endpoint: &str, reply: WebReply, ctx: &Context) -> Result<Response> {
+/// from its view, effects run after the response. A cookie sent over https is always
+/// `Secure`, whatever the configuration says (it may turn `Secure` off for plain-http
+/// loopback development only).
+fn web_reply(endpoint: &str, mut reply: WebReply, https: bool, ctx: &Context) -> Result<Response> {
     if let Some(fault) = &reply.fault {
         log_fault(endpoint, &format!("{fault:?}"));
+    }
+    if let Some(cookie) = reply.cookie.as_mut() {
+        cookie.secure |= https;
     }
     let status = reply.status();
     let mut headers = reply.headers();
