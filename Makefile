@@ -21,7 +21,7 @@ help:
 	@echo "make bench  run the benchmarks (results: bench/RESULTS.md)"
 
 setup:
-	tests/tools/setup.sh rust wasm-bindgen fuzz python
+	tests/tools/setup.sh rust wasm-bindgen fuzz python perl
 
 # The Worker: worker-build with the local wasm-bindgen, esbuild and wasm-opt (npm binaryen),
 # never downloaded ones (see shared/TOOLCHAIN.md). WORKER_BUILD_FLAGS=--no-opt for speed.
@@ -66,10 +66,14 @@ test-wasm:
 test-interop:
 	.venv/bin/python tests/vectors/generate.py --check
 
+# Each target starts from its committed seeds (tests/fuzz/seeds/TARGET, from the vectors) plus
+# the local corpus (tests/fuzz/corpus/TARGET, gitignored); new inputs go to the corpus only.
 fuzz-smoke:
 	@for t in $$(cargo +nightly fuzz list --fuzz-dir $(FUZZ_DIR)); do \
 	  echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
-	  cargo +nightly fuzz run --fuzz-dir $(FUZZ_DIR) $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -print_final_stats=0 2>&1 | tail -n 3; \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t; \
+	  seeds=$(FUZZ_DIR)/seeds/$$t; test -d $$seeds || seeds=; \
+	  cargo +nightly fuzz run --fuzz-dir $(FUZZ_DIR) $$t $(FUZZ_DIR)/corpus/$$t $$seeds -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -malloc_limit_mb=256 -timeout=10 -print_final_stats=1 2>&1 | grep -E '^(Done|stat::number_of_executed_units)|panicked|ERROR|SUMMARY' | tail -n 4; \
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 
@@ -77,4 +81,4 @@ fuzz: setup
 	$(MAKE) fuzz-smoke FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
 
 bench:
-	cargo bench --bench codec
+	cargo bench --bench codec --bench cas -- --warm-up-time 1 --measurement-time 3

@@ -243,11 +243,18 @@ impl AuthenStart {
             self.priv_lvl.status(),
             s.priv_lvl,
         );
+        // NOT_SET is a value of authorization/accounting requests only (§6.1): in a
+        // START it names no authentication type at all.
+        let authen_type_status = if self.authen_type == AuthenType::NOT_SET {
+            super::enums::ValueStatus::Unknown
+        } else {
+            self.authen_type.status()
+        };
         check_value(
             diags,
             "authen_type",
             &self.authen_type,
-            self.authen_type.status(),
+            authen_type_status,
             s.authen_type,
         );
         check_value(
@@ -633,7 +640,8 @@ impl AuthenContinue {
                 s.flags,
             );
         }
-        check_text(diags, "user_msg", &self.user_msg, s.user_msg);
+        // No printable-text check on user_msg: in an ASCII login it carries the answer to
+        // GETPASS, a password, which §3.7 says is handled as 8-bit octets, not as text.
     }
 }
 

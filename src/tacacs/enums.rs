@@ -142,6 +142,9 @@ wire_enum! {
 wire_enum! {
     /// `authen_type` (RFC 8907 §5.1; ARAP is from "The Draft" and no longer listed).
     AuthenType {
+        /// `TAC_PLUS_AUTHEN_TYPE_NOT_SET` — only in authorization/accounting requests
+        /// (§6.1, §7.1); an authentication START must name a real type (§5.1).
+        NOT_SET = 0x00 => "NOT_SET";
         /// `TAC_PLUS_AUTHEN_TYPE_ASCII`.
         ASCII = 0x01 => "ASCII";
         /// `TAC_PLUS_AUTHEN_TYPE_PAP`.
@@ -544,7 +547,7 @@ mod tests {
         let table: &[(&[u8], Namer)] = &[
             (&[1, 2, 3], |v| PacketType(v).name()),
             (&[1, 2, 3, 4], |v| AuthenAction(v).name()),
-            (&[1, 2, 3, 4, 5, 6], |v| AuthenType(v).name()),
+            (&[0, 1, 2, 3, 4, 5, 6], |v| AuthenType(v).name()),
             (&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], |v| AuthenService(v).name()),
             (&[1, 2, 3, 4, 5, 6, 7, 0x21], |v| AuthenStatus(v).name()),
             (&[0, 1, 2, 3, 4, 5, 6, 8, 0x10, 0x11, 0x20], |v| {

@@ -83,7 +83,9 @@ pub mod encode;
 pub mod enums;
 pub mod header;
 mod json;
+pub mod login;
 pub mod obfuscate;
+pub mod policy;
 pub mod session;
 pub mod text;
 

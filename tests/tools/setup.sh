@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent installer for everything `make test` / `make dev` need (see ../shared/TOOLCHAIN.md).
 # Each step checks what is present (and its version) first, so a second run takes seconds.
-# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python worker-build npm e2e
+# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python perl worker-build npm e2e
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -51,10 +51,35 @@ step_python() {
     log "creating python venv $venv"
     python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c 'import scapy.contrib.tacacs, tacacs_plus' 2>/dev/null; then
-    log "installing scapy and tacacs-plus into $venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check scapy tacacs-plus
+  # Pinned: the committed vectors are re-derived byte for byte by `make test-interop`.
+  local pins="scapy==2.8.0 tacacs-plus==2.6"
+  if ! "$venv/bin/python" - "$pins" 2>/dev/null <<'PY'
+import sys, importlib.metadata as m
+import scapy.contrib.tacacs, tacacs_plus  # noqa: F401 (importable)
+for pin in sys.argv[1].split():
+    name, version = pin.split("==")
+    assert m.version(name) == version, pin
+PY
+  then
+    log "installing $pins into $venv"
+    # shellcheck disable=SC2086
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $pins
   fi
+}
+
+# Debian's Authen::TacacsPlus (libauthen-tacacsplus-perl): a second, independent TACACS+
+# client that tests/tacacs_server.rs runs against `casplus tacacs-server`.
+step_perl() {
+  perl -MAuthen::TacacsPlus -e1 2>/dev/null && return 0
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || die "installing libauthen-tacacsplus-perl needs root or sudo"
+    sudo=sudo
+  fi
+  log "installing libauthen-tacacsplus-perl (Debian)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libauthen-tacacsplus-perl >/dev/null
+  perl -MAuthen::TacacsPlus -e1 || die "Authen::TacacsPlus still missing after apt-get"
 }
 
 # The Worker build tool, pinned to the workers-rs version in worker/Cargo.toml.
@@ -105,19 +130,29 @@ step_e2e() {
     log "creating python venv $venv"
     python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c 'import cas, importlib.util as u; assert u.find_spec("django_cas_ng")' 2>/dev/null; then
-    log "installing python-cas and django-cas-ng into $venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check python-cas django-cas-ng
+  # Pinned, like the interop tools: the real clients the Worker is proven against.
+  local pins="python-cas==1.7.2 django-cas-ng==5.1.1 Django==5.2.19"
+  if ! "$venv/bin/python" - "$pins" 2>/dev/null <<'PY'
+import sys, importlib.metadata as m
+for pin in sys.argv[1].split():
+    name, version = pin.split("==")
+    assert m.version(name) == version, pin
+PY
+  then
+    log "installing $pins into $venv"
+    # shellcheck disable=SC2086
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $pins
   fi
 }
 
-[ $# -gt 0 ] || set -- rust wasm-bindgen fuzz python
+[ $# -gt 0 ] || set -- rust wasm-bindgen fuzz python perl
 for s in "$@"; do
   case "$s" in
     rust) step_rust ;;
     wasm-bindgen) step_wasm_bindgen ;;
     fuzz) step_fuzz ;;
     python) step_python ;;
+    perl) step_perl ;;
     worker-build) step_worker_build ;;
     npm) step_npm ;;
     e2e) step_e2e ;;

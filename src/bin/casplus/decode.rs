@@ -1,0 +1,174 @@
+//! `casplus decode`: TACACS+ PDUs (RFC 8907) from raw bytes or hex text, as a tree or JSON Lines.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use casplus::tacacs::{self, DecodeOptions, Key, Pdu};
+
+use crate::input::{self, Format};
+use crate::{CliError, Io, write_error};
+
+/// Help text of `casplus decode`.
+pub const USAGE: &str = "\
+Decode TACACS+ (RFC 8907) PDUs
+
+Usage: casplus decode [OPTIONS] [FILE|-]
+
+Reads FILE (or standard input when FILE is `-` or absent): raw PDU bytes, or hex text
+(whitespace, `:` and `,` separators, `0x` prefixes and `#` comments are tolerated). Several
+concatenated PDUs are decoded one after the other.
+
+Options:
+  -k, --key KEY          Shared secret to de-obfuscate bodies (RFC 8907 §4.5); repeat to try
+                         several keys: `key_index` tells which one fitted
+      --key-hex HEX      The same, for a key given as hex (any bytes)
+      --key-file PATH    Keys from a file, one per line (keeps them out of the process list)
+      --json             One JSON object per PDU (JSON Lines) instead of a tree
+      --max-length N     Largest body length accepted (default 65536)
+  -h, --help             Print help
+
+Exit status: 0 when the input was read (whatever the diagnostics say), 1 when it could not be
+read, 2 for a usage error.
+";
+
+/// What the command line asked for.
+#[derive(Debug, Default)]
+struct Args {
+    keys: Vec<Key>,
+    json: bool,
+    max_length: Option<u32>,
+    file: Option<OsString>,
+    help: bool,
+}
+
+fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
+    use lexopt::prelude::*;
+    let mut args = Args::default();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('k') | Long("key") => {
+                let v = parser.value()?;
+                let bytes = os_bytes(&v).ok_or_else(|| {
+                    CliError::Usage("--key must be valid UTF-8 (use --key-hex)".into())
+                })?;
+                args.keys.push(Key::new(bytes));
+            }
+            Long("key-hex") => {
+                let v = parser.value()?;
+                let key = v
+                    .to_str()
+                    .and_then(|t| Key::from_hex(t).ok())
+                    .filter(|k| !k.is_empty())
+                    .ok_or_else(|| {
+                        CliError::Usage("--key-hex: expected hex digits (e.g. 00ff3d)".into())
+                    })?;
+                args.keys.push(key);
+            }
+            Long("key-file") => {
+                let path = parser.value()?;
+                let text = std::fs::read(&path).map_err(|e| {
+                    CliError::Failed(format!(
+                        "cannot read key file {}: {e}",
+                        path.to_string_lossy()
+                    ))
+                })?;
+                let before = args.keys.len();
+                for line in text.split(|&b| b == b'\n') {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    if !line.is_empty() {
+                        args.keys.push(Key::new(line));
+                    }
+                }
+                if args.keys.len() == before {
+                    return Err(CliError::Usage(format!(
+                        "--key-file: no key in {}",
+                        path.to_string_lossy()
+                    )));
+                }
+            }
+            Long("json") => args.json = true,
+            Long("max-length") => {
+                let v = parser.value()?;
+                args.max_length = Some(v.parse().map_err(|_| {
+                    CliError::Usage(format!(
+                        "--max-length: expected a number up to {}, got {:?}",
+                        u32::MAX,
+                        v.to_string_lossy()
+                    ))
+                })?);
+            }
+            Short('h') | Long("help") => args.help = true,
+            Value(v) if args.file.is_none() => args.file = Some(v),
+            Value(v) => {
+                return Err(CliError::Usage(format!(
+                    "decode takes one input file, got another: {:?}",
+                    v.to_string_lossy()
+                )));
+            }
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    Ok(args)
+}
+
+/// The bytes of a command-line string (keys are bytes on the wire, §4.5).
+fn os_bytes(v: &OsString) -> Option<Vec<u8>> {
+    v.to_str().map(|s| s.as_bytes().to_vec())
+}
+
+/// Runs `casplus decode` with the rest of the command line in `parser`.
+pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError> {
+    let args = parse_args(parser)?;
+    if args.help {
+        return io
+            .stdout
+            .write_all(USAGE.as_bytes())
+            .map_err(|e| write_error(&e));
+    }
+    let (name, raw) = read_input(args.file.as_ref(), io)?;
+    let (bytes, _format): (Vec<u8>, Format) =
+        input::read_pdus(&raw).map_err(|e| CliError::Failed(format!("{name}: {e}")))?;
+    let opts = DecodeOptions {
+        keys: args.keys,
+        max_length: args.max_length.unwrap_or(tacacs::DEFAULT_MAX_LENGTH),
+        ..DecodeOptions::default()
+    };
+    let pdus = tacacs::decode_all(&bytes, &opts);
+    for (i, pdu) in pdus.iter().enumerate() {
+        if args.json {
+            write_json(pdu, io.stdout)?;
+        } else {
+            if i > 0 {
+                writeln!(io.stdout).map_err(|e| write_error(&e))?;
+            }
+            crate::tree::write_tree(i, pdu, io.stdout).map_err(|e| write_error(&e))?;
+        }
+    }
+    Ok(())
+}
+
+fn read_input(file: Option<&OsString>, io: &mut Io<'_>) -> Result<(String, Vec<u8>), CliError> {
+    match file {
+        Some(f) if f != "-" => {
+            let name = f.to_string_lossy().into_owned();
+            let data = std::fs::read(f)
+                .map_err(|e| CliError::Failed(format!("cannot read {name}: {e}")))?;
+            Ok((name, data))
+        }
+        _ => {
+            let mut data = Vec::new();
+            io.stdin
+                .read_to_end(&mut data)
+                .map_err(|e| CliError::Failed(format!("cannot read standard input: {e}")))?;
+            Ok(("standard input".into(), data))
+        }
+    }
+}
+
+fn write_json(pdu: &Pdu, out: &mut dyn Write) -> Result<(), CliError> {
+    serde_json::to_writer(&mut *out, pdu).map_err(|e| match e.io_error_kind() {
+        Some(kind) => write_error(&kind.into()),
+        None => CliError::Failed(format!("cannot render JSON: {e}")),
+    })?;
+    out.write_all(b"\n").map_err(|e| write_error(&e))
+}

@@ -1,0 +1,243 @@
+//! Reading `casplus decode` input: raw PDU bytes or hex text.
+//!
+//! Raw TACACS+ always starts with a byte `0xc?` (major version 12, RFC 8907 §4.1), which is
+//! not ASCII, so the choice is unambiguous: input made only of printable ASCII and whitespace
+//! is hex text, anything else is raw bytes. Hex text tolerates whitespace, `:` and `,`
+//! separators, `0x` prefixes and `#` comments up to the end of the line; every run of hex digits
+//! must have an even length, so that a byte can never straddle a separator.
+//!
+//! This file depends on `std` only, so the fuzz crate includes it as is (`#[path]`).
+
+use std::fmt;
+
+/// How the input was understood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Binary PDU bytes, used as they are.
+    Raw,
+    /// Hex text, converted to bytes.
+    Hex,
+}
+
+/// Why hex text could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    /// Nothing to decode.
+    Empty,
+    /// Text input without a single hex digit.
+    NoHexDigits,
+    /// A character that is neither a hex digit, a separator nor part of a comment.
+    BadChar {
+        /// The offending character.
+        ch: char,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// A run of hex digits of odd length.
+    OddDigits {
+        /// Number of digits in the run.
+        digits: usize,
+        /// 1-based line of the run's first digit.
+        line: usize,
+        /// 1-based column of the run's first digit.
+        column: usize,
+    },
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::Empty => write!(f, "input is empty"),
+            Self::NoHexDigits => write!(f, "hex input contains no hex digits"),
+            Self::BadChar { ch, line, column } => {
+                write!(
+                    f,
+                    "invalid character {ch:?} in hex input at line {line}, column {column}"
+                )
+            }
+            Self::OddDigits {
+                digits,
+                line,
+                column,
+            } => write!(
+                f,
+                "odd number of hex digits ({digits}) at line {line}, column {column}: \
+                 each byte needs two digits"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// True when `input` is to be read as hex text (printable ASCII and whitespace only).
+pub fn is_text(input: &[u8]) -> bool {
+    input
+        .iter()
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+}
+
+/// The PDU bytes in `input` and how they were found.
+pub fn read_pdus(input: &[u8]) -> Result<(Vec<u8>, Format), InputError> {
+    if input.is_empty() {
+        return Err(InputError::Empty);
+    }
+    if !is_text(input) {
+        return Ok((input.to_vec(), Format::Raw));
+    }
+    let bytes = parse_hex(input)?;
+    if bytes.is_empty() {
+        return Err(InputError::NoHexDigits);
+    }
+    Ok((bytes, Format::Hex))
+}
+
+/// Converts hex text (see the module docs for what is tolerated) to bytes.
+pub fn parse_hex(text: &[u8]) -> Result<Vec<u8>, InputError> {
+    let mut out = Vec::with_capacity(text.len() / 2);
+    let (mut line, mut column) = (1usize, 0usize);
+    // The run of hex digits being read: (first line, first column, digit count, pending nibble).
+    let mut run: Option<(usize, usize, usize, u8)> = None;
+    let mut in_comment = false;
+    let mut iter = text.iter().copied().peekable();
+    while let Some(b) = iter.next() {
+        column += 1;
+        if b == b'\n' {
+            close_run(&mut run)?;
+            in_comment = false;
+            line += 1;
+            column = 0;
+            continue;
+        }
+        if in_comment {
+            continue;
+        }
+        if let Some(nibble) = hex_value(b) {
+            // `0x` at the start of a run is a prefix, not a digit.
+            if run.is_none() && b == b'0' && matches!(iter.peek(), Some(b'x' | b'X')) {
+                iter.next();
+                column += 1;
+                continue;
+            }
+            let (_, _, count, pending) = run.get_or_insert((line, column, 0, 0));
+            if *count % 2 == 0 {
+                *pending = nibble;
+            } else {
+                out.push((*pending << 4) | nibble);
+            }
+            *count += 1;
+            continue;
+        }
+        close_run(&mut run)?;
+        match b {
+            b'#' => in_comment = true,
+            b':' | b',' => {}
+            _ if b.is_ascii_whitespace() => {}
+            _ => {
+                return Err(InputError::BadChar {
+                    ch: char::from(b),
+                    line,
+                    column,
+                });
+            }
+        }
+    }
+    close_run(&mut run)?;
+    Ok(out)
+}
+
+fn close_run(run: &mut Option<(usize, usize, usize, u8)>) -> Result<(), InputError> {
+    match run.take() {
+        Some((line, column, digits, _)) if digits % 2 == 1 => Err(InputError::OddDigits {
+            digits,
+            line,
+            column,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_and_separated_hex() {
+        assert_eq!(parse_hex(b"c0010100"), Ok(vec![0xc0, 1, 1, 0]));
+        assert_eq!(parse_hex(b"c0 01\n01\t00\r\n"), Ok(vec![0xc0, 1, 1, 0]));
+        assert_eq!(parse_hex(b"c0:01:01:00"), Ok(vec![0xc0, 1, 1, 0]));
+        assert_eq!(parse_hex(b"0xc0, 0x01,0X0100"), Ok(vec![0xc0, 1, 1, 0]));
+        assert_eq!(parse_hex(b"C0Ab"), Ok(vec![0xc0, 0xab]));
+    }
+
+    #[test]
+    fn comments_run_to_end_of_line() {
+        assert_eq!(
+            parse_hex(b"# header\nc001 # type 1\n0100"),
+            Ok(vec![0xc0, 1, 1, 0])
+        );
+    }
+
+    #[test]
+    fn zero_digits_are_not_a_prefix_inside_a_run() {
+        assert_eq!(parse_hex(b"00"), Ok(vec![0]));
+        assert_eq!(parse_hex(b"0x00"), Ok(vec![0]));
+        // In "1000x" the "0x" is inside a run: digits 1000, then a bad 'x'.
+        assert!(matches!(
+            parse_hex(b"1000x"),
+            Err(InputError::BadChar {
+                ch: 'x',
+                line: 1,
+                column: 5
+            })
+        ));
+    }
+
+    #[test]
+    fn errors_say_where() {
+        assert_eq!(
+            parse_hex(b"c0 01\nzz"),
+            Err(InputError::BadChar {
+                ch: 'z',
+                line: 2,
+                column: 1
+            })
+        );
+        assert_eq!(
+            parse_hex(b"c0 0 01"),
+            Err(InputError::OddDigits {
+                digits: 1,
+                line: 1,
+                column: 4
+            })
+        );
+        assert_eq!(
+            parse_hex(b"c0\n  abc"),
+            Err(InputError::OddDigits {
+                digits: 3,
+                line: 2,
+                column: 3
+            })
+        );
+    }
+
+    #[test]
+    fn raw_bytes_are_recognised_by_the_version_byte() {
+        let pdu = [0xc0, 0x01, 0x01, 0x00];
+        assert_eq!(read_pdus(&pdu), Ok((pdu.to_vec(), Format::Raw)));
+        assert_eq!(read_pdus(b"c0010100\n"), Ok((pdu.to_vec(), Format::Hex)));
+        assert_eq!(read_pdus(b""), Err(InputError::Empty));
+        assert_eq!(read_pdus(b" # nothing\n"), Err(InputError::NoHexDigits));
+    }
+}
