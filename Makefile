@@ -53,6 +53,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown $(WASM_FEATURES) -- -D warnings
+	cargo clippy -p casplus-worker --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
 	cargo test --all-targets
