@@ -11,10 +11,11 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench
+.PHONY: help setup dev dev-reset build-worker test-e2e test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench
 
 help:
 	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
+	@echo "make dev-reset  forget the local KV / Durable Object state of make dev"
 	@echo "make test   install what is missing and run every test"
 	@echo "make fuzz   run every fuzz target for FUZZ_LONG_SECONDS (default $(FUZZ_LONG_SECONDS))"
 	@echo "make bench  run the benchmarks (results: bench/RESULTS.md)"
@@ -22,17 +23,37 @@ help:
 setup:
 	tests/tools/setup.sh rust wasm-bindgen fuzz python perl
 
-dev: setup
-	cargo build --release --bin casplus
-	@echo "casplus CLI built: target/release/casplus (the Worker is served here once it exists)"
+# The Worker: worker-build with the local wasm-bindgen, esbuild and wasm-opt (npm binaryen),
+# never downloaded ones (see shared/TOOLCHAIN.md). WORKER_BUILD_FLAGS=--no-opt for speed.
+WORKER_BUILD_FLAGS ?=
+build-worker:
+	tests/tools/setup.sh rust wasm-bindgen worker-build npm
+	cd worker && WASM_BINDGEN_BIN=$(HOME)/.cargo/bin/wasm-bindgen \
+	  ESBUILD_BIN=$(CURDIR)/node_modules/.bin/esbuild WASM_OPT_BIN=$(CURDIR)/node_modules/.bin/wasm-opt \
+	  worker-build --release $(WORKER_BUILD_FLAGS)
+	@printf 'worker wasm: %s bytes, %s bytes gzip\n' "$$(wc -c < worker/build/index_bg.wasm)" "$$(gzip -9c worker/build/index_bg.wasm | wc -c)"
 
-test: setup lint test-rust test-wasm test-interop fuzz-smoke
+# Serve the CAS on http://127.0.0.1:8787 (CASPLUS_CONFIG=<file.json> for another config).
+dev: build-worker
+	worker/scripts/dev.sh
+
+# Forget the local KV / Durable Object state of `make dev`.
+dev-reset:
+	rm -rf .wrangler/state
+
+# HTTP-level tests and real CAS clients against `wrangler dev` (tests/e2e/run.sh).
+test-e2e: build-worker
+	tests/tools/setup.sh e2e
+	tests/e2e/run.sh
+
+test: setup lint test-rust test-wasm test-interop fuzz-smoke test-e2e
 	@echo "make test: all green"
 
 lint:
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown $(WASM_FEATURES) -- -D warnings
+	cargo clippy -p casplus-worker --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
 	cargo test --all-targets

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent installer for everything `make test` / `make dev` need (see ../shared/TOOLCHAIN.md).
 # Each step checks what is present (and its version) first, so a second run takes seconds.
-# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python perl
+# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python perl worker-build npm e2e
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -82,6 +82,69 @@ step_perl() {
   perl -MAuthen::TacacsPlus -e1 || die "Authen::TacacsPlus still missing after apt-get"
 }
 
+# The Worker build tool, pinned to the workers-rs version in worker/Cargo.toml.
+WORKER_BUILD_VERSION=0.8.7
+step_worker_build() {
+  local have
+  have=$(worker-build --version 2>/dev/null | awk '{print $NF}' || true)
+  if [ "$have" != "$WORKER_BUILD_VERSION" ]; then
+    log "installing worker-build $WORKER_BUILD_VERSION (have: ${have:-none}); takes a few minutes once"
+    cargo install worker-build --version "$WORKER_BUILD_VERSION" --force
+  fi
+}
+
+# wrangler, wasm-opt (binaryen) and esbuild from package-lock.json. Reinstalled when
+# node_modules is missing or was installed from another lock file. Install scripts are
+# not needed (the platform binaries come as packages).
+step_npm() {
+  command -v npm >/dev/null || die "npm not found: Node.js 20 is required"
+  local stamp=node_modules/.casplus-lock.sha256 want
+  want=$(cat package.json package-lock.json | sha256sum | awk '{print $1}')
+  if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/.bin/wasm-opt ] \
+     || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing npm dev tools (wrangler, binaryen, playwright-core)"
+    npm install --no-audit --no-fund --ignore-scripts
+    echo "$want" > "$stamp"
+  fi
+}
+
+# What the end-to-end tests run against the Worker: openssl (throwaway CA), PHP with
+# phpCAS (Debian php-cas), mod_auth_cas (Debian libapache2-mod-auth-cas), Chromium
+# (driven by playwright-core), python-cas and
+# django-cas-ng (PyPI, in .venv).
+E2E_DEBS="openssl php-cli php-cas php-curl php-xml chromium apache2-bin libapache2-mod-auth-cas"
+step_e2e() {
+  local missing=() p
+  for p in $E2E_DEBS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  local venv=.venv
+  if [ ! -x "$venv/bin/python" ]; then
+    log "creating python venv $venv"
+    python3 -m venv "$venv"
+  fi
+  # Pinned, like the interop tools: the real clients the Worker is proven against.
+  local pins="python-cas==1.7.2 django-cas-ng==5.1.1 Django==5.2.19"
+  if ! "$venv/bin/python" - "$pins" 2>/dev/null <<'PY'
+import sys, importlib.metadata as m
+for pin in sys.argv[1].split():
+    name, version = pin.split("==")
+    assert m.version(name) == version, pin
+PY
+  then
+    log "installing $pins into $venv"
+    # shellcheck disable=SC2086
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $pins
+  fi
+}
+
 [ $# -gt 0 ] || set -- rust wasm-bindgen fuzz python perl
 for s in "$@"; do
   case "$s" in
@@ -90,6 +153,9 @@ for s in "$@"; do
     fuzz) step_fuzz ;;
     python) step_python ;;
     perl) step_perl ;;
+    worker-build) step_worker_build ;;
+    npm) step_npm ;;
+    e2e) step_e2e ;;
     *) die "unknown setup step: $s" ;;
   esac
 done

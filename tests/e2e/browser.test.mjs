@@ -1,0 +1,122 @@
+// The login pages in a real browser: Chromium (Debian) driven by playwright-core. Keyboard
+// only, no CSP violation, and the hand-offs to the service (303 redirect, method=POST
+// auto-submit) work under the strict CSP. Screenshots go to E2E_ARTIFACTS
+// (default target/e2e-artifacts) — look at them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { BASE, q, httpServer, validate, xmlText } from './lib.mjs';
+
+const ROOT = process.env.E2E_ROOT ?? assert.fail('E2E_ROOT is not set');
+const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(ROOT, 'target/e2e-artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const app = await httpServer((req, res) => {
+  res.setHeader('Content-Type', 'text/html');
+  res.end('<!doctype html><title>app</title><h1>Welcome to the app</h1>');
+});
+const APP = `${app.url}/app`;
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--no-first-run', '--disable-sync', '--disable-quic'],
+  // playwright-core gives every launch a fresh temporary profile (user data dir).
+});
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  return { context, page, problems };
+}
+
+test('Chromium: keyboard-only login lands on the service with a ticket; no CSP violation', async () => {
+  const { context, page, problems } = await newPage();
+  await page.goto(`${BASE}/login?${q({ service: APP })}`);
+  assert.equal(await page.title(), 'Sign in · CAS');
+  // The stylesheet applied (its hash matches the CSP): the card has a border radius.
+  const radius = await page.$eval('main', (el) => getComputedStyle(el).borderTopLeftRadius);
+  assert.equal(radius, '12px');
+  await page.screenshot({ path: join(ARTIFACTS, 'login-form.png') });
+  // Focus starts in the user name field (autofocus); Tab moves to the password.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'username');
+  await page.keyboard.type('casuser');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'password');
+  await page.keyboard.type('Mellon');
+  await Promise.all([page.waitForURL(/\/app\?ticket=ST-/), page.keyboard.press('Enter')]);
+  await page.screenshot({ path: join(ARTIFACTS, 'landed-on-service.png') });
+  const ticket = new URL(page.url()).searchParams.get('ticket');
+  assert.equal(xmlText((await validate('/serviceValidate', { service: APP, ticket })).body, 'user'), 'casuser');
+  // The cookie as the browser stored it.
+  const [tgc] = (await context.cookies(BASE)).filter((c) => c.name === 'TGC-casplus');
+  assert.ok(tgc.httpOnly);
+  assert.equal(tgc.sameSite, 'Lax');
+  assert.equal(tgc.path, '/cas');
+  assert.equal(tgc.expires, -1, 'a session cookie');
+  // SSO: the next login is a redirect without any page.
+  await page.goto(`${BASE}/login?${q({ service: `${app.url}/second` })}`);
+  assert.match(page.url(), /\/second\?ticket=ST-/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('Chromium: a wrong password shows an accessible error, then logout shows the signed-out page', async () => {
+  const { context, page, problems } = await newPage();
+  await page.goto(`${BASE}/login?${q({ service: APP })}`);
+  await page.fill('#username', 'casuser');
+  await page.fill('#password', 'not-the-password');
+  await Promise.all([page.waitForLoadState(), page.click('button[type=submit]')]);
+  const alert = page.getByRole('alert');
+  assert.match(await alert.textContent(), /incorrect/);
+  assert.equal(await page.getAttribute('#password', 'aria-describedby'), 'login-error');
+  await page.screenshot({ path: join(ARTIFACTS, 'login-error.png') });
+  await page.fill('#password', 'Mellon');
+  await Promise.all([page.waitForURL(/\/app\?ticket=/), page.click('button[type=submit]')]);
+  await page.goto(`${BASE}/logout`);
+  assert.match(await page.textContent('h1'), /Signed out/);
+  await page.screenshot({ path: join(ARTIFACTS, 'logged-out.png') });
+  assert.equal((await context.cookies(BASE)).filter((c) => c.name === 'TGC-casplus').length, 0);
+  // Errors from the deliberate 401 are expected in the console; no CSP violation is.
+  assert.deepEqual(problems.filter((p) => /Content Security Policy/i.test(p)), []);
+  await context.close();
+});
+
+test('Chromium: method=POST hands the ticket to the service by an auto-submitted form under the CSP', async () => {
+  const { context, page, problems } = await newPage();
+  await page.goto(`${BASE}/login?${q({ service: APP, method: 'POST' })}`);
+  await page.fill('#username', 'casuser');
+  await page.fill('#password', 'Mellon');
+  await Promise.all([page.waitForURL(APP), page.click('button[type=submit]')]);
+  await page.waitForSelector('h1');
+  const post = app.requests.filter((r) => r.method === 'POST').at(-1);
+  assert.ok(post, 'the service received a POST');
+  const ticket = new URLSearchParams(post.body).get('ticket');
+  assert.match(ticket, /^ST-/);
+  assert.deepEqual(problems.filter((p) => /Content Security Policy/i.test(p)), []);
+  await context.close();
+});
+
+test('Chromium: the warn interstitial works with the keyboard', async () => {
+  const { context, page, problems } = await newPage();
+  await page.goto(`${BASE}/login?${q({ service: APP })}`);
+  await page.fill('#username', 'casuser');
+  await page.fill('#password', 'Mellon');
+  await page.check('input[name=warn]');
+  await Promise.all([page.waitForURL(/\/app\?ticket=/), page.click('button[type=submit]')]);
+  await page.goto(`${BASE}/login?${q({ service: `${app.url}/second` })}`);
+  assert.match(await page.textContent('h1'), /Continue to E2E second app\?/);
+  await page.screenshot({ path: join(ARTIFACTS, 'warn.png') });
+  await page.focus('button[type=submit]');
+  await Promise.all([page.waitForURL(/\/second\?ticket=ST-/), page.keyboard.press('Enter')]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test.after(async () => { await browser.close(); await app.close(); });

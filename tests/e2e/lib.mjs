@@ -1,0 +1,155 @@
+// Helpers for the end-to-end tests: a browser-like client (cookie jar, no automatic
+// redirects), login, ticket extraction, small XML readers and throwaway HTTP(S) servers.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const BASE = process.env.CAS_BASE ?? assert.fail('CAS_BASE is not set: run tests/e2e/run.sh');
+export const TMP = process.env.E2E_TMP ?? assert.fail('E2E_TMP is not set');
+export const ORIGIN = new URL(BASE).origin;
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A browser: keeps cookies (name → {value, attributes}), never follows redirects. */
+export class Browser {
+  constructor() { this.cookies = new Map(); this.setCookieHeaders = []; }
+  cookieHeader() {
+    return [...this.cookies].map(([n, c]) => `${n}=${c.value}`).join('; ');
+  }
+  async fetch(url, init = {}) {
+    const headers = new Headers(init.headers ?? {});
+    const c = this.cookieHeader();
+    if (c) headers.set('Cookie', c);
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const sc of res.headers.getSetCookie()) {
+      this.setCookieHeaders.push(sc);
+      const [pair, ...attrs] = sc.split(';').map((s) => s.trim());
+      const i = pair.indexOf('=');
+      const name = pair.slice(0, i);
+      const value = pair.slice(i + 1);
+      const maxAge = attrs.find((a) => /^max-age=/i.test(a));
+      if (value === '' || (maxAge && Number(maxAge.split('=')[1]) <= 0)) this.cookies.delete(name);
+      else this.cookies.set(name, { value, attrs });
+    }
+    return res;
+  }
+  get(path, init = {}) { return this.fetch(abs(path), init); }
+  post(path, form, init = {}) {
+    return this.fetch(abs(path), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(init.headers ?? {}) },
+      body: new URLSearchParams(form).toString(),
+    });
+  }
+  tgc() { return this.cookies.get('TGC-casplus')?.value; }
+}
+
+export const abs = (path) => (path.startsWith('http') ? path : BASE + path);
+export const q = (params) => new URLSearchParams(params).toString();
+
+/** The hidden `lt` of a login or warn page. */
+export function loginTicket(html) {
+  const m = html.match(/name="lt" value="(LT-[A-Za-z0-9-]+)"/);
+  assert.ok(m, `no login ticket in page:\n${html.slice(0, 400)}`);
+  return m[1];
+}
+
+/** GET the login form for `service`, POST the credentials; returns the POST response. */
+export async function submitLogin(browser, { service, username = 'casuser', password = 'Mellon', extra = {}, query = {} } = {}) {
+  const params = { ...(service ? { service } : {}), ...query };
+  const form = await browser.get(`/login?${q(params)}`);
+  assert.equal(form.status, 200, 'login form');
+  const lt = loginTicket(await form.text());
+  return browser.post(`/login?${q(params)}`, {
+    username, password, lt, ...(service ? { service } : {}), ...extra,
+  });
+}
+
+/** Logs in and returns the service ticket from the 303 redirect. */
+export async function loginForTicket(browser, service, opts = {}) {
+  const res = await submitLogin(browser, { service, ...opts });
+  assert.equal(res.status, 303, `login should redirect with 303, got ${res.status}`);
+  return ticketFrom(res.headers.get('location'), service);
+}
+
+/** The `ticket` parameter of a redirect to `service`. */
+export function ticketFrom(location, service) {
+  assert.ok(location, 'a Location header');
+  assert.ok(location.startsWith(service), `redirect ${location} goes to ${service}`);
+  const t = new URL(location).searchParams.get('ticket');
+  assert.match(t ?? '', /^ST-[A-Za-z0-9-]+$/);
+  return t;
+}
+
+/** SSO: a ticket for `service` with the browser's TGC (302). */
+export async function ssoTicket(browser, service) {
+  const res = await browser.get(`/login?${q({ service })}`);
+  assert.equal(res.status, 302, 'SSO redirect');
+  return ticketFrom(res.headers.get('location'), service);
+}
+
+export async function validate(path, params) {
+  const res = await fetch(`${BASE}${path}?${q(params)}`, { redirect: 'manual' });
+  return { res, body: await res.text() };
+}
+
+/** `<cas:name>` text (first) in a CAS XML response, entities decoded. */
+export function xmlText(xml, name) {
+  const m = xml.match(new RegExp(`<cas:${name}>([^<]*)</cas:${name}>`));
+  return m ? decode(m[1]) : undefined;
+}
+export function xmlAll(xml, name) {
+  return [...xml.matchAll(new RegExp(`<cas:${name}>([^<]*)</cas:${name}>`, 'g'))].map((m) => decode(m[1]));
+}
+export function failureCode(xml) {
+  return xml.match(/<cas:(?:authentication|proxy)Failure code="([A-Z_]+)"/)?.[1];
+}
+export function decode(s) {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'").replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+}
+
+/** A plain HTTP server on a free loopback port recording requests. */
+export async function httpServer(handler = (req, res, body) => res.end('ok')) {
+  const requests = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+      handler(req, res, body);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return { url, requests, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** An HTTPS server on a free loopback port with the test CA's certificate
+ * (`trusted`) or a self-signed one. */
+export async function httpsServer(handler, { trusted = true } = {}) {
+  const name = trusted ? 'server' : 'untrusted';
+  const requests = [];
+  const server = createHttpsServer({
+    key: readFileSync(join(TMP, `${name}.key`)),
+    cert: readFileSync(join(TMP, `${name}.pem`)),
+  }, (req, res) => {
+    requests.push({ method: req.method, url: req.url });
+    handler(req, res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${server.address().port}`;
+  return { url, requests, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
+}
+
+/** Waits until `cond()` holds (polling), up to `ms`. */
+export async function eventually(cond, ms = 5000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return true;
+    await sleep(50);
+  }
+  return false;
+}

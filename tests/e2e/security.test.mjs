@@ -1,0 +1,172 @@
+// Security properties at the HTTP level: single use under concurrency, open redirects,
+// escaping, throttling, request size limits, cookie tampering.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BASE, Browser, q, loginTicket, submitLogin, loginForTicket, validate, xmlText, failureCode, httpServer,
+} from './lib.mjs';
+
+const app = await httpServer();
+const APP = `${app.url}/app`;
+const XSS = `${app.url}/xss`;
+
+test('single use 3.1.1 under concurrency: 100 parallel validations of one ST, exactly one success', async () => {
+  const st = await loginForTicket(new Browser(), APP);
+  const endpoints = ['/serviceValidate', '/p3/serviceValidate', '/proxyValidate', '/p3/proxyValidate'];
+  const results = await Promise.all(Array.from({ length: 100 }, (_, i) =>
+    validate(endpoints[i % endpoints.length], { service: APP, ticket: st })));
+  const ok = results.filter((r) => xmlText(r.body, 'user') === 'casuser');
+  const failed = results.filter((r) => failureCode(r.body) === 'INVALID_TICKET');
+  assert.equal(ok.length, 1, 'exactly one validation succeeds');
+  assert.equal(failed.length, 99, 'all others are INVALID_TICKET');
+  assert.ok(results.every((r) => r.res.status === 200));
+});
+
+test('single use under concurrency: 50 parallel /validate of one ST, exactly one yes', async () => {
+  const st = await loginForTicket(new Browser(), APP);
+  const results = await Promise.all(Array.from({ length: 50 }, () => validate('/validate', { service: APP, ticket: st })));
+  assert.equal(results.filter((r) => r.body === 'yes\ncasuser\n').length, 1);
+  assert.equal(results.filter((r) => r.body === 'no\n\n').length, 49);
+});
+
+test('login ticket under concurrency: 20 parallel POSTs with one lt, at most one session', async () => {
+  const b = new Browser();
+  const form = await b.get(`/login?${q({ service: APP })}`);
+  const lt = loginTicket(await form.text());
+  const results = await Promise.all(Array.from({ length: 20 }, () => fetch(`${BASE}/login`, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: q({ username: 'casuser', password: 'Mellon', lt, service: APP }),
+  })));
+  assert.equal(results.filter((r) => r.status === 303).length, 1);
+  assert.equal(results.filter((r) => r.status === 403).length, 19);
+});
+
+test('open redirect at /login 2.2.1: unregistered, malformed or user-info services never redirect', async () => {
+  const b = new Browser();
+  await loginForTicket(b, APP);
+  const attempts = [
+    'https://evil.example/',
+    `http://127.0.0.1:1@evil.example/app`,
+    `${app.url}/app\\@evil.example`,
+    'javascript:alert(1)//http://127.0.0.1:1/app',
+    '//evil.example/app',
+    `http://127.0.0.1.evil.example:${new URL(app.url).port}/app`,
+    `${APP}\r\nLocation: https://evil.example/`,
+  ];
+  for (const service of attempts) {
+    for (const extra of [{}, { gateway: 'true' }]) {
+      const res = await b.get(`/login?${q({ service, ...extra })}`);
+      assert.equal(res.headers.get('location'), null, `no redirect for ${JSON.stringify(service)} ${JSON.stringify(extra)}`);
+      assert.ok([400, 403].includes(res.status), `${service}: ${res.status}`);
+    }
+  }
+});
+
+test('open redirect at /logout 2.3.2: only registered services are followed', async () => {
+  for (const service of ['https://evil.example/', `http://127.0.0.1:1@evil.example/app`, '//evil.example/']) {
+    const res = await new Browser().get(`/logout?${q({ service })}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('location'), null);
+  }
+});
+
+test('XSS: user name, attributes and service name come back escaped in pages, XML and JSON', async () => {
+  const user = '<b>xss</b>';
+  const b = new Browser();
+  // The form page names the service with markup in its registered name.
+  const form = await b.get(`/login?${q({ service: XSS })}`);
+  const page = await form.text();
+  assert.ok(page.includes('&lt;img src=x onerror=alert(&quot;svc&quot;)&gt;'), 'service name escaped');
+  assert.ok(!page.includes('<img'), 'no live markup');
+  // A failed login echoes the user name, escaped.
+  const failed = await submitLogin(b, { service: XSS, username: user, password: 'nope' });
+  const failedPage = await failed.text();
+  assert.ok(failedPage.includes('value="&lt;b&gt;xss&lt;/b&gt;"'));
+  assert.ok(!failedPage.includes('<b>xss</b>'));
+  // Success: XML and JSON carry the values exactly, escaped by their own rules.
+  const st = await loginForTicket(b, XSS, { username: user, password: 'xss-pass' });
+  const { body } = await validate('/p3/serviceValidate', { service: XSS, ticket: st });
+  assert.ok(body.includes('<cas:user>&lt;b&gt;xss&lt;/b&gt;</cas:user>'), body);
+  assert.equal(xmlText(body, 'user'), user);
+  assert.equal(xmlText(body, 'displayName'), '<script>alert(1)</script>');
+  assert.equal(xmlText(body, 'note'), `a&b<c>"d'e`);
+  assert.ok(!body.includes('<script>'));
+  const st2 = await loginForTicket(new Browser(), XSS, { username: user, password: 'xss-pass' });
+  const j = JSON.parse((await validate('/p3/serviceValidate', { service: XSS, ticket: st2, format: 'JSON' })).body);
+  assert.equal(j.serviceResponse.authenticationSuccess.user, user);
+  assert.equal(j.serviceResponse.authenticationSuccess.attributes.note, `a&b<c>"d'e`);
+  // The SSO page with the principal escaped.
+  const sso = await (await b.get('/login')).text();
+  assert.ok(sso.includes('&lt;b&gt;xss&lt;/b&gt;'));
+  assert.ok(!sso.includes('<b>xss</b>'));
+  // An unregistered service with markup is shown escaped.
+  const evil = await (await b.get(`/login?${q({ service: 'https://x.example/"><script>alert(2)</script>' })}`)).text();
+  assert.ok(!evil.includes('<script>alert(2)'));
+});
+
+test('brute force: after 3 failures the user is locked out (429, Retry-After) even with the right password', async () => {
+  for (let i = 0; i < 3; i++) {
+    const res = await submitLogin(new Browser(), { service: APP, username: 'locked', password: `guess-${i}` });
+    assert.ok([401, 429].includes(res.status), `attempt ${i}: ${res.status}`);
+  }
+  const res = await submitLogin(new Browser(), { service: APP, username: 'locked', password: 'whatever' });
+  assert.equal(res.status, 429);
+  assert.match(res.headers.get('retry-after'), /^\d+$/);
+  assert.equal(res.headers.get('location'), null);
+  assert.equal(res.headers.getSetCookie().length, 0);
+  assert.match(await res.text(), /Too many failed attempts/);
+  // Other users are not affected.
+  assert.equal((await submitLogin(new Browser(), { service: APP, username: 'victim', password: 'correct horse' })).status, 303);
+});
+
+test('oversized parameters: INVALID_REQUEST for validation, 400/413 for login', async () => {
+  const long = `${APP}?${'a'.repeat(5000)}`;
+  const v = await validate('/serviceValidate', { service: long, ticket: 'ST-1' });
+  assert.equal(failureCode(v.body), 'INVALID_REQUEST');
+  const t = await validate('/serviceValidate', { service: APP, ticket: `ST-${'a'.repeat(5000)}` });
+  assert.ok(['INVALID_REQUEST', 'INVALID_TICKET'].includes(failureCode(t.body)));
+  const many = await fetch(`${BASE}/serviceValidate?${Array.from({ length: 100 }, (_, i) => `p${i}=1`).join('&')}`);
+  assert.equal(failureCode(await many.text()), 'INVALID_REQUEST');
+  const login = await new Browser().get(`/login?${q({ service: long })}`);
+  assert.equal(login.status, 400);
+  const big = await fetch(`${BASE}/login`, { method: 'POST', redirect: 'manual', body: 'x'.repeat(70 * 1024), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  assert.equal(big.status, 413);
+});
+
+test('tampered or foreign cookies give no session', async () => {
+  for (const cookie of ['TGC-casplus=TGT-0000', 'TGC-casplus=ST-abc', `TGC-casplus=TGT-${'f'.repeat(64)}`, 'TGC-casplus="><script>']) {
+    const res = await fetch(`${BASE}/login?${q({ service: APP })}`, { headers: { Cookie: cookie }, redirect: 'manual' });
+    assert.equal(res.status, 200, cookie);
+    loginTicket(await res.text());
+  }
+});
+
+test('credentials in the query string are never accepted 2.2', async () => {
+  const b = new Browser();
+  const form = await b.get(`/login?${q({ service: APP })}`);
+  const lt = loginTicket(await form.text());
+  const res = await b.get(`/login?${q({ service: APP, username: 'casuser', password: 'Mellon', lt })}`);
+  assert.notEqual(res.status, 302);
+  assert.equal(b.tgc(), undefined);
+});
+
+test('every HTML answer carries the strict CSP and anti-framing headers', async () => {
+  const b = new Browser();
+  const pages = [
+    await b.get('/login'),
+    await b.get(`/login?${q({ service: 'https://evil.example/' })}`),
+    await b.get('/logout'),
+    await fetch(`${BASE}/nope`),
+    await fetch(`${BASE}/login`, { method: 'PATCH' }),
+  ];
+  for (const res of pages) {
+    const csp = res.headers.get('content-security-policy');
+    assert.match(csp, /^default-src 'none'; style-src 'sha256-/, res.url);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /base-uri 'none'/);
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+  }
+});
+
+test.after(() => app.close());

@@ -1,0 +1,48 @@
+// Single logout 2.3.3 / Appendix C: at logout, each service that got a ticket in the
+// session (and allows it) receives a back-channel POST of a SAML 2 LogoutRequest.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Browser, loginForTicket, ssoTicket, validate, xmlText, httpServer, eventually, sleep } from './lib.mjs';
+
+test('single logout: a logoutRequest POST per service with SessionIndex = its ST', async () => {
+  const svc = await httpServer();
+  const other = await httpServer();
+  const APP = `${svc.url}/app/slo`;
+  const SECOND = `${other.url}/second`;
+  const BACKEND = `${svc.url}/backend`; // registered with singleLogout off
+  const b = new Browser();
+  const st1 = await loginForTicket(b, APP);
+  assert.equal(xmlText((await validate('/serviceValidate', { service: APP, ticket: st1 })).body, 'user'), 'casuser');
+  const st2 = await ssoTicket(b, SECOND);
+  await ssoTicket(b, BACKEND);
+  const res = await b.get('/logout');
+  assert.equal(res.status, 200);
+  const posts = () => [...svc.requests, ...other.requests].filter((r) => r.method === 'POST');
+  assert.ok(await eventually(() => posts().length >= 2, 10000), 'two single-logout POSTs arrive');
+  await sleep(300);
+  const got = posts();
+  assert.equal(got.length, 2, 'none for the service that opted out');
+  for (const [ticket, server, path] of [[st1, svc, '/app/slo'], [st2, other, '/second']]) {
+    const r = server.requests.find((x) => x.method === 'POST');
+    assert.equal(r.url, path, 'POSTed to the service URL');
+    assert.match(r.headers['content-type'], /^application\/x-www-form-urlencoded/);
+    const xml = new URLSearchParams(r.body).get('logoutRequest');
+    assert.match(xml, /<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2\.0:protocol"/);
+    assert.ok(xml.includes(`<samlp:SessionIndex>${ticket}</samlp:SessionIndex>`), xml);
+    assert.match(xml, /ID="[A-Za-z_][^"]*"/);
+    assert.match(xml, /IssueInstant="\d{4}-\d\d-\d\dT/);
+  }
+  await svc.close();
+  await other.close();
+});
+
+test('single logout is fire and forget: an unreachable service does not break logout', async () => {
+  const dead = await httpServer();
+  const APP = `${dead.url}/app`;
+  const b = new Browser();
+  await loginForTicket(b, APP);
+  await dead.close();
+  const res = await b.get('/logout');
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /You have signed out/);
+});

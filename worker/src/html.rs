@@ -1,0 +1,503 @@
+//! Server-rendered pages for the engine's [`View`]s: plain HTML forms that work without
+//! JavaScript, every dynamic string escaped, one inline stylesheet allowed by its hash,
+//! and a strict Content-Security-Policy per page.
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use casplus::cas::web::{AutoPost, LoginError, LoginForm, View, WarnPage, fields};
+use sha2::{Digest, Sha256};
+
+/// Where the CAS endpoints are served.
+pub const PREFIX: &str = "/cas";
+
+/// The one stylesheet, inlined in every page.
+pub const CSS: &str = "\
+:root{color-scheme:light dark;--fg:#1b2230;--muted:#556070;--bg:#eef1f5;--card:#fff;--line:#c5ced9;\
+--accent:#1f5fbf;--on-accent:#fff;--err:#a8231b}\
+@media (prefers-color-scheme:dark){:root{--fg:#e4e8ee;--muted:#a0aab8;--bg:#12151a;--card:#1c2027;\
+--line:#3b434f;--accent:#8ab0ff;--on-accent:#0c1322;--err:#ff9a90}}\
+*{box-sizing:border-box}\
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;\
+background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif}\
+main{width:100%;max-width:25rem;margin:1rem;padding:2rem;background:var(--card);\
+border:1px solid var(--line);border-radius:12px}\
+h1{font-size:1.45rem;margin:0 0 .25rem}\
+p{margin:.6rem 0}\
+.muted{color:var(--muted);font-size:.92rem}\
+label{display:block;font-weight:600;margin:1rem 0 .3rem}\
+input[type=text],input[type=password]{width:100%;padding:.6rem .7rem;font:inherit;color:inherit;\
+background:transparent;border:1px solid var(--line);border-radius:8px}\
+.check{display:flex;gap:.55rem;align-items:center;font-weight:400;margin:.65rem 0 0}\
+.check input{width:1.05rem;height:1.05rem;margin:0}\
+button{margin-top:1.3rem;width:100%;padding:.7rem;font:inherit;font-weight:600;\
+color:var(--on-accent);background:var(--accent);border:0;border-radius:8px;cursor:pointer}\
+input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}\
+.error{border-left:4px solid var(--err);padding:.45rem .75rem;margin:1rem 0;color:var(--err)}\
+code{word-break:break-all;font-size:.88rem}\
+a{color:var(--accent)}";
+
+/// The script of the `method=POST` page: submit the form.
+pub const AUTOPOST_SCRIPT: &str = "document.getElementById('autopost').submit()";
+
+/// `'sha256-…'` of a string, for a CSP source list.
+pub fn csp_hash(s: &str) -> String {
+    format!("'sha256-{}'", STANDARD.encode(Sha256::digest(s.as_bytes())))
+}
+
+/// HTML-escapes `s` for text and double-quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The origin (`scheme://host[:port]`) of an absolute http(s) URL, for `form-action`.
+/// `None` if it has none that can be named in a CSP.
+pub fn origin(url: &str) -> Option<String> {
+    let u = worker::Url::parse(url).ok()?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return None;
+    }
+    let o = u.origin().ascii_serialization();
+    // An ASCII origin never contains these, but the CSP header must not be injectable.
+    (o != "null" && !o.contains([' ', ';', ',', '\'', '"'])).then_some(o)
+}
+
+/// A rendered page: status, body and its Content-Security-Policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The HTML document.
+    pub body: String,
+    /// The `Content-Security-Policy` header value.
+    pub csp: String,
+}
+
+/// The CSP of a page: nothing but the inline stylesheet (and the given script), forms
+/// only to `form_action`, never framed.
+pub fn csp(form_action: &[String], script: Option<&str>) -> String {
+    let mut s = format!("default-src 'none'; style-src {}", csp_hash(CSS));
+    if let Some(script) = script {
+        let _ = write!(s, "; script-src {}", csp_hash(script));
+    }
+    s.push_str("; form-action");
+    if form_action.is_empty() {
+        s.push_str(" 'none'");
+    }
+    for a in form_action {
+        s.push(' ');
+        s.push_str(a);
+    }
+    s.push_str("; frame-ancestors 'none'; base-uri 'none'");
+    s
+}
+
+fn document(title: &str, main: &str, script: Option<&str>) -> String {
+    let mut s = String::with_capacity(CSS.len() + main.len() + 512);
+    let _ = write!(
+        s,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\">\
+         <title>{} · CAS</title><style>{CSS}</style></head><body><main>{main}</main>",
+        escape(title)
+    );
+    if let Some(script) = script {
+        let _ = write!(s, "<script>{script}</script>");
+    }
+    s.push_str("</body></html>");
+    s
+}
+
+fn hidden(out: &mut String, name: &str, value: &str) {
+    let _ = write!(
+        out,
+        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+        escape(name),
+        escape(value)
+    );
+}
+
+fn login_error_text(e: &LoginError) -> String {
+    match e {
+        LoginError::InvalidCredentials => "The user name or password is incorrect.".into(),
+        LoginError::MissingCredentials => "Enter both your user name and your password.".into(),
+        LoginError::FormExpired => {
+            "This sign-in form has expired or was already used. Please sign in again.".into()
+        }
+        LoginError::Throttled {
+            retry_after_seconds,
+        } => format!(
+            "Too many failed attempts. Try again in {retry_after_seconds} second{}.",
+            if *retry_after_seconds == 1 { "" } else { "s" }
+        ),
+        LoginError::SourceUnavailable => {
+            "The authentication service is unavailable. Please try again later.".into()
+        }
+        _ => "Sign-in failed. Please try again.".into(),
+    }
+}
+
+/// Form targets of a page that POSTs to `/login` and may then be redirected to
+/// `service` (browsers apply `form-action` to the redirect after the POST too).
+fn login_targets(service: Option<&str>) -> Vec<String> {
+    let mut t = vec!["'self'".to_owned()];
+    if let Some(o) = service.and_then(origin) {
+        t.push(o);
+    }
+    t
+}
+
+fn login_form(f: &LoginForm) -> Page {
+    let mut m = String::new();
+    m.push_str("<h1>Sign in</h1>");
+    match (&f.service_name, &f.service) {
+        (Some(name), _) => {
+            let _ = write!(
+                m,
+                "<p class=\"muted\">to continue to <strong>{}</strong></p>",
+                escape(name)
+            );
+        }
+        (None, Some(service)) => {
+            let _ = write!(
+                m,
+                "<p class=\"muted\">to continue to <code>{}</code></p>",
+                escape(service)
+            );
+        }
+        (None, None) => m.push_str("<p class=\"muted\">Central Authentication Service</p>"),
+    }
+    let described = if let Some(e) = &f.error {
+        let _ = write!(
+            m,
+            "<p class=\"error\" role=\"alert\" id=\"login-error\">{}</p>",
+            escape(&login_error_text(e))
+        );
+        " aria-describedby=\"login-error\""
+    } else {
+        ""
+    };
+    let _ = write!(
+        m,
+        "<form method=\"post\" action=\"{PREFIX}/login\">\
+         <label for=\"username\">User name</label>\
+         <input id=\"username\" name=\"{}\" type=\"text\" autocomplete=\"username\" \
+         autocapitalize=\"none\" spellcheck=\"false\" required autofocus value=\"{}\"{described}>\
+         <label for=\"password\">Password</label>\
+         <input id=\"password\" name=\"{}\" type=\"password\" autocomplete=\"current-password\" required{described}>\
+         <label class=\"check\"><input type=\"checkbox\" name=\"{}\" value=\"true\"> \
+         Warn me before signing me in to other sites</label>",
+        fields::USERNAME,
+        escape(f.username.as_deref().unwrap_or("")),
+        fields::PASSWORD,
+        fields::WARN,
+    );
+    if f.remember_me {
+        let _ = write!(
+            m,
+            "<label class=\"check\"><input type=\"checkbox\" name=\"{}\" value=\"true\"> \
+             Remember me on this device</label>",
+            fields::REMEMBER_ME
+        );
+    }
+    hidden(&mut m, fields::LT, f.login_ticket.as_str());
+    if let Some(s) = &f.service {
+        hidden(&mut m, fields::SERVICE, s);
+    }
+    if let Some(me) = f.method {
+        hidden(&mut m, fields::METHOD, me.as_str());
+    }
+    m.push_str("<button type=\"submit\">Sign in</button></form>");
+    Page {
+        body: document("Sign in", &m, None),
+        csp: csp(&login_targets(f.service.as_deref()), None),
+    }
+}
+
+fn warn_page(w: &WarnPage) -> Page {
+    let mut m = String::new();
+    let _ = write!(
+        m,
+        "<h1>Continue to {}?</h1>\
+         <p>You are signed in as <strong>{}</strong>. You asked to be warned before being \
+         signed in to another site.</p>\
+         <p class=\"muted\">Site address: <code>{}</code></p>\
+         <form method=\"post\" action=\"{PREFIX}/login\">",
+        escape(&w.service_name),
+        escape(&w.principal),
+        escape(&w.service),
+    );
+    hidden(&mut m, fields::LT, w.login_ticket.as_str());
+    hidden(&mut m, fields::SERVICE, &w.service);
+    if let Some(me) = w.method {
+        hidden(&mut m, fields::METHOD, me.as_str());
+    }
+    let _ = write!(
+        m,
+        "<button type=\"submit\">Continue</button></form>\
+         <p class=\"muted\"><a href=\"{PREFIX}/logout\">Sign out instead</a></p>"
+    );
+    Page {
+        body: document("Continue?", &m, None),
+        csp: csp(&login_targets(Some(&w.service)), None),
+    }
+}
+
+fn auto_post(a: &AutoPost) -> Page {
+    let mut m = String::new();
+    let _ = write!(
+        m,
+        "<h1>Signing you in…</h1>\
+         <form method=\"post\" action=\"{}\" id=\"autopost\">",
+        escape(&a.action)
+    );
+    for (n, v) in &a.fields {
+        hidden(&mut m, n, v);
+    }
+    m.push_str(
+        "<noscript><p>JavaScript is off: press Continue to go on.</p></noscript>\
+         <button type=\"submit\">Continue</button></form>",
+    );
+    Page {
+        body: document("Signing in", &m, Some(AUTOPOST_SCRIPT)),
+        csp: csp(
+            &origin(&a.action).into_iter().collect::<Vec<_>>(),
+            Some(AUTOPOST_SCRIPT),
+        ),
+    }
+}
+
+fn message(title: &str, paragraphs: &str) -> Page {
+    Page {
+        body: document(
+            title,
+            &format!("<h1>{}</h1>{paragraphs}", escape(title)),
+            None,
+        ),
+        csp: csp(&[], None),
+    }
+}
+
+fn signed_in(title: &str, intro: &str, principal: &str) -> Page {
+    message(
+        title,
+        &format!(
+            "<p>{intro} <strong>{}</strong>.</p>\
+             <p class=\"muted\">You can now use every site that signs in through this \
+             service without entering your password again.</p>\
+             <p><a href=\"{PREFIX}/logout\">Sign out</a></p>",
+            escape(principal)
+        ),
+    )
+}
+
+/// Renders a [`View`].
+pub fn render(view: &View) -> Page {
+    match view {
+        View::LoginForm(f) => login_form(f),
+        View::Warn(w) => warn_page(w),
+        View::AutoPost(a) => auto_post(a),
+        View::SsoStarted { principal } => signed_in(
+            "Signed in",
+            "Single sign-on session started: you are signed in as",
+            principal,
+        ),
+        View::AlreadyLoggedIn { principal } => signed_in(
+            "Already signed in",
+            "You are already signed in as",
+            principal,
+        ),
+        View::LoggedOut => message(
+            "Signed out",
+            &format!(
+                "<p>You have signed out of the Central Authentication Service.</p>\
+                 <p class=\"muted\">Sites you used may keep their own sessions: close your \
+                 browser to end them all.</p><p><a href=\"{PREFIX}/login\">Sign in again</a></p>"
+            ),
+        ),
+        View::UnknownService { service } => message(
+            "Application not authorized",
+            &format!(
+                "<p>The application you came from is not registered with this \
+                 Central Authentication Service, so you cannot sign in to it here.</p>\
+                 <p class=\"muted\">Address: <code>{}</code></p>",
+                escape(service)
+            ),
+        ),
+        View::BadRequest { reason } => message(
+            "Bad request",
+            &format!(
+                "<p>This request cannot be processed: {}.</p>",
+                escape(reason)
+            ),
+        ),
+        View::InternalError => internal_error(),
+        _ => message("Error", "<p>This page cannot be shown.</p>"),
+    }
+}
+
+/// The page of a fault: nothing was issued.
+pub fn internal_error() -> Page {
+    message(
+        "Something went wrong",
+        "<p>The sign-in service had an internal error. Nothing was issued; please try \
+         again in a moment.</p>",
+    )
+}
+
+/// The page shown when the configuration does not load.
+pub fn config_error(problem: &str) -> Page {
+    message(
+        "Service not configured",
+        &format!(
+            "<p>This Central Authentication Service cannot serve requests: its \
+             configuration is not usable.</p><p class=\"muted\"><code>{}</code></p>",
+            escape(problem)
+        ),
+    )
+}
+
+/// A plain message page (405, 404, 413).
+pub fn simple(title: &str, text: &str) -> Page {
+    message(title, &format!("<p>{}</p>", escape(text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use casplus::cas::ticket::{DeterministicEntropy, TicketId, TicketKind};
+    use casplus::cas::web::ResponseMethod;
+
+    fn lt() -> TicketId {
+        TicketId::generate(TicketKind::Login, &mut DeterministicEntropy::new(1))
+    }
+
+    #[test]
+    fn escape_covers_html_metacharacters() {
+        assert_eq!(
+            escape(r#"<a href="x" onclick='y'>&</a>"#),
+            "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn csp_hash_is_base64_sha256() {
+        // sha256("") = e3b0c442…; base64 of it is well known.
+        assert_eq!(
+            csp_hash(""),
+            "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+        );
+        let c = csp(&["'self'".into()], None);
+        assert!(c.starts_with("default-src 'none'; style-src 'sha256-"));
+        assert!(c.contains("form-action 'self'; frame-ancestors 'none'"));
+        assert!(!c.contains("script-src"));
+        assert!(csp(&[], None).contains("form-action 'none'"));
+    }
+
+    #[test]
+    fn origin_of_service_urls() {
+        assert_eq!(
+            origin("http://127.0.0.1:9000/app?x=1").as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
+        assert_eq!(
+            origin("https://app.example/").as_deref(),
+            Some("https://app.example")
+        );
+        assert_eq!(origin("javascript:alert(1)"), None);
+        assert_eq!(origin("not a url"), None);
+    }
+
+    #[test]
+    fn login_form_has_labels_fields_and_escapes() {
+        let f = LoginForm {
+            service: Some("http://127.0.0.1:9/a?x=\"><script>".into()),
+            service_name: Some("<b>App</b>".into()),
+            method: Some(ResponseMethod::Post),
+            login_ticket: lt(),
+            error: Some(LoginError::InvalidCredentials),
+            username: Some("<script>alert(1)</script>".into()),
+            remember_me: true,
+        };
+        let p = render(&View::LoginForm(f.clone()));
+        let b = &p.body;
+        assert!(!b.contains("<script>"), "{b}");
+        assert!(!b.contains("<b>App</b>"));
+        assert!(b.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        for needle in [
+            "<label for=\"username\">",
+            "<label for=\"password\">",
+            "name=\"username\"",
+            "type=\"password\"",
+            "name=\"warn\"",
+            "name=\"rememberMe\"",
+            "role=\"alert\"",
+            "name=\"method\" value=\"POST\"",
+        ] {
+            assert!(b.contains(needle), "missing {needle}");
+        }
+        assert!(b.contains(&format!(
+            "name=\"lt\" value=\"{}\"",
+            f.login_ticket.as_str()
+        )));
+        assert!(p.csp.contains("form-action 'self' http://127.0.0.1:9;"));
+        let no_rm = render(&View::LoginForm(LoginForm {
+            remember_me: false,
+            error: None,
+            ..f
+        }));
+        assert!(!no_rm.body.contains("rememberMe"));
+        assert!(!no_rm.body.contains("role=\"alert\""));
+    }
+
+    #[test]
+    fn autopost_allows_only_its_script_and_target() {
+        let p = render(&View::AutoPost(AutoPost {
+            action: "https://app.example/cb".into(),
+            fields: vec![("ticket", "ST-1".into())],
+        }));
+        assert!(
+            p.body
+                .contains(&format!("<script>{AUTOPOST_SCRIPT}</script>"))
+        );
+        assert!(
+            p.csp
+                .contains(&format!("script-src {}", csp_hash(AUTOPOST_SCRIPT)))
+        );
+        assert!(p.csp.contains("form-action https://app.example;"));
+        assert!(p.body.contains("name=\"ticket\" value=\"ST-1\""));
+        assert!(p.body.contains("<noscript>"));
+    }
+
+    #[test]
+    fn every_page_uses_the_hashed_stylesheet_only() {
+        let pages = [
+            render(&View::LoggedOut),
+            render(&View::SsoStarted {
+                principal: "a".into(),
+            }),
+            render(&View::UnknownService {
+                service: "<x>".into(),
+            }),
+            internal_error(),
+            config_error("bad"),
+        ];
+        for p in pages {
+            assert!(p.body.contains(&format!("<style>{CSS}</style>")));
+            assert!(!p.body.contains("<script"));
+            assert!(p.csp.contains(&csp_hash(CSS)));
+            assert!(!p.body.contains("<x>"));
+        }
+    }
+}

@@ -1,0 +1,479 @@
+//! The `/cas` router and one small handler per endpoint: each turns the HTTP request into
+//! an engine call, performs what the engine asks for (credential check, proxy callback,
+//! single logout) and turns the engine's reply into an HTTP response. No protocol
+//! decision is made here.
+
+use std::rc::Rc;
+
+use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
+use casplus::cas::params::cookie_values;
+use casplus::cas::ticket::{TicketId, TicketKind};
+use casplus::cas::web::{self, HttpRequest, Response as WebResponse, WebReply};
+use casplus::time::Timestamp;
+use worker::{Context, Env, Headers, Method, Request, Response, Result};
+
+use crate::config::{self, ConfigProblem, Loaded};
+use crate::html::{self, PREFIX, Page};
+use crate::outbound;
+use crate::platform::{self, Csprng};
+use crate::store::WorkerStore;
+
+/// Largest request body read (a login form or a SAML request is far smaller; the engine
+/// itself refuses parameter input over 16 KiB).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Security headers on every `/cas` response.
+const COMMON_HEADERS: [(&str, &str); 3] = [
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+];
+
+/// The endpoint a path below `/cas` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `/cas` or `/cas/`: to the login page.
+    Root,
+    /// `/login` (§2.1, §2.2).
+    Login,
+    /// `/logout` (§2.3).
+    Logout,
+    /// `/validate`, `/serviceValidate`, `/proxyValidate`, `/p3/…` (§2.4–§2.9).
+    Validate(Endpoint),
+    /// `/proxy` (§2.7).
+    Proxy,
+    /// `/samlValidate` (§4.2).
+    SamlValidate,
+}
+
+impl Route {
+    /// Routes a request path; `None` outside `/cas` or for an unknown endpoint.
+    pub fn from_path(path: &str) -> Option<Self> {
+        let rest = path.strip_prefix(PREFIX)?;
+        Some(match rest {
+            "" | "/" => Self::Root,
+            "/login" => Self::Login,
+            "/logout" => Self::Logout,
+            "/proxy" => Self::Proxy,
+            "/samlValidate" => Self::SamlValidate,
+            other => {
+                // `Endpoint::from_path` forgives extra leading slashes; routes do not.
+                let name = other.strip_prefix('/').filter(|n| !n.starts_with('/'))?;
+                Self::Validate(Endpoint::from_path(name)?)
+            }
+        })
+    }
+
+    /// Whether the route accepts `method` (`None`: any, the engine judges).
+    fn allows(self, method: &Method) -> bool {
+        match self {
+            Self::Login | Self::Logout => {
+                matches!(method, Method::Get | Method::Head | Method::Post)
+            }
+            Self::Root | Self::Validate(_) | Self::Proxy => {
+                matches!(method, Method::Get | Method::Head)
+            }
+            Self::SamlValidate => true,
+        }
+    }
+
+    fn allow_header(self) -> &'static str {
+        match self {
+            Self::Login | Self::Logout => "GET, HEAD, POST",
+            Self::SamlValidate => "POST",
+            _ => "GET, HEAD",
+        }
+    }
+}
+
+/// Everything a handler needs for one request.
+struct Cas {
+    loaded: Rc<Loaded>,
+    store: WorkerStore,
+    rng: Csprng,
+    now: Timestamp,
+    req: Incoming,
+    host: String,
+    /// The request came over https.
+    https: bool,
+}
+
+/// The parts of the HTTP request the engine reads.
+struct Incoming {
+    method: web::Method,
+    query: String,
+    body: Vec<u8>,
+    cookie: Option<String>,
+    client_address: Option<String>,
+}
+
+/// Handles one request (the Worker's `fetch`).
+pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let url = req.url()?;
+    let Some(route) = Route::from_path(url.path()) else {
+        return page(
+            404,
+            &html::simple("Not found", "There is nothing here."),
+            &[],
+        );
+    };
+    if !route.allows(&req.method()) {
+        return page(
+            405,
+            &html::simple("Method not allowed", "This method is not allowed here."),
+            &[("Allow", route.allow_header().to_owned())],
+        );
+    }
+    if route == Route::Root {
+        return redirect(302, &format!("{PREFIX}/login"));
+    }
+    let host = url.host_str().unwrap_or("").to_owned();
+    let loaded = match config::load(&env, &host) {
+        Ok(l) => l,
+        Err(problem) => return config_error(&problem),
+    };
+    let cas = match prepare(req, &env, loaded, host).await? {
+        Ok(cas) => cas,
+        Err(early) => return Ok(early),
+    };
+    match route {
+        Route::Login => login(cas, &ctx).await,
+        Route::Logout => logout(cas, &ctx).await,
+        Route::Validate(endpoint) => validate(cas, endpoint).await,
+        Route::Proxy => proxy(cas).await,
+        Route::SamlValidate => saml_validate(cas).await,
+        Route::Root => redirect(302, &format!("{PREFIX}/login")),
+    }
+}
+
+/// Reads the request and opens the store; an early response on failure.
+async fn prepare(
+    mut req: Request,
+    env: &Env,
+    loaded: Rc<Loaded>,
+    host: String,
+) -> Result<std::result::Result<Cas, Response>> {
+    let method = match req.method() {
+        Method::Get | Method::Head => web::Method::Get,
+        Method::Post => web::Method::Post,
+        _ => web::Method::Other,
+    };
+    let declared = req
+        .headers()
+        .get("Content-Length")?
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(0);
+    if declared > MAX_BODY {
+        return too_large().map(Err);
+    }
+    let body = if method == web::Method::Post {
+        req.bytes().await?
+    } else {
+        Vec::new()
+    };
+    if body.len() > MAX_BODY {
+        return too_large().map(Err);
+    }
+    let rng = match Csprng::check() {
+        Ok(r) => r,
+        Err(e) => {
+            log_fault("entropy", &e.to_string());
+            return page(500, &html::internal_error(), &[]).map(Err);
+        }
+    };
+    let now = platform::now();
+    let store = match (env.kv("TICKETS"), env.durable_object("GUARD")) {
+        (Ok(kv), Ok(guard)) => WorkerStore::new(kv, guard, now, loaded.engine.config()),
+        (Err(e), _) | (_, Err(e)) => {
+            log_fault("bindings", &e.to_string());
+            return page(500, &html::internal_error(), &[]).map(Err);
+        }
+    };
+    let url = req.url()?;
+    let https = url.scheme() == "https";
+    Ok(Ok(Cas {
+        loaded,
+        store,
+        rng,
+        now,
+        req: Incoming {
+            method,
+            query: url.query().unwrap_or("").to_owned(),
+            body,
+            cookie: req.headers().get("Cookie")?,
+            client_address: req.headers().get("CF-Connecting-IP")?,
+        },
+        host,
+        https,
+    }))
+}
+
+impl Incoming {
+    fn http(&self) -> HttpRequest<'_> {
+        HttpRequest {
+            method: self.method,
+            query: self.query.as_bytes(),
+            body: &self.body,
+            cookie: self.cookie.as_deref(),
+            client_address: self.client_address.as_deref(),
+        }
+    }
+}
+
+// ----- handlers ----------------------------------------------------------------------
+
+/// `/login` GET and POST (§2.1, §2.2).
+async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
+    let engine = &cas.loaded.engine;
+    let step = engine
+        .login(&cas.store, &mut cas.rng, cas.now, &cas.req.http())
+        .await;
+    let reply = match step {
+        LoginStep::Reply(reply) => reply,
+        LoginStep::Authenticate { request, pending } => {
+            let result = cas.loaded.users.answer(&request);
+            engine
+                .login_authenticated(&cas.store, &mut cas.rng, cas.now, pending, result)
+                .await
+        }
+    };
+    web_reply("login", reply, cas.https, ctx)
+}
+
+/// `/logout` (§2.3).
+async fn logout(mut cas: Cas, ctx: &Context) -> Result<Response> {
+    let engine = &cas.loaded.engine;
+    let reply = engine
+        .logout(&cas.store, &mut cas.rng, cas.now, &cas.req.http())
+        .await;
+    if reply.fault.is_none() {
+        // KV may not have the session's TGT here yet (written at another location less
+        // than a minute ago), in which case the engine found nothing to destroy. Revoke
+        // the presented ids in the Durable Object anyway: the session then ends
+        // everywhere, whatever KV still serves.
+        let name = &engine.config().cookie.name;
+        let ids = cas
+            .req
+            .cookie
+            .as_deref()
+            .map(|h| cookie_values(h, name))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|v| TicketId::parse(v).ok())
+            .filter(|id| id.kind() == TicketKind::TicketGranting)
+            .take(3);
+        for id in ids {
+            if let Err(e) = cas.store.revoke(&id).await {
+                log_fault("logout", &e.to_string());
+                return page(500, &html::internal_error(), &[]);
+            }
+        }
+    }
+    web_reply("logout", reply, cas.https, ctx)
+}
+
+/// `/validate`, `/serviceValidate`, `/proxyValidate`, `/p3/serviceValidate`,
+/// `/p3/proxyValidate` (§2.4–§2.9), with the proxy callback when asked (§2.5.4).
+async fn validate(mut cas: Cas, endpoint: Endpoint) -> Result<Response> {
+    let engine = &cas.loaded.engine;
+    let step = engine
+        .validate(
+            &cas.store,
+            &mut cas.rng,
+            cas.now,
+            endpoint,
+            cas.req.query.as_bytes(),
+        )
+        .await;
+    let reply = match step {
+        ValidationStep::Done(reply) => reply,
+        ValidationStep::ProxyCallback { callback, pending } => {
+            let status = outbound::proxy_callback(&callback).await;
+            engine
+                .proxy_callback_result(&cas.store, pending, status)
+                .await
+        }
+    };
+    if let Some(fault) = &reply.fault {
+        log_fault("validate", &fault.to_string());
+    }
+    respond(200, &reply.headers(), reply.render())
+}
+
+/// `/proxy` (§2.7).
+async fn proxy(mut cas: Cas) -> Result<Response> {
+    let reply = cas
+        .loaded
+        .engine
+        .proxy(&cas.store, &mut cas.rng, cas.now, cas.req.query.as_bytes())
+        .await;
+    if let Some(fault) = &reply.fault {
+        log_fault("proxy", &fault.to_string());
+    }
+    respond(200, &reply.headers(), reply.render())
+}
+
+/// `/samlValidate` (§4.2): SOAP in, SOAP out.
+async fn saml_validate(mut cas: Cas) -> Result<Response> {
+    let request = SamlValidateRequest {
+        method: cas.req.method,
+        query: cas.req.query.as_bytes(),
+        body: &cas.req.body,
+    };
+    let reply = cas
+        .loaded
+        .engine
+        .saml_validate(&cas.store, &mut cas.rng, cas.now, &request)
+        .await;
+    if let Some(fault) = &reply.fault {
+        log_fault("samlValidate", &fault.to_string());
+    }
+    let headers = [
+        ("Content-Type", reply.content_type().to_owned()),
+        ("Cache-Control", "no-store".to_owned()),
+    ];
+    respond(200, &headers, reply.render(&cas.host))
+}
+
+// ----- responses ---------------------------------------------------------------------
+
+/// A browser-facing reply: status, headers and cookie from the engine, a page rendered
+/// from its view, effects run after the response. A cookie sent over https is always
+/// `Secure`, whatever the configuration says (it may turn `Secure` off for plain-http
+/// loopback development only).
+fn web_reply(endpoint: &str, mut reply: WebReply, https: bool, ctx: &Context) -> Result<Response> {
+    if let Some(fault) = &reply.fault {
+        log_fault(endpoint, &format!("{fault:?}"));
+    }
+    if let Some(cookie) = reply.cookie.as_mut() {
+        cookie.secure |= https;
+    }
+    let status = reply.status();
+    let mut headers = reply.headers();
+    let body = match &reply.response {
+        WebResponse::Page { view, .. } => {
+            let p = html::render(view);
+            headers.push(("Content-Type", "text/html; charset=utf-8".to_owned()));
+            headers.push(("Content-Security-Policy", p.csp));
+            p.body
+        }
+        WebResponse::Redirect { .. } | WebResponse::TicketHeaders { .. } => {
+            headers.push(("Content-Security-Policy", html::csp(&[], None)));
+            String::new()
+        }
+    };
+    if !reply.effects.is_empty() {
+        ctx.wait_until(outbound::perform(reply.effects));
+    }
+    respond(status, &headers, body)
+}
+
+fn respond(status: u16, headers: &[(&str, String)], body: String) -> Result<Response> {
+    let h = Headers::new();
+    for (name, value) in COMMON_HEADERS {
+        h.set(name, value)?;
+    }
+    for (name, value) in headers {
+        h.append(name, value)?;
+    }
+    Ok(Response::from_bytes(body.into_bytes())?
+        .with_status(status)
+        .with_headers(h))
+}
+
+fn page(status: u16, p: &Page, extra: &[(&str, String)]) -> Result<Response> {
+    let mut headers = vec![
+        ("Content-Type", "text/html; charset=utf-8".to_owned()),
+        ("Content-Security-Policy", p.csp.clone()),
+        ("Cache-Control", "no-store".to_owned()),
+    ];
+    headers.extend(extra.iter().cloned());
+    respond(status, &headers, p.body.clone())
+}
+
+fn redirect(status: u16, location: &str) -> Result<Response> {
+    respond(
+        status,
+        &[
+            ("Location", location.to_owned()),
+            ("Cache-Control", "no-store".to_owned()),
+        ],
+        String::new(),
+    )
+}
+
+fn too_large() -> Result<Response> {
+    page(
+        413,
+        &html::simple("Request too large", "The request body is too large."),
+        &[],
+    )
+}
+
+fn config_error(problem: &ConfigProblem) -> Result<Response> {
+    worker::console_error!(
+        "{}",
+        serde_json::json!({ "event": "config_error", "error": problem.to_string() })
+    );
+    page(503, &html::config_error(&problem.to_string()), &[])
+}
+
+fn log_fault(endpoint: &str, error: &str) {
+    worker::console_error!(
+        "{}",
+        serde_json::json!({ "event": "fault", "endpoint": endpoint, "error": error })
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_cover_every_cas_endpoint() {
+        let cases = [
+            ("/cas", Some(Route::Root)),
+            ("/cas/", Some(Route::Root)),
+            ("/cas/login", Some(Route::Login)),
+            ("/cas/logout", Some(Route::Logout)),
+            ("/cas/validate", Some(Route::Validate(Endpoint::Validate))),
+            (
+                "/cas/serviceValidate",
+                Some(Route::Validate(Endpoint::ServiceValidate)),
+            ),
+            (
+                "/cas/proxyValidate",
+                Some(Route::Validate(Endpoint::ProxyValidate)),
+            ),
+            (
+                "/cas/p3/serviceValidate",
+                Some(Route::Validate(Endpoint::P3ServiceValidate)),
+            ),
+            (
+                "/cas/p3/proxyValidate",
+                Some(Route::Validate(Endpoint::P3ProxyValidate)),
+            ),
+            ("/cas/proxy", Some(Route::Proxy)),
+            ("/cas/samlValidate", Some(Route::SamlValidate)),
+            ("/cas/Login", None),
+            ("/cas/login/", None),
+            ("/cas//validate", None),
+            ("/cas/p3/validate", None),
+            ("/casx/login", None),
+            ("/login", None),
+            ("/", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(Route::from_path(path), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn methods_per_route() {
+        assert!(Route::Login.allows(&Method::Post));
+        assert!(!Route::Validate(Endpoint::ServiceValidate).allows(&Method::Post));
+        assert!(!Route::Proxy.allows(&Method::Put));
+        // samlValidate lets the engine answer a GET with INVALID_REQUEST (§4.2.2).
+        assert!(Route::SamlValidate.allows(&Method::Get));
+    }
+}

@@ -1,0 +1,280 @@
+//! The engine's [`Store`] on Workers KV and the [`TicketGuard`](crate::guard) Durable
+//! Object. See `docs-worker.md` for the design and its consistency model:
+//!
+//! | what | where | why |
+//! |---|---|---|
+//! | `ST-`, `PT-`, `LT-` | guard object named by the ticket id | `take` must be atomic (single use) and a fresh ticket must be visible everywhere at once |
+//! | `TGT-`, `PGT-` records | KV, key = ticket id, expiring with the ticket (≥ 60 s) | read-mostly, read where the browser is |
+//! | `TGT-`, `PGT-` revocation | guard object named by the ticket id | logout must hold everywhere at once, whatever KV still serves |
+//! | throttle counters | guard object named by the counter key | read-modify-write must be atomic |
+
+use casplus::cas::engine::EngineConfig;
+use casplus::cas::store::{Store, StoreError};
+use casplus::cas::throttle::{ThrottleState, ThrottleUpdate};
+use casplus::cas::ticket::{Ticket, TicketId, TicketKind};
+use casplus::time::Timestamp;
+use worker::wasm_bindgen::JsValue;
+use worker::{KvStore, Method, ObjectNamespace, Request, RequestInit};
+
+use crate::guard::{GuardReply, GuardRequest};
+
+/// Where a ticket kind lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Home {
+    /// In its own guard object (single use).
+    Guard,
+    /// In KV, with a revocation mark in its guard object.
+    Kv,
+}
+
+/// Where tickets of `kind` are kept.
+pub fn home(kind: TicketKind) -> Home {
+    match kind {
+        TicketKind::TicketGranting | TicketKind::ProxyGranting | TicketKind::ProxyGrantingIou => {
+            Home::Kv
+        }
+        TicketKind::Service | TicketKind::Proxy | TicketKind::Login => Home::Guard,
+    }
+}
+
+/// KV's smallest expiration distance, seconds.
+pub const KV_MIN_TTL_SECONDS: i64 = 60;
+
+/// The absolute KV expiration (seconds since the epoch) for a record the engine lets go
+/// at `expires_at`: never sooner than KV allows, never before the engine is done with it.
+pub fn kv_expiration(now: Timestamp, expires_at: Timestamp) -> u64 {
+    let at_least = now.as_secs().saturating_add(KV_MIN_TTL_SECONDS + 1);
+    let wanted = expires_at.as_secs().saturating_add(1);
+    u64::try_from(at_least.max(wanted)).unwrap_or(u64::MAX)
+}
+
+/// How long a revocation mark must outlive the logout: longer than any copy of the
+/// revoked ticket can live in KV. A copy written by a request racing the logout expires at
+/// most a hard timeout after it was written, so the longest hard timeout plus a margin.
+pub fn revocation_seconds(config: &EngineConfig) -> i64 {
+    let t = &config.tickets;
+    t.ticket_granting
+        .hard_seconds
+        .max(t.long_term.hard_seconds)
+        .max(t.proxy_granting.hard_seconds)
+        .saturating_add(300)
+}
+
+/// How long to wait before the one retry of a failed KV write.
+pub const KV_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(1100);
+
+/// The store of one request.
+pub struct WorkerStore {
+    kv: KvStore,
+    guard: ObjectNamespace,
+    now: Timestamp,
+    revocation_seconds: i64,
+}
+
+fn unavailable(what: &str, e: impl core::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("{what}: {e}"))
+}
+
+impl WorkerStore {
+    /// A store over the `TICKETS` namespace and the `GUARD` objects, for a request at
+    /// `now` (used to compute KV expirations and revocation lifetimes).
+    pub fn new(kv: KvStore, guard: ObjectNamespace, now: Timestamp, config: &EngineConfig) -> Self {
+        Self {
+            kv,
+            guard,
+            now,
+            revocation_seconds: revocation_seconds(config),
+        }
+    }
+
+    /// One call to the guard object `name` (never logged: it may be a ticket id).
+    async fn call(&self, name: &str, request: &GuardRequest) -> Result<Option<String>, StoreError> {
+        let stub = self
+            .guard
+            .get_by_name(name)
+            .map_err(|e| unavailable("guard stub", e))?;
+        let body = serde_json::to_string(request).map_err(|e| unavailable("guard request", e))?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_body(Some(JsValue::from_str(&body)));
+        let req = Request::new_with_init("https://guard/", &init)
+            .map_err(|e| unavailable("guard request", e))?;
+        let mut resp = stub
+            .fetch_with_request(req)
+            .await
+            .map_err(|e| unavailable("guard", e))?;
+        if resp.status_code() != 200 {
+            let text = resp.text().await.unwrap_or_default();
+            return Err(StoreError::Unavailable(format!(
+                "guard answered HTTP {}: {text}",
+                resp.status_code()
+            )));
+        }
+        let reply: GuardReply = resp
+            .json()
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("guard reply: {e}")))?;
+        Ok(reply.value)
+    }
+
+    async fn kv_put(&self, id: &TicketId, json: &str, expiration: u64) -> Result<(), StoreError> {
+        self.kv
+            .put(id.as_str(), json)
+            .map_err(|e| unavailable("kv put", e))?
+            .expiration(expiration)
+            .execute()
+            .await
+            .map_err(|e| unavailable("kv put", e))
+    }
+
+    /// Marks a `TGT-`/`PGT-` id revoked (strongly consistent) and deletes its KV record.
+    /// Idempotent; used by [`Store::delete`] and by logout for a cookie whose TGT this
+    /// location's KV does not (yet) have.
+    pub async fn revoke(&self, id: &TicketId) -> Result<(), StoreError> {
+        let exp = self.now.plus_secs(self.revocation_seconds).0;
+        self.call(id.as_str(), &GuardRequest::Revoke { exp })
+            .await?;
+        self.kv
+            .delete(id.as_str())
+            .await
+            .map_err(|e| unavailable("kv delete", e))
+    }
+}
+
+fn parse_ticket(id: &TicketId, json: &str) -> Result<Ticket, StoreError> {
+    let t = Ticket::from_json(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    if t.id() != id {
+        return Err(StoreError::Corrupt(
+            "record stored under another id".to_owned(),
+        ));
+    }
+    Ok(t)
+}
+
+impl Store for WorkerStore {
+    async fn put(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<(), StoreError> {
+        let id = ticket.id();
+        let json = ticket.to_json();
+        match home(id.kind()) {
+            Home::Guard => {
+                let request = GuardRequest::Put {
+                    value: json,
+                    exp: expires_at.0,
+                };
+                self.call(id.as_str(), &request).await.map(|_| ())
+            }
+            Home::Kv => {
+                let expiration = kv_expiration(self.now, expires_at);
+                // KV accepts about one write per second to a key; a TGT is rewritten at
+                // every ticket it issues, so a burst of SSO logins can hit that limit.
+                // Try once more after the limit's window before calling it a fault.
+                if self.kv_put(id, &json, expiration).await.is_ok() {
+                    return Ok(());
+                }
+                worker::Delay::from(KV_RETRY_DELAY).await;
+                self.kv_put(id, &json, expiration).await
+            }
+        }
+    }
+
+    async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
+        let json = match home(id.kind()) {
+            Home::Guard => self.call(id.as_str(), &GuardRequest::Get).await?,
+            Home::Kv => {
+                // The record from KV and the revocation mark from the guard, together.
+                let (record, revoked) = futures_util::future::join(
+                    self.kv.get(id.as_str()).text(),
+                    self.call(id.as_str(), &GuardRequest::IsRevoked),
+                )
+                .await;
+                let record = record.map_err(|e| unavailable("kv get", e))?;
+                if revoked?.is_some() {
+                    return Ok(None);
+                }
+                record
+            }
+        };
+        json.map(|j| parse_ticket(id, &j)).transpose()
+    }
+
+    async fn take(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
+        match home(id.kind()) {
+            Home::Guard => self
+                .call(id.as_str(), &GuardRequest::Take)
+                .await?
+                .map(|j| parse_ticket(id, &j))
+                .transpose(),
+            // Not single-use kinds: the engine never takes them. Best effort.
+            Home::Kv => {
+                let t = self.get(id).await?;
+                self.revoke(id).await?;
+                Ok(t)
+            }
+        }
+    }
+
+    async fn delete(&self, id: &TicketId) -> Result<(), StoreError> {
+        match home(id.kind()) {
+            Home::Guard => self
+                .call(id.as_str(), &GuardRequest::Delete)
+                .await
+                .map(|_| ()),
+            Home::Kv => self.revoke(id).await,
+        }
+    }
+
+    async fn throttle(&self, key: &str) -> Result<Option<ThrottleState>, StoreError> {
+        self.call(key, &GuardRequest::Throttle)
+            .await?
+            .map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    async fn update_throttle(
+        &self,
+        key: &str,
+        update: &ThrottleUpdate,
+    ) -> Result<Option<ThrottleState>, StoreError> {
+        self.call(key, &GuardRequest::UpdateThrottle { update: *update })
+            .await?
+            .map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_use_kinds_live_in_the_guard() {
+        assert_eq!(home(TicketKind::Service), Home::Guard);
+        assert_eq!(home(TicketKind::Proxy), Home::Guard);
+        assert_eq!(home(TicketKind::Login), Home::Guard);
+        assert_eq!(home(TicketKind::TicketGranting), Home::Kv);
+        assert_eq!(home(TicketKind::ProxyGranting), Home::Kv);
+    }
+
+    #[test]
+    fn kv_expiration_respects_the_60_s_minimum() {
+        let now = Timestamp::from_secs(1_000_000);
+        // An ST-like 10 s lifetime still gets KV's minimum.
+        assert_eq!(kv_expiration(now, now.plus_secs(10)), 1_000_061);
+        // A TGT's 8 h lifetime is kept (rounded up).
+        assert_eq!(
+            kv_expiration(now, now.plus_secs(8 * 3600).plus_millis(1)),
+            1_000_000 + 8 * 3600 + 1
+        );
+        // Already expired: still a legal expiration.
+        assert_eq!(kv_expiration(now, Timestamp(0)), 1_000_061);
+    }
+
+    #[test]
+    fn revocation_outlives_every_session_policy() {
+        let c = EngineConfig::default();
+        let r = revocation_seconds(&c);
+        assert!(r > c.tickets.long_term.hard_seconds);
+        assert!(r > c.tickets.ticket_granting.hard_seconds);
+        assert!(r > c.tickets.proxy_granting.hard_seconds);
+    }
+}
