@@ -14,6 +14,9 @@ pub(crate) struct Origin<'a> {
     map: Option<&'a [u32]>,
     /// How many input bytes one decoded byte is written with (2 hex digits, ~1.33 base64 chars).
     width: usize,
+    /// Length of the original input: no span reaches past it (a byte's digits may be fewer
+    /// than `width` at the very end of a paste).
+    limit: usize,
 }
 
 impl<'a> Origin<'a> {
@@ -22,14 +25,17 @@ impl<'a> Origin<'a> {
         Self {
             map: None,
             width: 1,
+            limit: usize::MAX,
         }
     }
 
-    /// Offsets map through `map` (text input); each byte spans `width` input bytes.
-    pub(crate) const fn text(map: &'a [u32], width: usize) -> Self {
+    /// Offsets map through `map` (text input of `limit` bytes); each byte spans `width` input
+    /// bytes.
+    pub(crate) const fn text(map: &'a [u32], width: usize, limit: usize) -> Self {
         Self {
             map: Some(map),
             width,
+            limit,
         }
     }
 
@@ -38,10 +44,11 @@ impl<'a> Origin<'a> {
         match self.map {
             None => off,
             Some(map) => match map.get(off) {
-                Some(&o) => o as usize,
+                Some(&o) => (o as usize).min(self.limit),
                 None => map
                     .last()
-                    .map_or(0, |&o| (o as usize).saturating_add(self.width)),
+                    .map_or(0, |&o| (o as usize).saturating_add(self.width))
+                    .min(self.limit),
             },
         }
     }
@@ -56,7 +63,7 @@ impl<'a> Origin<'a> {
                 let last = self.input(start.saturating_add(len - 1));
                 Span {
                     start: first,
-                    end: last.saturating_add(self.width).max(first),
+                    end: last.saturating_add(self.width).min(self.limit).max(first),
                 }
             }
         }
@@ -71,10 +78,19 @@ mod tests {
     fn identity_and_text_maps() {
         assert_eq!(Origin::identity().span(5, 3), Span::new(5, 3));
         let map = [0u32, 3, 6];
-        let o = Origin::text(&map, 2);
+        let o = Origin::text(&map, 2, usize::MAX);
         assert_eq!(o.input(1), 3);
         assert_eq!(o.input(3), 8);
         assert_eq!(o.span(1, 2), Span { start: 3, end: 8 });
         assert_eq!(o.span(2, 0), Span::new(6, 0));
+    }
+
+    #[test]
+    fn spans_never_reach_past_the_input() {
+        // A last byte whose text is cut short (found by fuzzing: `…5` at the very end).
+        let map = [0u32, 3, 6];
+        let o = Origin::text(&map, 2, 7);
+        assert_eq!(o.span(2, 1), Span { start: 6, end: 7 });
+        assert_eq!(o.input(3), 7);
     }
 }
