@@ -454,3 +454,85 @@ fn hash_password_refuses_empty_input_and_bad_iterations() {
         "--iterations",
     );
 }
+
+fn capture_file(name: &str) -> String {
+    format!(
+        "{}/tests/vectors/capture/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn decode_reads_captures_in_every_form_with_the_same_pdus() {
+    let mut seen: Option<Vec<(String, String, u64)>> = None;
+    for file in [
+        "login.pcap",
+        "login.tcpdump-X.txt",
+        "login.tshark-x.txt",
+        "login.pcap.b64",
+    ] {
+        let o = casplus(
+            &[
+                "decode",
+                "--json",
+                "--key",
+                "tac_plus_key",
+                &capture_file(file),
+            ],
+            b"",
+        );
+        assert!(o.status.success(), "{file}: {}", stderr(&o));
+        let lines = json_lines(&o);
+        assert_eq!(lines.len(), 16, "{file}: 16 PDUs of the login capture");
+        let got: Vec<_> = lines
+            .iter()
+            .map(|l| {
+                assert_eq!(l["body_state"], "deobfuscated", "{file}");
+                assert!(
+                    l["frame"].as_u64().is_some() && l["src"].is_string(),
+                    "{file}: {l}"
+                );
+                (
+                    l["summary"].as_str().unwrap().to_owned(),
+                    l["body_clear_hex"].as_str().unwrap().to_owned(),
+                    l["header"]["session_id"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert!(got[0].0.starts_with("AUTHEN START"), "{file}: {:?}", got[0]);
+        match &seen {
+            None => seen = Some(got),
+            Some(first) => assert_eq!(first, &got, "{file} decodes like login.pcap"),
+        }
+    }
+}
+
+#[test]
+fn decode_tree_of_a_capture_lists_session_flows() {
+    let o = casplus(
+        &[
+            "decode",
+            "--key",
+            "tac_plus_key",
+            &capture_file("login.pcap"),
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Capture: pcap"), "{out}");
+    assert!(
+        out.contains("AUTHOR RESPONSE PASS_ADD priv-lvl=15"),
+        "{out}"
+    );
+    assert!(out.contains("→"), "addresses shown: {out}");
+}
+
+#[test]
+fn decode_input_format_is_checked() {
+    assert_failed(
+        &casplus(&["decode", "--input-format", "nonsense"], b""),
+        2,
+        "--input-format",
+    );
+}

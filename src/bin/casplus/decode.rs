@@ -3,6 +3,7 @@
 use std::ffi::OsString;
 use std::io::Write;
 
+use casplus::capture::{self, InputFormat};
 use casplus::tacacs::{self, DecodeOptions, Key, Pdu};
 
 use crate::input::{self, Format};
@@ -16,7 +17,10 @@ Usage: casplus decode [OPTIONS] [FILE|-]
 
 Reads FILE (or standard input when FILE is `-` or absent): raw PDU bytes, or hex text
 (whitespace, `:` and `,` separators, `0x` prefixes and `#` comments are tolerated). Several
-concatenated PDUs are decoded one after the other.
+concatenated PDUs are decoded one after the other. Captures are recognised too: pcap, pcapng,
+`tcpdump -x/-xx/-X/-XX` text, Wireshark/tshark hex dumps and base64; their TCP streams are
+reassembled and TACACS+ is found on any port (each PDU then also shows frame, time, addresses
+and a one-line summary, and the session flows are listed at the end).
 
 Options:
   -k, --key KEY          Shared secret to de-obfuscate bodies (RFC 8907 §4.5); repeat to try
@@ -25,6 +29,7 @@ Options:
       --key-file PATH    Keys from a file, one per line (keeps them out of the process list)
       --json             One JSON object per PDU (JSON Lines) instead of a tree
       --max-length N     Largest body length accepted (default 65536)
+      --input-format F   Force the input form: raw, hex, base64, tcpdump, hexdump, pcap, pcapng
   -h, --help             Print help
 
 Exit status: 0 when the input was read (whatever the diagnostics say), 1 when it could not be
@@ -37,6 +42,7 @@ struct Args {
     keys: Vec<Key>,
     json: bool,
     max_length: Option<u32>,
+    input_format: Option<InputFormat>,
     file: Option<OsString>,
     help: bool,
 }
@@ -97,6 +103,17 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
                     ))
                 })?);
             }
+            Long("input-format") => {
+                let v = parser.value()?;
+                args.input_format =
+                    Some(v.to_str().and_then(InputFormat::from_name).ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "--input-format: unknown form {:?} (raw, hex, base64, tcpdump, \
+                             hexdump, pcap, pcapng)",
+                            v.to_string_lossy()
+                        ))
+                    })?);
+            }
             Short('h') | Long("help") => args.help = true,
             Value(v) if args.file.is_none() => args.file = Some(v),
             Value(v) => {
@@ -126,6 +143,10 @@ pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError>
             .map_err(|e| write_error(&e));
     }
     let (name, raw) = read_input(args.file.as_ref(), io)?;
+    let form = args.input_format.or_else(|| capture::detect(&raw));
+    if !matches!(form, None | Some(InputFormat::Raw | InputFormat::Hex)) {
+        return run_capture(&args, form, &name, &raw, io);
+    }
     let (bytes, _format): (Vec<u8>, Format) =
         input::read_pdus(&raw).map_err(|e| CliError::Failed(format!("{name}: {e}")))?;
     let opts = DecodeOptions {
@@ -143,6 +164,103 @@ pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError>
             }
             crate::tree::write_tree(i, pdu, io.stdout).map_err(|e| write_error(&e))?;
         }
+    }
+    Ok(())
+}
+
+/// A capture (pcap, pcapng, tcpdump or hex-dump text, base64): TCP reassembly and sessions
+/// by `casplus::capture`, then every PDU as in the plain path plus where it was captured.
+fn run_capture(
+    args: &Args,
+    form: Option<InputFormat>,
+    name: &str,
+    raw: &[u8],
+    io: &mut Io<'_>,
+) -> Result<(), CliError> {
+    let opts = capture::Options {
+        format: args.input_format,
+        keys: args.keys.clone(),
+        max_pdu_len: args.max_length.unwrap_or(tacacs::DEFAULT_MAX_LENGTH),
+        ..capture::Options::default()
+    };
+    let analysis = capture::analyze(raw, &opts);
+    if analysis.pdus.is_empty() && analysis.frames.is_empty() {
+        let why = analysis
+            .diagnostics
+            .first()
+            .map_or_else(|| "no TACACS+ found".to_owned(), |d| d.message.clone());
+        let form = form.map_or("unknown", InputFormat::name);
+        return Err(CliError::Failed(format!("{name}: read as {form}: {why}")));
+    }
+    let out = &mut *io.stdout;
+    for (i, line) in analysis.pdu_lines(&opts).enumerate() {
+        if args.json {
+            serde_json::to_writer(&mut *out, &line).map_err(|e| match e.io_error_kind() {
+                Some(kind) => write_error(&kind.into()),
+                None => CliError::Failed(format!("cannot render JSON: {e}")),
+            })?;
+            out.write_all(b"\n").map_err(|e| write_error(&e))?;
+            continue;
+        }
+        if i > 0 {
+            writeln!(out).map_err(|e| write_error(&e))?;
+        }
+        writeln!(
+            out,
+            "Frame {}{}{}: {}",
+            line.last_frame,
+            line.time
+                .as_deref()
+                .map(|t| format!(" at {t}"))
+                .unwrap_or_default(),
+            match (&line.src, &line.dst) {
+                (Some(s), Some(d)) => format!(", {s} → {d}"),
+                _ => String::new(),
+            },
+            line.summary
+        )
+        .map_err(|e| write_error(&e))?;
+        crate::tree::write_tree(i, &line.pdu, out).map_err(|e| write_error(&e))?;
+    }
+    if args.json {
+        return Ok(());
+    }
+    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| write_error(&e));
+    w(out, String::new())?;
+    w(
+        out,
+        format!(
+            "Capture: {} ({}), {} PDU(s), {} session(s)",
+            analysis.format.form.name(),
+            analysis.format.detail,
+            analysis.pdus.len(),
+            analysis.sessions.len()
+        ),
+    )?;
+    for s in &analysis.sessions {
+        w(
+            out,
+            format!("  Session {} (session_id {:#010x}):", s.id, s.session_id),
+        )?;
+        for step in &s.steps {
+            if let Some(p) = analysis.pdus.get(step.pdu as usize) {
+                w(out, format!("    {:>3}  {}", step.seq_no, p.summary))?;
+            }
+        }
+    }
+    for d in &analysis.diagnostics {
+        w(
+            out,
+            format!(
+                "  {} [{}]{}: {}",
+                d.severity,
+                d.code,
+                d.offset
+                    .map(|o| format!(" at offset {o}"))
+                    .unwrap_or_default(),
+                d.message
+            ),
+        )?;
     }
     Ok(())
 }
