@@ -318,7 +318,7 @@ fn run(
     };
     // positions below are offsets in `buf`
     let origin = match map {
-        Some(m) => Origin::text(m.get(base..).unwrap_or_default(), width, data.len()),
+        Some(m) => Origin::text(m.get(base..).unwrap_or_default(), width, input.len()),
         None => Origin::identity(),
     };
     let mut engine = Engine::new(opts, origin, diags, total);
