@@ -11,13 +11,14 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench
+.PHONY: help setup dev test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector
 
 help:
 	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
 	@echo "make test   install what is missing and run every test"
 	@echo "make fuzz   run every fuzz target for FUZZ_LONG_SECONDS (default $(FUZZ_LONG_SECONDS))"
 	@echo "make bench  run the benchmarks (results: bench/RESULTS.md)"
+	@echo "make www    build the inspector page (www/, web build of the core in www/pkg/)"
 
 setup:
 	tests/tools/setup.sh rust wasm-bindgen fuzz python perl
@@ -26,7 +27,7 @@ dev: setup
 	cargo build --release --bin casplus
 	@echo "casplus CLI built: target/release/casplus (the Worker is served here once it exists)"
 
-test: setup lint test-rust test-wasm test-interop fuzz-smoke
+test: setup lint test-rust test-wasm test-interop fuzz-smoke test-browser
 	@echo "make test: all green"
 
 lint:
@@ -62,3 +63,27 @@ fuzz: setup
 
 bench:
 	cargo bench --bench codec --bench cas -- --warm-up-time 1 --measurement-time 3
+
+# The inspector page: www/ is static; the web build of the core goes to www/pkg/ (gitignored).
+WWW_WASM := target/wasm32-unknown-unknown/release/casplus.wasm
+setup-www:
+	tests/browser/setup.sh build
+
+www: setup-www
+	cargo build --release --lib --target wasm32-unknown-unknown $(WASM_FEATURES)
+	rm -rf www/pkg
+	wasm-bindgen --target web --no-typescript --out-dir www/pkg --out-name casplus $(WWW_WASM)
+	node_modules/.bin/wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int \
+	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+	  www/pkg/casplus_bg.wasm -o www/pkg/casplus_bg.wasm
+	@tests/browser/size.sh
+
+# The page in headless Debian Chromium (playwright-core), served from 127.0.0.1 (tests/browser/run.sh).
+test-browser: www
+	tests/browser/setup.sh browser
+	tests/browser/run.sh
+
+# Decode -> full table for a 100 000-frame pcap in Chromium vs tshark on the same file.
+bench-inspector: www
+	tests/browser/setup.sh browser tshark
+	bench/inspector.sh
