@@ -81,7 +81,7 @@ www: setup-www
 # The page in headless Debian Chromium (playwright-core), served from 127.0.0.1 (tests/browser/run.sh).
 test-browser: www
 	tests/browser/setup.sh browser
-	tests/browser/run.sh
+	SKIP_BUILD=1 tests/browser/run.sh
 
 # Decode -> full table for a 100 000-frame pcap in Chromium vs tshark on the same file.
 bench-inspector: www

@@ -33,7 +33,8 @@ let source = { kind: 'text' };
 let result = null;
 let selected = -1;
 let currentSession = -1;
-let running = null; // {token, timer}
+let running = null; // {token, timer, big}
+let liveTimer = 0;
 let runToken = 0;
 let detailToken = 0;
 
@@ -178,9 +179,14 @@ async function decode() {
     renderEmpty('No capture yet. Paste one, open a file, or pick an example.');
     return;
   }
-  if (running) await cancel(false);
+  clearTimeout(liveTimer);
+  // A big decode still running is stopped; a small one finishes in the worker first (its
+  // result is ignored), so typing never restarts the worker.
+  if (running && running.big) await cancel(false);
+  else if (running) clearTimeout(running.timer);
   const token = ++runToken;
   const started = performance.now();
+  performance.mark('decode-start');
   ui.keysError.textContent = '';
   showMessage('');
   ui.progressBox.hidden = true;
@@ -190,7 +196,7 @@ async function decode() {
   const timer = setTimeout(() => {
     if (runToken === token) ui.progressBox.hidden = false;
   }, input.bytes.length > 512 * 1024 ? 0 : PROGRESS_AFTER_MS);
-  running = { token, timer };
+  running = { token, timer, big: input.bytes.length > LIVE_LIMIT };
   document.body.classList.add('busy');
   let msg;
   try {
@@ -224,6 +230,7 @@ async function decode() {
   ui.progressBox.dataset.analyseMs = timing.analyse.toFixed(1);
   result = prepare(overview, table, { ...input, form });
   render();
+  performance.mark('decode-table');
   ui.progressText.textContent = `${plural(overview.stats.frames, 'frame')} · ${plural(overview.pdus, 'PDU')} in ${(ms / 1000).toFixed(2)} s`;
   if (!ui.progressBox.hidden) ui.cancel.hidden = true;
   document.body.dataset.decoded = String(token);
@@ -620,7 +627,6 @@ async function exportText() {
 // Wiring
 // ---------------------------------------------------------------------------------------
 
-let liveTimer = 0;
 function scheduleLive() {
   clearTimeout(liveTimer);
   if (!ui.live.checked || ui.capture.value.length > LIVE_LIMIT) return;
