@@ -86,4 +86,4 @@ test-browser: www
 # Decode -> full table for a 100 000-frame pcap in Chromium vs tshark on the same file.
 bench-inspector: www
 	tests/browser/setup.sh browser tshark
-	bench/inspector.sh
+	node bench/inspector.mjs

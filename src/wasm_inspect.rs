@@ -10,7 +10,6 @@
 //! Inspection.table()         the packet list as columns of typed arrays (100 000 rows: one copy)
 //! Inspection.pdu(i)          capture::Pdu (segments, wire bytes as hex, codec diagnostics)
 //! Inspection.decodePdu(i)    capture::decode: the codec's fields with spans (CLI JSON schema)
-//! Inspection.frame(n)        one frame (time as text)
 //! Inspection.session(i)      one session with its steps (the sequence diagram)
 //! Inspection.sessions()      every session (the text export)
 //! Inspection.exportJsonLines()   Analysis::pdu_lines: `casplus decode --json` lines
@@ -44,8 +43,9 @@ fn parse_keys(keys: &Array) -> Result<Vec<Key>, JsError> {
         let field = |name: &str| Reflect::get(&k, &JsValue::from_str(name)).ok()?.as_string();
         let key = match (field("text"), field("hex")) {
             (Some(t), _) => Key::from_text(&t),
-            (None, Some(h)) => Key::from_hex(&h)
-                .map_err(|e| JsError::new(&format!("key {}: {e}", i + 1)))?,
+            (None, Some(h)) => {
+                Key::from_hex(&h).map_err(|e| JsError::new(&format!("key {}: {e}", i + 1)))?
+            }
             (None, None) => {
                 return Err(JsError::new(&format!(
                     "key {}: expected {{text}} or {{hex}}",
@@ -140,14 +140,6 @@ impl From<capture::FrameTime> for TimeDto {
             text: t.to_string(),
         }
     }
-}
-
-/// [`capture::Frame`] with its time as [`TimeDto`].
-#[derive(Serialize)]
-struct FrameDto<'a> {
-    #[serde(flatten)]
-    frame: &'a capture::Frame,
-    time: Option<TimeDto>,
 }
 
 /// Sets `obj[name] = value`.
@@ -289,14 +281,6 @@ impl Inspection {
             .get(index as usize)
             .and_then(|p| capture::decode(p, &self.opts));
         to_js(&decoded)
-    }
-
-    /// Frame `number` (1-based, as in the packet list) if the analysis lists it, else `null`.
-    pub fn frame(&self, number: u32) -> Result<JsValue, JsError> {
-        to_js(&self.analysis.frame(number).map(|f| FrameDto {
-            frame: f,
-            time: f.time.map(TimeDto::from),
-        }))
     }
 
     /// Session `index` ([`capture::Session`]: steps, outcome, frames), `null` past the end.

@@ -470,7 +470,8 @@ async function selectPdu(i, how = {}) {
   shown = { pdu: msg.pdu, decoded: msg.decoded };
   renderDetail();
   const s = result.table.session[i];
-  if (s >= 0) await showSession(s);
+  if (s >= 0 && s === currentSession) flow.markCurrent(i);
+  else if (s >= 0) await showSession(s);
   else {
     currentSession = -1;
     flow.empty('This PDU belongs to no session.');
@@ -607,7 +608,7 @@ async function exportText() {
     lines.push([i + 1, t.lastFrame[i], relTime(i), ends, t.dir[i] ? 'S->C' : 'C->S', TYPE_NAMES[t.type[i]] || t.type[i],
       t.seqNo[i], hex8(t.sessionId[i]), summaries[i], ['', 'info', 'warning', 'error'][result.marks[i]]].join('\t'));
   }
-  const { sessions } = await engine.request({ op: 'sessions' });
+  const { sessions } = await engine.sessions();
   lines.push('', 'Sessions');
   for (const s of sessions) {
     const conn = s.conn !== null ? o.connections[s.conn] : null;

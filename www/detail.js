@@ -305,6 +305,7 @@ function fmtValue(v, name = '') {
 
 function readLen(bytes, span) {
   if (!span || span[1] > bytes.length) return '?';
+  if (span[1] - span[0] > 4) return [...bytes.subarray(span[0], span[1])].map(hex2).join('');
   let v = 0;
   for (let i = span[0]; i < span[1]; i++) v = v * 256 + bytes[i];
   return v;
@@ -356,6 +357,9 @@ function bodyNodes(kind, body, bytes) {
         }]);
       }
       out.push(node);
+    } else if (`${name}_hex` in body) {
+      used.add(`${name}_hex`);
+      out.push({ label: name, value: body[`${name}_hex`] || '(empty)', span, help: FIELDS[name] || '' });
     } else {
       // a length or count field: its value is on the wire
       out.push({ label: name, value: readLen(bytes, span), span, help: FIELDS[name] || '' });

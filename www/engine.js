@@ -86,7 +86,7 @@ export class Engine {
 
   pdu(index) { return this.request({ op: 'pdu', index }); }
   session(index) { return this.request({ op: 'session', index }); }
-  frame(number) { return this.request({ op: 'frame', number }); }
+  sessions() { return this.request({ op: 'sessions' }); }
   exportJson() { return this.request({ op: 'export-json' }); }
 
   /** Stops whatever the worker is doing; pending requests reject with `Cancelled`. */

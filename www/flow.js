@@ -33,6 +33,18 @@ export class FlowView {
     this.root.replaceChildren(el('p', 'empty', text));
   }
 
+  /** Marks the arrow of PDU `pdu` as the current one (same session, no re-render). */
+  markCurrent(pdu) {
+    for (const b of this.root.querySelectorAll('button[data-pdu]')) {
+      if (Number(b.dataset.pdu) === pdu) {
+        b.setAttribute('aria-current', 'true');
+        b.scrollIntoView({ block: 'nearest' });
+      } else {
+        b.removeAttribute('aria-current');
+      }
+    }
+  }
+
   /**
    * @param {object} s the core's Session
    * @param {object} ctx {conn (Connection or null), summary(i), time(i), frame(i), current: pdu index}

@@ -67,6 +67,7 @@ export class VirtualGrid {
     this.map = map;
     this.count = map ? map.length : count;
     this.grid.setAttribute('aria-rowcount', String(this.count + 1));
+    this.grid.style.setProperty('--n', String(this.count)); // a short list takes less room
     this.measure();
     this.spacer.style.height = `${Math.min(this.count * this.rowHeight, MAX_PX)}px`;
     this.selected = keep >= 0 ? this.viewPos(keep) : -1;

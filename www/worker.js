@@ -5,7 +5,6 @@
 //   {op: 'pdu', id, index}                       -> {op: 'pdu', pdu, decoded}
 //   {op: 'session', id, index}                   -> {op: 'session', session}
 //   {op: 'sessions', id}                         -> {op: 'sessions', sessions}
-//   {op: 'frame', id, number}                    -> {op: 'frame', frame}
 //   {op: 'export-json', id}                      -> {op: 'export-json', text}
 // Cancel: the page terminates this worker and starts another (a running analysis cannot read
 // messages), passing it the compiled module again, so nothing is fetched twice.
@@ -66,9 +65,6 @@ function handle(msg) {
         break;
       case 'sessions':
         reply({ op, id, sessions: current ? current.sessions() : [] });
-        break;
-      case 'frame':
-        reply({ op, id, frame: current ? current.frame(msg.number) : null });
         break;
       case 'export-json':
         reply({ op, id, text: current ? current.exportJsonLines() : '' });

@@ -348,7 +348,8 @@ describe('views', () => {
     assert.match(await page.textContent('#flow .lanes'), /Client.*192\.0\.2\.10:40000.*Server.*192\.0\.2\.49:49/);
     await page.click('#flow .steps li:nth-child(4) button');
     await page.waitForFunction(() => document.querySelector('#rows .row[aria-selected=true] .c-no')?.textContent === '4');
-    assert.equal(await page.getAttribute('#flow .steps li:nth-child(4) button', 'aria-current'), 'true');
+    await page.waitForSelector('#flow .steps li:nth-child(4) button[aria-current=true]');
+    assert.equal(await page.$$eval('#flow button[aria-current=true]', (b) => b.length), 1);
     await page.click('#next-session');
     await page.waitForFunction(() => document.getElementById('session-pos').textContent.startsWith('2 /'));
     assert.match(await page.textContent('#flow .seq-title'), /AUTHOR/);
