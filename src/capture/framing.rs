@@ -164,6 +164,20 @@ pub(crate) enum Event {
     NotTacacs,
 }
 
+/// A run of skipped stream bytes not yet reported.
+#[derive(Clone, Copy, Debug)]
+struct Skip {
+    /// Stream offset of the first byte.
+    off: u64,
+    /// Stream bytes covered (gaps included).
+    span: u64,
+    /// Data bytes skipped (gaps excluded).
+    len: u64,
+    why: &'static str,
+    /// (frame, buffer position) of the first skipped byte when it was data.
+    at: Option<(u32, usize)>,
+}
+
 /// How much the extractor trusts a stream to be TACACS+.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Policy {
@@ -194,8 +208,8 @@ pub(crate) struct Extractor {
     mode: Mode,
     policy: Policy,
     max_len: u32,
-    /// Skipped bytes not yet reported: (start, stream span, data bytes, why, where).
-    skipping: Option<(u64, u64, u64, &'static str, Option<(u32, usize)>)>,
+    /// Skipped bytes not yet reported.
+    skipping: Option<Skip>,
     /// A strict header check at the start (the stream's start was not captured).
     strict_start: bool,
     /// Why the bytes where a header was expected were not one.
@@ -446,22 +460,31 @@ impl Extractor {
             Some(Item::Data(p)) => Some((p.frame, p.pos)),
             _ => None,
         };
+        let new = Skip {
+            off,
+            span,
+            len,
+            why,
+            at,
+        };
         self.skipping = match self.skipping {
-            Some((s, sp, l, w, a)) if s.saturating_add(sp) == off => {
-                Some((s, sp + span, l + len, w, a))
+            Some(mut k) if k.off.saturating_add(k.span) == off => {
+                k.span += span;
+                k.len += len;
+                Some(k)
             }
-            Some((s, _, l, w, a)) => {
-                if l > 0 {
+            Some(k) => {
+                if k.len > 0 {
                     events.push(Event::Skipped {
-                        off: s,
-                        len: l,
-                        why: w,
-                        at: a,
+                        off: k.off,
+                        len: k.len,
+                        why: k.why,
+                        at: k.at,
                     });
                 }
-                Some((off, span, len, why, at))
+                Some(new)
             }
-            None => Some((off, span, len, why, at)),
+            None => Some(new),
         };
     }
 
@@ -612,10 +635,15 @@ impl Extractor {
     }
 
     fn flush_skip(&mut self, events: &mut Vec<Event>) {
-        if let Some((off, _, len, why, at)) = self.skipping.take()
-            && len > 0
+        if let Some(k) = self.skipping.take()
+            && k.len > 0
         {
-            events.push(Event::Skipped { off, len, why, at });
+            events.push(Event::Skipped {
+                off: k.off,
+                len: k.len,
+                why: k.why,
+                at: k.at,
+            });
         }
     }
 

@@ -475,7 +475,7 @@ impl<'a> PcapngReader<'a> {
             let btype = u32_of(btype_raw, be);
             let total = u32_of([n0, n1, n2, n3], be);
             let total_len = usize::try_from(total).unwrap_or(usize::MAX);
-            if total < 12 || total % 4 != 0 {
+            if total < 12 || !total.is_multiple_of(4) {
                 return self.fail(
                     diags,
                     origin,

@@ -224,7 +224,7 @@ pub fn big_pcap(conns: usize, noise: usize, key: &[u8]) -> Vec<u8> {
         rng ^= rng << 17;
         rng
     };
-    let per_noise = if conns == 0 { 0 } else { noise / conns };
+    let per_noise = noise.checked_div(conns).unwrap_or(0);
     for c in 0..conns {
         let cport = 10_000 + (c % 50_000) as u16;
         let (mut cs, mut ss) = (next() as u32, next() as u32);
