@@ -126,9 +126,10 @@ function isTextual(bytes) {
   }
 }
 
-function setFile(name, bytes, isText) {
-  source = { kind: 'file', name, bytes, isText };
-  ui.fileName.textContent = `${name} · ${bytes.length.toLocaleString('en')} bytes${isText ? ' (text)' : ''}`;
+/** A file (or the capture of a link) to decode: kept as a Blob, read afresh for each decode. */
+function setFile(name, blob, isText) {
+  source = { kind: 'file', name, blob, isText };
+  ui.fileName.textContent = `${name} · ${blob.size.toLocaleString('en')} bytes${isText ? ' (text)' : ''}`;
   ui.fileChip.hidden = false;
   ui.capture.value = '';
   ui.capture.placeholder = `Decoding the file ${name}; type or paste here to decode text instead.`;
@@ -141,21 +142,28 @@ function clearFile() {
 }
 
 async function openFile(file) {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  const text = isTextual(bytes);
-  if (text && bytes.length <= LIVE_LIMIT * 16) {
+  let head;
+  try {
+    head = new Uint8Array(await file.slice(0, 4096).arrayBuffer());
+  } catch (err) {
+    showMessage(`Cannot read ${file.name}: ${err.message}`);
+    return;
+  }
+  const text = isTextual(head);
+  if (text && file.size <= LIVE_LIMIT * 16) {
     clearFile();
-    ui.capture.value = new TextDecoder().decode(bytes);
+    ui.capture.value = await file.text();
     ui.actionStatus.textContent = `Opened ${file.name}`;
   } else {
-    setFile(file.name, bytes, text);
+    setFile(file.name, file, text);
   }
   decode();
 }
 
+/** What to decode now: a Blob (a file stays on disk until read) and whether it is text. */
 function currentInput() {
-  if (source.kind === 'file') return { bytes: source.bytes, isText: source.isText };
-  return { bytes: new TextEncoder().encode(ui.capture.value), isText: true };
+  if (source.kind === 'file') return { blob: source.blob, isText: source.isText };
+  return { blob: new Blob([ui.capture.value]), isText: true };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -172,8 +180,10 @@ function setProgress(done, total, frames, pdus) {
 
 async function decode() {
   const input = currentInput();
+  const size = input.blob.size;
   const form = ui.format.value;
-  if (input.bytes.length === 0) {
+  const keys = readKeys();
+  if (size === 0) {
     if (running) await cancel(false);
     result = null;
     renderEmpty('No capture yet. Paste one, open a file, or pick an example.');
@@ -192,15 +202,17 @@ async function decode() {
   ui.progressBox.hidden = true;
   ui.progressBox.dataset.state = 'running';
   ui.progressLabel.textContent = 'Decoding…';
-  setProgress(0, input.bytes.length, 0, 0);
+  setProgress(0, size, 0, 0);
   const timer = setTimeout(() => {
     if (runToken === token) ui.progressBox.hidden = false;
-  }, input.bytes.length > 512 * 1024 ? 0 : PROGRESS_AFTER_MS);
-  running = { token, timer, big: input.bytes.length > LIVE_LIMIT };
+  }, size > 512 * 1024 ? 0 : PROGRESS_AFTER_MS);
+  running = { token, timer, big: size > LIVE_LIMIT };
   document.body.classList.add('busy');
   let msg;
   try {
-    msg = await engine.analyze(input.bytes, readKeys(), form, (p) => {
+    const bytes = new Uint8Array(await input.blob.arrayBuffer());
+    if (runToken !== token) return;
+    msg = await engine.analyze(bytes, keys, form, (p) => {
       if (runToken === token) setProgress(p.done, p.total, p.frames, p.pdus);
     });
   } catch (err) {
@@ -211,6 +223,8 @@ async function decode() {
     ui.progressBox.hidden = true;
     if (/^key \d+/.test(err.message)) {
       ui.keysError.textContent = `Shared key: ${err.message}`;
+    } else if (err.name === 'NotReadableError' || err.name === 'NotFoundError') {
+      showMessage(`Cannot read the file any more (${err.message}); open it again.`);
     } else {
       showMessage(`The decoder stopped: ${err.message}. Try again, or another input.`);
       engine.cancel().catch(() => {});
@@ -235,7 +249,7 @@ async function decode() {
   if (!ui.progressBox.hidden) ui.cancel.hidden = true;
   document.body.dataset.decoded = String(token);
   // small decodes: the bar only flashes; big ones keep "Decoded N frames in X s" on screen
-  if (ms < 1000 && input.bytes.length < 512 * 1024) ui.progressBox.hidden = true;
+  if (ms < 1000 && size < 512 * 1024) ui.progressBox.hidden = true;
 }
 
 async function cancel(announce = true) {
@@ -571,7 +585,8 @@ function nextFlagged() {
 
 async function copyLink() {
   if (!result) return;
-  const { bytes, isText, form } = result.input;
+  const { blob, isText, form } = result.input;
+  const bytes = new Uint8Array(await blob.arrayBuffer());
   const frag = await encodeFragment(bytes, isText, form);
   if (frag.length > MAX_LINK) {
     ui.actionStatus.textContent = `This capture is too big for a link (${Math.round(frag.length / 1024)} KB compressed); export it instead.`;
@@ -641,7 +656,7 @@ ui.capture.addEventListener('input', () => {
 ui.keys.addEventListener('input', () => {
   if (ui.remember.checked) rememberKeys();
   clearTimeout(liveTimer);
-  const size = source.kind === 'file' ? source.bytes.length : ui.capture.value.length;
+  const size = source.kind === 'file' ? source.blob.size : ui.capture.value.length;
   if (result && size <= REDECODE_LIMIT && (ui.live.checked || source.kind === 'file')) liveTimer = setTimeout(decode, 300);
 });
 ui.remember.addEventListener('change', rememberKeys);
@@ -741,7 +756,7 @@ async function startup() {
       if (shared) {
         ui.format.value = shared.form;
         if (shared.isText) ui.capture.value = new TextDecoder().decode(shared.bytes);
-        else setFile('shared capture', shared.bytes, false);
+        else setFile('shared capture', new Blob([shared.bytes]), false);
         ui.actionStatus.textContent = 'Capture loaded from the link. Enter the key to read obfuscated bodies.';
         await ready;
         decode();

@@ -78,10 +78,10 @@ export class Engine {
     });
   }
 
-  /** Analyses `bytes` (a copy is sent; the caller keeps its own). */
+  /** Analyses `bytes`, whose buffer is handed over to the worker (no copy). */
   analyze(bytes, keys, format, onProgress) {
-    const copy = bytes.slice().buffer;
-    return this.request({ op: 'analyze', input: copy, keys, format }, onProgress, [copy]);
+    const buf = bytes.buffer;
+    return this.request({ op: 'analyze', input: buf, keys, format }, onProgress, [buf]);
   }
 
   pdu(index) { return this.request({ op: 'pdu', index }); }

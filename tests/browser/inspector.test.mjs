@@ -158,6 +158,26 @@ describe('input forms', () => {
     await close();
   });
 
+  test('decode as you type: a small paste decodes without pressing Decode', async () => {
+    const { page, errors, close } = await open();
+    await page.fill('#keys', KEY);
+    assert.equal(await page.isChecked('#live'), true, 'on by default');
+    const since = await token(page);
+    const lines = vec('login.payload.hex').toString('utf8').trim().split('\n');
+    await page.focus('#capture');
+    await page.keyboard.type(lines[0], { delay: 2 }); // one PDU, typed
+    await waitDecoded(page, since);
+    assert.equal(await rowCount(page), 1);
+    assert.match((await rows(page))[0].summary, /^AUTHEN START login ascii/);
+    // pasting more updates the list again
+    const again = await token(page);
+    await page.keyboard.insertText(`\n${lines.slice(1).join('\n')}`);
+    await waitDecoded(page, again);
+    assert.equal(await rowCount(page), 16);
+    assert.deepEqual(errors, []);
+    await close();
+  });
+
   test('a forced form is used instead of detection', async () => {
     const { page, close } = await open();
     await decodeText(page, vec('login.payload.hex').toString('utf8'), KEY, 'base64');
