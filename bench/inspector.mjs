@@ -8,7 +8,7 @@
 // Chromium: the page is loaded and the file opened once (its first decode is reported apart as
 // "cold"); then Decode is clicked RUNS times and each time measured in the page from the click to
 // the first animation frame after the table is rendered (rows, counts, first packet selected).
-// tshark (same key, same file), RUNS times each:
+// After each click, tshark runs on the same file with the same key (interleaved: same load):
 //   - `tshark -r FILE -o tacplus.key:KEY`        one summary line per frame (its packet list)
 //   - `tshark -r FILE -o tacplus.key:KEY -V`     every field of every frame, de-obfuscated
 // Medians are reported, and ratios tshark / inspector (> 1: the inspector is faster).
@@ -34,20 +34,16 @@ const ms = (x) => `${x.toFixed(0)} ms`;
 const gen = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'tests/browser/gen-pcap.mjs'), FILE, framesArg, KEY], { encoding: 'utf8' }));
 const size = statSync(FILE).size;
 
-function timeTshark(args) {
-  // output to /dev/null: tshark's own work, not a pipe into this script
-  const devnull = openSync('/dev/null', 'w');
-  const times = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync('tshark', ['-r', FILE, '-o', `tacplus.key:${KEY}`, ...args], { stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8' });
-    const t = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
-    times.push(t);
-  }
-  closeSync(devnull);
-  return { median: median(times), times };
+const devnull = openSync('/dev/null', 'w');
+/** One tshark run, output to /dev/null (tshark's own work, not a pipe into this script). */
+function tshark(args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('tshark', ['-r', FILE, '-o', `tacplus.key:${KEY}`, ...args], { stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
+const tsharkList = { times: [] };
+const tsharkFull = { times: [] };
 
 const server = await serve(join(ROOT, 'www'));
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
@@ -80,7 +76,9 @@ try {
     }));
     times.push(t);
     analyse.push(Number(await page.getAttribute('#progress-box', 'data-analyse-ms')));
-    await page.waitForTimeout(300);
+    // tshark right after, so both see the same machine load (the CPU is shared)
+    tsharkList.times.push(tshark([]));
+    tsharkFull.times.push(tshark(['-V']));
   }
   web = { median: median(times), times, cold, analyse: median(analyse), rows };
 } finally {
@@ -88,8 +86,9 @@ try {
   await server.stop();
 }
 
-const tsharkList = timeTshark([]);
-const tsharkFull = timeTshark(['-V']);
+closeSync(devnull);
+tsharkList.median = median(tsharkList.times);
+tsharkFull.median = median(tsharkFull.times);
 const version = execFileSync('tshark', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0];
 const chromeVersion = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
 
