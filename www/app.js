@@ -375,8 +375,11 @@ function render() {
   const f = o.format;
   const form = FORM_NAMES[f.form] || f.form;
   const inner = f.inner ? ` containing a ${FORM_NAMES[f.inner] || f.inner}` : '';
+  const unrecognised = o.diagnostics.some((d) => d.code === 'unrecognised-input');
   const parts = [
-    `${f.forced ? 'Read as' : 'Detected'}: ${form}${inner}${f.detail ? ` (${f.detail})` : ''}`,
+    unrecognised
+      ? `Input form not recognised (read as ${form})`
+      : `${f.forced ? 'Read as' : 'Detected'}: ${form}${inner}${f.detail ? ` (${f.detail})` : ''}`,
     plural(o.stats.frames, 'frame'),
     plural(o.connections.length, 'connection'),
     plural(o.pdus, 'PDU'),
@@ -402,7 +405,12 @@ function render() {
 
 function noPduMessage(o) {
   const errors = o.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) return `No TACACS+ packet: ${errors[0].message}.`;
+  if (errors.length) {
+    const hint = errors[0].code === 'unrecognised-input'
+      ? ' Paste tcpdump -X/-xx output, a Wireshark hex dump, hex or base64, or open a pcap/pcapng file.'
+      : '';
+    return `No TACACS+ packet: ${errors[0].message}.${hint}`;
+  }
   const tls = o.connections.filter((c) => c.kind === 'tacacs_tls').length;
   if (tls) return `No readable TACACS+ packet: ${plural(tls, 'connection')} carry TACACS+ over TLS (RFC 9887), which cannot be decoded without the TLS keys.`;
   return `No TACACS+ packet found in ${plural(o.stats.frames, 'frame')} (${plural(o.stats.tcp_segments, 'TCP segment')}). TACACS+ is recognised on any port by its 12-byte header (version 0xc, type 1-3).`;
