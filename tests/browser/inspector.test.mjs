@@ -93,7 +93,7 @@ function rows(page) {
 
 async function exportJson(page) {
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
-  const path = join(ART, `export-${Date.now()}.jsonl`);
+  const path = join(ART, 'export.jsonl');
   await dl.saveAs(path);
   return readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
