@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev dev-reset build-worker test-e2e test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench
+.PHONY: help setup dev dev-reset build-worker test-e2e test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector
 
 help:
 	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
@@ -19,6 +19,7 @@ help:
 	@echo "make test   install what is missing and run every test"
 	@echo "make fuzz   run every fuzz target for FUZZ_LONG_SECONDS (default $(FUZZ_LONG_SECONDS))"
 	@echo "make bench  run the benchmarks (results: bench/RESULTS.md)"
+	@echo "make www    build the inspector page (www/, web build of the core in www/pkg/)"
 
 setup:
 	tests/tools/setup.sh rust wasm-bindgen fuzz python perl
@@ -34,7 +35,7 @@ build-worker:
 	@printf 'worker wasm: %s bytes, %s bytes gzip\n' "$$(wc -c < worker/build/index_bg.wasm)" "$$(gzip -9c worker/build/index_bg.wasm | wc -c)"
 
 # Serve the CAS on http://127.0.0.1:8787 (CASPLUS_CONFIG=<file.json> for another config).
-dev: build-worker
+dev: www build-worker
 	worker/scripts/dev.sh
 
 # Forget the local KV / Durable Object state of `make dev`.
@@ -46,7 +47,7 @@ test-e2e: build-worker
 	tests/tools/setup.sh e2e
 	tests/e2e/run.sh
 
-test: setup lint test-rust test-wasm test-interop fuzz-smoke test-e2e
+test: setup lint test-rust test-wasm test-interop fuzz-smoke test-e2e test-browser
 	@echo "make test: all green"
 
 lint:
@@ -83,3 +84,30 @@ fuzz: setup
 
 bench:
 	cargo bench --bench codec --bench cas -- --warm-up-time 1 --measurement-time 3
+
+# The inspector page: www/ is static; the web build of the core goes to www/pkg/ (gitignored).
+WWW_WASM := target/wasm32-unknown-unknown/release/casplus.wasm
+# The page is built for speed (opt-level 3: capture analysis ~25 % faster than "s" for ~4 KB
+# more gzip, see bench/RESULTS.md "Inspector"); the Worker keeps the size-optimised profile.
+WWW_CARGO_FLAGS := --config profile.release.opt-level=3
+setup-www:
+	tests/browser/setup.sh build
+
+www: setup-www
+	cargo build --release --lib --target wasm32-unknown-unknown $(WASM_FEATURES) $(WWW_CARGO_FLAGS)
+	rm -rf www/pkg
+	wasm-bindgen --target web --no-typescript --out-dir www/pkg --out-name casplus $(WWW_WASM)
+	node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int \
+	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+	  www/pkg/casplus_bg.wasm -o www/pkg/casplus_bg.wasm
+	@tests/browser/size.sh
+
+# The page in headless Debian Chromium (playwright-core), served from 127.0.0.1 (tests/browser/run.sh).
+test-browser: www
+	tests/browser/setup.sh browser
+	SKIP_BUILD=1 tests/browser/run.sh
+
+# Decode -> full table for a 100 000-frame pcap in Chromium vs tshark on the same file.
+bench-inspector: www
+	tests/browser/setup.sh browser tshark
+	node bench/inspector.mjs

@@ -18,3 +18,5 @@ pub mod cas;
 pub mod codec;
 pub mod tacacs;
 pub mod time;
+#[cfg(feature = "wasm")]
+pub mod wasm_inspect;
