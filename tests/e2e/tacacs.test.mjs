@@ -239,13 +239,15 @@ test('every server down: "authentication service unavailable", never a login', a
 
 /** A minimal RFC 9887 peer: TLS with the test CA's certificate; answers every
  * authentication START with PASS (unobfuscated, UNENCRYPTED flag) and records what came. */
-async function tlsPassServer() {
+async function tlsPassServer({ cert = 'server' } = {}) {
   const seen = [];
+  let handshakes = 0;
   const server = createTlsServer({
-    key: readFileSync(join(TMP, 'server.key')),
-    cert: readFileSync(join(TMP, 'server.pem')),
+    key: readFileSync(join(TMP, `${cert}.key`)),
+    cert: readFileSync(join(TMP, `${cert}.pem`)),
     minVersion: 'TLSv1.3',
   }, (sock) => {
+    handshakes += 1;
     let buf = Buffer.alloc(0);
     sock.on('error', () => {});
     sock.on('data', (d) => {
@@ -267,7 +269,7 @@ async function tlsPassServer() {
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { port: server.address().port, seen, close: () => new Promise((r) => server.close(r)) };
+  return { port: server.address().port, seen, handshakes: () => handshakes, close: () => new Promise((r) => server.close(r)) };
 }
 
 test('TLS (RFC 9887): secureTransport on, certificate from the test CA, UNENCRYPTED flag, no obfuscation', async () => {
@@ -288,6 +290,28 @@ test('TLS (RFC 9887): secureTransport on, certificate from the test CA, UNENCRYP
     assert.equal(start.flags & 0x01, 0x01, 'UNENCRYPTED flag set');
     assert.ok(start.body.includes(Buffer.from('tls-user')), 'body in clear (TLS replaces obfuscation)');
     assert.ok(start.body.includes(Buffer.from('tls-password')), 'PAP data in clear inside TLS');
+  } finally {
+    await stop(w.child);
+    await peer.close();
+  }
+});
+
+test('TLS: a certificate the runtime does not trust is refused → unavailable, nothing sent', async () => {
+  const peer = await tlsPassServer({ cert: 'untrusted' });
+  const config = casConfig([{ host: 'localhost', port: peer.port, tls: true, timeout_ms: 3000 }]);
+  config.tacacs.authorization = null;
+  config.tacacs.accounting = false;
+  const w = await startWrangler(config, KEY, { NODE_EXTRA_CA_CERTS: join(TMP, 'ca.pem') });
+  try {
+    const b = new Browser();
+    const res = await login(w.base, b, SERVICE, 'tls-user', 'tls-password');
+    assert.equal(res.status, 503, `untrusted TLS:\n${w.log().slice(-3000)}`);
+    assert.equal(b.tgc(), undefined);
+    assert.equal(peer.seen.length, 0, 'no TACACS+ packet over an untrusted connection');
+    const unavailable = /"event":"tacacs_unavailable".*?"reason":"([^"]*)"/;
+    assert.ok(await eventually(() => unavailable.test(w.log()), 3000), `log:\n${w.log().slice(-3000)}`);
+    const reason = w.log().match(unavailable);
+    console.log(`# untrusted certificate: ${reason[1]} (server-side handshakes: ${peer.handshakes()})`);
   } finally {
     await stop(w.child);
     await peer.close();
