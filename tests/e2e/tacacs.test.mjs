@@ -119,6 +119,16 @@ async function login(base, browser, service, username, password) {
   return res;
 }
 
+/** The Worker's JSON log lines with `event` = `name` (wrangler decorates console.error
+ * lines with colours and an `[ERROR]` tag). */
+function events(log, name) {
+  return log.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => {
+    const i = l.indexOf('{"');
+    if (i < 0) return {};
+    try { return JSON.parse(l.slice(i, l.lastIndexOf('}') + 1)); } catch { return {}; }
+  }).filter((e) => e.event === name);
+}
+
 function acctLines() {
   if (!existsSync(ACCT)) return [];
   return readFileSync(ACCT, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -155,7 +165,14 @@ test('alice: PAP PASS on the second server (first refuses), authorization AV pai
   assert.deepEqual(xmlAll(xml, 'groups'), ['netops'], xml);
   assert.deepEqual(xmlAll(xml, 'mail'), ['alice@example.net'], xml);
   // The failover is in the operator log (JSON lines), without secrets.
-  assert.ok(await eventually(() => /"event":"tacacs_login".*"result":"pass".*"server":1/.test(main.log()), 3000), main.log().slice(-2000));
+  assert.ok(await eventually(() => events(main.log(), 'tacacs_login').some((e) => e.user === 'alice'), 3000), main.log().slice(-2000));
+  const [pass] = events(main.log(), 'tacacs_login');
+  assert.equal(pass.result, 'pass');
+  assert.equal(pass.server, 1, 'answered by the second server');
+  // Single connection mode (§4.3): the refused connect + one connection for authentication
+  // and authorization together.
+  assert.equal(pass.connections, 2);
+  assert.ok(events(main.log(), 'tacacs_log').some((e) => /connect failed/.test(e.note)), 'the refused server is logged');
   assert.ok(!main.log().includes('alice-pw') && !main.log().includes(KEY), 'no password or key in the log');
   console.log(`# alice login POST with failover: ${res.ms} ms`);
 });
@@ -217,13 +234,33 @@ test('a wrong shared key: "authentication service unavailable", key mismatch log
     assert.match(await res.text(), /authentication service is unavailable/);
     assert.equal(b.tgc(), undefined, 'never a login');
     assert.ok(res.ms >= 800, `the silent server was waited for (${res.ms} ms)`);
-    assert.ok(await eventually(() => /"event":"tacacs_key_mismatch"/.test(w.log()), 3000), w.log().slice(-3000));
-    assert.ok(/"event":"tacacs_unavailable"/.test(w.log()));
+    assert.ok(await eventually(() => events(w.log(), 'tacacs_key_mismatch').length > 0, 3000), w.log().slice(-3000));
+    assert.equal(events(w.log(), 'tacacs_unavailable').length, 1);
+    assert.ok(events(w.log(), 'tacacs_log').some((e) => /no answer within 800 ms/.test(e.note)), `the hung server's timeout is logged:\n${w.log().slice(-3000)}`);
     assert.ok(!w.log().includes('not-the-key') && !w.log().includes('alice-pw'), 'no secret in the log');
     console.log(`# wrong key after a 800 ms timeout: ${res.ms} ms`);
   } finally {
     await stop(w.child);
     await silent.close();
+  }
+});
+
+test('ASCII login (GETPASS / CONTINUE): bob with his ASCII secret passes, his PAP secret does not', async () => {
+  const config = casConfig([{ host: '127.0.0.1', port: tac.port, key_secret: 'TACACS_KEY', timeout_ms: 3000 }]);
+  config.tacacs.authen = 'ascii';
+  config.tacacs.accounting = false;
+  const w = await startWrangler(config);
+  try {
+    const res = await login(w.base, new Browser(), SERVICE, 'bob', 'bob-pw');
+    assert.equal(res.status, 303, `ASCII login:\n${w.log().slice(-3000)}`);
+    const xml = await (await fetch(`${w.base}/p3/serviceValidate?${q({ service: SERVICE, ticket: ticketFrom(res.headers.get('location'), SERVICE) })}`)).text();
+    assert.equal(xmlText(xml, 'user'), 'bob', xml);
+    assert.deepEqual(xmlAll(xml, 'groups'), ['readonly'], xml);
+    assert.deepEqual(xmlAll(xml, 'priv-lvl'), ['1'], xml);
+    const pap = await login(w.base, new Browser(), SERVICE, 'bob', 'bob-pap');
+    assert.equal(pap.status, 401, 'the PAP secret is not the ASCII login secret');
+  } finally {
+    await stop(w.child);
   }
 });
 
@@ -308,10 +345,9 @@ test('TLS: a certificate the runtime does not trust is refused → unavailable, 
     assert.equal(res.status, 503, `untrusted TLS:\n${w.log().slice(-3000)}`);
     assert.equal(b.tgc(), undefined);
     assert.equal(peer.seen.length, 0, 'no TACACS+ packet over an untrusted connection');
-    const unavailable = /"event":"tacacs_unavailable".*?"reason":"([^"]*)"/;
-    assert.ok(await eventually(() => unavailable.test(w.log()), 3000), `log:\n${w.log().slice(-3000)}`);
-    const reason = w.log().match(unavailable);
-    console.log(`# untrusted certificate: ${reason[1]} (server-side handshakes: ${peer.handshakes()})`);
+    assert.ok(await eventually(() => events(w.log(), 'tacacs_unavailable').length > 0, 3000), `log:\n${w.log().slice(-3000)}`);
+    const [{ reason }] = events(w.log(), 'tacacs_unavailable');
+    console.log(`# untrusted certificate: ${reason} (server-side handshakes: ${peer.handshakes()})`);
   } finally {
     await stop(w.child);
     await peer.close();
