@@ -24,6 +24,10 @@ for c in node openssl php curl; do command -v "$c" >/dev/null || die "missing '$
   || die "missing Debian apache2-bin / libapache2-mod-auth-cas (run: tests/tools/setup.sh e2e)"
 [ -x node_modules/.bin/wrangler ] || die "missing wrangler (run: tests/tools/setup.sh npm)"
 [ -f worker/build/index.js ] || die "worker/build is missing: run 'make build-worker' first"
+# The native TACACS+ test server (tacacs.test.mjs): built here, never skipped.
+log "building the TACACS+ test server (cargo build --bin casplus)"
+cargo build --quiet --bin casplus || die "cargo build --bin casplus failed"
+[ -x target/debug/casplus ] || die "target/debug/casplus is missing after the build"
 
 PORT=${E2E_PORT:-8797}
 TMP=$(mktemp -d /tmp/casplus-e2e.XXXXXX)

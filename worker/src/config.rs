@@ -8,7 +8,9 @@
 //! ```
 //!
 //! `engine` is [`EngineConfig`] (every field optional), `users` maps user names to
-//! [`UserRecord`]s. A configuration that does not load is never served half-way: every
+//! [`UserRecord`]s, and the optional `tacacs` is the TACACS+ authentication source
+//! ([`LoginConfig`] JSON, see [`crate::tacacs`]); a server there may name its shared secret
+//! by the Worker secret holding it, `"key_secret": "TACACS_KEY"`, instead of `"key"`. A configuration that does not load is never served half-way: every
 //! `/cas` request answers with an error page naming the problem (and a log line).
 //!
 //! The development configuration has a public password and a cookie without `Secure`, so
@@ -22,6 +24,7 @@ use std::rc::Rc;
 use casplus::cas::auth::{UserRecord, UserStore};
 use casplus::cas::demo;
 use casplus::cas::engine::{Engine, EngineConfig};
+use casplus::tacacs::login::LoginConfig;
 use serde::Deserialize;
 use worker::Env;
 
@@ -35,6 +38,8 @@ pub struct Loaded {
     pub engine: Engine,
     /// The built-in user store.
     pub users: UserStore,
+    /// The TACACS+ authentication source, when configured.
+    pub tacacs: Option<LoginConfig>,
     /// `true` for the embedded development configuration.
     pub demo: bool,
 }
@@ -68,16 +73,60 @@ struct ConfigFile {
     engine: EngineConfig,
     #[serde(default)]
     users: BTreeMap<String, UserRecord>,
+    #[serde(default)]
+    tacacs: Option<serde_json::Value>,
 }
 
-/// Parses a configuration document.
-pub fn parse(json: &str) -> Result<Loaded, String> {
+/// The key naming a Worker secret in a `tacacs.servers[]` entry.
+pub const KEY_SECRET: &str = "key_secret";
+
+/// Reads the `tacacs` section: each `"key_secret": NAME` is replaced by `"key"` with the
+/// value of the secret `NAME` (looked up with `secret`); then [`LoginConfig::from_json`].
+/// Errors name the secret, never its value.
+pub fn parse_tacacs(
+    mut value: serde_json::Value,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> Result<LoginConfig, String> {
+    let servers = value
+        .get_mut("servers")
+        .and_then(serde_json::Value::as_array_mut)
+        .ok_or("tacacs: \"servers\" must be a list")?;
+    for (i, server) in servers.iter_mut().enumerate() {
+        let Some(obj) = server.as_object_mut() else {
+            continue;
+        };
+        let Some(name) = obj.remove(KEY_SECRET) else {
+            continue;
+        };
+        let name = name
+            .as_str()
+            .ok_or_else(|| format!("tacacs.servers[{i}].{KEY_SECRET} must be a string"))?;
+        if obj.contains_key("key") || obj.contains_key("key_hex") {
+            return Err(format!(
+                "tacacs.servers[{i}]: give one of key / key_hex / {KEY_SECRET}"
+            ));
+        }
+        let key = secret(name)
+            .ok_or_else(|| format!("tacacs.servers[{i}]: the secret {name} is not set"))?;
+        obj.insert("key".into(), serde_json::Value::String(key));
+    }
+    LoginConfig::from_json(&value.to_string()).map_err(|e| e.to_string())
+}
+
+/// Parses a configuration document; `secret` resolves the Worker secrets it names.
+pub fn parse(json: &str, secret: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, String> {
     let file: ConfigFile = serde_json::from_str(json).map_err(|e| e.to_string())?;
     let engine = Engine::new(file.engine).map_err(|e| e.to_string())?;
     let users = UserStore::new(file.users).map_err(|e| e.to_string())?;
+    let tacacs = file
+        .tacacs
+        .filter(|v| !v.is_null())
+        .map(|v| parse_tacacs(v, secret))
+        .transpose()?;
     Ok(Loaded {
         engine,
         users,
+        tacacs,
         demo: false,
     })
 }
@@ -89,6 +138,7 @@ pub fn demo() -> Result<Loaded, String> {
     Ok(Loaded {
         engine,
         users,
+        tacacs: None,
         demo: true,
     })
 }
@@ -105,12 +155,16 @@ thread_local! {
     static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
 }
 
-fn raw_config(env: &Env) -> Option<String> {
-    env.secret(CONFIG_VAR)
+/// A secret (or, in local development, a plain variable) by name.
+fn secret_or_var(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
         .ok()
         .map(|s| s.to_string())
-        .or_else(|| env.var(CONFIG_VAR).ok().map(|v| v.to_string()))
-        .filter(|s| !s.trim().is_empty())
+        .or_else(|| env.var(name).ok().map(|v| v.to_string()))
+}
+
+fn raw_config(env: &Env) -> Option<String> {
+    secret_or_var(env, CONFIG_VAR).filter(|s| !s.trim().is_empty())
 }
 
 /// The configuration for a request to `host`, parsed once per isolate.
@@ -124,7 +178,7 @@ pub fn load(env: &Env, host: &str) -> Result<Rc<Loaded>, ConfigProblem> {
             return loaded.clone();
         }
         let loaded = match &raw {
-            Some(json) => parse(json),
+            Some(json) => parse(json, &|name| secret_or_var(env, name)),
             None => demo(),
         }
         .map(Rc::new);
@@ -157,13 +211,50 @@ mod tests {
 
     #[test]
     fn parse_rejects_unknown_fields_and_bad_regex() {
-        assert!(parse(r#"{"engine":{},"users":{},"extra":1}"#).is_err());
+        assert!(parse(r#"{"engine":{},"users":{},"extra":1}"#, &no_secret).is_err());
         let bad = r#"{"engine":{"services":[{"id":1,"name":"x","service":{"regex":"("}}]}}"#;
-        assert!(parse(bad).unwrap_err().contains("regular expression"));
+        assert!(
+            parse(bad, &no_secret)
+                .unwrap_err()
+                .contains("regular expression")
+        );
         let bad_hash = r#"{"users":{"u":{"password":"plain"}}}"#;
-        assert!(parse(bad_hash).is_err());
-        let ok = parse(r#"{"engine":{"services":[]}}"#).expect("minimal");
+        assert!(parse(bad_hash, &no_secret).is_err());
+        let ok = parse(r#"{"engine":{"services":[]}}"#, &no_secret).expect("minimal");
         assert!(!ok.demo);
+        assert!(ok.tacacs.is_none());
+    }
+
+    fn no_secret(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn tacacs_section_resolves_key_secret() {
+        let doc = r#"{"tacacs":{"servers":[
+            {"host":"127.0.0.1","port":1,"key":"inline"},
+            {"host":"127.0.0.1","port":2,"key_secret":"TACACS_KEY","timeout_ms":700}],
+            "authorization":{"service":"casplus"},"accounting":true}}"#;
+        let secrets = |n: &str| (n == "TACACS_KEY").then(|| "from-secret".to_owned());
+        let t = parse(doc, &secrets).expect("loads").tacacs.expect("tacacs");
+        assert_eq!(t.servers.len(), 2);
+        assert_eq!(
+            t.servers[1].key,
+            casplus::tacacs::obfuscate::Key::from_text("from-secret")
+        );
+        assert_eq!(t.servers[1].timeout_ms, 700);
+        assert!(t.accounting);
+        // A missing secret is named, its value never printed.
+        let e = parse(doc, &no_secret).unwrap_err();
+        assert!(e.contains("TACACS_KEY") && e.contains("not set"), "{e}");
+        // key and key_secret together are refused.
+        let both = r#"{"tacacs":{"servers":[{"host":"h","key":"a","key_secret":"TACACS_KEY"}]}}"#;
+        assert!(parse(both, &secrets).unwrap_err().contains("key_secret"));
+        // Unknown server fields are still refused by the core.
+        let typo = r#"{"tacacs":{"servers":[{"host":"h","key":"a","tiemout_ms":1}]}}"#;
+        assert!(parse(typo, &no_secret).is_err());
+        let none = r#"{"tacacs":{"servers":[]}}"#;
+        assert!(parse(none, &no_secret).is_err());
     }
 
     #[test]

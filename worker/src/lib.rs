@@ -10,6 +10,7 @@
 //! - [`outbound`]: the proxy callback and single-logout requests.
 //! - [`config`]: the configuration (`CASPLUS_CONFIG`, or the development default).
 //! - [`platform`]: clock and CSPRNG.
+//! - [`tacacs`]: the TACACS+ authentication source (login, authorization, accounting).
 
 #![forbid(unsafe_code)]
 
@@ -20,6 +21,7 @@ pub mod outbound;
 pub mod platform;
 pub mod routes;
 pub mod store;
+pub mod tacacs;
 
 use worker::{Context, Env, Request, Response, Result, event};
 

@@ -5,9 +5,11 @@
 
 use std::rc::Rc;
 
+use casplus::cas::auth::{AuthFailure, AuthResult};
 use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
 use casplus::cas::params::cookie_values;
-use casplus::cas::ticket::{TicketId, TicketKind};
+use casplus::cas::store::Store as _;
+use casplus::cas::ticket::{Ticket, TicketGrantingTicket, TicketId, TicketKind};
 use casplus::cas::web::{self, HttpRequest, Response as WebResponse, WebReply};
 use casplus::time::Timestamp;
 use worker::{Context, Env, Headers, Method, Request, Response, Result};
@@ -17,6 +19,7 @@ use crate::html::{self, PREFIX, Page};
 use crate::outbound;
 use crate::platform::{self, Csprng};
 use crate::store::WorkerStore;
+use crate::tacacs;
 
 /// Largest request body read (a login form or a SAML request is far smaller; the engine
 /// itself refuses parameter input over 16 KiB).
@@ -231,38 +234,110 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
     let reply = match step {
         LoginStep::Reply(reply) => reply,
         LoginStep::Authenticate { request, pending } => {
-            let result = cas.loaded.users.answer(&request);
-            engine
+            let rem_addr = cas.req.client_address.as_deref();
+            let tacacs_source = request.source == tacacs::SOURCE;
+            let result = match (&cas.loaded.tacacs, tacacs_source) {
+                (Some(t), true) => tacacs::authenticate(t, &request, rem_addr).await,
+                (None, true) => {
+                    log_fault(
+                        "login",
+                        "a service requires the tacacs source, but no \"tacacs\" is configured",
+                    );
+                    AuthResult::Rejected(AuthFailure::Unavailable)
+                }
+                (_, false) => cas.loaded.users.answer(&request),
+            };
+            let principal = match &result {
+                AuthResult::Authenticated { principal, .. } => Some(principal.clone()),
+                AuthResult::Rejected(_) => None,
+            };
+            let reply = engine
                 .login_authenticated(&cas.store, &mut cas.rng, cas.now, pending, result)
-                .await
+                .await;
+            // Accounting START once the TGT exists (the reply sets its cookie).
+            if let (Some(t), true, Some(principal)) = (&cas.loaded.tacacs, tacacs_source, principal)
+                && t.accounting
+                && reply.fault.is_none()
+                && let Some(tgt) = reply.cookie.as_ref().and_then(|c| c.value.clone())
+            {
+                let loaded = Rc::clone(&cas.loaded);
+                let rem_addr = rem_addr.map(str::to_owned);
+                let now = cas.now;
+                ctx.wait_until(async move {
+                    if let Some(t) = &loaded.tacacs {
+                        tacacs::acct_start(t, &tgt, &principal, rem_addr.as_deref(), now).await;
+                    }
+                });
+            }
+            reply
         }
     };
     web_reply("login", reply, cas.https, ctx)
 }
 
+/// The TGTs a request's cookie names (at most three are looked at).
+fn cookie_tgts(cas: &Cas) -> Vec<TicketId> {
+    let name = &cas.loaded.engine.config().cookie.name;
+    cas.req
+        .cookie
+        .as_deref()
+        .map(|h| cookie_values(h, name))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| TicketId::parse(v).ok())
+        .filter(|id| id.kind() == TicketKind::TicketGranting)
+        .take(3)
+        .collect()
+}
+
+/// The TACACS+-authenticated sessions a logout ends, read before the engine destroys
+/// them (for their accounting STOP). Read faults only cost the STOP record (logged).
+async fn tacacs_sessions(cas: &Cas) -> Vec<TicketGrantingTicket> {
+    let Some(t) = &cas.loaded.tacacs else {
+        return Vec::new();
+    };
+    if !t.accounting {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for id in cookie_tgts(cas) {
+        match cas.store.get(&id).await {
+            Ok(Some(Ticket::TicketGranting(tgt)))
+                if tgt.authentication.source == tacacs::SOURCE =>
+            {
+                out.push(tgt);
+            }
+            Ok(_) => {}
+            Err(e) => log_fault("logout", &format!("accounting STOP skipped: {e}")),
+        }
+    }
+    out
+}
+
 /// `/logout` (§2.3).
 async fn logout(mut cas: Cas, ctx: &Context) -> Result<Response> {
+    let ended = tacacs_sessions(&cas).await;
     let engine = &cas.loaded.engine;
     let reply = engine
         .logout(&cas.store, &mut cas.rng, cas.now, &cas.req.http())
         .await;
     if reply.fault.is_none() {
+        if !ended.is_empty() {
+            let loaded = Rc::clone(&cas.loaded);
+            let rem_addr = cas.req.client_address.clone();
+            ctx.wait_until(async move {
+                if let Some(t) = &loaded.tacacs {
+                    for tgt in &ended {
+                        tacacs::acct_stop(t, tgt, rem_addr.as_deref(), "logout").await;
+                    }
+                }
+            });
+        }
         // KV may not have the session's TGT here yet (written at another location less
         // than a minute ago), in which case the engine found nothing to destroy. Revoke
         // the presented ids in the Durable Object anyway: the session then ends
         // everywhere, whatever KV still serves.
-        let name = &engine.config().cookie.name;
-        let ids = cas
-            .req
-            .cookie
-            .as_deref()
-            .map(|h| cookie_values(h, name))
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|v| TicketId::parse(v).ok())
-            .filter(|id| id.kind() == TicketKind::TicketGranting)
-            .take(3);
-        for id in ids {
+        for id in cookie_tgts(&cas) {
             if let Err(e) = cas.store.revoke(&id).await {
                 log_fault("logout", &e.to_string());
                 return page(500, &html::internal_error(), &[]);

@@ -1,0 +1,355 @@
+// TACACS+ as the CAS authentication source (RFC 8907): CAS logins through the Worker are
+// authenticated, authorized and accounted by `casplus tacacs-server` (tests/tacacs/server.json).
+// The server runs on an ephemeral loopback port with an accounting JSON Lines file; each
+// configuration gets its own `wrangler dev` (own process group, fresh state). Everything is
+// stopped by process group id.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { Browser, TMP, q, loginTicket, ticketFrom, xmlText, xmlAll, eventually, sleep } from './lib.mjs';
+
+const ROOT = process.env.E2E_ROOT ?? assert.fail('E2E_ROOT is not set');
+const BIN = join(ROOT, 'target/debug/casplus');
+const KEY = 'tac-test-key'; // tests/tacacs/server.json, client 127.0.0.1/32
+const DIR = mkdtempSync(join(TMP, 'tacacs-'));
+const ACCT = join(DIR, 'acct.jsonl');
+
+async function freePort() {
+  const s = createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function stop(child) {
+  if (!child || child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 3000);
+    child.once('exit', () => { clearTimeout(t); resolve(); });
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { clearTimeout(t); resolve(); }
+  });
+}
+
+/** `casplus tacacs-server` on a free port; resolves once it printed its address. */
+async function startTacacsServer() {
+  assert.ok(existsSync(BIN), `${BIN} is missing: run.sh builds it with 'cargo build --bin casplus'`);
+  const child = spawn(BIN, ['tacacs-server', '--config', join(ROOT, 'tests/tacacs/server.json'),
+    '--listen', '127.0.0.1:0', '--accounting-log', ACCT], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  assert.ok(await eventually(() => /listening on 127\.0\.0\.1:\d+/.test(log) || child.exitCode !== null, 10000),
+    `tacacs-server starts:\n${log}`);
+  const m = log.match(/listening on 127\.0\.0\.1:(\d+)/);
+  assert.ok(m, `tacacs-server failed:\n${log}`);
+  return { child, port: Number(m[1]), log: () => log };
+}
+
+/** A TCP server that accepts connections and never answers (a hung TACACS+ server). */
+async function silentServer() {
+  const sockets = new Set();
+  const s = createServer((c) => { sockets.add(c); c.on('error', () => {}); c.on('close', () => sockets.delete(c)); });
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  return {
+    port: s.address().port,
+    close: () => new Promise((r) => { for (const c of sockets) c.destroy(); s.close(r); }),
+  };
+}
+
+const SERVICE_PATH = '/tacapp';
+function casConfig(servers) {
+  return {
+    engine: {
+      services: [{
+        id: 1, name: 'TACACS+ app',
+        service: { regex: String.raw`^http://127\.0\.0\.1:\d+/tacapp([/?#].*)?$` },
+        releasedAttributes: ['priv-lvl', 'groups', 'mail'],
+        authenticationSource: 'tacacs',
+        singleLogout: false,
+      }],
+      throttle: { maxFailuresPerUser: 1000, maxFailuresPerAddress: 10000, lockoutSeconds: 60 },
+      cookie: { secure: false },
+    },
+    users: {},
+    tacacs: {
+      servers,
+      authen: 'pap',
+      authorization: { service: 'casplus' },
+      accounting: true,
+    },
+  };
+}
+
+/** `wrangler dev` serving `config` (TACACS_KEY given as a variable, read as a secret). */
+async function startWrangler(config, key = KEY, extraEnv = {}) {
+  const port = await freePort();
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', mkdtempSync(join(DIR, 'state-')),
+    '--var', `CASPLUS_CONFIG:${JSON.stringify(config)}`, '--var', `TACACS_KEY:${key}`];
+  let log = '';
+  const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
+    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true', ...extraEnv },
+  });
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const base = `http://127.0.0.1:${port}/cas`;
+  const ok = await eventually(async () => {
+    try { return (await fetch(`${base}/login`)).status === 200; } catch { return false; }
+  }, 60000);
+  if (!ok) { await stop(child); assert.fail(`wrangler starts:\n${log}`); }
+  return { child, base, log: () => log };
+}
+
+/** GET the form, POST the credentials (absolute URLs on `base`). */
+async function login(base, browser, service, username, password) {
+  const form = await browser.fetch(`${base}/login?${q({ service })}`);
+  assert.equal(form.status, 200, 'login form');
+  const lt = loginTicket(await form.text());
+  const started = Date.now();
+  const res = await browser.fetch(`${base}/login?${q({ service })}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: q({ username, password, lt, service }),
+  });
+  res.ms = Date.now() - started;
+  return res;
+}
+
+/** The Worker's JSON log lines with `event` = `name` (wrangler decorates console.error
+ * lines with colours and an `[ERROR]` tag). */
+function events(log, name) {
+  return log.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => {
+    const i = l.indexOf('{"');
+    if (i < 0) return {};
+    try { return JSON.parse(l.slice(i, l.lastIndexOf('}') + 1)); } catch { return {}; }
+  }).filter((e) => e.event === name);
+}
+
+function acctLines() {
+  if (!existsSync(ACCT)) return [];
+  return readFileSync(ACCT, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+let tac;
+let closedPort;
+let main; // wrangler: [closed port, real server]
+const SERVICE = 'http://127.0.0.1:9/tacapp';
+
+before(async () => {
+  tac = await startTacacsServer();
+  closedPort = await freePort();
+  main = await startWrangler(casConfig([
+    { host: '127.0.0.1', port: closedPort, key_secret: 'TACACS_KEY', timeout_ms: 2000 },
+    { host: '127.0.0.1', port: tac.port, key_secret: 'TACACS_KEY', timeout_ms: 3000 },
+  ]));
+});
+
+after(async () => {
+  await stop(main?.child);
+  await stop(tac?.child);
+});
+
+test('alice: PAP PASS on the second server (first refuses), authorization AV pairs become CAS attributes', async () => {
+  const b = new Browser();
+  const res = await login(main.base, b, SERVICE, 'alice', 'alice-pw');
+  assert.equal(res.status, 303, `login redirects:\n${(await res.text()).slice(0, 300)}\n${main.log().slice(-2000)}`);
+  const st = ticketFrom(res.headers.get('location'), SERVICE);
+  const v = await fetch(`${main.base}/p3/serviceValidate?${q({ service: SERVICE, ticket: st })}`);
+  const xml = await v.text();
+  assert.equal(xmlText(xml, 'user'), 'alice', xml);
+  assert.deepEqual(xmlAll(xml, 'priv-lvl'), ['15'], xml);
+  assert.deepEqual(xmlAll(xml, 'groups'), ['netops'], xml);
+  assert.deepEqual(xmlAll(xml, 'mail'), ['alice@example.net'], xml);
+  // The failover is in the operator log (JSON lines), without secrets.
+  assert.ok(await eventually(() => events(main.log(), 'tacacs_login').some((e) => e.user === 'alice'), 3000), main.log().slice(-2000));
+  const [pass] = events(main.log(), 'tacacs_login');
+  assert.equal(pass.result, 'pass');
+  assert.equal(pass.server, 1, 'answered by the second server');
+  // Single connection mode (§4.3): the refused connect + one connection for authentication
+  // and authorization together.
+  assert.equal(pass.connections, 2);
+  assert.ok(events(main.log(), 'tacacs_log').some((e) => /connect failed/.test(e.note)), 'the refused server is logged');
+  assert.ok(!main.log().includes('alice-pw') && !main.log().includes(KEY), 'no password or key in the log');
+  console.log(`# alice login POST with failover: ${res.ms} ms`);
+});
+
+test('bob with a wrong password: the login form again with an error, no ticket', async () => {
+  const res = await login(main.base, new Browser(), SERVICE, 'bob', 'not-bobs');
+  assert.equal(res.status, 401);
+  const html = await res.text();
+  assert.match(html, /user name or password is incorrect/);
+  assert.match(html, /name="lt"/);
+  assert.equal(res.headers.get('location'), null);
+});
+
+test('carol: authentication PASS but authorization FAIL (no casplus rule) is denied', async () => {
+  const b = new Browser();
+  const res = await login(main.base, b, SERVICE, 'carol', 'carol-pw');
+  assert.equal(res.status, 401);
+  assert.match(await res.text(), /incorrect/);
+  assert.equal(b.tgc(), undefined, 'no SSO session');
+});
+
+test('accounting: START when the TGT is created, STOP at logout with task_id, elapsed_time and the services', async () => {
+  const before = acctLines().length;
+  const b = new Browser();
+  const res = await login(main.base, b, `${SERVICE}/acct`, 'alice', 'alice-pw');
+  assert.equal(res.status, 303);
+  assert.ok(await eventually(() => acctLines().slice(before).some((l) => l.record === 'start'), 10000), 'START recorded');
+  const start = acctLines().slice(before).find((l) => l.record === 'start');
+  assert.equal(start.user, 'alice');
+  assert.equal(start.status, 'SUCCESS');
+  assert.equal(typeof start.rem_addr, 'string');
+  const taskId = start.acct.task_id;
+  assert.match(taskId, /^[0-9a-f]{24}$/);
+  assert.ok(!b.tgc().includes(taskId), 'the task_id is not the TGT id');
+  assert.ok(start.args.includes('service=casplus'), JSON.stringify(start.args));
+  await sleep(1100); // elapsed_time counts whole seconds
+  const out = await b.fetch(`${main.base}/logout`);
+  assert.equal(out.status, 200);
+  assert.ok(await eventually(() => acctLines().slice(before).some((l) => l.record === 'stop'), 10000), 'STOP recorded');
+  const stop = acctLines().slice(before).find((l) => l.record === 'stop');
+  assert.equal(stop.user, 'alice');
+  assert.equal(stop.acct.task_id, taskId, 'STOP has the task_id of START');
+  const elapsed = stop.args.find((a) => a.startsWith('elapsed_time='));
+  assert.ok(elapsed && Number(elapsed.split('=')[1]) >= 1, JSON.stringify(stop.args));
+  assert.ok(stop.args.includes(`cas-service=${SERVICE}/acct`), JSON.stringify(stop.args));
+  assert.ok(stop.args.includes('reason=logout'), JSON.stringify(stop.args));
+});
+
+test('a wrong shared key: "authentication service unavailable", key mismatch logged for the operator; a hung server times out first', async () => {
+  const silent = await silentServer();
+  const w = await startWrangler(casConfig([
+    { host: '127.0.0.1', port: silent.port, key_secret: 'TACACS_KEY', timeout_ms: 800 },
+    { host: '127.0.0.1', port: tac.port, key_secret: 'TACACS_KEY', timeout_ms: 3000 },
+  ]), 'not-the-key');
+  try {
+    const b = new Browser();
+    const res = await login(w.base, b, SERVICE, 'alice', 'alice-pw');
+    assert.equal(res.status, 503);
+    assert.match(await res.text(), /authentication service is unavailable/);
+    assert.equal(b.tgc(), undefined, 'never a login');
+    assert.ok(res.ms >= 800, `the silent server was waited for (${res.ms} ms)`);
+    assert.ok(await eventually(() => events(w.log(), 'tacacs_key_mismatch').length > 0, 3000), w.log().slice(-3000));
+    assert.equal(events(w.log(), 'tacacs_unavailable').length, 1);
+    assert.ok(events(w.log(), 'tacacs_log').some((e) => /no answer within 800 ms/.test(e.note)), `the hung server's timeout is logged:\n${w.log().slice(-3000)}`);
+    assert.ok(!w.log().includes('not-the-key') && !w.log().includes('alice-pw'), 'no secret in the log');
+    console.log(`# wrong key after a 800 ms timeout: ${res.ms} ms`);
+  } finally {
+    await stop(w.child);
+    await silent.close();
+  }
+});
+
+test('ASCII login (GETPASS / CONTINUE): bob with his ASCII secret passes, his PAP secret does not', async () => {
+  const config = casConfig([{ host: '127.0.0.1', port: tac.port, key_secret: 'TACACS_KEY', timeout_ms: 3000 }]);
+  config.tacacs.authen = 'ascii';
+  config.tacacs.accounting = false;
+  const w = await startWrangler(config);
+  try {
+    const res = await login(w.base, new Browser(), SERVICE, 'bob', 'bob-pw');
+    assert.equal(res.status, 303, `ASCII login:\n${w.log().slice(-3000)}`);
+    const xml = await (await fetch(`${w.base}/p3/serviceValidate?${q({ service: SERVICE, ticket: ticketFrom(res.headers.get('location'), SERVICE) })}`)).text();
+    assert.equal(xmlText(xml, 'user'), 'bob', xml);
+    assert.deepEqual(xmlAll(xml, 'groups'), ['readonly'], xml);
+    assert.deepEqual(xmlAll(xml, 'priv-lvl'), ['1'], xml);
+    const pap = await login(w.base, new Browser(), SERVICE, 'bob', 'bob-pap');
+    assert.equal(pap.status, 401, 'the PAP secret is not the ASCII login secret');
+  } finally {
+    await stop(w.child);
+  }
+});
+
+test('every server down: "authentication service unavailable", never a login', async () => {
+  await stop(tac.child);
+  const b = new Browser();
+  const res = await login(main.base, b, SERVICE, 'alice', 'alice-pw');
+  assert.equal(res.status, 503);
+  assert.match(await res.text(), /authentication service is unavailable/);
+  assert.equal(b.tgc(), undefined);
+  console.log(`# all servers down: ${res.ms} ms`);
+});
+
+/** A minimal RFC 9887 peer: TLS with the test CA's certificate; answers every
+ * authentication START with PASS (unobfuscated, UNENCRYPTED flag) and records what came. */
+async function tlsPassServer({ cert = 'server' } = {}) {
+  const seen = [];
+  let handshakes = 0;
+  const server = createTlsServer({
+    key: readFileSync(join(TMP, `${cert}.key`)),
+    cert: readFileSync(join(TMP, `${cert}.pem`)),
+    minVersion: 'TLSv1.3',
+  }, (sock) => {
+    handshakes += 1;
+    let buf = Buffer.alloc(0);
+    sock.on('error', () => {});
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 12 && buf.length >= 12 + buf.readUInt32BE(8)) {
+        const len = buf.readUInt32BE(8);
+        const header = buf.subarray(0, 12);
+        const body = buf.subarray(12, 12 + len);
+        buf = buf.subarray(12 + len);
+        seen.push({ version: header[0], type: header[1], seq: header[2], flags: header[3], body: Buffer.from(body) });
+        const reply = Buffer.alloc(12 + 6);
+        header.copy(reply, 0, 0, 12);
+        reply[2] = header[2] + 1; // seq_no
+        reply[3] = 0x01; // TAC_PLUS_UNENCRYPTED_FLAG (RFC 9887 §4)
+        reply.writeUInt32BE(6, 8);
+        reply[12] = 0x01; // TAC_PLUS_AUTHEN_STATUS_PASS
+        sock.write(reply);
+      }
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { port: server.address().port, seen, handshakes: () => handshakes, close: () => new Promise((r) => server.close(r)) };
+}
+
+test('TLS (RFC 9887): secureTransport on, certificate from the test CA, UNENCRYPTED flag, no obfuscation', async () => {
+  const peer = await tlsPassServer();
+  const config = casConfig([{ host: 'localhost', port: peer.port, tls: true, timeout_ms: 3000 }]);
+  config.tacacs.authorization = null;
+  config.tacacs.accounting = false;
+  const w = await startWrangler(config, KEY, { NODE_EXTRA_CA_CERTS: join(TMP, 'ca.pem') });
+  try {
+    const res = await login(w.base, new Browser(), SERVICE, 'tls-user', 'tls-password');
+    assert.equal(res.status, 303, `TLS login:\n${w.log().slice(-3000)}`);
+    const xml = await (await fetch(`${w.base}/p3/serviceValidate?${q({ service: SERVICE, ticket: ticketFrom(res.headers.get('location'), SERVICE) })}`)).text();
+    assert.equal(xmlText(xml, 'user'), 'tls-user');
+    assert.equal(peer.seen.length, 1, 'one authentication START');
+    const [start] = peer.seen;
+    assert.equal(start.type, 0x01, 'AUTHEN');
+    assert.equal(start.seq, 1);
+    assert.equal(start.flags & 0x01, 0x01, 'UNENCRYPTED flag set');
+    assert.ok(start.body.includes(Buffer.from('tls-user')), 'body in clear (TLS replaces obfuscation)');
+    assert.ok(start.body.includes(Buffer.from('tls-password')), 'PAP data in clear inside TLS');
+  } finally {
+    await stop(w.child);
+    await peer.close();
+  }
+});
+
+test('TLS: a certificate the runtime does not trust is refused → unavailable, nothing sent', async () => {
+  const peer = await tlsPassServer({ cert: 'untrusted' });
+  const config = casConfig([{ host: 'localhost', port: peer.port, tls: true, timeout_ms: 3000 }]);
+  config.tacacs.authorization = null;
+  config.tacacs.accounting = false;
+  const w = await startWrangler(config, KEY, { NODE_EXTRA_CA_CERTS: join(TMP, 'ca.pem') });
+  try {
+    const b = new Browser();
+    const res = await login(w.base, b, SERVICE, 'tls-user', 'tls-password');
+    assert.equal(res.status, 503, `untrusted TLS:\n${w.log().slice(-3000)}`);
+    assert.equal(b.tgc(), undefined);
+    assert.equal(peer.seen.length, 0, 'no TACACS+ packet over an untrusted connection');
+    assert.ok(await eventually(() => events(w.log(), 'tacacs_unavailable').length > 0, 3000), `log:\n${w.log().slice(-3000)}`);
+    const [{ reason }] = events(w.log(), 'tacacs_unavailable');
+    console.log(`# untrusted certificate: ${reason} (server-side handshakes: ${peer.handshakes()})`);
+  } finally {
+    await stop(w.child);
+    await peer.close();
+  }
+});
