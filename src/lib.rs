@@ -7,10 +7,13 @@
 //!
 //! - [`codec`]: a byte reader that cannot over-index, with byte spans and typed errors.
 //! - [`tacacs`]: the TACACS+ protocol (RFC 8907): header, bodies, obfuscation, sessions.
+//! - [`capture`]: captures in every form (pcap, pcapng, tcpdump/Wireshark text, hex, base64):
+//!   TCP reassembly and TACACS+ PDUs with their place in the capture.
 //! - [`cas`]: the CAS protocol 3.0 engine: tickets, services, validation responses.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod capture;
 pub mod cas;
 pub mod codec;
 pub mod tacacs;

@@ -1,0 +1,566 @@
+//! Sessions and flows: PDUs grouped by connection and `session_id` (RFC 8907 §4.1), ordered
+//! by `seq_no`, checked (gaps, duplicates, replies without a request, packets after the end,
+//! single-connect negotiation §4.3), with a one-line summary per step, and the verdict on the
+//! candidate keys per connection.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::tacacs::{
+    self, AcctRecordKind, AuthenStatus, Body, BodyState, ContinueFlags, HeaderFlags, PacketType,
+    ReplyFlags,
+};
+
+use super::Decoder;
+use super::diag::{Diags, codes};
+use super::model::{Connection, Diagnostic, Direction, Pdu, Severity};
+
+/// One step of a session: a PDU (its [`Pdu::summary`] is the step's line).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// Index in [`super::Analysis::pdus`].
+    pub pdu: u32,
+    /// Who sent it.
+    pub direction: Direction,
+    /// Its `seq_no`.
+    pub seq_no: u8,
+}
+
+/// A TACACS+ session: the PDUs of one `session_id` on one connection (RFC 8907 §4.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Session {
+    /// Index in [`super::Analysis::sessions`].
+    pub id: u32,
+    /// The connection, `None` for payload-only input.
+    pub conn: Option<u32>,
+    /// The header's `session_id`.
+    pub session_id: u32,
+    /// Packet type of its first PDU (`AUTHEN`, `AUTHOR`, `ACCT`).
+    #[serde(rename = "type")]
+    pub kind: PacketType,
+    /// The steps in capture order.
+    pub steps: Vec<Step>,
+    /// The final status (`PASS`, `FAIL`, `PASS_ADD`, `SUCCESS`, `ABORT`; `?` when the reply
+    /// could not be read), when the session ended.
+    pub outcome: Option<&'static str>,
+    /// True when the last step ends the session (a final reply, or an aborting CONTINUE).
+    pub finished: bool,
+    /// True when another session of the same connection was open at the same time.
+    pub concurrent: bool,
+    /// Frame numbers of the first and last step.
+    pub first_frame: u32,
+    /// Frame number of the last step.
+    pub last_frame: u32,
+}
+
+/// Single Connection Mode on a connection (RFC 8907 §4.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SingleConnect {
+    /// The client set TAC_PLUS_SINGLE_CONNECT_FLAG in the first packet of the connection.
+    pub requested: bool,
+    /// The server's first reply: `Some(true)` when it set the flag too (mode on).
+    pub accepted: Option<bool>,
+    /// Number of sessions carried by the connection.
+    pub sessions: u32,
+}
+
+fn text(b: &[u8]) -> String {
+    tacacs::text::escape(b)
+}
+
+/// Up to `max` characters of `s`, with `…` when cut.
+fn clip(s: String, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s;
+    }
+    let mut out: String = s.chars().take(max).collect();
+    out.push('…');
+    out
+}
+
+fn lower(name: Option<&'static str>, v: u8) -> String {
+    name.map_or_else(|| format!("0x{v:02x}"), str::to_ascii_lowercase)
+}
+
+fn args(list: &[Vec<u8>]) -> String {
+    clip(
+        list.iter().map(|a| text(a)).collect::<Vec<_>>().join(" "),
+        160,
+    )
+}
+
+/// The one-line summary of a decoded PDU. `secret_user_msg`: the previous REPLY asked for a
+/// secret (NOECHO / GETPASS), so a CONTINUE's `user_msg` is shown as its length only.
+pub(crate) fn summary(p: &tacacs::Pdu, secret_user_msg: bool) -> String {
+    let h = &p.header;
+    let unknown = Body::Unknown(tacacs::UnknownBody::default());
+    let mut s = match readable(p).unwrap_or(&unknown) {
+        Body::AuthenStart(b) => {
+            let mut s = format!(
+                "AUTHEN START {} {}",
+                lower(b.action.name(), b.action.0),
+                lower(b.authen_type.name(), b.authen_type.0)
+            );
+            if b.authen_service != tacacs::AuthenService::LOGIN {
+                s.push_str(&format!(
+                    " service={}",
+                    lower(b.authen_service.name(), b.authen_service.0)
+                ));
+            }
+            if !b.user.is_empty() {
+                s.push_str(&format!(" user={}", text(&b.user)));
+            }
+            s
+        }
+        Body::AuthenReply(b) => {
+            let mut s = format!("AUTHEN REPLY {}", b.status);
+            if b.flags.contains(ReplyFlags::NOECHO) {
+                s.push_str(" noecho");
+            }
+            if !b.server_msg.is_empty() {
+                s.push_str(&format!(" \"{}\"", clip(text(&b.server_msg), 60)));
+            }
+            s
+        }
+        Body::AuthenContinue(b) => {
+            let mut s = "AUTHEN CONTINUE".to_owned();
+            if b.flags.contains(ContinueFlags::ABORT) {
+                s.push_str(" abort");
+            }
+            if secret_user_msg && !b.user_msg.is_empty() {
+                s.push_str(&format!(" user_msg=({} bytes, hidden)", b.user_msg.len()));
+            } else if !b.user_msg.is_empty() {
+                s.push_str(&format!(" user_msg={}", clip(text(&b.user_msg), 60)));
+            }
+            s
+        }
+        Body::AuthorRequest(b) => format!("AUTHOR REQUEST {}", args(&b.args)),
+        Body::AuthorResponse(b) => {
+            let mut s = format!("AUTHOR RESPONSE {}", b.status);
+            if !b.args.is_empty() {
+                s.push(' ');
+                s.push_str(&args(&b.args));
+            }
+            s
+        }
+        Body::AcctRequest(b) => {
+            let record = match b.flags.record_kind() {
+                AcctRecordKind::Start => "START",
+                AcctRecordKind::Stop => "STOP",
+                AcctRecordKind::Watchdog => "WATCHDOG",
+                AcctRecordKind::WatchdogUpdate => "WATCHDOG UPDATE",
+                AcctRecordKind::Invalid => "REQUEST (invalid flags)",
+            };
+            format!("ACCT {record} {}", args(&b.args))
+        }
+        Body::AcctReply(b) => format!("ACCT REPLY {}", b.status),
+        Body::Unknown(_) => {
+            let kind = match (h.packet_type, h.seq_no % 2 == 1, h.seq_no == 1) {
+                (PacketType::AUTHEN, true, true) => "AUTHEN START".to_owned(),
+                (PacketType::AUTHEN, true, false) => "AUTHEN CONTINUE".to_owned(),
+                (PacketType::AUTHEN, false, _) => "AUTHEN REPLY".to_owned(),
+                (PacketType::AUTHOR, true, _) => "AUTHOR REQUEST".to_owned(),
+                (PacketType::AUTHOR, false, _) => "AUTHOR RESPONSE".to_owned(),
+                (PacketType::ACCT, true, _) => "ACCT REQUEST".to_owned(),
+                (PacketType::ACCT, false, _) => "ACCT REPLY".to_owned(),
+                (t, _, _) => format!("TYPE {t} seq_no {}", h.seq_no),
+            };
+            let why = if !p.complete {
+                " (incomplete)"
+            } else {
+                match p.body_state {
+                    BodyState::Obfuscated => " (obfuscated: no key)",
+                    BodyState::WrongKey => " (wrong key?)",
+                    BodyState::Clear | BodyState::Deobfuscated => " (unreadable body)",
+                }
+            };
+            format!("{kind}{why}")
+        }
+    };
+    if !p.complete && readable(p).is_some() {
+        s.push_str(" (incomplete)");
+    }
+    s.trim_end().to_owned()
+}
+
+/// The body, when its fields mean something: not a wrong-key attempt, not still obfuscated.
+fn readable(p: &tacacs::Pdu) -> Option<&Body> {
+    match (p.body_state, &p.body) {
+        (BodyState::WrongKey | BodyState::Obfuscated, _) | (_, Body::Unknown(_)) => None,
+        (_, b) => Some(b),
+    }
+}
+
+/// The status that ends a session, if this PDU ends it.
+fn final_status(p: &tacacs::Pdu) -> Option<&'static str> {
+    const UNNAMED: &str = "unknown status";
+    let unknown = Body::Unknown(tacacs::UnknownBody::default());
+    match readable(p).unwrap_or(&unknown) {
+        Body::AuthenReply(b) => match b.status {
+            AuthenStatus::GETDATA | AuthenStatus::GETUSER | AuthenStatus::GETPASS => None,
+            st => Some(st.name().unwrap_or(UNNAMED)),
+        },
+        Body::AuthenContinue(b) if b.flags.contains(ContinueFlags::ABORT) => Some("ABORT"),
+        Body::AuthorResponse(b) => Some(b.status.name().unwrap_or(UNNAMED)),
+        Body::AcctReply(b) => Some(b.status.name().unwrap_or(UNNAMED)),
+        // An unreadable reply to an authorization/accounting request still ends the session.
+        Body::Unknown(_) if p.header.seq_no == 2 && p.header.packet_type != PacketType::AUTHEN => {
+            Some("?")
+        }
+        _ => None,
+    }
+}
+
+/// Whether the reply asks for a secret (the next CONTINUE carries it).
+fn asks_secret(p: &tacacs::Pdu) -> bool {
+    matches!(readable(p), Some(Body::AuthenReply(b)) if b.flags.contains(ReplyFlags::NOECHO) || b.status == AuthenStatus::GETPASS)
+}
+
+/// Sessions, PDU → session links, per-connection single-connect state, and summaries.
+pub(crate) struct Flows {
+    pub sessions: Vec<Session>,
+    pub single_connect: Vec<Option<SingleConnect>>,
+}
+
+struct Open {
+    session: u32,
+    last_seq: u8,
+    secret_next: bool,
+}
+
+/// Decodes `pdus` (in capture order) one at a time and builds their sessions, filling each
+/// PDU's summary, session, key and codec findings; the full decode is kept only with `keep`.
+pub(crate) fn build(
+    pdus: &mut [Pdu],
+    conns: usize,
+    decoder: &Decoder,
+    keep: bool,
+    diags: &mut Diags,
+) -> Flows {
+    let mut sessions: Vec<Session> = Vec::new();
+    let mut open: BTreeMap<(u32, u32), Open> = BTreeMap::new();
+    let mut sc: Vec<Option<SingleConnect>> = vec![None; conns];
+    for p in pdus.iter_mut() {
+        let Some(decoded) = decoder.decode(p) else {
+            continue;
+        };
+        let d = &decoded;
+        p.key_index = d.key_index.and_then(|k| u32::try_from(k).ok());
+        p.body_state = d.body_state;
+        p.codec_diagnostics = d.diagnostics.clone().into_boxed_slice();
+        let h = &d.header;
+        let conn_key = p.conn.unwrap_or(u32::MAX);
+        let key = (conn_key, h.session_id);
+        let seq = h.seq_no;
+        let frame = p.last_frame;
+        let diag = |code: &'static str, sev: Severity, msg: String| {
+            Diagnostic::new(code, sev, msg)
+                .conn(p.conn)
+                .pdu(p.index)
+                .frame(frame)
+        };
+        // Single Connection Mode (§4.3): the client asks in its first packet, the server
+        // answers in its first reply.
+        if let Some(c) = p.conn
+            && let Some(slot) = sc.get_mut(c as usize)
+        {
+            let flag = h.flags.contains(HeaderFlags::SINGLE_CONNECT);
+            match slot {
+                None => {
+                    *slot = Some(SingleConnect {
+                        requested: flag && seq % 2 == 1,
+                        accepted: None,
+                        sessions: 0,
+                    });
+                }
+                Some(s) if s.accepted.is_none() && seq % 2 == 0 => {
+                    s.accepted = Some(flag && s.requested)
+                }
+                Some(_) => {}
+            }
+        }
+        let existing = open.get(&key).map(|o| (o.session, o.last_seq));
+        let finished =
+            |s: u32, sessions: &[Session]| sessions.get(s as usize).is_some_and(|x| x.finished);
+        let start_new = match existing {
+            None => true,
+            Some(_) if seq == 1 => true,
+            Some((s, _)) => {
+                if finished(s, &sessions) {
+                    diags.push(diag(
+                        codes::SESSION_AFTER_END,
+                        Severity::Warning,
+                        format!(
+                            "seq_no {seq} of session {:#010x} after the session ended",
+                            h.session_id
+                        ),
+                    ));
+                }
+                false
+            }
+        };
+        if start_new {
+            if let Some((prev, _)) = existing
+                && !finished(prev, &sessions)
+                && seq == 1
+            {
+                diags.push(diag(
+                    codes::SESSION_RESTARTED,
+                    Severity::Warning,
+                    format!(
+                        "session {:#010x} starts again at seq_no 1 before it ended",
+                        h.session_id
+                    ),
+                ));
+            }
+            if seq % 2 == 0 {
+                diags.push(diag(
+                    codes::REPLY_TO_UNKNOWN_SESSION,
+                    Severity::Warning,
+                    format!(
+                        "reply (seq_no {seq}) in session {:#010x} whose request is not in the capture",
+                        h.session_id
+                    ),
+                ));
+            } else if seq > 1 {
+                diags.push(diag(
+                    codes::SESSION_STARTED_EARLIER,
+                    Severity::Info,
+                    format!("session {:#010x} first seen at seq_no {seq}: its start is not in the capture", h.session_id),
+                ));
+            }
+            let id = u32::try_from(sessions.len()).unwrap_or(u32::MAX);
+            // concurrent: another session of this connection still open
+            let mut concurrent = false;
+            for (k, o) in open.range((conn_key, 0)..=(conn_key, u32::MAX)) {
+                if *k != key
+                    && let Some(s) = sessions.get_mut(o.session as usize)
+                    && !s.finished
+                {
+                    s.concurrent = true;
+                    concurrent = true;
+                }
+            }
+            if let Some(c) = p.conn
+                && let Some(Some(s)) = sc.get_mut(c as usize)
+            {
+                s.sessions = s.sessions.saturating_add(1);
+            }
+            super::push_growing(
+                &mut sessions,
+                Session {
+                    id,
+                    conn: p.conn,
+                    session_id: h.session_id,
+                    kind: h.packet_type,
+                    steps: Vec::new(),
+                    outcome: None,
+                    finished: false,
+                    concurrent,
+                    first_frame: p.frame,
+                    last_frame: frame,
+                },
+            );
+            open.insert(
+                key,
+                Open {
+                    session: id,
+                    last_seq: seq.wrapping_sub(1),
+                    secret_next: false,
+                },
+            );
+        }
+        let Some(o) = open.get_mut(&key) else {
+            continue;
+        };
+        let Some(s) = sessions.get_mut(o.session as usize) else {
+            continue;
+        };
+        if !start_new {
+            let expected = o.last_seq.wrapping_add(1);
+            if seq == o.last_seq {
+                diags.push(diag(
+                    codes::SESSION_SEQ_DUPLICATE,
+                    Severity::Warning,
+                    format!("seq_no {seq} of session {:#010x} seen twice", h.session_id),
+                ));
+            } else if seq > expected {
+                diags.push(diag(
+                    codes::SESSION_SEQ_GAP,
+                    Severity::Warning,
+                    format!(
+                        "seq_no {seq} of session {:#010x} follows {}: {} packet(s) missing",
+                        h.session_id,
+                        o.last_seq,
+                        seq - expected
+                    ),
+                ));
+            } else if seq < expected {
+                diags.push(diag(
+                    codes::SESSION_SEQ_DUPLICATE,
+                    Severity::Warning,
+                    format!("seq_no {seq} of session {:#010x} after seq_no {}: out of order or repeated", h.session_id, o.last_seq),
+                ));
+            }
+            if h.packet_type != s.kind {
+                diags.push(diag(
+                    codes::SESSION_TYPE_MISMATCH,
+                    Severity::Warning,
+                    format!(
+                        "{} packet in {} session {:#010x}",
+                        h.packet_type, s.kind, h.session_id
+                    ),
+                ));
+            }
+        }
+        let line = summary(d, o.secret_next);
+        o.secret_next = asks_secret(d);
+        o.last_seq = o.last_seq.max(seq);
+        if let Some(st) = final_status(d) {
+            s.finished = true;
+            s.outcome = Some(st);
+        }
+        s.last_frame = s.last_frame.max(frame);
+        s.steps.push(Step {
+            pdu: p.index,
+            direction: p.direction,
+            seq_no: seq,
+        });
+        p.session = Some(s.id);
+        p.summary = line.into_boxed_str();
+        if keep {
+            p.decoded = Some(Box::new(decoded));
+        }
+    }
+    for s in &sessions {
+        if !s.finished {
+            let last = s.steps.last().map_or(0, |x| x.seq_no);
+            diags.push(
+                Diagnostic::new(
+                    codes::SESSION_UNFINISHED,
+                    Severity::Info,
+                    format!("session {:#010x} ends at seq_no {last} without a final reply in the capture", s.session_id),
+                )
+                .conn(s.conn)
+                .frame(s.last_frame),
+            );
+        }
+    }
+    for (c, s) in sc.iter().enumerate() {
+        if let Some(s) = s
+            && s.sessions > 1
+            && s.accepted != Some(true)
+        {
+            let how = match (s.requested, s.accepted) {
+                (false, _) => "the client did not ask for it",
+                (true, Some(false)) => "the server did not accept it",
+                _ => "the server never answered",
+            };
+            diags.push(
+                Diagnostic::new(
+                    codes::SINGLE_CONNECT_NOT_NEGOTIATED,
+                    Severity::Warning,
+                    format!(
+                        "{} sessions on one connection without Single Connection Mode ({how}; RFC 8907 §4.3)",
+                        s.sessions
+                    ),
+                )
+                .conn(u32::try_from(c).ok()),
+            );
+        }
+    }
+    Flows {
+        sessions,
+        single_connect: sc,
+    }
+}
+
+/// Per connection: the candidate keys (indexes) with which every obfuscated PDU decoded
+/// consistently; diagnostics when none or several did.
+pub(crate) fn keys(
+    pdus: &[Pdu],
+    conns: &mut [Connection],
+    nkeys: usize,
+    diags: &mut Diags,
+) -> Vec<u32> {
+    // (conn or u32::MAX) -> (chosen key indexes, wrong-key count, obfuscated-without-key count)
+    let mut per: BTreeMap<u32, (Vec<u32>, u32, u32)> = BTreeMap::new();
+    for p in pdus {
+        if !p.complete {
+            continue;
+        }
+        let e = per.entry(p.conn.unwrap_or(u32::MAX)).or_default();
+        match p.body_state {
+            BodyState::Deobfuscated => {
+                if let Some(k) = p.key_index
+                    && !e.0.contains(&k)
+                {
+                    e.0.push(k);
+                }
+            }
+            BodyState::WrongKey => e.1 += 1,
+            BodyState::Obfuscated => e.2 += 1,
+            BodyState::Clear => {}
+        }
+    }
+    let mut all: Option<Vec<u32>> = None;
+    let mut missing = 0u32;
+    for (&c, (chosen, wrong, no_key)) in &per {
+        missing += no_key;
+        let conn = (c != u32::MAX).then_some(c);
+        let ok = if *wrong == 0 && chosen.len() == 1 {
+            chosen.clone()
+        } else {
+            Vec::new()
+        };
+        if *wrong > 0 {
+            diags.push(
+                Diagnostic::new(
+                    codes::KEY_NONE_FITS,
+                    Severity::Warning,
+                    format!(
+                        "{wrong} PDU(s) decode with none of the {nkeys} candidate key(s): wrong key?{}",
+                        if chosen.is_empty() { String::new() } else { format!(" (others decode with key #{})", chosen.iter().map(|k| (k + 1).to_string()).collect::<Vec<_>>().join(", #")) }
+                    ),
+                )
+                .conn(conn),
+            );
+        } else if chosen.len() > 1 {
+            diags.push(
+                Diagnostic::new(
+                    codes::KEY_INCONSISTENT,
+                    Severity::Warning,
+                    format!(
+                        "PDUs of one connection decode with different keys: #{}",
+                        chosen
+                            .iter()
+                            .map(|k| (k + 1).to_string())
+                            .collect::<Vec<_>>()
+                            .join(", #")
+                    ),
+                )
+                .conn(conn),
+            );
+        }
+        if let Some(c) = conn
+            && let Some(k) = conns.get_mut(c as usize)
+        {
+            k.keys_ok = ok.clone();
+        }
+        if !chosen.is_empty() || *wrong > 0 {
+            all = Some(match all {
+                None => ok,
+                Some(prev) => prev.into_iter().filter(|k| ok.contains(k)).collect(),
+            });
+        }
+    }
+    if missing > 0 && nkeys == 0 {
+        diags.push(Diagnostic::new(
+            codes::KEY_MISSING,
+            Severity::Info,
+            format!("{missing} PDU(s) have obfuscated bodies and no key was given"),
+        ));
+    }
+    all.unwrap_or_default()
+}
