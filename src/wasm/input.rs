@@ -1,0 +1,943 @@
+//! What the exports accept, and its translation to core values. Translation only: the codec
+//! has no `Deserialize` for packets, so this maps the JSON shape that `decode` emits (the
+//! `casplus decode --json` schema) back onto [`tacacs::Header`] and [`tacacs::Body`] — names to
+//! wire values, escaped text to bytes — and leaves every protocol rule to the codec.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use core::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, IgnoredAny, Visitor};
+use tsify::Tsify;
+
+use crate::capture::{self, InputFormat};
+use crate::tacacs::{self, Key};
+
+use super::codes;
+
+/// Options of `decode` (read property by property in [`super::decode_options`]: keys may be
+/// `Uint8Array`s, which JSON cannot carry).
+#[derive(Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct DecodeOptions {
+    /// Candidate shared secrets (RFC 8907 §4.5), tried in order for every obfuscated PDU; a
+    /// string is used as its UTF-8 bytes. `pdus[i].key_index` and `keys_ok` index this list.
+    #[tsify(optional)]
+    pub keys: Vec<KeyInput>,
+    /// Force an input form instead of detecting it: `raw`, `hex`, `base64`, `tcpdump`,
+    /// `hexdump` (Wireshark/tshark), `pcap`, `pcapng`.
+    #[tsify(optional, type = "InputFormatName")]
+    pub input_format: Option<String>,
+}
+
+/// The names `inputFormat` accepts (also `hex-dump`, `tshark`, `wireshark`, `pcap-ng`, `bin`).
+#[derive(Tsify)]
+#[tsify(
+    type = "\"raw\" | \"hex\" | \"base64\" | \"tcpdump\" | \"hexdump\" | \"pcap\" | \"pcapng\" | (string & {})"
+)]
+pub struct InputFormatName;
+
+/// The capture options for `keys` and an `inputFormat` name, or the error code and message.
+pub(crate) fn capture_options(
+    keys: Vec<Key>,
+    input_format: Option<&str>,
+) -> Result<capture::Options, (&'static str, String)> {
+    let format = match input_format {
+        None => None,
+        Some(name) => Some(InputFormat::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = InputFormat::ALL.iter().map(|f| f.name()).collect();
+            (
+                codes::INVALID_INPUT_FORMAT,
+                format!("inputFormat {name:?} is none of {}", known.join(", ")),
+            )
+        })?),
+    };
+    Ok(capture::Options {
+        format,
+        keys,
+        ..capture::Options::default()
+    })
+}
+
+/// A shared secret: a string (its UTF-8 bytes, as in a server's configuration file) or the
+/// bytes themselves (read in [`super::key_from_js`]).
+#[derive(Tsify)]
+#[tsify(type = "string | Uint8Array")]
+pub struct KeyInput;
+
+/// The RFC 8907 §4.5 pad inputs for `obfuscate` (a decoded `pdu.header` fits; other fields
+/// are ignored).
+#[derive(Deserialize, Tsify)]
+pub struct PadInput {
+    /// `session_id`.
+    pub session_id: u32,
+    /// `seq_no`.
+    pub seq_no: u8,
+    /// `major_version` (default 12, `TAC_PLUS_MAJOR_VER`).
+    #[serde(default = "major_default")]
+    #[tsify(optional)]
+    pub major: u8,
+    /// `minor_version` (default 0; 1 for PAP/CHAP/MS-CHAP authentication, §5.4.1).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub minor: u8,
+}
+
+fn major_default() -> u8 {
+    tacacs::Header::MAJOR_VER
+}
+
+impl PadInput {
+    /// The version byte (`major << 4 | minor`), both nibbles checked.
+    pub(crate) fn version(&self) -> Result<u8, String> {
+        version_byte(self.major, self.minor)
+    }
+}
+
+fn version_byte(major: u8, minor: u8) -> Result<u8, String> {
+    if major > 0x0f || minor > 0x0f {
+        return Err(format!(
+            "major ({major}) and minor ({minor}) are 4-bit version numbers (0..15, §4.1)"
+        ));
+    }
+    Ok((major << 4) | minor)
+}
+
+/// A packet for `encodePacket`: a header and a body in the shape `decode` emits. A decoded
+/// PDU can be passed as is: fields other than `header` and `body` are ignored.
+#[derive(Deserialize, Tsify)]
+pub struct PacketInput {
+    /// The header (`length` is computed).
+    pub header: HeaderInput,
+    /// The body; its `kind` must match the header's `type` and `seq_no` (§4.1).
+    #[tsify(type = "BodyInput")]
+    pub(crate) body: BodyFields,
+}
+
+/// A header as `decode` emits it (§4.1); `length` and `spans` are accepted and ignored.
+#[derive(Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderInput {
+    /// `major_version` (default 12).
+    #[serde(default = "major_default")]
+    #[tsify(optional)]
+    pub major: u8,
+    /// `minor_version` (default 0; 1 for PAP/CHAP/MS-CHAP authentication, §5.4.1).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub minor: u8,
+    /// `type`: `"AUTHEN"`, `"AUTHOR"`, `"ACCT"` or a number.
+    #[serde(rename = "type")]
+    pub packet_type: WireValue,
+    /// `seq_no` (odd from the client, §4.1).
+    pub seq_no: u8,
+    /// `flags`: names (`"UNENCRYPTED"`, `"SINGLE_CONNECT"`), `"0x.."` bits, or a number.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub flags: FlagsInput,
+    /// `session_id`.
+    pub session_id: u32,
+    /// Ignored: computed from the body.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub length: Option<u32>,
+    /// Ignored.
+    #[serde(default)]
+    #[tsify(optional, type = "unknown")]
+    pub spans: Option<IgnoredAny>,
+}
+
+/// A body as `decode` emits it, by `kind`. Text fields are strings in the escaped form
+/// `decode` shows (`\\`, `\0`, `\t`, `\n`, `\r`, `\xNN`, `\u{N}`) or raw `Uint8Array`s;
+/// `data` may come as `data_hex` instead. Derived fields (`spans`, `chap`, `av_pairs`,
+/// `record`, `acct`) are accepted and ignored.
+#[derive(Tsify)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BodyInput {
+    /// Authentication START (§5.1).
+    AuthenStart {
+        /// `action`: `LOGIN`, `CHPASS`, `SENDAUTH` (or a number).
+        action: WireValue,
+        /// `priv_lvl` (0..15).
+        priv_lvl: u8,
+        /// `authen_type`: `ASCII`, `PAP`, `CHAP`, `MSCHAP`, `MSCHAPV2`, ...
+        authen_type: WireValue,
+        /// `authen_service`: `LOGIN`, `ENABLE`, `PPP`, ...
+        authen_service: WireValue,
+        /// `user`.
+        #[serde(default)]
+        #[tsify(optional)]
+        user: Octets,
+        /// `port`.
+        #[serde(default)]
+        #[tsify(optional)]
+        port: Octets,
+        /// `rem_addr`.
+        #[serde(default)]
+        #[tsify(optional)]
+        rem_addr: Octets,
+        /// `data` (PAP password, CHAP id ‖ challenge ‖ response, ...).
+        #[serde(default)]
+        #[tsify(optional)]
+        data: Option<Octets>,
+        /// `data` as hex, instead of `data`.
+        #[serde(default)]
+        #[tsify(optional)]
+        data_hex: Option<String>,
+        /// Ignored (derived from `data`).
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        chap: Option<IgnoredAny>,
+        /// Ignored.
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        spans: Option<IgnoredAny>,
+    },
+    /// Authentication REPLY (§5.2).
+    AuthenReply {
+        /// `status`: `PASS`, `FAIL`, `GETDATA`, `GETUSER`, `GETPASS`, `RESTART`, `ERROR`, ...
+        status: WireValue,
+        /// `flags`: `["NOECHO"]` or none.
+        #[serde(default)]
+        #[tsify(optional)]
+        flags: FlagsInput,
+        /// `server_msg`.
+        #[serde(default)]
+        #[tsify(optional)]
+        server_msg: Octets,
+        /// `data`.
+        #[serde(default)]
+        #[tsify(optional)]
+        data: Option<Octets>,
+        /// `data` as hex, instead of `data`.
+        #[serde(default)]
+        #[tsify(optional)]
+        data_hex: Option<String>,
+        /// Ignored.
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        spans: Option<IgnoredAny>,
+    },
+    /// Authentication CONTINUE (§5.3).
+    AuthenContinue {
+        /// `user_msg` (an ASCII password: a secret).
+        #[serde(default)]
+        #[tsify(optional)]
+        user_msg: Octets,
+        /// `data`.
+        #[serde(default)]
+        #[tsify(optional)]
+        data: Option<Octets>,
+        /// `data` as hex, instead of `data`.
+        #[serde(default)]
+        #[tsify(optional)]
+        data_hex: Option<String>,
+        /// `flags`: `["ABORT"]` or none.
+        #[serde(default)]
+        #[tsify(optional)]
+        flags: FlagsInput,
+        /// Ignored.
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        spans: Option<IgnoredAny>,
+    },
+    /// Authorization REQUEST (§6.1).
+    AuthorRequest {
+        /// `authen_method`: `NOT_SET`, `NONE`, `TACACSPLUS`, `LOCAL`, ...
+        authen_method: WireValue,
+        /// `priv_lvl` (0..15).
+        priv_lvl: u8,
+        /// `authen_type`.
+        authen_type: WireValue,
+        /// `authen_service`.
+        authen_service: WireValue,
+        /// `user`.
+        #[serde(default)]
+        #[tsify(optional)]
+        user: Octets,
+        /// `port`.
+        #[serde(default)]
+        #[tsify(optional)]
+        port: Octets,
+        /// `rem_addr`.
+        #[serde(default)]
+        #[tsify(optional)]
+        rem_addr: Octets,
+        /// Arguments as sent (`service=shell`, `cmd*`).
+        #[serde(default)]
+        #[tsify(optional)]
+        args: Vec<Octets>,
+        /// Ignored (derived from `args`).
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        av_pairs: Option<IgnoredAny>,
+        /// Ignored.
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        spans: Option<IgnoredAny>,
+    },
+    /// Authorization RESPONSE (§6.2).
+    AuthorResponse {
+        /// `status`: `PASS_ADD`, `PASS_REPL`, `FAIL`, `ERROR`, ...
+        status: WireValue,
+        /// `server_msg`.
+        #[serde(default)]
+        #[tsify(optional)]
+        server_msg: Octets,
+        /// `data`.
+        #[serde(default)]
+        #[tsify(optional)]
+        data: Option<Octets>,
+        /// `data` as hex, instead of `data`.
+        #[serde(default)]
+        #[tsify(optional)]
+        data_hex: Option<String>,
+        /// Arguments.
+        #[serde(default)]
+        #[tsify(optional)]
+        args: Vec<Octets>,
+        /// Ignored (derived from `args`).
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        av_pairs: Option<IgnoredAny>,
+        /// Ignored.
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        spans: Option<IgnoredAny>,
+    },
+    /// Accounting REQUEST (§7.1).
+    AcctRequest {
+        /// `flags`: `START`, `STOP`, `WATCHDOG` (§7.2 lists the valid combinations).
+        flags: FlagsInput,
+        /// `authen_method`.
+        authen_method: WireValue,
+        /// `priv_lvl` (0..15).
+        priv_lvl: u8,
+        /// `authen_type`.
+        authen_type: WireValue,
+        /// `authen_service`.
+        authen_service: WireValue,
+        /// `user`.
+        #[serde(default)]
+        #[tsify(optional)]
+        user: Octets,
+        /// `port`.
+        #[serde(default)]
+        #[tsify(optional)]
+        port: Octets,
+        /// `rem_addr`.
+        #[serde(default)]
+        #[tsify(optional)]
+        rem_addr: Octets,
+        /// Arguments (`task_id=7`, `start_time=...`, §8.3).
+        #[serde(default)]
+        #[tsify(optional)]
+        args: Vec<Octets>,
+        /// Ignored (derived from `flags`).
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        record: Option<IgnoredAny>,
+        /// Ignored (derived from `args`).
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        av_pairs: Option<IgnoredAny>,
+        /// Ignored (derived from `args`).
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        acct: Option<IgnoredAny>,
+        /// Ignored.
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        spans: Option<IgnoredAny>,
+    },
+    /// Accounting REPLY (§7.2).
+    AcctReply {
+        /// `status`: `SUCCESS`, `ERROR`, ...
+        status: WireValue,
+        /// `server_msg`.
+        #[serde(default)]
+        #[tsify(optional)]
+        server_msg: Octets,
+        /// `data`.
+        #[serde(default)]
+        #[tsify(optional)]
+        data: Option<Octets>,
+        /// `data` as hex, instead of `data`.
+        #[serde(default)]
+        #[tsify(optional)]
+        data_hex: Option<String>,
+        /// Ignored.
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        spans: Option<IgnoredAny>,
+    },
+    /// Body bytes written as given (any header type).
+    Unknown {
+        /// The cleartext body, hex.
+        data_hex: String,
+        /// Ignored.
+        #[serde(default)]
+        #[tsify(optional, type = "unknown")]
+        spans: Option<IgnoredAny>,
+    },
+}
+
+/// What [`BodyInput`] is read into: every field of every kind, checked against the `kind` when
+/// mapped (one flat struct reads smaller than a tagged enum).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BodyFields {
+    kind: String,
+    action: Option<WireValue>,
+    priv_lvl: Option<u8>,
+    authen_type: Option<WireValue>,
+    authen_service: Option<WireValue>,
+    authen_method: Option<WireValue>,
+    status: Option<WireValue>,
+    flags: Option<FlagsInput>,
+    user: Option<Octets>,
+    port: Option<Octets>,
+    rem_addr: Option<Octets>,
+    server_msg: Option<Octets>,
+    user_msg: Option<Octets>,
+    data: Option<Octets>,
+    data_hex: Option<String>,
+    args: Option<Vec<Octets>>,
+    // derived by decode; accepted and ignored
+    chap: Option<IgnoredAny>,
+    av_pairs: Option<IgnoredAny>,
+    record: Option<IgnoredAny>,
+    acct: Option<IgnoredAny>,
+    #[allow(dead_code)] // accepted anywhere, never read
+    spans: Option<IgnoredAny>,
+}
+
+/// An enumerated wire value: its RFC 8907 name (`"PAP"`, `"PASS_ADD"`; any letter case) or
+/// its number (0..255).
+#[derive(Clone, Debug, PartialEq, Eq, Tsify)]
+#[tsify(type = "string | number")]
+pub enum WireValue {
+    /// A name.
+    Name(String),
+    /// A number (range checked when mapped).
+    Number(i64),
+}
+
+impl<'de> Deserialize<'de> for WireValue {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = WireValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 8907 name (string) or a number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WireValue, E> {
+                Ok(WireValue::Name(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<WireValue, E> {
+                Ok(WireValue::Number(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<WireValue, E> {
+                Ok(WireValue::Number(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<WireValue, E> {
+                // Only whole numbers reach the range check; others are refused here.
+                if v.fract() == 0.0 && v.abs() < 1e15 {
+                    Ok(WireValue::Number(v as i64))
+                } else {
+                    Err(E::custom("a wire value is a name or a whole number"))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A bit set: a list of names (`"SINGLE_CONNECT"`) and `"0x.."` bits, as `decode` emits
+/// it, or the byte as a number.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Tsify)]
+#[tsify(type = "string[] | number")]
+pub enum FlagsInput {
+    /// No flag.
+    #[default]
+    None,
+    /// Names and `0x..` strings.
+    Names(Vec<String>),
+    /// The byte.
+    Number(i64),
+}
+
+impl<'de> Deserialize<'de> for FlagsInput {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FlagsInput;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of flag names or a number")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<FlagsInput, A::Error> {
+                let mut v = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    v.push(s);
+                }
+                Ok(FlagsInput::Names(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<FlagsInput, E> {
+                Ok(FlagsInput::Number(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<FlagsInput, E> {
+                Ok(FlagsInput::Number(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<FlagsInput, E> {
+                Ok(FlagsInput::None)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Bytes of a text or data field: a string in `decode`'s escaped form (`\\xNN` is any byte).
+/// `Debug` shows the length only (fields like `data` carry passwords).
+#[derive(Clone, Default, PartialEq, Eq, Tsify)]
+#[tsify(type = "string")]
+pub struct Octets(Vec<u8>);
+
+impl fmt::Debug for Octets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Octets(<{} bytes>)", self.0.len())
+    }
+}
+
+impl<'de> Deserialize<'de> for Octets {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Octets;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string (escaped as decode shows it)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Octets, E> {
+                unescape(v).map(Octets).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The bytes behind the escaped text form of [`tacacs::text::escape`] (its inverse):
+/// `\\`, `\0`, `\t`, `\n`, `\r`, `\xNN` (one byte) and `\u{N..}` (a character, as UTF-8).
+pub fn unescape(s: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut chars = s.char_indices().peekable();
+    let bad = |at: usize| format!("invalid escape at character offset {at} of {s:?}");
+    while let Some((at, c)) = chars.next() {
+        if c != '\\' {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        match chars.next().map(|(_, e)| e) {
+            Some('\\') => out.push(b'\\'),
+            Some('0') => out.push(0),
+            Some('t') => out.push(b'\t'),
+            Some('n') => out.push(b'\n'),
+            Some('r') => out.push(b'\r'),
+            Some('x') => {
+                let hi = chars.next().and_then(|(_, d)| d.to_digit(16));
+                let lo = chars.next().and_then(|(_, d)| d.to_digit(16));
+                match (hi, lo) {
+                    (Some(h), Some(l)) => out.push(((h << 4) | l) as u8),
+                    _ => return Err(bad(at)),
+                }
+            }
+            Some('u') => {
+                if chars.next().map(|(_, d)| d) != Some('{') {
+                    return Err(bad(at));
+                }
+                let mut v: u32 = 0;
+                let mut digits = 0;
+                loop {
+                    match chars.next().map(|(_, d)| d) {
+                        Some('}') if digits > 0 => break,
+                        Some(d) if digits < 6 => {
+                            let n = d.to_digit(16).ok_or_else(|| bad(at))?;
+                            v = (v << 4) | n;
+                            digits += 1;
+                        }
+                        _ => return Err(bad(at)),
+                    }
+                }
+                let ch = char::from_u32(v).ok_or_else(|| bad(at))?;
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+            }
+            _ => return Err(bad(at)),
+        }
+    }
+    Ok(out)
+}
+
+/// Hex digits to bytes (no separators; either letter case).
+fn unhex(field: &str, s: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u32> = s
+        .chars()
+        .map(|c| c.to_digit(16))
+        .collect::<Option<_>>()
+        .ok_or_else(|| format!("{field} is not hex: {s:?}"))?;
+    if digits.len() % 2 != 0 {
+        return Err(format!("{field} has an odd number of hex digits"));
+    }
+    Ok(digits
+        .chunks_exact(2)
+        .map(|p| match p {
+            [h, l] => ((h << 4) | l) as u8,
+            _ => 0,
+        })
+        .collect())
+}
+
+/// `data` from `data` or `data_hex` (both given: they must agree).
+fn data_of(data: Option<Octets>, data_hex: Option<String>) -> Result<Vec<u8>, String> {
+    let hex = data_hex.map(|h| unhex("data_hex", &h)).transpose()?;
+    match (data, hex) {
+        (Some(d), Some(h)) if d.0 != h => {
+            Err("data and data_hex are both given and differ; give one".to_owned())
+        }
+        (Some(d), _) => Ok(d.0),
+        (None, Some(h)) => Ok(h),
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
+/// The byte an enumerated field stands for: a name from `all` (any letter case) or 0..255.
+fn wire<T: Copy>(
+    field: &str,
+    v: &WireValue,
+    all: &[T],
+    name: fn(T) -> Option<&'static str>,
+    num: fn(T) -> u8,
+) -> Result<u8, String> {
+    match v {
+        WireValue::Number(n) => {
+            u8::try_from(*n).map_err(|_| format!("{field} {n} is not a byte (0..255)"))
+        }
+        WireValue::Name(s) => all
+            .iter()
+            .find(|x| name(**x).is_some_and(|n| n.eq_ignore_ascii_case(s)))
+            .map(|x| num(*x))
+            .ok_or_else(|| {
+                let names: Vec<&str> = all.iter().filter_map(|x| name(*x)).collect();
+                format!(
+                    "{field} {s:?} is none of {} (or a number)",
+                    names.join(", ")
+                )
+            }),
+    }
+}
+
+/// The byte of a flags field: defined names (per `names_of`), `0x..` bits, or a number.
+fn flags(field: &str, v: &FlagsInput, names_of: fn(u8) -> Vec<&'static str>) -> Result<u8, String> {
+    match v {
+        FlagsInput::None => Ok(0),
+        FlagsInput::Number(n) => {
+            u8::try_from(*n).map_err(|_| format!("{field} {n} is not a byte (0..255)"))
+        }
+        FlagsInput::Names(list) => {
+            let mut byte = 0u8;
+            for s in list {
+                let hex = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"));
+                let bit = match hex {
+                    Some(h) => u8::from_str_radix(h, 16).ok(),
+                    None => (0..8)
+                        .map(|b| 1u8 << b)
+                        .find(|&b| names_of(b).iter().any(|n| n.eq_ignore_ascii_case(s))),
+                };
+                byte |= bit.ok_or_else(|| {
+                    let known: Vec<&str> = (0..8).flat_map(|b| names_of(1u8 << b)).collect();
+                    format!(
+                        "{field} {s:?} is none of {} (or a \"0x..\" bit)",
+                        known.join(", ")
+                    )
+                })?;
+            }
+            Ok(byte)
+        }
+    }
+}
+
+impl BodyFields {
+    /// Refuses fields that the body's kind does not have (a typo would otherwise be lost).
+    fn only(&self, allowed: &[&str]) -> Result<(), String> {
+        let present = [
+            ("action", self.action.is_some()),
+            ("priv_lvl", self.priv_lvl.is_some()),
+            ("authen_type", self.authen_type.is_some()),
+            ("authen_service", self.authen_service.is_some()),
+            ("authen_method", self.authen_method.is_some()),
+            ("status", self.status.is_some()),
+            ("flags", self.flags.is_some()),
+            ("user", self.user.is_some()),
+            ("port", self.port.is_some()),
+            ("rem_addr", self.rem_addr.is_some()),
+            ("server_msg", self.server_msg.is_some()),
+            ("user_msg", self.user_msg.is_some()),
+            ("data", self.data.is_some()),
+            ("data_hex", self.data_hex.is_some()),
+            ("args", self.args.is_some()),
+            ("chap", self.chap.is_some()),
+            ("av_pairs", self.av_pairs.is_some()),
+            ("record", self.record.is_some()),
+            ("acct", self.acct.is_some()),
+        ];
+        match present.iter().find(|(n, p)| *p && !allowed.contains(n)) {
+            Some((n, _)) => Err(format!("an {} body has no field {n}", self.kind)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A required field.
+fn req<T>(field: &str, v: Option<T>) -> Result<T, String> {
+    v.ok_or_else(|| format!("missing field {field}"))
+}
+
+fn text(v: Option<Octets>) -> Vec<u8> {
+    v.map(|o| o.0).unwrap_or_default()
+}
+
+fn arg_list(v: Option<Vec<Octets>>) -> Vec<Vec<u8>> {
+    v.unwrap_or_default().into_iter().map(|o| o.0).collect()
+}
+
+impl PacketInput {
+    /// The codec's header and body (the header's `length` is left to the encoder).
+    pub(crate) fn to_codec(self) -> Result<(tacacs::Header, tacacs::Body), String> {
+        use tacacs::{
+            AcctFlags, AcctStatus, AuthenAction, AuthenMethod, AuthenService, AuthenStatus,
+            AuthenType, AuthorStatus, Body, ContinueFlags, HeaderFlags, PacketType, ReplyFlags,
+        };
+        let h = &self.header;
+        version_byte(h.major, h.minor)?;
+        let mut header = tacacs::Header::new(
+            PacketType(wire(
+                "type",
+                &h.packet_type,
+                PacketType::ALL,
+                PacketType::name,
+                |x| x.0,
+            )?),
+            h.minor,
+            h.seq_no,
+            h.session_id,
+        );
+        header.major = h.major;
+        header.flags = HeaderFlags(flags("flags", &h.flags, |b| HeaderFlags(b).names())?);
+
+        let b = self.body;
+        let method = |v: Option<WireValue>| {
+            wire(
+                "authen_method",
+                &req("authen_method", v)?,
+                AuthenMethod::ALL,
+                AuthenMethod::name,
+                |x| x.0,
+            )
+            .map(AuthenMethod)
+        };
+        let atype = |v: Option<WireValue>| {
+            wire(
+                "authen_type",
+                &req("authen_type", v)?,
+                AuthenType::ALL,
+                AuthenType::name,
+                |x| x.0,
+            )
+            .map(AuthenType)
+        };
+        let service = |v: Option<WireValue>| {
+            wire(
+                "authen_service",
+                &req("authen_service", v)?,
+                AuthenService::ALL,
+                AuthenService::name,
+                |x| x.0,
+            )
+            .map(AuthenService)
+        };
+        let lvl = |v: Option<u8>| req("priv_lvl", v).map(tacacs::PrivLvl);
+        let flag_byte = |v: &Option<FlagsInput>, names: fn(u8) -> Vec<&'static str>| match v {
+            Some(f) => flags("flags", f, names),
+            None => Ok(0),
+        };
+
+        let body = match b.kind.as_str() {
+            "authen_start" => {
+                b.only(&[
+                    "action",
+                    "priv_lvl",
+                    "authen_type",
+                    "authen_service",
+                    "user",
+                    "port",
+                    "rem_addr",
+                    "data",
+                    "data_hex",
+                    "chap",
+                ])?;
+                Body::AuthenStart(tacacs::AuthenStart {
+                    action: AuthenAction(wire(
+                        "action",
+                        &req("action", b.action)?,
+                        AuthenAction::ALL,
+                        AuthenAction::name,
+                        |x| x.0,
+                    )?),
+                    priv_lvl: lvl(b.priv_lvl)?,
+                    authen_type: atype(b.authen_type)?,
+                    authen_service: service(b.authen_service)?,
+                    user: text(b.user),
+                    port: text(b.port),
+                    rem_addr: text(b.rem_addr),
+                    data: data_of(b.data, b.data_hex)?,
+                    ..Default::default()
+                })
+            }
+            "authen_reply" => {
+                b.only(&["status", "flags", "server_msg", "data", "data_hex"])?;
+                Body::AuthenReply(tacacs::AuthenReply {
+                    status: AuthenStatus(wire(
+                        "status",
+                        &req("status", b.status)?,
+                        AuthenStatus::ALL,
+                        AuthenStatus::name,
+                        |x| x.0,
+                    )?),
+                    flags: ReplyFlags(flag_byte(&b.flags, |x| ReplyFlags(x).names())?),
+                    server_msg: text(b.server_msg),
+                    data: data_of(b.data, b.data_hex)?,
+                    ..Default::default()
+                })
+            }
+            "authen_continue" => {
+                b.only(&["user_msg", "data", "data_hex", "flags"])?;
+                Body::AuthenContinue(tacacs::AuthenContinue {
+                    flags: ContinueFlags(flag_byte(&b.flags, |x| ContinueFlags(x).names())?),
+                    user_msg: text(b.user_msg),
+                    data: data_of(b.data, b.data_hex)?,
+                    ..Default::default()
+                })
+            }
+            "author_request" => {
+                b.only(&[
+                    "authen_method",
+                    "priv_lvl",
+                    "authen_type",
+                    "authen_service",
+                    "user",
+                    "port",
+                    "rem_addr",
+                    "args",
+                    "av_pairs",
+                ])?;
+                Body::AuthorRequest(tacacs::AuthorRequest {
+                    authen_method: method(b.authen_method)?,
+                    priv_lvl: lvl(b.priv_lvl)?,
+                    authen_type: atype(b.authen_type)?,
+                    authen_service: service(b.authen_service)?,
+                    user: text(b.user),
+                    port: text(b.port),
+                    rem_addr: text(b.rem_addr),
+                    args: arg_list(b.args),
+                    ..Default::default()
+                })
+            }
+            "author_response" => {
+                b.only(&[
+                    "status",
+                    "server_msg",
+                    "data",
+                    "data_hex",
+                    "args",
+                    "av_pairs",
+                ])?;
+                Body::AuthorResponse(tacacs::AuthorResponse {
+                    status: AuthorStatus(wire(
+                        "status",
+                        &req("status", b.status)?,
+                        AuthorStatus::ALL,
+                        AuthorStatus::name,
+                        |x| x.0,
+                    )?),
+                    server_msg: text(b.server_msg),
+                    data: data_of(b.data, b.data_hex)?,
+                    args: arg_list(b.args),
+                    ..Default::default()
+                })
+            }
+            "acct_request" => {
+                b.only(&[
+                    "flags",
+                    "authen_method",
+                    "priv_lvl",
+                    "authen_type",
+                    "authen_service",
+                    "user",
+                    "port",
+                    "rem_addr",
+                    "args",
+                    "record",
+                    "av_pairs",
+                    "acct",
+                ])?;
+                Body::AcctRequest(tacacs::AcctRequest {
+                    flags: AcctFlags(flags("flags", &req("flags", b.flags)?, |x| {
+                        AcctFlags(x).names()
+                    })?),
+                    authen_method: method(b.authen_method)?,
+                    priv_lvl: lvl(b.priv_lvl)?,
+                    authen_type: atype(b.authen_type)?,
+                    authen_service: service(b.authen_service)?,
+                    user: text(b.user),
+                    port: text(b.port),
+                    rem_addr: text(b.rem_addr),
+                    args: arg_list(b.args),
+                    ..Default::default()
+                })
+            }
+            "acct_reply" => {
+                b.only(&["status", "server_msg", "data", "data_hex"])?;
+                Body::AcctReply(tacacs::AcctReply {
+                    status: AcctStatus(wire(
+                        "status",
+                        &req("status", b.status)?,
+                        AcctStatus::ALL,
+                        AcctStatus::name,
+                        |x| x.0,
+                    )?),
+                    server_msg: text(b.server_msg),
+                    data: data_of(b.data, b.data_hex)?,
+                    ..Default::default()
+                })
+            }
+            "unknown" => {
+                b.only(&["data_hex"])?;
+                Body::Unknown(tacacs::UnknownBody {
+                    data: unhex("data_hex", &req("data_hex", b.data_hex)?)?,
+                    ..Default::default()
+                })
+            }
+            other => {
+                return Err(format!(
+                    "body kind {other:?} is none of authen_start, authen_reply, authen_continue, \
+                     author_request, author_response, acct_request, acct_reply, unknown"
+                ));
+            }
+        };
+        Ok((header, body))
+    }
+}
