@@ -731,3 +731,191 @@ pub struct CasFailure {
     pub code: String,
     pub description: String,
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    //! The declarations must describe what the exports really return: every result below is
+    //! rendered by the core and read back into the mirror types, which refuse unknown fields.
+    use std::collections::BTreeSet;
+    use std::path::PathBuf;
+
+    use serde_json::Value;
+
+    use super::*;
+    use crate::cas::client::parse_validation_response;
+    use crate::tacacs::Key;
+
+    fn vectors_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+    }
+
+    /// Every capture of tests/vectors/capture (made by scapy, tcpdump and tshark).
+    fn captures() -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<_> = std::fs::read_dir(vectors_dir().join("capture"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let n = p.file_name().unwrap().to_string_lossy().into_owned();
+                !n.ends_with(".json") && !n.ends_with(".py")
+            })
+            .map(|p| {
+                let n = p.file_name().unwrap().to_string_lossy().into_owned();
+                (n, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        v.sort();
+        assert!(
+            v.len() >= 20,
+            "expected the capture vectors, found {}",
+            v.len()
+        );
+        v
+    }
+
+    /// The codec vectors (tacacs-plus / scapy): hex of one PDU and its key.
+    fn pdu_vectors() -> Vec<(String, String, Key)> {
+        let mut out = Vec::new();
+        for kind in [
+            "authen_start",
+            "authen_reply",
+            "authen_continue",
+            "author_request",
+            "author_response",
+            "acct_request",
+            "acct_reply",
+        ] {
+            let doc: Value = serde_json::from_str(
+                &std::fs::read_to_string(vectors_dir().join(format!("{kind}.json"))).unwrap(),
+            )
+            .unwrap();
+            for v in doc["vectors"].as_array().unwrap() {
+                let key = Key::from_hex(v["key_hex"].as_str().unwrap_or("")).unwrap();
+                out.push((
+                    v["name"].as_str().unwrap().to_owned(),
+                    v["pdu_hex"].as_str().unwrap().to_owned(),
+                    key,
+                ));
+            }
+        }
+        out
+    }
+
+    fn decode_json(input: &[u8], keys: Vec<Key>) -> Value {
+        let opts = capture::Options {
+            keys,
+            ..capture::Options::default()
+        };
+        let a = capture::analyze(input, &opts);
+        serde_json::to_value(DecodeOut::new(&a, &opts)).unwrap()
+    }
+
+    fn check(name: &str, v: &Value) -> DecodeResult {
+        serde_json::from_value::<DecodeResult>(v.clone())
+            .unwrap_or_else(|e| panic!("{name}: decode result does not fit the declarations: {e}"))
+    }
+
+    #[test]
+    fn decode_results_of_every_capture_fit_the_declared_types() {
+        let mut kinds = BTreeSet::new();
+        let mut sessions = 0;
+        for (name, bytes) in captures() {
+            for keys in [
+                vec![Key::from_text("tac_plus_key")],
+                vec![],
+                vec![Key::from_text("wrong"), Key::from_text("tac_plus_key")],
+            ] {
+                let v = decode_json(&bytes, keys);
+                check(&name, &v);
+                for p in v["pdus"].as_array().unwrap() {
+                    kinds.insert(p["body"]["kind"].as_str().unwrap().to_owned());
+                }
+                sessions += v["sessions"].as_array().unwrap().len();
+            }
+        }
+        assert!(sessions > 0);
+        assert!(kinds.contains("unknown"), "{kinds:?}");
+        assert!(kinds.len() >= 6, "{kinds:?}");
+    }
+
+    #[test]
+    fn every_body_kind_of_the_codec_vectors_fits_the_declared_types() {
+        let mut kinds = BTreeSet::new();
+        let mut chap = 0;
+        let mut acct_fields = BTreeSet::new();
+        for (name, hex, key) in pdu_vectors() {
+            let v = decode_json(hex.as_bytes(), vec![key]);
+            let r = check(&name, &v);
+            assert_eq!(r.pdus.len(), 1, "{name}");
+            let body = &v["pdus"][0]["body"];
+            kinds.insert(body["kind"].as_str().unwrap().to_owned());
+            chap += usize::from(body.get("chap").is_some());
+            if let Some(a) = body.get("acct").and_then(Value::as_object) {
+                acct_fields.extend(a.keys().cloned());
+            }
+        }
+        assert_eq!(kinds.len(), 7, "{kinds:?}");
+        assert!(chap >= 2, "CHAP and MS-CHAP vectors carry a chap object");
+        assert!(acct_fields.contains("task_id"), "{acct_fields:?}");
+    }
+
+    #[test]
+    fn the_check_catches_an_added_a_missing_and_a_retyped_field() {
+        let (_, hex, key) = pdu_vectors().into_iter().next().unwrap();
+        let v = decode_json(hex.as_bytes(), vec![key]);
+        check("as rendered", &v);
+        let mut added = v.clone();
+        added["pdus"][0]["body"]["surprise"] = Value::from(1);
+        assert!(serde_json::from_value::<DecodeResult>(added).is_err());
+        let mut missing = v.clone();
+        missing["pdus"][0]["header"]
+            .as_object_mut()
+            .unwrap()
+            .remove("seq_no");
+        assert!(serde_json::from_value::<DecodeResult>(missing).is_err());
+        let mut retyped = v;
+        retyped["pdus"][0]["key_index"] = Value::from("0");
+        assert!(serde_json::from_value::<DecodeResult>(retyped).is_err());
+    }
+
+    #[test]
+    fn hostile_input_still_fits_the_declared_types() {
+        // Not a capture, an empty input, a truncated header, a header with a huge length.
+        for input in [
+            &b"hello, world"[..],
+            b"",
+            b"c0 01 01",
+            b"c00101000000000100ffffff",
+        ] {
+            check(&format!("{input:?}"), &decode_json(input, vec![]));
+        }
+    }
+
+    #[test]
+    fn cas_results_fit_the_declared_types() {
+        let xml = r#"<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas">
+  <cas:authenticationSuccess>
+    <cas:user>alice</cas:user>
+    <cas:attributes><cas:memberOf>a</cas:memberOf><cas:memberOf>b</cas:memberOf></cas:attributes>
+    <cas:proxyGrantingTicket>PGTIOU-1-abc</cas:proxyGrantingTicket>
+    <cas:proxies><cas:proxy>https://p1/cb</cas:proxy></cas:proxies>
+  </cas:authenticationSuccess>
+</cas:serviceResponse>"#;
+        let fail = r#"<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas">
+  <cas:authenticationFailure code="INVALID_TICKET">Ticket ST-1 not recognized</cas:authenticationFailure>
+</cas:serviceResponse>"#;
+        let json = r#"{"serviceResponse":{"authenticationSuccess":{"user":"bob","attributes":{"n":[1,true,"x"]}}}}"#;
+        let proxy = r#"<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:proxySuccess><cas:proxyTicket>PT-1-x</cas:proxyTicket></cas:proxySuccess></cas:serviceResponse>"#;
+        for text in [xml, fail, json, proxy, "yes\nalice\n", "no\n\n"] {
+            let r = parse_validation_response(text).unwrap();
+            let v = serde_json::to_value(&r).unwrap();
+            serde_json::from_value::<CasValidation>(v.clone())
+                .unwrap_or_else(|e| panic!("{text}: {e}: {v}"));
+        }
+    }
+}
