@@ -11,13 +11,14 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench
+.PHONY: help setup dev test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench npm test-npm
 
 help:
 	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
 	@echo "make test   install what is missing and run every test"
 	@echo "make fuzz   run every fuzz target for FUZZ_LONG_SECONDS (default $(FUZZ_LONG_SECONDS))"
 	@echo "make bench  run the benchmarks (results: bench/RESULTS.md)"
+	@echo "make npm    build the npm package casplus into pkg/ (npm/README.md)"
 
 setup:
 	tests/tools/setup.sh rust wasm-bindgen fuzz python perl
@@ -26,7 +27,7 @@ dev: setup
 	cargo build --release --bin casplus
 	@echo "casplus CLI built: target/release/casplus (the Worker is served here once it exists)"
 
-test: setup lint test-rust test-wasm test-interop fuzz-smoke
+test: setup lint test-rust test-wasm test-interop fuzz-smoke test-npm
 	@echo "make test: all green"
 
 lint:
@@ -59,6 +60,20 @@ fuzz-smoke:
 
 fuzz: setup
 	$(MAKE) fuzz-smoke FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+
+# The npm package `casplus` (npm/README.md): one wasm (profile npm, wasm-opt from npm binaryen
+# 132) with wasm-bindgen glue for browsers/bundlers (web.js) and Node ESM/CommonJS, in pkg/.
+npm:
+	tests/tools/setup.sh rust wasm-bindgen npm
+	npm/build.sh pkg
+
+# The package as a stranger gets it: the glue's own tests (declarations checked against real
+# results), then npm pack, an offline install into a scratch project, node --test suites for
+# ESM, CommonJS and the web build in Chromium, and tsc against the shipped declarations.
+test-npm: npm
+	tests/tools/setup.sh chromium
+	cargo test --lib --features wasm wasm::
+	npm/test/run.sh pkg
 
 bench:
 	cargo bench --bench codec --bench cas -- --warm-up-time 1 --measurement-time 3

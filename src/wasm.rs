@@ -238,10 +238,14 @@ pub fn encode_packet(
 /// transformed. The UNENCRYPTED flag is not consulted.
 #[wasm_bindgen]
 pub fn obfuscate(
-    bytes: &[u8],
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
     key: Ts<KeyInput>,
     header: Option<Ts<PadInput>>,
 ) -> Result<Vec<u8>, JsValue> {
+    let bytes = bytes
+        .dyn_ref::<js_sys::Uint8Array>()
+        .map(js_sys::Uint8Array::to_vec)
+        .ok_or_else(|| js_error(codes::INVALID_ARGUMENT, "bytes must be a Uint8Array", None))?;
     let key = key_from_js(&key.js_value()).ok_or_else(|| {
         js_error(
             codes::INVALID_ARGUMENT,
@@ -249,7 +253,7 @@ pub fn obfuscate(
             None,
         )
     })?;
-    let mut out = bytes.to_vec();
+    let mut out = bytes;
     match header
         .map(|h| h.js_value())
         .filter(|h| !h.is_undefined() && !h.is_null())
@@ -262,13 +266,14 @@ pub fn obfuscate(
             tacacs::apply_pad(&mut out, h.session_id, key.as_bytes(), version, h.seq_no);
         }
         None => {
-            let mut r = crate::codec::Reader::new(bytes);
+            let len = out.len();
+            let mut r = crate::codec::Reader::new(&out);
             let h = tacacs::Header::decode(&mut r).map_err(|_| {
                 js_error(
                     codes::SHORT_PACKET,
                     &format!(
                         "a packet starts with a 12-byte header (RFC 8907 §4.1); got {} byte(s) and no header argument",
-                        bytes.len()
+                        len
                     ),
                     None,
                 )
@@ -287,8 +292,14 @@ pub fn obfuscate(
 /// input that is no CAS response throws with the parser's code (`XML_MALFORMED`,
 /// `XML_DOCTYPE`, `UNKNOWN_FORMAT`, ...) and the byte `offset`.
 #[wasm_bindgen(js_name = parseCasResponse)]
-pub fn parse_cas_response(text: &str) -> Result<Ts<schema::CasValidation>, JsValue> {
-    match client::parse_validation_response(text) {
+pub fn parse_cas_response(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+) -> Result<Ts<schema::CasValidation>, JsValue> {
+    // Taken as a JsValue: the generated glue would copy a non-string into memory unchecked.
+    let text = text
+        .as_string()
+        .ok_or_else(|| js_error(codes::INVALID_ARGUMENT, "text must be a string", None))?;
+    match client::parse_validation_response(&text) {
         Ok(r) => to_js(&r).map(Ts::new_unchecked),
         Err(e) => Err(js_error(e.code(), &e.to_string(), Some(e.offset))),
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent installer for everything `make test` / `make dev` need (see ../shared/TOOLCHAIN.md).
 # Each step checks what is present (and its version) first, so a second run takes seconds.
-# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python perl
+# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python perl npm chromium
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -82,6 +82,35 @@ step_perl() {
   perl -MAuthen::TacacsPlus -e1 || die "Authen::TacacsPlus still missing after apt-get"
 }
 
+# wasm-opt (binaryen 132), typescript and playwright-core (and wrangler) from package-lock.json.
+# Reinstalled when node_modules is missing or was installed from another lock file. Install
+# scripts are not needed (the platform binaries come as packages).
+step_npm() {
+  command -v npm >/dev/null || die "npm not found: Node.js 20 is required"
+  local stamp=node_modules/.casplus-lock.sha256 want
+  want=$(cat package.json package-lock.json | sha256sum | awk '{print $1}')
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] \
+     || [ ! -d node_modules/playwright-core ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing npm dev tools (binaryen, typescript, playwright-core, wrangler)"
+    npm install --no-audit --no-fund --ignore-scripts
+    echo "$want" > "$stamp"
+  fi
+}
+
+# Debian's Chromium, driven by playwright-core in the browser tests (never a downloaded browser).
+step_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || die "installing chromium needs root or sudo"
+    sudo=sudo
+  fi
+  log "installing chromium and chromium-driver (Debian)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  [ -x /usr/bin/chromium ] || die "/usr/bin/chromium still missing after apt-get"
+}
+
 [ $# -gt 0 ] || set -- rust wasm-bindgen fuzz python perl
 for s in "$@"; do
   case "$s" in
@@ -90,6 +119,8 @@ for s in "$@"; do
     fuzz) step_fuzz ;;
     python) step_python ;;
     perl) step_perl ;;
+    npm) step_npm ;;
+    chromium) step_chromium ;;
     *) die "unknown setup step: $s" ;;
   esac
 done
