@@ -217,7 +217,7 @@ pub fn encode_packet(
         _ => None,
     };
     let (header, body) = packet
-        .to_codec()
+        .into_codec()
         .map_err(|m| js_error(codes::INVALID_PACKET, &format!("packet: {m}"), None))?;
     tacacs::encode_packet(&header, &body, key.as_ref()).map_err(|e| {
         let code = match e {

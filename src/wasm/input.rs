@@ -589,7 +589,7 @@ fn unhex(field: &str, s: &str) -> Result<Vec<u8>, String> {
         .map(|c| c.to_digit(16))
         .collect::<Option<_>>()
         .ok_or_else(|| format!("{field} is not hex: {s:?}"))?;
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!("{field} has an odd number of hex digits"));
     }
     Ok(digits
@@ -716,7 +716,7 @@ fn arg_list(v: Option<Vec<Octets>>) -> Vec<Vec<u8>> {
 
 impl PacketInput {
     /// The codec's header and body (the header's `length` is left to the encoder).
-    pub(crate) fn to_codec(self) -> Result<(tacacs::Header, tacacs::Body), String> {
+    pub(crate) fn into_codec(self) -> Result<(tacacs::Header, tacacs::Body), String> {
         use tacacs::{
             AcctFlags, AcctStatus, AuthenAction, AuthenMethod, AuthenService, AuthenStatus,
             AuthenType, AuthorStatus, Body, ContinueFlags, HeaderFlags, PacketType, ReplyFlags,
@@ -983,7 +983,7 @@ mod tests {
     fn packet(v: Value) -> Result<(tacacs::Header, tacacs::Body), String> {
         serde_json::from_value::<PacketInput>(v)
             .map_err(|e| e.to_string())?
-            .to_codec()
+            .into_codec()
     }
 
     /// `encode(decode(b)) == b` through the JSON shape, for every codec vector (RFC 8907
@@ -1057,7 +1057,8 @@ mod tests {
 
     #[test]
     fn bad_packets_say_what_is_wrong() {
-        let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+        type Edit = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(Edit, &str)> = vec![
             (
                 Box::new(|v| v["body"]["authen_type"] = json!("PAPX")),
                 "authen_type \"PAPX\" is none of",
