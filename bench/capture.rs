@@ -44,6 +44,36 @@ fn analyze_and_print(input: &[u8], opts: &Options) -> usize {
     n
 }
 
+/// analyze + one text line per PDU (frame, time, endpoints, summary), like tshark's summary.
+fn analyze_and_summarise(input: &[u8], opts: &Options) -> usize {
+    let a = capture::analyze(input, opts);
+    let mut out = std::io::sink();
+    for p in &a.pdus {
+        let time = a.frame(p.last_frame).and_then(|f| f.time);
+        let conn = p.conn.and_then(|c| a.connections.get(c as usize));
+        let (src, dst) = match (conn, p.direction) {
+            (Some(c), capture::Direction::ToServer) => (c.client, c.server),
+            (Some(c), capture::Direction::ToClient) => (c.server, c.client),
+            (None, _) => continue,
+        };
+        let time = time.map(|t| t.to_string()).unwrap_or_default();
+        writeln!(out, "{} {time} {src} → {dst} {}", p.last_frame, p.summary).unwrap();
+    }
+    a.pdus.len()
+}
+
+fn median(mut f: impl FnMut(), runs: usize) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
 fn tshark(path: &std::path::Path) -> Option<Duration> {
     let run = || {
         let t = Instant::now();
@@ -74,39 +104,60 @@ fn bench(c: &mut Criterion) {
     g.bench_function("analyze 105k frames / 33k PDUs", |b| {
         b.iter(|| capture::analyze(&input, &opts))
     });
+    g.bench_function("analyze + summary lines", |b| {
+        b.iter(|| analyze_and_summarise(&input, &opts))
+    });
     g.bench_function("analyze + JSON lines", |b| {
         b.iter(|| analyze_and_print(&input, &opts))
+    });
+    let kept = Options {
+        keep_decoded: true,
+        ..opts.clone()
+    };
+    g.bench_function("analyze (decodes kept) + JSON lines", |b| {
+        b.iter(|| analyze_and_print(&input, &kept))
     });
     g.finish();
 
     // The same file through tshark, in the same run (skipped when tshark is not installed).
     let path = std::env::temp_dir().join(format!("casplus-bench-{}.pcap", std::process::id()));
     std::fs::write(&path, &input).unwrap();
-    let ours = {
-        let mut times: Vec<Duration> = (0..5)
-            .map(|_| {
-                let t = Instant::now();
-                std::hint::black_box(analyze_and_print(&input, &opts));
-                t.elapsed()
-            })
-            .collect();
-        times.sort();
-        times[2]
-    };
+    let summary = median(
+        || {
+            std::hint::black_box(analyze_and_summarise(&input, &opts));
+        },
+        5,
+    );
+    let json = median(
+        || {
+            std::hint::black_box(analyze_and_print(&input, &opts));
+        },
+        5,
+    );
+    let json_kept = median(
+        || {
+            std::hint::black_box(analyze_and_print(&input, &kept));
+        },
+        5,
+    );
+    println!(
+        "capture: {} frames, {} PDUs, {:.1} MB; casplus analyze + summary lines {:.3} s, + JSON lines {:.3} s, + JSON lines (decodes kept) {:.3} s",
+        check.stats.frames,
+        check.pdus.len(),
+        input.len() as f64 / 1e6,
+        summary.as_secs_f64(),
+        json.as_secs_f64(),
+        json_kept.as_secs_f64(),
+    );
     match tshark(&path) {
         Some(t) => println!(
-            "capture: {} frames, {} PDUs, {:.1} MB: casplus analyze+JSON {:.3} s, tshark {:.3} s, ratio {:.1}x",
-            check.stats.frames,
-            check.pdus.len(),
-            input.len() as f64 / 1e6,
-            ours.as_secs_f64(),
+            "capture: tshark -r FILE -o tacplus.key:KEY {:.3} s; ratios: summary {:.1}x, JSON {:.1}x, JSON (kept) {:.1}x",
             t.as_secs_f64(),
-            t.as_secs_f64() / ours.as_secs_f64()
+            t.as_secs_f64() / summary.as_secs_f64(),
+            t.as_secs_f64() / json.as_secs_f64(),
+            t.as_secs_f64() / json_kept.as_secs_f64()
         ),
-        None => println!(
-            "capture: tshark not available; casplus analyze+JSON {:.3} s",
-            ours.as_secs_f64()
-        ),
+        None => println!("capture: tshark not installed: no ratio"),
     }
     let _ = std::fs::remove_file(&path);
 }

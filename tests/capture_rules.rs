@@ -616,3 +616,25 @@ fn pdu_lines_are_the_codec_json_plus_frame_time_endpoints_and_connection() {
         "input_offset points at the header's first byte"
     );
 }
+
+#[test]
+fn extra_tacacs_ports_are_trusted_like_49() {
+    // a first PDU that a probe rejects (type 9, an unknown packet type) on port 8049
+    let odd = pdu_raw(9, 1, 1, 5, &[0; 8]);
+    let f = connection(40000, 8049, (1, 2), &[(true, odd)]);
+    let a = capture::analyze(&pcap(&f), &keyed());
+    assert_eq!(a.connections[0].kind, ConnectionKind::Other);
+    let opts = Options {
+        ports: vec![49, 8049],
+        ..keyed()
+    };
+    let a = capture::analyze(&pcap(&f), &opts);
+    assert_eq!(a.connections[0].kind, ConnectionKind::Tacacs);
+    assert_eq!(a.connections[0].role_basis, RoleBasis::SeqParityAndPort);
+    assert!(
+        a.pdus[0]
+            .codec_diagnostics
+            .iter()
+            .any(|d| d.code == "unknown-type")
+    );
+}

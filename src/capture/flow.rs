@@ -248,7 +248,7 @@ pub(crate) fn build(
         let d = &decoded;
         p.key_index = d.key_index.and_then(|k| u32::try_from(k).ok());
         p.body_state = d.body_state;
-        p.codec_diagnostics = d.diagnostics.clone().into_boxed_slice();
+        p.codec_diagnostics = d.diagnostics.as_slice().into();
         let h = &d.header;
         let conn_key = p.conn.unwrap_or(u32::MAX);
         let key = (conn_key, h.session_id);

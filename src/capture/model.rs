@@ -162,12 +162,34 @@ impl fmt::Display for FrameTime {
                 s % 60
             )
         } else {
-            let whole = crate::time::Timestamp::from_secs(secs).to_rfc3339();
-            // "YYYY-MM-DDTHH:MM:SSZ" -> insert the fraction before the Z
-            let base = whole.strip_suffix('Z').unwrap_or(&whole);
-            write!(f, "{base}.{frac:09}Z")
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let s = secs.rem_euclid(86_400);
+            write!(
+                f,
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:09}Z",
+                s / 3600,
+                s % 3600 / 60,
+                s % 60
+            )
         }
     }
+}
+
+/// Days since 1970-01-01 → proleptic Gregorian (year, month, day) (Hinnant's civil_from_days).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days.saturating_add(719_468);
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (
+        yoe.saturating_add(era.saturating_mul(400)) + i64::from(m <= 2),
+        m,
+        d,
+    )
 }
 
 /// An IP address and TCP port.
@@ -571,7 +593,7 @@ pub struct Cancelled;
 pub struct PduLine<'a> {
     /// The codec's decode (its `offset` is 0: spans count from the PDU's first byte).
     #[serde(flatten)]
-    pub pdu: crate::tacacs::Pdu,
+    pub pdu: std::borrow::Cow<'a, crate::tacacs::Pdu>,
     /// Where the PDU's first byte is in the original input.
     pub input_offset: Option<usize>,
     /// First frame holding a byte of the PDU.
@@ -608,8 +630,8 @@ impl Analysis {
         let decoder = super::Decoder::new(opts);
         self.pdus.iter().filter_map(move |p| {
             let pdu = match &p.decoded {
-                Some(d) => (**d).clone(),
-                None => decoder.decode(p)?,
+                Some(d) => std::borrow::Cow::Borrowed(&**d),
+                None => std::borrow::Cow::Owned(decoder.decode(p)?),
             };
             let conn = p.conn.and_then(|c| self.connections.get(c as usize));
             let (src, dst) = match (conn, p.direction) {
@@ -637,5 +659,32 @@ impl Analysis {
                 summary: &p.summary,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FrameTime;
+
+    #[test]
+    fn frame_times_format_like_rfc3339_with_nanoseconds() {
+        let t = FrameTime::epoch_ns(1_700_000_000_000_250_000);
+        assert_eq!(t.to_string(), "2023-11-14T22:13:20.000250000Z");
+        assert_eq!(
+            FrameTime::epoch_ns(951_782_400_000_000_001).to_string(),
+            "2000-02-29T00:00:00.000000001Z"
+        );
+        assert_eq!(
+            FrameTime::epoch_ns(-1).to_string(),
+            "1969-12-31T23:59:59.999999999Z"
+        );
+        let tod = FrameTime {
+            ns: (22 * 3600 + 13 * 60 + 20) * 1_000_000_000 + 5,
+            time_of_day: true,
+        };
+        assert_eq!(tod.to_string(), "22:13:20.000000005");
+        for ns in [i64::MIN, i64::MAX] {
+            let _ = FrameTime::epoch_ns(ns).to_string();
+        }
     }
 }
