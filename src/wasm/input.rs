@@ -614,24 +614,17 @@ fn data_of(data: Option<Octets>, data_hex: Option<String>) -> Result<Vec<u8>, St
     }
 }
 
-/// The byte an enumerated field stands for: a name from `all` (any letter case) or 0..255.
-fn wire<T: Copy>(
-    field: &str,
-    v: &WireValue,
-    all: &[T],
-    name: fn(T) -> Option<&'static str>,
-    num: fn(T) -> u8,
-) -> Result<u8, String> {
+/// The byte an enumerated field stands for: a name (any letter case) that `name_of` gives some
+/// byte, or a number 0..255.
+fn wire(field: &str, v: &WireValue, name_of: fn(u8) -> Option<&'static str>) -> Result<u8, String> {
     match v {
         WireValue::Number(n) => {
             u8::try_from(*n).map_err(|_| format!("{field} {n} is not a byte (0..255)"))
         }
-        WireValue::Name(s) => all
-            .iter()
-            .find(|x| name(**x).is_some_and(|n| n.eq_ignore_ascii_case(s)))
-            .map(|x| num(*x))
+        WireValue::Name(s) => (0..=u8::MAX)
+            .find(|&b| name_of(b).is_some_and(|n| n.eq_ignore_ascii_case(s)))
             .ok_or_else(|| {
-                let names: Vec<&str> = all.iter().filter_map(|x| name(*x)).collect();
+                let names: Vec<&str> = (0..=u8::MAX).filter_map(name_of).collect();
                 format!(
                     "{field} {s:?} is none of {} (or a number)",
                     names.join(", ")
@@ -724,13 +717,7 @@ impl PacketInput {
         let h = &self.header;
         version_byte(h.major, h.minor)?;
         let mut header = tacacs::Header::new(
-            PacketType(wire(
-                "type",
-                &h.packet_type,
-                PacketType::ALL,
-                PacketType::name,
-                |x| x.0,
-            )?),
+            PacketType(wire("type", &h.packet_type, |b| PacketType(b).name())?),
             h.minor,
             h.seq_no,
             h.session_id,
@@ -740,33 +727,21 @@ impl PacketInput {
 
         let b = self.body;
         let method = |v: Option<WireValue>| {
-            wire(
-                "authen_method",
-                &req("authen_method", v)?,
-                AuthenMethod::ALL,
-                AuthenMethod::name,
-                |x| x.0,
-            )
+            wire("authen_method", &req("authen_method", v)?, |b| {
+                AuthenMethod(b).name()
+            })
             .map(AuthenMethod)
         };
         let atype = |v: Option<WireValue>| {
-            wire(
-                "authen_type",
-                &req("authen_type", v)?,
-                AuthenType::ALL,
-                AuthenType::name,
-                |x| x.0,
-            )
+            wire("authen_type", &req("authen_type", v)?, |b| {
+                AuthenType(b).name()
+            })
             .map(AuthenType)
         };
         let service = |v: Option<WireValue>| {
-            wire(
-                "authen_service",
-                &req("authen_service", v)?,
-                AuthenService::ALL,
-                AuthenService::name,
-                |x| x.0,
-            )
+            wire("authen_service", &req("authen_service", v)?, |b| {
+                AuthenService(b).name()
+            })
             .map(AuthenService)
         };
         let lvl = |v: Option<u8>| req("priv_lvl", v).map(tacacs::PrivLvl);
@@ -790,13 +765,9 @@ impl PacketInput {
                     "chap",
                 ])?;
                 Body::AuthenStart(tacacs::AuthenStart {
-                    action: AuthenAction(wire(
-                        "action",
-                        &req("action", b.action)?,
-                        AuthenAction::ALL,
-                        AuthenAction::name,
-                        |x| x.0,
-                    )?),
+                    action: AuthenAction(wire("action", &req("action", b.action)?, |b| {
+                        AuthenAction(b).name()
+                    })?),
                     priv_lvl: lvl(b.priv_lvl)?,
                     authen_type: atype(b.authen_type)?,
                     authen_service: service(b.authen_service)?,
@@ -810,13 +781,9 @@ impl PacketInput {
             "authen_reply" => {
                 b.only(&["status", "flags", "server_msg", "data", "data_hex"])?;
                 Body::AuthenReply(tacacs::AuthenReply {
-                    status: AuthenStatus(wire(
-                        "status",
-                        &req("status", b.status)?,
-                        AuthenStatus::ALL,
-                        AuthenStatus::name,
-                        |x| x.0,
-                    )?),
+                    status: AuthenStatus(wire("status", &req("status", b.status)?, |b| {
+                        AuthenStatus(b).name()
+                    })?),
                     flags: ReplyFlags(flag_byte(&b.flags, |x| ReplyFlags(x).names())?),
                     server_msg: text(b.server_msg),
                     data: data_of(b.data, b.data_hex)?,
@@ -866,13 +833,9 @@ impl PacketInput {
                     "av_pairs",
                 ])?;
                 Body::AuthorResponse(tacacs::AuthorResponse {
-                    status: AuthorStatus(wire(
-                        "status",
-                        &req("status", b.status)?,
-                        AuthorStatus::ALL,
-                        AuthorStatus::name,
-                        |x| x.0,
-                    )?),
+                    status: AuthorStatus(wire("status", &req("status", b.status)?, |b| {
+                        AuthorStatus(b).name()
+                    })?),
                     server_msg: text(b.server_msg),
                     data: data_of(b.data, b.data_hex)?,
                     args: arg_list(b.args),
@@ -912,13 +875,9 @@ impl PacketInput {
             "acct_reply" => {
                 b.only(&["status", "server_msg", "data", "data_hex"])?;
                 Body::AcctReply(tacacs::AcctReply {
-                    status: AcctStatus(wire(
-                        "status",
-                        &req("status", b.status)?,
-                        AcctStatus::ALL,
-                        AcctStatus::name,
-                        |x| x.0,
-                    )?),
+                    status: AcctStatus(wire("status", &req("status", b.status)?, |b| {
+                        AcctStatus(b).name()
+                    })?),
                     server_msg: text(b.server_msg),
                     data: data_of(b.data, b.data_hex)?,
                     ..Default::default()
