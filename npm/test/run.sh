@@ -3,6 +3,7 @@
 # project like a stranger would (offline: the package has no dependencies), and runs there
 #   - node --test suites for Node ESM (esm.test.mjs) and CommonJS (cjs.test.cjs),
 #   - the web build in Debian Chromium via playwright-core (browser.test.mjs),
+#   - the web build in workerd via miniflare, as a Cloudflare Worker uses it (worker.test.mjs),
 #   - tsc --noEmit of consumer files against the shipped declarations (types/).
 # Tools come from the repository's node_modules (tests/tools/setup.sh npm); fixtures from
 # tests/vectors. Any missing piece fails the run.
@@ -18,6 +19,7 @@ pkg=$(cd "${1:-$root/pkg}" 2>/dev/null && pwd) || die "${1:-pkg}/ missing: run m
 [ -f "$pkg/package.json" ] || die "$pkg/package.json missing: run make npm first"
 [ -x "$root/node_modules/.bin/tsc" ] || die "typescript missing: run tests/tools/setup.sh npm"
 [ -d "$root/node_modules/playwright-core" ] || die "playwright-core missing: run tests/tools/setup.sh npm"
+[ -f "$root/node_modules/miniflare/dist/src/index.js" ] || die "miniflare (with wrangler) missing: run tests/tools/setup.sh npm"
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium missing: run tests/tools/setup.sh chromium"
 
 scratch=$(mktemp -d)
@@ -38,8 +40,9 @@ log "npm install --offline ./$tarball"
 
 export CASPLUS_VECTORS="$root/tests/vectors"
 export CASPLUS_PLAYWRIGHT="$root/node_modules/playwright-core/index.js"
-log "node --test (ESM, CommonJS, Chromium)"
-(cd "$app" && node --test --test-reporter=spec esm.test.mjs cjs.test.cjs browser.test.mjs)
+export CASPLUS_MINIFLARE="$root/node_modules/miniflare/dist/src/index.js"
+log "node --test (ESM, CommonJS, Chromium, workerd)"
+(cd "$app" && node --test --test-reporter=spec esm.test.mjs cjs.test.cjs browser.test.mjs worker.test.mjs)
 
 log "tsc --noEmit against the shipped declarations"
 for cfg in "$app"/types/tsconfig*.json; do
