@@ -177,8 +177,26 @@ pub fn decode(
     let opts = decode_options(options.map(|o| o.js_value()).as_ref())?;
     let analysis = capture::analyze(&bytes, &opts);
     drop(bytes);
-    let out = schema::DecodeOut::new(&analysis, &opts);
-    to_js(&out).map(Ts::new_unchecked)
+    // The PDUs are decoded, rendered and parsed one at a time: no list of decoded PDUs and no
+    // JSON text of the whole result (which a big capture would take past V8's string limit).
+    let out = schema::DecodeOut::without_pdus(&analysis, &opts);
+    let result = to_js(&out)?;
+    let pdus = js_sys::Array::new();
+    let mut json = Vec::new();
+    for line in out.pdu_lines() {
+        json.clear();
+        serde_json::to_writer(&mut json, &line)
+            .map_err(|e| js_error(codes::INTERNAL, &e.to_string(), None))?;
+        let text = core::str::from_utf8(&json)
+            .map_err(|e| js_error(codes::INTERNAL, &e.to_string(), None))?;
+        pdus.push(
+            &js_sys::JSON::parse(text)
+                .map_err(|_| js_error(codes::INTERNAL, "JSON.parse failed", None))?,
+        );
+    }
+    js_sys::Reflect::set(&result, &"pdus".into(), &pdus)
+        .map_err(|_| js_error(codes::INTERNAL, "cannot set pdus", None))?;
+    Ok(Ts::new_unchecked(result))
 }
 
 /// The bytes of a `Uint8Array` (a Node `Buffer` is one) or the UTF-8 of a string.

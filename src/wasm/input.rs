@@ -153,8 +153,8 @@ pub struct HeaderInput {
 }
 
 /// A body as `decode` emits it, by `kind`. Text fields are strings in the escaped form
-/// `decode` shows (`\\`, `\0`, `\t`, `\n`, `\r`, `\xNN`, `\u{N}`) or raw `Uint8Array`s;
-/// `data` may come as `data_hex` instead. Derived fields (`spans`, `chap`, `av_pairs`,
+/// `decode` shows (`\\`, `\0`, `\t`, `\n`, `\r`, `\xNN`, `\u{N}`); `data` may come as
+/// `data_hex` instead. Derived fields (`spans`, `chap`, `av_pairs`,
 /// `record`, `acct`) are accepted and ignored.
 #[derive(Tsify)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -15,30 +15,61 @@ use tsify::Tsify;
 
 use crate::capture::{self, Analysis, PduLine};
 
-/// The result of `decode`, as serialised.
-#[derive(Serialize)]
+/// The result of `decode`, as serialised: the analysis with its PDUs rendered one at a time
+/// (never all decoded at once), or without them (`pdus: []`) when the caller renders them.
 pub struct DecodeOut<'a> {
-    format: &'a capture::FormatInfo,
-    pdus: Vec<PduLine<'a>>,
-    sessions: &'a [capture::Session],
-    connections: &'a [capture::Connection],
-    keys_ok: &'a [u32],
-    diagnostics: &'a [capture::Diagnostic],
-    stats: &'a capture::Stats,
+    analysis: &'a Analysis,
+    opts: &'a capture::Options,
+    with_pdus: bool,
 }
 
 impl<'a> DecodeOut<'a> {
     /// The result for an analysis made with `opts` (its PDUs decoded with the same keys).
-    pub fn new(a: &'a Analysis, opts: &capture::Options) -> Self {
+    pub fn new(analysis: &'a Analysis, opts: &'a capture::Options) -> Self {
         Self {
-            format: &a.format,
-            pdus: a.pdu_lines(opts).collect(),
-            sessions: &a.sessions,
-            connections: &a.connections,
-            keys_ok: &a.keys_ok,
-            diagnostics: &a.diagnostics,
-            stats: &a.stats,
+            analysis,
+            opts,
+            with_pdus: true,
         }
+    }
+
+    /// The same with `pdus: []`, for a caller that renders [`DecodeOut::pdu_lines`] itself.
+    pub fn without_pdus(analysis: &'a Analysis, opts: &'a capture::Options) -> Self {
+        Self {
+            with_pdus: false,
+            ..Self::new(analysis, opts)
+        }
+    }
+
+    /// The PDUs as the codec renders them, decoded one at a time.
+    pub fn pdu_lines(&self) -> impl Iterator<Item = PduLine<'a>> + 'a {
+        self.analysis.pdu_lines(self.opts)
+    }
+}
+
+impl Serialize for DecodeOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Lines<'b>(&'b DecodeOut<'b>);
+        impl Serialize for Lines<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                if self.0.with_pdus {
+                    s.collect_seq(self.0.pdu_lines())
+                } else {
+                    s.collect_seq(core::iter::empty::<()>())
+                }
+            }
+        }
+        let a = self.analysis;
+        let mut m = s.serialize_map(Some(7))?;
+        m.serialize_entry("format", &a.format)?;
+        m.serialize_entry("pdus", &Lines(self))?;
+        m.serialize_entry("sessions", &a.sessions)?;
+        m.serialize_entry("connections", &a.connections)?;
+        m.serialize_entry("keys_ok", &a.keys_ok)?;
+        m.serialize_entry("diagnostics", &a.diagnostics)?;
+        m.serialize_entry("stats", &a.stats)?;
+        m.end()
     }
 }
 
