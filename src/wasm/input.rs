@@ -172,19 +172,19 @@ pub enum BodyInput {
         /// `user`.
         #[serde(default)]
         #[tsify(optional)]
-        user: Octets,
+        user: EscapedText,
         /// `port`.
         #[serde(default)]
         #[tsify(optional)]
-        port: Octets,
+        port: EscapedText,
         /// `rem_addr`.
         #[serde(default)]
         #[tsify(optional)]
-        rem_addr: Octets,
+        rem_addr: EscapedText,
         /// `data` (PAP password, CHAP id ‖ challenge ‖ response, ...).
         #[serde(default)]
         #[tsify(optional)]
-        data: Option<Octets>,
+        data: Option<EscapedText>,
         /// `data` as hex, instead of `data`.
         #[serde(default)]
         #[tsify(optional)]
@@ -209,11 +209,11 @@ pub enum BodyInput {
         /// `server_msg`.
         #[serde(default)]
         #[tsify(optional)]
-        server_msg: Octets,
+        server_msg: EscapedText,
         /// `data`.
         #[serde(default)]
         #[tsify(optional)]
-        data: Option<Octets>,
+        data: Option<EscapedText>,
         /// `data` as hex, instead of `data`.
         #[serde(default)]
         #[tsify(optional)]
@@ -228,11 +228,11 @@ pub enum BodyInput {
         /// `user_msg` (an ASCII password: a secret).
         #[serde(default)]
         #[tsify(optional)]
-        user_msg: Octets,
+        user_msg: EscapedText,
         /// `data`.
         #[serde(default)]
         #[tsify(optional)]
-        data: Option<Octets>,
+        data: Option<EscapedText>,
         /// `data` as hex, instead of `data`.
         #[serde(default)]
         #[tsify(optional)]
@@ -259,19 +259,19 @@ pub enum BodyInput {
         /// `user`.
         #[serde(default)]
         #[tsify(optional)]
-        user: Octets,
+        user: EscapedText,
         /// `port`.
         #[serde(default)]
         #[tsify(optional)]
-        port: Octets,
+        port: EscapedText,
         /// `rem_addr`.
         #[serde(default)]
         #[tsify(optional)]
-        rem_addr: Octets,
+        rem_addr: EscapedText,
         /// Arguments as sent (`service=shell`, `cmd*`).
         #[serde(default)]
         #[tsify(optional)]
-        args: Vec<Octets>,
+        args: Vec<EscapedText>,
         /// Ignored (derived from `args`).
         #[serde(default)]
         #[tsify(optional, type = "unknown")]
@@ -288,11 +288,11 @@ pub enum BodyInput {
         /// `server_msg`.
         #[serde(default)]
         #[tsify(optional)]
-        server_msg: Octets,
+        server_msg: EscapedText,
         /// `data`.
         #[serde(default)]
         #[tsify(optional)]
-        data: Option<Octets>,
+        data: Option<EscapedText>,
         /// `data` as hex, instead of `data`.
         #[serde(default)]
         #[tsify(optional)]
@@ -300,7 +300,7 @@ pub enum BodyInput {
         /// Arguments.
         #[serde(default)]
         #[tsify(optional)]
-        args: Vec<Octets>,
+        args: Vec<EscapedText>,
         /// Ignored (derived from `args`).
         #[serde(default)]
         #[tsify(optional, type = "unknown")]
@@ -325,19 +325,19 @@ pub enum BodyInput {
         /// `user`.
         #[serde(default)]
         #[tsify(optional)]
-        user: Octets,
+        user: EscapedText,
         /// `port`.
         #[serde(default)]
         #[tsify(optional)]
-        port: Octets,
+        port: EscapedText,
         /// `rem_addr`.
         #[serde(default)]
         #[tsify(optional)]
-        rem_addr: Octets,
+        rem_addr: EscapedText,
         /// Arguments (`task_id=7`, `start_time=...`, §8.3).
         #[serde(default)]
         #[tsify(optional)]
-        args: Vec<Octets>,
+        args: Vec<EscapedText>,
         /// Ignored (derived from `flags`).
         #[serde(default)]
         #[tsify(optional, type = "unknown")]
@@ -362,11 +362,11 @@ pub enum BodyInput {
         /// `server_msg`.
         #[serde(default)]
         #[tsify(optional)]
-        server_msg: Octets,
+        server_msg: EscapedText,
         /// `data`.
         #[serde(default)]
         #[tsify(optional)]
-        data: Option<Octets>,
+        data: Option<EscapedText>,
         /// `data` as hex, instead of `data`.
         #[serde(default)]
         #[tsify(optional)]
@@ -400,14 +400,14 @@ pub(crate) struct BodyFields {
     authen_method: Option<WireValue>,
     status: Option<WireValue>,
     flags: Option<FlagsInput>,
-    user: Option<Octets>,
-    port: Option<Octets>,
-    rem_addr: Option<Octets>,
-    server_msg: Option<Octets>,
-    user_msg: Option<Octets>,
-    data: Option<Octets>,
+    user: Option<EscapedText>,
+    port: Option<EscapedText>,
+    rem_addr: Option<EscapedText>,
+    server_msg: Option<EscapedText>,
+    user_msg: Option<EscapedText>,
+    data: Option<EscapedText>,
     data_hex: Option<String>,
-    args: Option<Vec<Octets>>,
+    args: Option<Vec<EscapedText>>,
     // derived by decode; accepted and ignored
     chap: Option<IgnoredAny>,
     av_pairs: Option<IgnoredAny>,
@@ -505,24 +505,24 @@ impl<'de> Deserialize<'de> for FlagsInput {
 /// `Debug` shows the length only (fields like `data` carry passwords).
 #[derive(Clone, Default, PartialEq, Eq, Tsify)]
 #[tsify(type = "string")]
-pub struct Octets(Vec<u8>);
+pub struct EscapedText(Vec<u8>);
 
-impl fmt::Debug for Octets {
+impl fmt::Debug for EscapedText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Octets(<{} bytes>)", self.0.len())
+        write!(f, "EscapedText(<{} bytes>)", self.0.len())
     }
 }
 
-impl<'de> Deserialize<'de> for Octets {
+impl<'de> Deserialize<'de> for EscapedText {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl Visitor<'_> for V {
-            type Value = Octets;
+            type Value = EscapedText;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string (escaped as decode shows it)")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Octets, E> {
-                unescape(v).map(Octets).map_err(E::custom)
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EscapedText, E> {
+                unescape(v).map(EscapedText).map_err(E::custom)
             }
         }
         d.deserialize_any(V)
@@ -602,7 +602,7 @@ fn unhex(field: &str, s: &str) -> Result<Vec<u8>, String> {
 }
 
 /// `data` from `data` or `data_hex` (both given: they must agree).
-fn data_of(data: Option<Octets>, data_hex: Option<String>) -> Result<Vec<u8>, String> {
+fn data_of(data: Option<EscapedText>, data_hex: Option<String>) -> Result<Vec<u8>, String> {
     let hex = data_hex.map(|h| unhex("data_hex", &h)).transpose()?;
     match (data, hex) {
         (Some(d), Some(h)) if d.0 != h => {
@@ -699,11 +699,11 @@ fn req<T>(field: &str, v: Option<T>) -> Result<T, String> {
     v.ok_or_else(|| format!("missing field {field}"))
 }
 
-fn text(v: Option<Octets>) -> Vec<u8> {
+fn text(v: Option<EscapedText>) -> Vec<u8> {
     v.map(|o| o.0).unwrap_or_default()
 }
 
-fn arg_list(v: Option<Vec<Octets>>) -> Vec<Vec<u8>> {
+fn arg_list(v: Option<Vec<EscapedText>>) -> Vec<Vec<u8>> {
     v.unwrap_or_default().into_iter().map(|o| o.0).collect()
 }
 
