@@ -7,6 +7,12 @@
 //! run time. The tests deserialise real results into them with `deny_unknown_fields`, so a
 //! field added, renamed or retyped in the core fails here instead of drifting from the types.
 #![allow(missing_docs)] // the mirror fields are documented where the core defines them
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 #[cfg(test)]
 use serde::Deserialize;
