@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev dev-reset build-worker test-e2e test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector
+.PHONY: help setup dev dev-reset build-worker test-e2e test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm
 
 help:
 	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
@@ -20,6 +20,7 @@ help:
 	@echo "make fuzz   run every fuzz target for FUZZ_LONG_SECONDS (default $(FUZZ_LONG_SECONDS))"
 	@echo "make bench  run the benchmarks (results: bench/RESULTS.md)"
 	@echo "make www    build the inspector page (www/, web build of the core in www/pkg/)"
+	@echo "make npm    build the npm package casplus into pkg/ (npm/README.md)"
 
 setup:
 	tests/tools/setup.sh rust wasm-bindgen fuzz python perl
@@ -47,13 +48,13 @@ test-e2e: build-worker
 	tests/tools/setup.sh e2e
 	tests/e2e/run.sh
 
-test: setup lint test-rust test-wasm test-interop fuzz-smoke test-e2e test-browser
+test: setup lint test-rust test-wasm test-interop fuzz-smoke test-e2e test-browser test-npm
 	@echo "make test: all green"
 
 lint:
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --lib --target wasm32-unknown-unknown $(WASM_FEATURES) -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features wasm,inspector -- -D warnings
 	cargo clippy -p casplus-worker --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
@@ -82,6 +83,20 @@ fuzz-smoke:
 fuzz: setup
 	$(MAKE) fuzz-smoke FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
 
+# The npm package `casplus` (npm/README.md): one wasm (profile npm, wasm-opt from npm binaryen
+# 132) with wasm-bindgen glue for browsers/bundlers (web.js) and Node ESM/CommonJS, in pkg/.
+npm:
+	tests/tools/setup.sh rust wasm-bindgen npm
+	npm/build.sh pkg
+
+# The package as a stranger gets it: the glue's own tests (declarations checked against real
+# results), then npm pack, an offline install into a scratch project, node --test suites for
+# ESM, CommonJS and the web build in Chromium, and tsc against the shipped declarations.
+test-npm: npm
+	tests/tools/setup.sh chromium
+	cargo test --lib --features wasm wasm::
+	npm/test/run.sh pkg
+
 bench:
 	cargo bench --bench codec --bench cas -- --warm-up-time 1 --measurement-time 3
 
@@ -94,7 +109,7 @@ setup-www:
 	tests/browser/setup.sh build
 
 www: setup-www
-	cargo build --release --lib --target wasm32-unknown-unknown $(WASM_FEATURES) $(WWW_CARGO_FLAGS)
+	cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features inspector $(WWW_CARGO_FLAGS)
 	rm -rf www/pkg
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg --out-name casplus $(WWW_WASM)
 	node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int \

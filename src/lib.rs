@@ -10,6 +10,7 @@
 //! - [`capture`]: captures in every form (pcap, pcapng, tcpdump/Wireshark text, hex, base64):
 //!   TCP reassembly and TACACS+ PDUs with their place in the capture.
 //! - [`cas`]: the CAS protocol 3.0 engine: tickets, services, validation responses.
+//! - `wasm` (feature `wasm`): the wasm-bindgen exports of the npm package `casplus`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -19,4 +20,6 @@ pub mod codec;
 pub mod tacacs;
 pub mod time;
 #[cfg(feature = "wasm")]
+pub mod wasm;
+#[cfg(feature = "inspector")]
 pub mod wasm_inspect;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent installer for everything `make test` / `make dev` need (see ../shared/TOOLCHAIN.md).
 # Each step checks what is present (and its version) first, so a second run takes seconds.
-# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python perl worker-build npm e2e
+# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python perl worker-build npm e2e chromium
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -93,16 +93,17 @@ step_worker_build() {
   fi
 }
 
-# wrangler, wasm-opt (binaryen) and esbuild from package-lock.json. Reinstalled when
-# node_modules is missing or was installed from another lock file. Install scripts are
-# not needed (the platform binaries come as packages).
+# wasm-opt (binaryen 132), typescript and playwright-core (and wrangler) from package-lock.json.
+# Reinstalled when node_modules is missing or was installed from another lock file. Install
+# scripts are not needed (the platform binaries come as packages).
 step_npm() {
   command -v npm >/dev/null || die "npm not found: Node.js 20 is required"
   local stamp=node_modules/.casplus-lock.sha256 want
   want=$(cat package.json package-lock.json | sha256sum | awk '{print $1}')
   if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/.bin/wasm-opt ] \
+     || [ ! -x node_modules/.bin/tsc ] || [ ! -d node_modules/playwright-core ] \
      || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    log "installing npm dev tools (wrangler, binaryen, playwright-core)"
+    log "installing npm dev tools (wrangler, binaryen, typescript, playwright-core)"
     npm install --no-audit --no-fund --ignore-scripts
     echo "$want" > "$stamp"
   fi
@@ -145,6 +146,20 @@ PY
   fi
 }
 
+# Debian's Chromium, driven by playwright-core in the browser tests (never a downloaded browser).
+step_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || die "installing chromium needs root or sudo"
+    sudo=sudo
+  fi
+  log "installing chromium and chromium-driver (Debian)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  [ -x /usr/bin/chromium ] || die "/usr/bin/chromium still missing after apt-get"
+}
+
 [ $# -gt 0 ] || set -- rust wasm-bindgen fuzz python perl
 for s in "$@"; do
   case "$s" in
@@ -156,6 +171,7 @@ for s in "$@"; do
     worker-build) step_worker_build ;;
     npm) step_npm ;;
     e2e) step_e2e ;;
+    chromium) step_chromium ;;
     *) die "unknown setup step: $s" ;;
   esac
 done

@@ -1,0 +1,11 @@
+// A browser / bundler consumer (moduleResolution "bundler"), checked against web.d.ts.
+import init, { decode, initSync, type DecodeResult, type InitOutput } from 'casplus';
+
+const ready: InitOutput = await init();
+const again: InitOutput = await init({ module_or_path: new URL('casplus_bg.wasm', import.meta.url) });
+initSync({ module: new Uint8Array(0) });
+const r: DecodeResult = decode(new Uint8Array(0), { keys: ['k'] });
+void [ready, again, r.pdus.length];
+// @ts-expect-error init resolves to the module's exports, not a number
+const wrong: number = await init();
+void wrong;

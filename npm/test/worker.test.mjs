@@ -1,0 +1,63 @@
+// The web build in workerd (Cloudflare Workers' runtime, through miniflare from the repository's
+// dev tools): a module worker imports the package's files the way wrangler bundles them —
+// `casplus_bg.wasm` as a compiled module, `web.js` as ESM — and calls initSync, decode and
+// parseCasResponse per request.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { capture, expected, expectedRows } from './fixtures.mjs';
+
+const require = createRequire(import.meta.url);
+const miniflare = process.env.CASPLUS_MINIFLARE;
+if (!miniflare) throw new Error('CASPLUS_MINIFLARE is not set (run npm/test/run.sh)');
+const { Miniflare } = require(miniflare);
+
+const pkgDir = join(process.cwd(), 'node_modules', 'casplus');
+
+const WORKER = `
+import wasm from './casplus_bg.wasm';
+import { initSync, decode, parseCasResponse, version } from './web.js';
+initSync({ module: wasm });
+export default {
+  async fetch(request) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    const r = decode(bytes, { keys: ['tac_plus_key'] });
+    return Response.json({
+      version: version(),
+      form: r.format.form,
+      rows: r.pdus.map((p) => [p.header.session_id, p.header.seq_no, (p.header.major << 4) | p.header.minor,
+        0, p.header.length, p.complete, p.body_clear_hex].join(' ')),
+      user: parseCasResponse('yes\\nalice\\n').user,
+    });
+  },
+};`;
+
+let mf;
+before(async () => {
+  mf = new Miniflare({
+    compatibilityDate: '2025-01-01',
+    modules: [
+      { type: 'ESModule', path: 'worker.mjs', contents: WORKER },
+      { type: 'ESModule', path: 'web.js', contents: readFileSync(join(pkgDir, 'web.js'), 'utf8') },
+      { type: 'CompiledWasm', path: 'casplus_bg.wasm', contents: readFileSync(join(pkgDir, 'casplus_bg.wasm')) },
+    ],
+  });
+  await mf.ready;
+});
+
+after(async () => {
+  await mf?.dispose();
+});
+
+test('workerd runs the web build with initSync: decode and parseCasResponse per request', async () => {
+  const res = await mf.dispatchFetch('http://localhost/', { method: 'POST', body: capture('login.pcap') });
+  assert.equal(res.status, 200);
+  const r = await res.json();
+  assert.equal(r.version, require(join(pkgDir, 'package.json')).version);
+  assert.equal(r.form, 'pcap');
+  assert.deepEqual(r.rows.sort(), expectedRows(expected('login')));
+  assert.equal(r.user, 'alice');
+});
