@@ -33,7 +33,8 @@ build-worker:
 	  worker-build --release $(WORKER_BUILD_FLAGS)
 	@printf 'worker wasm: %s bytes, %s bytes gzip\n' "$$(wc -c < worker/build/index_bg.wasm)" "$$(gzip -9c worker/build/index_bg.wasm | wc -c)"
 
-# Serve the CAS on http://127.0.0.1:8787 (CASPLUS_CONFIG=<file.json> for another config).
+# Serve the CAS on http://127.0.0.1:8787 (CASPLUS_CONFIG=<file.toml|.json> for another config,
+# see worker/casplus.example.toml).
 dev: build-worker
 	worker/scripts/dev.sh
 

@@ -7,22 +7,21 @@
 //!   "users":  { "casuser": { "password": "$pbkdf2-sha256$…", "attributes": { … } } } }
 //! ```
 //!
-//! `engine` is [`EngineConfig`] (every field optional), `users` maps user names to
-//! [`UserRecord`]s. A configuration that does not load is never served half-way: every
-//! `/cas` request answers with an error page naming the problem (and a log line).
+//! The document is [`SiteConfig`] (TOML for people, converted by `casplus config json`;
+//! see `worker/casplus.example.toml`), parsed and checked by the core
+//! ([`casplus::cas::config`]). A configuration that does not pass is never served half-way:
+//! every `/cas` request answers with an error page naming the problems (and a log line).
 //!
 //! The development configuration has a public password and a cookie without `Secure`, so
 //! it is served only to requests addressed to a loopback host (`127.0.0.1`, `[::1]`,
 //! `localhost`); a deployment without `CASPLUS_CONFIG` refuses every other request.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use casplus::cas::auth::{UserRecord, UserStore};
-use casplus::cas::demo;
-use casplus::cas::engine::{Engine, EngineConfig};
-use serde::Deserialize;
+use casplus::cas::auth::UserStore;
+use casplus::cas::config::{self, SiteConfig};
+use casplus::cas::engine::Engine;
 use worker::Env;
 
 /// The name of the variable (or secret) holding the configuration JSON.
@@ -61,35 +60,30 @@ impl core::fmt::Display for ConfigProblem {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    #[serde(default)]
-    engine: EngineConfig,
-    #[serde(default)]
-    users: BTreeMap<String, UserRecord>,
-}
-
-/// Parses a configuration document.
+/// Parses and checks a configuration document ([`casplus::cas::config::load_json`]):
+/// every problem, with its place, in one message.
 pub fn parse(json: &str) -> Result<Loaded, String> {
-    let file: ConfigFile = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    let engine = Engine::new(file.engine).map_err(|e| e.to_string())?;
-    let users = UserStore::new(file.users).map_err(|e| e.to_string())?;
-    Ok(Loaded {
-        engine,
-        users,
-        demo: false,
-    })
+    site(config::load_json(json), false)
 }
 
-/// The embedded development configuration.
+/// The embedded development configuration, checked like any other.
 pub fn demo() -> Result<Loaded, String> {
-    let engine = Engine::from_json(demo::ENGINE_JSON).map_err(|e| e.to_string())?;
-    let users = UserStore::from_json(demo::USERS_JSON).map_err(|e| e.to_string())?;
+    let site_config = SiteConfig::demo().map_err(|p| p.to_string())?;
+    site(site_config.build(), true)
+}
+
+fn site(site: Result<config::Site, Vec<config::Problem>>, demo: bool) -> Result<Loaded, String> {
+    let site = site.map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
     Ok(Loaded {
-        engine,
-        users,
-        demo: true,
+        engine: site.engine,
+        users: site.users,
+        demo,
     })
 }
 
