@@ -18,6 +18,7 @@ pub mod guard;
 pub mod html;
 pub mod outbound;
 pub mod platform;
+pub mod requrl;
 pub mod routes;
 pub mod store;
 
