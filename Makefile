@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev dev-reset build-worker test-e2e test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench
+.PHONY: help setup dev dev-reset build-worker test-e2e test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench bench-cas-load
 
 help:
 	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
@@ -19,6 +19,7 @@ help:
 	@echo "make test   install what is missing and run every test"
 	@echo "make fuzz   run every fuzz target for FUZZ_LONG_SECONDS (default $(FUZZ_LONG_SECONDS))"
 	@echo "make bench  run the benchmarks (results: bench/RESULTS.md)"
+	@echo "make bench-cas-load  casplus (wrangler dev) vs django-cas-server under load"
 
 setup:
 	tests/tools/setup.sh rust wasm-bindgen fuzz python perl
@@ -95,3 +96,8 @@ fuzz: setup
 
 bench:
 	cargo bench --bench codec --bench cas -- --warm-up-time 1 --measurement-time 3
+
+# casplus under `wrangler dev` vs PyPI django-cas-server (gunicorn, 2 workers, SQLite), one
+# run on loopback (bench/cas-load.sh; not part of `make test`; results: bench/RESULTS.md).
+bench-cas-load: build-worker
+	bench/cas-load.sh
