@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev dev-reset build-worker test-e2e test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm
+.PHONY: help setup dev dev-reset build-worker test-e2e test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load
 
 help:
 	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench  run the benchmarks (results: bench/RESULTS.md)"
 	@echo "make www    build the inspector page (www/, web build of the core in www/pkg/)"
 	@echo "make npm    build the npm package casplus into pkg/ (npm/README.md)"
+	@echo "make bench-cas-load  casplus (wrangler dev) vs django-cas-server under load"
 
 setup:
 	tests/tools/setup.sh rust wasm-bindgen fuzz python perl
@@ -28,14 +29,26 @@ setup:
 # The Worker: worker-build with the local wasm-bindgen, esbuild and wasm-opt (npm binaryen),
 # never downloaded ones (see shared/TOOLCHAIN.md). WORKER_BUILD_FLAGS=--no-opt for speed.
 WORKER_BUILD_FLAGS ?=
+WORKER_KEEP_NAMES ?=
+# opt-level of the Worker build: "z" (smallest; ≈ 16 KB gzip less than "s"); sha2 keeps 3.
+WORKER_OPT_LEVEL ?= z
+# The wasm features worker-build enables for wasm-opt (workerd supports them).
+WASM_OPT_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
 build-worker:
 	tests/tools/setup.sh rust wasm-bindgen worker-build npm
-	cd worker && WASM_BINDGEN_BIN=$(HOME)/.cargo/bin/wasm-bindgen \
+	cd worker && CARGO_PROFILE_RELEASE_OPT_LEVEL=$(WORKER_OPT_LEVEL) WASM_BINDGEN_BIN=$(HOME)/.cargo/bin/wasm-bindgen \
 	  ESBUILD_BIN=$(CURDIR)/node_modules/.bin/esbuild WASM_OPT_BIN=$(CURDIR)/node_modules/.bin/wasm-opt \
 	  worker-build --release $(WORKER_BUILD_FLAGS)
+	@# worker-build runs wasm-opt with --debuginfo (keeps the names section, ≈ 45 KB gzip):
+	@# a second -Oz pass drops it (WORKER_KEEP_NAMES=1 keeps names for stack traces).
+	if [ -z "$(WORKER_KEEP_NAMES)" ] && [[ "$(WORKER_BUILD_FLAGS)" != *--no-opt* ]]; then \
+	  node_modules/.bin/wasm-opt worker/build/index_bg.wasm -o worker/build/index_bg.opt.wasm \
+	    -Oz --strip-debug --strip-producers $(WASM_OPT_FEATURES) && \
+	  mv worker/build/index_bg.opt.wasm worker/build/index_bg.wasm; fi
 	@printf 'worker wasm: %s bytes, %s bytes gzip\n' "$$(wc -c < worker/build/index_bg.wasm)" "$$(gzip -9c worker/build/index_bg.wasm | wc -c)"
 
-# Serve the CAS on http://127.0.0.1:8787 (CASPLUS_CONFIG=<file.json> for another config).
+# Serve the CAS on http://127.0.0.1:8787 (CASPLUS_CONFIG=<file.toml|.json> for another config,
+# see worker/casplus.example.toml), with the inspector at /.
 dev: www build-worker
 	worker/scripts/dev.sh
 
@@ -126,3 +139,7 @@ test-browser: www
 bench-inspector: www
 	tests/browser/setup.sh browser tshark
 	node bench/inspector.mjs
+# casplus under `wrangler dev` vs PyPI django-cas-server (gunicorn, 2 workers, SQLite), one
+# run on loopback (bench/cas-load.sh; not part of `make test`; results: bench/RESULTS.md).
+bench-cas-load: build-worker
+	bench/cas-load.sh

@@ -11,6 +11,8 @@ use std::process::ExitCode;
 
 // The crate root is src/bin/casplus.rs, so modules are looked up next to it: point at the
 // src/bin/casplus/ directory explicitly.
+#[path = "casplus/config.rs"]
+mod config;
 #[path = "casplus/decode.rs"]
 mod decode;
 #[path = "casplus/hash_password.rs"]
@@ -28,6 +30,7 @@ casplus — CAS single sign-on and TACACS+ (RFC 8907) tools
 Usage: casplus <COMMAND> [OPTIONS]
 
 Commands:
+  config           Check the configuration file, or convert it to the Worker's JSON
   decode           Decode TACACS+ PDUs (raw bytes or hex text) into a tree or JSON Lines
   hash-password    Hash a password (read from stdin) for the built-in CAS user store
   tacacs-server    Run a TACACS+ server for development and tests
@@ -123,6 +126,7 @@ fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> Result<(), 
             print(io, &format!("casplus {}\n", env!("CARGO_PKG_VERSION")))
         }
         Some(Value(cmd)) => match cmd.to_str() {
+            Some("config") => config::run(&mut parser, io),
             Some("decode") => decode::run(&mut parser, io),
             Some("hash-password") => hash_password::run(&mut parser, io),
             Some("tacacs-server") => tacacs_server::run(&mut parser, io),

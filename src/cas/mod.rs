@@ -10,6 +10,7 @@
 //! - [`auth`], [`throttle`]: sans-IO authentication (built-in PBKDF2 user store) and
 //!   login throttling.
 //! - [`params`]: query/form parsing and redirect URL building.
+//! - [`config`]: the site configuration file (engine, users, TACACS+) and its checks.
 //! - [`demo`]: the development configuration (`make dev`).
 //! - [`response`]: the response model the engine produces.
 //! - [`xml`], [`json`], [`saml`]: renderers for the validation endpoints (XML, `format=JSON`,
@@ -19,6 +20,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod json;

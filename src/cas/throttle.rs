@@ -91,7 +91,8 @@ pub enum Verdict {
 
 /// A change to one counter, applied atomically by the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "op")]
+// Externally tagged (`{"failure":{…}}`, `"reset"`): serde reads it without buffering.
+#[serde(rename_all = "camelCase")]
 pub enum ThrottleUpdate {
     /// One more failure at `now`, against `limit` failures per window.
     Failure {

@@ -356,7 +356,7 @@ pub struct ProxyGrantingTicket {
 
 /// What a login ticket authorizes when it comes back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "purpose")]
+#[serde(rename_all = "camelCase")]
 pub enum LoginPurpose {
     /// One submission of the credentials form (§3.5).
     Credentials,
@@ -374,7 +374,6 @@ pub struct LoginTicket {
     /// `LT-…`
     pub id: TicketId,
     /// What it authorizes.
-    #[serde(flatten)]
     pub purpose: LoginPurpose,
     /// The `service` the form was shown for, if any.
     pub service: Option<String>,
@@ -382,9 +381,10 @@ pub struct LoginTicket {
     pub created_at: Timestamp,
 }
 
-/// Any stored ticket.
+/// Any stored ticket. Stored as externally tagged JSON (`{"Service": {…}}`): an internally
+/// tagged or flattened form makes serde buffer the whole record first, which costs tens of
+/// KB of wasm (see bench/RESULTS.md, Worker).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
 pub enum Ticket {
     /// `TGT-…`
     TicketGranting(TicketGrantingTicket),
@@ -554,7 +554,7 @@ mod tests {
         };
         let t = Ticket::TicketGranting(tgt);
         let json = t.to_json();
-        assert!(json.contains("\"type\":\"TicketGranting\""));
+        assert!(json.starts_with("{\"TicketGranting\":{"), "{json}");
         assert_eq!(Ticket::from_json(&json).unwrap(), t);
         let lt = Ticket::Login(LoginTicket {
             id: TicketId::generate(TicketKind::Login, &mut e),

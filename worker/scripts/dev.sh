@@ -3,7 +3,8 @@
 # http://127.0.0.1:8787 — the CAS under /cas, the static www/ at /. Local KV and Durable
 # Object state persist in .wrangler/state (`make dev-reset` clears it). Ctrl-C stops it.
 #
-# CASPLUS_CONFIG=<file.json> serves that configuration (see worker/src/config.rs);
+# CASPLUS_CONFIG=<file.toml|file.json> serves that configuration (documented in
+# worker/casplus.example.toml; checked with `casplus config check`);
 # without it the built-in development configuration is served (loopback only).
 # CASPLUS_PORT (default 8787) picks the port.
 set -euo pipefail
@@ -13,9 +14,10 @@ args=(dev --ip 127.0.0.1 --port "$PORT")
 
 if [ -n "${CASPLUS_CONFIG:-}" ]; then
   [ -f "$CASPLUS_CONFIG" ] || { echo "CASPLUS_CONFIG=$CASPLUS_CONFIG: no such file" >&2; exit 1; }
-  # One line of JSON (and a clear message if it is not JSON at all).
-  json=$(node -e 'process.stdout.write(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))))' "$CASPLUS_CONFIG") \
-    || { echo "CASPLUS_CONFIG=$CASPLUS_CONFIG is not valid JSON" >&2; exit 1; }
+  # TOML or JSON, checked and converted to one line of JSON by the CLI (every problem is
+  # explained with its line; nothing is served then).
+  json=$(cargo run --quiet --bin casplus -- config json "$CASPLUS_CONFIG") \
+    || { echo "CASPLUS_CONFIG=$CASPLUS_CONFIG does not pass \`casplus config check\`" >&2; exit 1; }
   args+=(--var "CASPLUS_CONFIG:$json")
   echo "casplus: serving the configuration in $CASPLUS_CONFIG"
 else

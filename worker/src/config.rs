@@ -7,25 +7,25 @@
 //!   "users":  { "casuser": { "password": "$pbkdf2-sha256$…", "attributes": { … } } } }
 //! ```
 //!
-//! `engine` is [`EngineConfig`] (every field optional), `users` maps user names to
-//! [`UserRecord`]s, and the optional `tacacs` is the TACACS+ authentication source
-//! ([`LoginConfig`] JSON, see [`crate::tacacs`]); a server there may name its shared secret
-//! by the Worker secret holding it, `"key_secret": "TACACS_KEY"`, instead of `"key"`. A configuration that does not load is never served half-way: every
-//! `/cas` request answers with an error page naming the problem (and a log line).
+//! The document is [`SiteConfig`] (TOML for people, converted by `casplus config json`;
+//! see `worker/casplus.example.toml`), parsed and checked by the core
+//! ([`casplus::cas::config`]). Its optional `tacacs` section is the TACACS+ authentication
+//! source ([`casplus::tacacs::login::LoginConfig`]); a server there may name its shared secret
+//! by the Worker secret holding it, `"key_secret": "TACACS_KEY"`, instead of `"key"`. A
+//! configuration that does not pass is never served half-way: every `/cas` request answers
+//! with an error page naming the problems (and a log line).
 //!
 //! The development configuration has a public password and a cookie without `Secure`, so
 //! it is served only to requests addressed to a loopback host (`127.0.0.1`, `[::1]`,
 //! `localhost`); a deployment without `CASPLUS_CONFIG` refuses every other request.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use casplus::cas::auth::{UserRecord, UserStore};
-use casplus::cas::demo;
-use casplus::cas::engine::{Engine, EngineConfig};
+use casplus::cas::auth::UserStore;
+use casplus::cas::config::{self, SiteConfig};
+use casplus::cas::engine::Engine;
 use casplus::tacacs::login::LoginConfig;
-use serde::Deserialize;
 use worker::Env;
 
 /// The name of the variable (or secret) holding the configuration JSON.
@@ -66,31 +66,21 @@ impl core::fmt::Display for ConfigProblem {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    #[serde(default)]
-    engine: EngineConfig,
-    #[serde(default)]
-    users: BTreeMap<String, UserRecord>,
-    #[serde(default)]
-    tacacs: Option<serde_json::Value>,
-}
-
 /// The key naming a Worker secret in a `tacacs.servers[]` entry.
 pub const KEY_SECRET: &str = "key_secret";
 
-/// Reads the `tacacs` section: each `"key_secret": NAME` is replaced by `"key"` with the
-/// value of the secret `NAME` (looked up with `secret`); then [`LoginConfig::from_json`].
-/// Errors name the secret, never its value.
-pub fn parse_tacacs(
-    mut value: serde_json::Value,
+/// Replaces each `"key_secret": NAME` of the `tacacs` section by `"key"` with the value of
+/// the secret `NAME` (looked up with `secret`). Errors name the secret, never its value.
+pub fn resolve_key_secrets(
+    value: &mut serde_json::Value,
     secret: &dyn Fn(&str) -> Option<String>,
-) -> Result<LoginConfig, String> {
-    let servers = value
+) -> Result<(), String> {
+    let Some(servers) = value
         .get_mut("servers")
         .and_then(serde_json::Value::as_array_mut)
-        .ok_or("tacacs: \"servers\" must be a list")?;
+    else {
+        return Ok(()); // the core's check reports a missing server list
+    };
     for (i, server) in servers.iter_mut().enumerate() {
         let Some(obj) = server.as_object_mut() else {
             continue;
@@ -110,36 +100,38 @@ pub fn parse_tacacs(
             .ok_or_else(|| format!("tacacs.servers[{i}]: the secret {name} is not set"))?;
         obj.insert("key".into(), serde_json::Value::String(key));
     }
-    LoginConfig::from_json(&value.to_string()).map_err(|e| e.to_string())
+    Ok(())
 }
 
-/// Parses a configuration document; `secret` resolves the Worker secrets it names.
+/// Parses and checks a configuration document ([`casplus::cas::config`]), resolving the
+/// Worker secrets it names with `secret`: every problem, with its place, in one message.
 pub fn parse(json: &str, secret: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, String> {
-    let file: ConfigFile = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    let engine = Engine::new(file.engine).map_err(|e| e.to_string())?;
-    let users = UserStore::new(file.users).map_err(|e| e.to_string())?;
-    let tacacs = file
-        .tacacs
-        .filter(|v| !v.is_null())
-        .map(|v| parse_tacacs(v, secret))
-        .transpose()?;
-    Ok(Loaded {
-        engine,
-        users,
-        tacacs,
-        demo: false,
-    })
+    let mut site_config = SiteConfig::from_json(json).map_err(|p| p.to_string())?;
+    if let Some(t) = site_config.tacacs.as_mut() {
+        resolve_key_secrets(t, secret)?;
+    }
+    site(site_config.build(), false)
 }
 
-/// The embedded development configuration.
+/// The embedded development configuration, checked like any other.
 pub fn demo() -> Result<Loaded, String> {
-    let engine = Engine::from_json(demo::ENGINE_JSON).map_err(|e| e.to_string())?;
-    let users = UserStore::from_json(demo::USERS_JSON).map_err(|e| e.to_string())?;
+    let site_config = SiteConfig::demo().map_err(|p| p.to_string())?;
+    site(site_config.build(), true)
+}
+
+fn site(site: Result<config::Site, Vec<config::Problem>>, demo: bool) -> Result<Loaded, String> {
+    let site = site.map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
     Ok(Loaded {
-        engine,
-        users,
-        tacacs: None,
-        demo: true,
+        engine: site.engine,
+        users: site.users,
+        tacacs: site.tacacs,
+        demo,
     })
 }
 

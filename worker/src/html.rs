@@ -62,17 +62,7 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// The origin (`scheme://host[:port]`) of an absolute http(s) URL, for `form-action`.
-/// `None` if it has none that can be named in a CSP.
-pub fn origin(url: &str) -> Option<String> {
-    let u = worker::Url::parse(url).ok()?;
-    if !matches!(u.scheme(), "http" | "https") {
-        return None;
-    }
-    let o = u.origin().ascii_serialization();
-    // An ASCII origin never contains these, but the CSP header must not be injectable.
-    (o != "null" && !o.contains([' ', ';', ',', '\'', '"'])).then_some(o)
-}
+pub use crate::requrl::origin;
 
 /// A rendered page: status, body and its Content-Security-Policy.
 #[derive(Debug, Clone, PartialEq, Eq)]

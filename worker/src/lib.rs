@@ -19,6 +19,7 @@ pub mod guard;
 pub mod html;
 pub mod outbound;
 pub mod platform;
+pub mod requrl;
 pub mod routes;
 pub mod store;
 pub mod tacacs;

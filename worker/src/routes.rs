@@ -18,6 +18,7 @@ use crate::config::{self, ConfigProblem, Loaded};
 use crate::html::{self, PREFIX, Page};
 use crate::outbound;
 use crate::platform::{self, Csprng};
+use crate::requrl::RequestUrl;
 use crate::store::WorkerStore;
 use crate::tacacs;
 
@@ -112,7 +113,7 @@ struct Incoming {
 
 /// Handles one request (the Worker's `fetch`).
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    let url = req.url()?;
+    let url = RequestUrl::of(&req);
     let Some(route) = Route::from_path(url.path()) else {
         return page(
             404,
@@ -192,7 +193,7 @@ async fn prepare(
             return page(500, &html::internal_error(), &[]).map(Err);
         }
     };
-    let url = req.url()?;
+    let url = RequestUrl::of(&req);
     let https = url.scheme() == "https";
     Ok(Ok(Cas {
         loaded,

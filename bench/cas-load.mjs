@@ -1,0 +1,145 @@
+// CAS load on loopback, the same way against several servers in one run (bench/cas-load.sh
+// starts them): for each target, USERS users log in once (each its own SSO session), then
+// for BENCH_SECONDS each scenario runs closed-loop (every user sends its next request when
+// the previous one is answered):
+//   sso   GET /login?service=S with the SSO cookie → 302 to S?ticket=ST-…
+//   pair  the same, then GET /serviceValidate?service=S&ticket=ST-… → authenticationSuccess
+// Prints operations/s and p50/p99 latency per target and scenario, the ratios of the first
+// target to the others, and a JSON line (BENCH_JSON=FILE writes it to FILE).
+//
+// node bench/cas-load.mjs NAME=BASE_URL ... (e.g. casplus=http://127.0.0.1:8788/cas)
+import http from 'node:http';
+import { writeFileSync } from 'node:fs';
+
+const SERVICE = process.env.BENCH_SERVICE ?? 'http://127.0.0.1:9/app';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const USERS = Number(process.env.BENCH_USERS ?? 8);
+const USER = process.env.BENCH_USER ?? 'casuser';
+const PASSWORD = process.env.BENCH_PASSWORD ?? 'Mellon';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** One HTTP request; resolves { status, headers, body }. */
+function request(url, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+/** A cookie jar of one user (name → value). */
+class Jar {
+  constructor() { this.cookies = new Map(); }
+  take(res) {
+    for (const c of res.headers['set-cookie'] ?? []) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
+    }
+  }
+  header() { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '); }
+}
+
+const hidden = (html, name) => html.match(new RegExp(`name="${name}"[^>]*value="([^"]*)"`))?.[1]
+  ?? html.match(new RegExp(`value="([^"]*)"[^>]*name="${name}"`))?.[1];
+
+/** Logs one user in through the login form; returns the jar holding the SSO cookie. */
+async function login(base) {
+  const jar = new Jar();
+  const loginUrl = `${base}/login?service=${encodeURIComponent(SERVICE)}`;
+  const form = await request(loginUrl);
+  jar.take(form);
+  if (form.status !== 200) throw new Error(`${base}: login form ${form.status}`);
+  const fields = { username: USER, password: PASSWORD, service: SERVICE };
+  for (const name of ['lt', 'execution', 'csrfmiddlewaretoken']) {
+    const v = hidden(form.body, name);
+    if (v !== undefined) fields[name] = v.replaceAll('&amp;', '&');
+  }
+  const body = new URLSearchParams(fields).toString();
+  const res = await request(loginUrl, {
+    method: 'POST', body,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body), Cookie: jar.header() },
+  });
+  jar.take(res);
+  if (![302, 303].includes(res.status) || !/ticket=ST-/.test(res.headers.location ?? '')) {
+    throw new Error(`${base}: login POST ${res.status} ${res.headers.location ?? res.body.slice(0, 300)}`);
+  }
+  return jar;
+}
+
+/** SSO: a service ticket from the session. */
+async function sso(base, jar) {
+  const res = await request(`${base}/login?service=${encodeURIComponent(SERVICE)}`, { headers: { Cookie: jar.header() } });
+  const st = (res.headers.location ?? '').match(/[?&]ticket=(ST-[^&]+)/)?.[1];
+  if (res.status !== 302 && res.status !== 303) throw new Error(`sso ${res.status}`);
+  if (!st) throw new Error(`sso without ticket: ${res.headers.location}`);
+  return decodeURIComponent(st);
+}
+
+async function validate(base, st) {
+  const q = new URLSearchParams({ service: SERVICE, ticket: st });
+  const res = await request(`${base}/serviceValidate?${q}`);
+  if (res.status !== 200 || !res.body.includes(`<cas:user>${USER}</cas:user>`)) {
+    throw new Error(`serviceValidate ${res.status} ${res.body.slice(0, 200)}`);
+  }
+}
+
+const SCENARIOS = {
+  sso: async (base, jar) => { await sso(base, jar); },
+  pair: async (base, jar) => { await validate(base, await sso(base, jar)); },
+};
+
+const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+/** Runs `op` for every user until `seconds` pass; returns ops/s, latencies and errors. */
+async function run(base, jars, op, seconds) {
+  const lat = [];
+  let errors = 0; let firstError;
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(jars.map(async (jar) => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      try { await op(base, jar); lat.push(performance.now() - t); } catch (e) { errors++; firstError ??= e.message; }
+    }
+  }));
+  const secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  return {
+    perSecond: lat.length / secs, n: lat.length, errors, firstError,
+    p50: lat.length ? pct(lat, 50) : NaN, p99: lat.length ? pct(lat, 99) : NaN,
+  };
+}
+
+const targets = process.argv.slice(2).map((a) => { const i = a.indexOf('='); return { name: a.slice(0, i), base: a.slice(i + 1) }; });
+if (targets.length === 0) { console.error('usage: cas-load.mjs NAME=BASE_URL ...'); process.exit(2); }
+
+const results = {};
+for (const t of targets) {
+  const jars = [];
+  for (let i = 0; i < USERS; i++) jars.push(await login(t.base));
+  results[t.name] = {};
+  for (const [name, op] of Object.entries(SCENARIOS)) {
+    await run(t.base, jars, op, WARMUP);
+    const r = await run(t.base, jars, op, SECONDS);
+    results[t.name][name] = r;
+    console.log(`${t.name.padEnd(20)} ${name.padEnd(5)} ${r.perSecond.toFixed(1).padStart(8)} /s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  (${r.n} ok, ${r.errors} errors${r.firstError ? `: ${r.firstError}` : ''})`);
+  }
+}
+const [first, ...others] = targets.map((t) => t.name);
+for (const o of others) {
+  for (const s of Object.keys(SCENARIOS)) {
+    const a = results[first][s]; const b = results[o][s];
+    console.log(`${first} / ${o} ${s}: throughput ×${(a.perSecond / b.perSecond).toFixed(2)}, p99 ${a.p99.toFixed(1)} vs ${b.p99.toFixed(1)} ms (×${(a.p99 / b.p99).toFixed(2)})`);
+  }
+}
+const json = JSON.stringify({ service: SERVICE, seconds: SECONDS, users: USERS, results });
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, json);
+agent.destroy();

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# `make bench-cas-load`: casplus under `wrangler dev` (prebuilt Worker, development
+# configuration) against PyPI django-cas-server under gunicorn (2 sync workers, SQLite), in
+# one run on loopback, with the same load generator (bench/cas-load.mjs): SSO ticket issue
+# (login with the SSO cookie → 302 with an ST) and ST issue + /serviceValidate pairs.
+# Both servers are started here, each in its own process group, and stopped by its id.
+#
+# BENCH_SECONDS (default 10) per scenario, BENCH_USERS (default 8) concurrent sessions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WPORT=${BENCH_WORKER_PORT:-8788}
+DPORT=${BENCH_DJANGO_PORT:-8789}
+VENV=${BENCH_VENV:-.venv-bench}
+# Pinned: the peer measured against, and what serves it.
+PINS="django-cas-server==3.1.0 Django==5.2.19 gunicorn==23.0.0"
+log() { printf '\033[1mcas-load:\033[0m %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+[ -f worker/build/index.js ] || die "no prebuilt Worker: run make build-worker first"
+[ -x node_modules/.bin/wrangler ] || die "no wrangler: run make build-worker first"
+if [ ! -x "$VENV/bin/python" ]; then
+  log "creating python venv $VENV"
+  python3 -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" - "$PINS" 2>/dev/null <<'PY'
+import sys, importlib.metadata as m
+for pin in sys.argv[1].split():
+    name, version = pin.split("==")
+    assert m.version(name) == version, pin
+PY
+then
+  log "installing $PINS into $VENV"
+  # shellcheck disable=SC2086
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check $PINS
+fi
+
+TMP=$(mktemp -d /tmp/casplus-cas-load.XXXXXX)
+GROUPS_TO_STOP=()
+cleanup() {
+  local g
+  for g in "${GROUPS_TO_STOP[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
+  sleep 0.5
+  for g in "${GROUPS_TO_STOP[@]}"; do kill -KILL -- "-$g" 2>/dev/null || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# A minimal Django project serving django-cas-server at /cas, SQLite, DEBUG off.
+mkdir -p "$TMP/dj/benchcas"
+touch "$TMP/dj/benchcas/__init__.py"
+cat > "$TMP/dj/benchcas/settings.py" <<PY
+SECRET_KEY = "$(head -c 32 /dev/urandom | base64)"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+INSTALLED_APPS = [
+    "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
+    "django.contrib.messages", "django.contrib.staticfiles", "cas_server",
+]
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+ROOT_URLCONF = "benchcas.urls"
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "$TMP/dj/db.sqlite3"}}
+STATIC_URL = "/static/"
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+# No call home (the default fetches the newest version from the package index).
+CAS_NEW_VERSION_HTML_WARNING = False
+CAS_NEW_VERSION_EMAIL_WARNING = False
+CAS_SHOW_POWERED = False
+PY
+cat > "$TMP/dj/benchcas/urls.py" <<'PY'
+from django.urls import include, path
+urlpatterns = [path("cas/", include("cas_server.urls", namespace="cas_server"))]
+PY
+cat > "$TMP/dj/benchcas/wsgi.py" <<'PY'
+from django.core.wsgi import get_wsgi_application
+application = get_wsgi_application()
+PY
+export PYTHONPATH="$TMP/dj" DJANGO_SETTINGS_MODULE=benchcas.settings
+log "django-cas-server: migrating SQLite, user casuser, loopback service pattern"
+"$VENV/bin/python" -m django migrate -v 0
+"$VENV/bin/python" -m django shell -c '
+from django.contrib.auth.models import User
+from cas_server.models import ServicePattern, ReplaceAttributName
+User.objects.create_user("casuser", "casuser@example.org", "Mellon", first_name="CAS", last_name="User")
+p = ServicePattern.objects.create(pos=1, name="Local development", proxy=True,
+    pattern=r"^https?://(127\.0\.0\.1|localhost)(:\d+)?(/.*)?$", single_log_out=False)
+for a in ("email", "first_name", "last_name"):
+    ReplaceAttributName.objects.create(name=a, service_pattern=p)
+'
+
+log "starting gunicorn (2 workers) on 127.0.0.1:$DPORT and wrangler dev on 127.0.0.1:$WPORT"
+setsid "$VENV/bin/gunicorn" --workers 2 --bind "127.0.0.1:$DPORT" --chdir "$TMP/dj" \
+  --error-logfile "$TMP/gunicorn.log" benchcas.wsgi:application &
+GROUPS_TO_STOP+=($!)
+WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false CI=true \
+  setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$WPORT" --persist-to "$TMP/state" \
+  >"$TMP/wrangler.log" 2>&1 &
+GROUPS_TO_STOP+=($!)
+
+ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1")" = 200 ]; }
+for _ in $(seq 1 120); do
+  ready "http://127.0.0.1:$WPORT/cas/login" && ready "http://127.0.0.1:$DPORT/cas/login" && break
+  sleep 0.5
+done
+ready "http://127.0.0.1:$WPORT/cas/login" || { cat "$TMP/wrangler.log" >&2; die "wrangler did not start"; }
+ready "http://127.0.0.1:$DPORT/cas/login" || { cat "$TMP/gunicorn.log" >&2; die "gunicorn did not start"; }
+
+versions=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ("django-cas-server", "Django", "gunicorn")))')
+log "peer: $versions; $(nproc) CPUs; $(node --version)"
+node bench/cas-load.mjs "casplus=http://127.0.0.1:$WPORT/cas" "django-cas-server=http://127.0.0.1:$DPORT/cas"

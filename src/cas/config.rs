@@ -1,0 +1,788 @@
+//! The site configuration: the one file an operator writes — engine settings (services,
+//! ticket lifetimes, throttling, cookie, single logout), the built-in users and, optionally,
+//! the TACACS+ servers — and the checks that make a wrong one fail before it bites.
+//!
+//! The same document is TOML for people (`worker/casplus.example.toml`, read by the
+//! `casplus` CLI) and JSON for the Worker (the `CASPLUS_CONFIG` secret; `casplus config json
+//! FILE` converts). Its shape, in JSON:
+//!
+//! ```json
+//! { "engine": { "services": [ … ], "tickets": { … }, "throttle": { … }, "cookie": { … } },
+//!   "users":  { "casuser": { "password": "$pbkdf2-sha256$…", "attributes": { … } } },
+//!   "tacacs": { "servers": [ { "host": "10.0.0.5", "key": "…" } ] },
+//!   "allow_any_service": false }
+//! ```
+//!
+//! - `engine` is [`EngineConfig`] (every field optional, camelCase keys),
+//! - `users` maps user names to [`UserRecord`]s,
+//! - `tacacs` is the TACACS+ login backend ([`LoginConfig`]'s JSON form, snake_case keys),
+//! - `allow_any_service` lets a service pattern cover URLs on any host (off by default).
+//!
+//! [`check`] is pure and reports every problem at once, each with the place in the file
+//! ([`Path`], e.g. `engine.services[0].service.regex`), so the CLI can point at a line and
+//! the Worker can refuse to serve with a message naming the mistake.
+//!
+//! What is checked:
+//! - service and proxy-callback patterns compile (anchored, as the registry uses them);
+//! - no pattern accepts URLs on an arbitrary host unless `allow_any_service = true` (§2.2.1:
+//!   a non-open CAS server denies unknown services; a catch-all pattern makes it open);
+//! - a service reachable over plain `http://` is on a loopback host (127.0.0.0/8,
+//!   `localhost`, `[::1]`) — tickets travel in URLs (§2.2.4), so anything else must be https;
+//!   regexes are read conservatively: a host casplus cannot read literally is not loopback;
+//! - a cookie without `Secure` only when every service is on loopback (§3.6.1 recommends
+//!   https; the TGC is the SSO session);
+//! - password hashes are `$pbkdf2-sha256$i=N$salt$hash` with N in the accepted range;
+//! - ticket lifetimes are positive and sane: ST/PT at most five minutes (§3.1.1, §3.2.1
+//!   recommend it), LT at most a day, remember-me at most 90 days (§4.1.5), throttling
+//!   settings consistent;
+//! - authentication sources exist (`builtin`, and `tacacs` only when it is configured);
+//! - TACACS+ servers are well formed (RFC 8907 §4.5: a non-empty shared secret unless TLS;
+//!   a host, a non-zero port, a timeout a login can afford).
+
+use core::fmt;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cas::auth::{BUILTIN_SOURCE, PasswordHash, UserRecord, UserStore};
+use crate::cas::demo;
+use crate::cas::engine::{Engine, EngineConfig, MAX_USERNAME_LEN};
+use crate::cas::params::{Scheme, http_url_scheme};
+use crate::cas::policy::MAX_LONG_TERM_SECONDS;
+use crate::cas::registry::{Pattern, ServiceDefinition};
+use crate::tacacs::login::LoginConfig;
+
+/// The authentication source name of the TACACS+ backend (`authenticationSource`).
+pub const TACACS_SOURCE: &str = "tacacs";
+/// Longest service/proxy ticket lifetime accepted, seconds (§3.1.1 recommends ≤ 5 min).
+pub const MAX_SINGLE_USE_SECONDS: i64 = 300;
+/// Longest login ticket (form) lifetime accepted, seconds.
+pub const MAX_LOGIN_TICKET_SECONDS: i64 = 86_400;
+/// Longest SAML assertion validity window accepted, seconds.
+pub const MAX_SAML_ASSERTION_SECONDS: i64 = 3600;
+/// Shortest and longest TACACS+ timeout accepted, milliseconds (a login waits for it).
+pub const TACACS_TIMEOUT_MS: core::ops::RangeInclusive<u32> = 100..=30_000;
+
+/// Service URLs on hosts that no deployment owns (`.invalid`, RFC 2606): a pattern that
+/// accepts one of them accepts services anywhere.
+const ANY_HOST_PROBES: [&str; 4] = [
+    "https://casplus-probe.invalid/",
+    "http://casplus-probe.invalid/",
+    "https://casplus-probe.invalid:8443/a/b?c=d",
+    "https://casplus-probe.invalid",
+];
+
+/// The whole configuration file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Engine settings (services, tickets, throttling, cookie, single logout).
+    #[serde(default)]
+    pub engine: EngineConfig,
+    /// Built-in users: name → password hash and attributes.
+    #[serde(default)]
+    pub users: BTreeMap<String, UserRecord>,
+    /// The TACACS+ login backend, in [`LoginConfig`]'s JSON form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tacacs: Option<serde_json::Value>,
+    /// Let service patterns cover URLs on any host (an open CAS server, §2.2.1).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_any_service: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// One step of a [`Path`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    /// A table key / object member.
+    Key(String),
+    /// An array element.
+    Index(usize),
+}
+
+/// Where in the file a problem is, e.g. `engine.services[0].service.regex`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Path(pub Vec<Segment>);
+
+impl Path {
+    /// A path from keys, e.g. `Path::keys(&["engine", "cookie", "secure"])`.
+    pub fn keys(keys: &[&str]) -> Self {
+        Self(keys.iter().map(|k| Segment::Key((*k).into())).collect())
+    }
+
+    /// This path with one more key.
+    pub fn key(&self, key: &str) -> Self {
+        let mut p = self.clone();
+        p.0.push(Segment::Key(key.into()));
+        p
+    }
+
+    /// This path with one more index.
+    pub fn index(&self, i: usize) -> Self {
+        let mut p = self.clone();
+        p.0.push(Segment::Index(i));
+        p
+    }
+}
+
+impl fmt::Display for Path {
+    /// TOML-like: bare keys when they are bare-key safe, `"quoted"` otherwise, `[i]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("(top level)");
+        }
+        for (i, s) in self.0.iter().enumerate() {
+            match s {
+                Segment::Index(n) => write!(f, "[{n}]")?,
+                Segment::Key(k) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    let bare = !k.is_empty()
+                        && k.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                    if bare {
+                        f.write_str(k)?;
+                    } else {
+                        write!(f, "{k:?}")?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A configuration problem and where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Where.
+    pub path: Path,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl Problem {
+    fn new(path: Path, message: impl Into<String>) -> Self {
+        Self {
+            path,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// A checked configuration, ready to serve.
+#[derive(Debug)]
+pub struct Site {
+    /// The CAS engine.
+    pub engine: Engine,
+    /// The built-in user store.
+    pub users: UserStore,
+    /// The TACACS+ login backend, when configured.
+    pub tacacs: Option<LoginConfig>,
+}
+
+impl SiteConfig {
+    /// Parses the JSON form (`CASPLUS_CONFIG`). A syntax or shape error is one problem at
+    /// the top level whose message carries serde's line and column.
+    pub fn from_json(json: &str) -> Result<Self, Problem> {
+        serde_json::from_str(json).map_err(|e| Problem::new(Path::default(), e.to_string()))
+    }
+
+    /// The development configuration of `make dev` ([`demo`]).
+    pub fn demo() -> Result<Self, Problem> {
+        let engine = serde_json::from_str(demo::ENGINE_JSON)
+            .map_err(|e| Problem::new(Path::keys(&["engine"]), e.to_string()))?;
+        let users = serde_json::from_str(demo::USERS_JSON)
+            .map_err(|e| Problem::new(Path::keys(&["users"]), e.to_string()))?;
+        Ok(Self {
+            engine,
+            users,
+            tacacs: None,
+            allow_any_service: false,
+        })
+    }
+
+    /// Every problem of this configuration ([`check`]).
+    pub fn check(&self) -> Vec<Problem> {
+        check(self)
+    }
+
+    /// Checks, then builds the engine, user store and TACACS+ backend.
+    pub fn build(&self) -> Result<Site, Vec<Problem>> {
+        let problems = check(self);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let top = |e: &dyn fmt::Display| vec![Problem::new(Path::default(), e.to_string())];
+        let engine = Engine::new(self.engine.clone()).map_err(|e| top(&e))?;
+        let users = UserStore::new(self.users.clone()).map_err(|e| top(&e))?;
+        let tacacs = self
+            .tacacs
+            .as_ref()
+            .map(|v| LoginConfig::from_json(&v.to_string()))
+            .transpose()
+            .map_err(|e| top(&e))?;
+        Ok(Site {
+            engine,
+            users,
+            tacacs,
+        })
+    }
+}
+
+/// Parses, checks and builds a JSON configuration: what the Worker does with
+/// `CASPLUS_CONFIG`.
+pub fn load_json(json: &str) -> Result<Site, Vec<Problem>> {
+    SiteConfig::from_json(json).map_err(|p| vec![p])?.build()
+}
+
+/// Every problem of a configuration, in file order (empty: good to serve).
+pub fn check(config: &SiteConfig) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let engine = Path::keys(&["engine"]);
+    let mut sources: BTreeSet<&str> = BTreeSet::from([BUILTIN_SOURCE]);
+    if config.tacacs.is_some() {
+        sources.insert(TACACS_SOURCE);
+    }
+    let mut all_loopback = true;
+    let mut ids = BTreeMap::new();
+    for (i, def) in config.engine.services.iter().enumerate() {
+        let at = engine.key("services").index(i);
+        if let Some(first) = ids.insert(def.id, i) {
+            out.push(Problem::new(
+                at.key("id"),
+                format!(
+                    "id {} is already used by engine.services[{first}]; ids must be unique",
+                    def.id
+                ),
+            ));
+        }
+        if def.name.trim().is_empty() {
+            out.push(Problem::new(
+                at.key("name"),
+                "empty name (it is shown on the login page)",
+            ));
+        }
+        all_loopback &= check_service(config, def, &at, &sources, &mut out);
+    }
+    let tickets = engine.key("tickets");
+    let t = &config.engine.tickets;
+    for (value, name, max, why) in [
+        (
+            t.service_ticket_seconds,
+            "serviceTicketSeconds",
+            MAX_SINGLE_USE_SECONDS,
+            "§3.1.1 recommends at most five minutes",
+        ),
+        (
+            t.proxy_ticket_seconds,
+            "proxyTicketSeconds",
+            MAX_SINGLE_USE_SECONDS,
+            "§3.2.1 recommends at most five minutes",
+        ),
+        (
+            t.login_ticket_seconds,
+            "loginTicketSeconds",
+            MAX_LOGIN_TICKET_SECONDS,
+            "a login form older than a day is stale",
+        ),
+    ] {
+        check_seconds(&tickets.key(name), value, max, why, &mut out);
+    }
+    for (name, policy, max) in [
+        ("ticketGranting", t.ticket_granting, None),
+        ("longTerm", t.long_term, Some(MAX_LONG_TERM_SECONDS)),
+        ("proxyGranting", t.proxy_granting, None),
+    ] {
+        let at = tickets.key(name);
+        for (field, v) in [
+            ("hardSeconds", policy.hard_seconds),
+            ("idleSeconds", policy.idle_seconds),
+        ] {
+            match max {
+                Some(max) => check_seconds(
+                    &at.key(field),
+                    v,
+                    max,
+                    "§4.1.5: a remember-me session may not exceed three months",
+                    &mut out,
+                ),
+                None => check_seconds(&at.key(field), v, i64::MAX, "", &mut out),
+            }
+        }
+    }
+    let th = &config.engine.throttle;
+    if th.enabled {
+        let at = engine.key("throttle");
+        check_seconds(
+            &at.key("windowSeconds"),
+            th.window_seconds,
+            i64::MAX,
+            "",
+            &mut out,
+        );
+        check_seconds(
+            &at.key("lockoutSeconds"),
+            th.lockout_seconds,
+            i64::MAX,
+            "",
+            &mut out,
+        );
+        if th.max_lockout_seconds < th.lockout_seconds {
+            out.push(Problem::new(
+                at.key("maxLockoutSeconds"),
+                format!(
+                    "{} is shorter than lockoutSeconds ({})",
+                    th.max_lockout_seconds, th.lockout_seconds
+                ),
+            ));
+        }
+        for (name, v) in [
+            ("maxFailuresPerUser", th.max_failures_per_user),
+            ("maxFailuresPerAddress", th.max_failures_per_address),
+        ] {
+            if v == 0 {
+                out.push(Problem::new(
+                    at.key(name),
+                    "0 locks everyone out; allow at least one failure (or set enabled = false)",
+                ));
+            }
+        }
+    }
+    let cookie = &config.engine.cookie;
+    let at = engine.key("cookie");
+    if cookie.name.is_empty() || !cookie.name.bytes().all(is_cookie_name_byte) {
+        out.push(Problem::new(
+            at.key("name"),
+            format!("{:?} is not a cookie name (RFC 6265 token)", cookie.name),
+        ));
+    }
+    if !cookie.path.starts_with('/') || cookie.path.bytes().any(|b| b == b';' || b < 0x20) {
+        out.push(Problem::new(
+            at.key("path"),
+            format!("{:?} is not a cookie path (starts with /)", cookie.path),
+        ));
+    }
+    if !cookie.secure && !all_loopback {
+        out.push(Problem::new(
+            at.key("secure"),
+            "false is only for loopback development: a service here is not on loopback, so \
+             the ticket-granting cookie must be Secure (§3.6.1)",
+        ));
+    }
+    if !sources.contains(config.engine.default_source.as_str()) {
+        out.push(unknown_source(
+            engine.key("defaultSource"),
+            &config.engine.default_source,
+        ));
+    }
+    check_seconds(
+        &engine.key("samlAssertionSeconds"),
+        config.engine.saml_assertion_seconds,
+        MAX_SAML_ASSERTION_SECONDS,
+        "a SAML assertion is validated right away",
+        &mut out,
+    );
+    for (name, user) in &config.users {
+        let at = Path::keys(&["users"]).key(name);
+        if name.trim().is_empty() || name.len() > MAX_USERNAME_LEN || name.trim() != name {
+            out.push(Problem::new(
+                at.clone(),
+                format!("user names must be 1–{MAX_USERNAME_LEN} bytes without surrounding spaces"),
+            ));
+        }
+        if let Err(e) = PasswordHash::parse(&user.password) {
+            out.push(Problem::new(
+                at.key("password"),
+                format!("{e} (make one with `casplus hash-password`)"),
+            ));
+        }
+    }
+    if let Some(tacacs) = &config.tacacs {
+        check_tacacs(tacacs, &mut out);
+    }
+    out
+}
+
+fn is_cookie_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+fn unknown_source(at: Path, source: &str) -> Problem {
+    Problem::new(
+        at,
+        format!(
+            "unknown authentication source {source:?}: use {BUILTIN_SOURCE:?}, or \
+             {TACACS_SOURCE:?} with a [tacacs] section"
+        ),
+    )
+}
+
+fn check_seconds(at: &Path, value: i64, max: i64, why: &str, out: &mut Vec<Problem>) {
+    if value <= 0 {
+        out.push(Problem::new(
+            at.clone(),
+            format!("{value}: a lifetime must be positive"),
+        ));
+    } else if value > max {
+        out.push(Problem::new(
+            at.clone(),
+            format!("{value} s is longer than {max} s ({why})"),
+        ));
+    }
+}
+
+/// Checks one service entry; returns whether it is confined to loopback hosts.
+fn check_service(
+    config: &SiteConfig,
+    def: &ServiceDefinition,
+    at: &Path,
+    sources: &BTreeSet<&str>,
+    out: &mut Vec<Problem>,
+) -> bool {
+    let service = &def.service;
+    let service_at = pattern_path(at.key("service"), service);
+    let reach = match compile(service) {
+        Err(p) => {
+            out.push(Problem::new(service_at, p));
+            return false;
+        }
+        Ok(matcher) => {
+            let reach = pattern_reach(service);
+            if let Some(probe) = ANY_HOST_PROBES.iter().find(|p| matcher.matches(p))
+                && !config.allow_any_service
+            {
+                out.push(Problem::new(
+                    service_at.clone(),
+                    format!(
+                        "matches services on any host (e.g. {probe}): the CAS server would \
+                         issue tickets to anyone (§2.2.1); list your services, or set \
+                         allow_any_service = true at the top level"
+                    ),
+                ));
+            }
+            if reach.http && !reach.loopback_only() {
+                out.push(Problem::new(
+                    service_at,
+                    "accepts plain http:// URLs for a host that is not (provably) loopback: \
+                     tickets travel in the URL (§2.2.4), so use https:// — only 127.0.0.1, \
+                     localhost and [::1], spelled literally, may use http",
+                ));
+            }
+            reach
+        }
+    };
+    if let Some(cb) = &def.proxy_callback {
+        let cb_at = pattern_path(at.key("proxyCallback"), cb);
+        match compile(cb) {
+            Err(p) => out.push(Problem::new(cb_at, p)),
+            Ok(matcher) => {
+                if !config.allow_any_service && ANY_HOST_PROBES.iter().any(|p| matcher.matches(p)) {
+                    out.push(Problem::new(
+                        cb_at,
+                        "matches callback URLs on any host: proxy-granting tickets could be \
+                         sent anywhere (§2.5.4); list the service's own callback URLs",
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(source) = &def.authentication_source
+        && !sources.contains(source.as_str())
+    {
+        out.push(unknown_source(at.key("authenticationSource"), source));
+    }
+    reach.loopback_only()
+}
+
+fn pattern_path(at: Path, p: &Pattern) -> Path {
+    match p {
+        Pattern::Exact(_) => at.key("exact"),
+        Pattern::Regex(_) => at.key("regex"),
+    }
+}
+
+enum Matcher {
+    Exact(String),
+    Regex(regex_lite::Regex),
+}
+
+impl Matcher {
+    fn matches(&self, s: &str) -> bool {
+        match self {
+            Self::Exact(e) => e == s,
+            Self::Regex(r) => r.is_match(s),
+        }
+    }
+}
+
+/// Compiles a pattern the way the registry does (anchored at both ends).
+fn compile(p: &Pattern) -> Result<Matcher, String> {
+    match p {
+        Pattern::Exact(s) if http_url_scheme(s).is_none() => Err(format!(
+            "{s:?} is not an absolute http(s) URL, so it can never match a service"
+        )),
+        Pattern::Exact(s) => Ok(Matcher::Exact(s.clone())),
+        Pattern::Regex(r) => regex_lite::RegexBuilder::new(&format!("^(?:{r})$"))
+            .size_limit(1 << 20)
+            .nest_limit(64)
+            .build()
+            .map(Matcher::Regex)
+            .map_err(|e| format!("bad regular expression: {e}")),
+    }
+}
+
+/// What a pattern can reach, as far as a conservative reading can tell.
+struct Reach {
+    /// May match `http://` URLs.
+    http: bool,
+    /// The hosts it is confined to, when they could be read literally.
+    hosts: Option<Vec<String>>,
+}
+
+impl Reach {
+    fn loopback_only(&self) -> bool {
+        self.hosts
+            .as_ref()
+            .is_some_and(|h| !h.is_empty() && h.iter().all(|h| is_loopback(h)))
+    }
+}
+
+/// `127.0.0.0/8`, `localhost`, `[::1]`.
+pub fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") || host == "[::1]" {
+        return true;
+    }
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts.first() == Some(&"127")
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
+}
+
+fn pattern_reach(p: &Pattern) -> Reach {
+    match p {
+        Pattern::Exact(url) => {
+            let http = http_url_scheme(url) == Some(Scheme::Http);
+            let host = url.split_once("://").map(|(_, rest)| {
+                let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+                let host = if authority.starts_with('[') {
+                    authority.split_inclusive(']').next().unwrap_or(authority)
+                } else {
+                    authority.split(':').next().unwrap_or(authority)
+                };
+                host.to_ascii_lowercase()
+            });
+            Reach {
+                http,
+                hosts: host.map(|h| vec![h]),
+            }
+        }
+        Pattern::Regex(r) => regex_reach(r),
+    }
+}
+
+/// Reads `scheme://host…` at the start of a regular expression. Anything this does not
+/// recognise counts as "may be http" and "any host", so it errs on the side of a problem.
+fn regex_reach(re: &str) -> Reach {
+    let unknown = Reach {
+        http: true,
+        hosts: None,
+    };
+    let Some((scheme, rest)) = re.split_once("://").or_else(|| re.split_once(r":\/\/")) else {
+        return unknown;
+    };
+    let scheme = scheme
+        .replace("(?:", "")
+        .replace(['^', '(', ')'], "")
+        .to_ascii_lowercase();
+    Reach {
+        http: scheme != "https",
+        hosts: literal_hosts(rest),
+    }
+}
+
+/// The literal host alternatives at the start of `rest` (after `://`): `host`,
+/// `(a|b)` or `(?:a|b)`, followed by a port, path, query or the end.
+fn literal_hosts(rest: &str) -> Option<Vec<String>> {
+    let group = rest.strip_prefix("(?:").or_else(|| rest.strip_prefix('('));
+    let (hosts, after) = match group {
+        Some(inner) => {
+            let close = inner.find(')')?;
+            let (body, after) = inner.split_at(close);
+            let after = after.get(1..)?;
+            // `(a|b)?` or `(a|b)*` makes the host optional: not a literal host any more.
+            if after.starts_with(['?', '*', '+', '{']) {
+                return None;
+            }
+            let mut hosts = Vec::new();
+            for alt in body.split('|') {
+                let (h, left) = literal_host(alt);
+                if h.is_empty() || !left.is_empty() {
+                    return None;
+                }
+                hosts.push(h);
+            }
+            (hosts, after)
+        }
+        None => {
+            let (h, after) = literal_host(rest);
+            if h.is_empty() {
+                return None;
+            }
+            (vec![h], after)
+        }
+    };
+    let next = after
+        .strip_prefix("(?:")
+        .or_else(|| after.strip_prefix('('))
+        .unwrap_or(after);
+    let ends_host = next.is_empty()
+        || next.starts_with([':', '/', '$', '#', ')'])
+        || [r"\/", r"\?", r"\#", "[/", "[:", "[?", "[#"]
+            .iter()
+            .any(|p| next.starts_with(p));
+    ends_host.then_some(hosts)
+}
+
+/// A host spelled literally: letters, digits, `-`, escaped dots, or `\[v6\]`.
+fn literal_host(s: &str) -> (String, &str) {
+    let mut host = String::new();
+    let mut rest = s;
+    if let Some(v6) = rest.strip_prefix(r"\[") {
+        let Some(end) = v6.find(r"\]") else {
+            return (String::new(), s);
+        };
+        let (inner, after) = v6.split_at(end);
+        if !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
+            return (String::new(), s);
+        }
+        return (
+            format!("[{}]", inner.to_ascii_lowercase()),
+            after.get(2..).unwrap_or(""),
+        );
+    }
+    loop {
+        if let Some(r) = rest.strip_prefix(r"\.") {
+            host.push('.');
+            rest = r;
+        } else if let Some(c) = rest
+            .chars()
+            .next()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        {
+            host.push(c.to_ascii_lowercase());
+            rest = &rest[c.len_utf8()..];
+        } else {
+            return (host, rest);
+        }
+    }
+}
+
+fn check_tacacs(value: &serde_json::Value, out: &mut Vec<Problem>) {
+    let at = Path::keys(&["tacacs"]);
+    let config = match LoginConfig::from_json(&value.to_string()) {
+        Ok(c) => c,
+        Err(e) => {
+            out.push(Problem::new(at, e.to_string()));
+            return;
+        }
+    };
+    for (i, s) in config.servers.iter().enumerate() {
+        let at = at.key("servers").index(i);
+        let host_ok = !s.host.is_empty()
+            && s.host.len() <= 253
+            && s.host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+        if !host_ok {
+            out.push(Problem::new(
+                at.key("host"),
+                format!(
+                    "{:?} is not a host name or IP address (no scheme, port or path)",
+                    s.host
+                ),
+            ));
+        }
+        if s.port == 0 {
+            out.push(Problem::new(
+                at.key("port"),
+                "port 0 cannot be connected to",
+            ));
+        }
+        if !s.tls && s.key.is_empty() {
+            out.push(Problem::new(
+                at.key("key"),
+                "an empty shared secret leaves the bodies unobfuscated (RFC 8907 §4.5): set \
+                 key or key_hex, or use tls = true",
+            ));
+        }
+        if !TACACS_TIMEOUT_MS.contains(&s.timeout_ms) {
+            out.push(Problem::new(
+                at.key("timeout_ms"),
+                format!(
+                    "{} ms is outside {}..={} ms (a login waits for each reply)",
+                    s.timeout_ms,
+                    TACACS_TIMEOUT_MS.start(),
+                    TACACS_TIMEOUT_MS.end()
+                ),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn hosts(re: &str) -> Option<Vec<String>> {
+        regex_reach(re).hosts
+    }
+
+    #[test]
+    fn literal_hosts_are_read_conservatively() {
+        let demo = r"^https?://(127\.0\.0\.1|localhost)(:\d+)?(/.*)?$";
+        assert_eq!(hosts(demo).unwrap(), ["127.0.0.1", "localhost"]);
+        assert!(regex_reach(demo).http);
+        assert!(!regex_reach(r"https://app\.example\.org/.*").http);
+        assert_eq!(
+            hosts(r"^http://127\.0\.0\.1:\d+/app([/?#].*)?$").unwrap(),
+            ["127.0.0.1"]
+        );
+        assert_eq!(hosts(r"http://\[::1\]:8080/").unwrap(), ["[::1]"]);
+        // Unescaped dots, classes, optional hosts and trailing wildcards are not literal.
+        assert_eq!(hosts(r"http://127.0.0.1/"), None);
+        assert_eq!(hosts(r"http://localhost.*"), None);
+        assert_eq!(hosts(r"http://(localhost)?evil\.test/"), None);
+        assert_eq!(hosts(r"http://[a-z]+\.test/"), None);
+        assert_eq!(hosts(r".*"), None);
+    }
+
+    #[test]
+    fn loopback_names() {
+        for h in ["127.0.0.1", "127.1.2.3", "localhost", "LOCALHOST", "[::1]"] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in [
+            "127.0.0",
+            "127.0.0.1.evil",
+            "128.0.0.1",
+            "localhost.evil",
+            "[::2]",
+        ] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+}
