@@ -2,7 +2,7 @@
 //! strongly consistent.
 //!
 //! One object per *name*; the store names them after what they guard (see
-//! `docs-worker.md`): a service, proxy or login ticket id (the ticket itself lives there),
+//! the README): a service, proxy or login ticket id (the ticket itself lives there),
 //! a ticket-granting or proxy-granting ticket id (only its revocation mark lives there),
 //! or a throttle key. Each object holds at most a few rows in one table
 //! `entry(k, v, exp)`; every operation is one or two synchronous SQL statements with no
