@@ -10,7 +10,7 @@
 use crate::codec::Span;
 use crate::time::Timestamp;
 
-use super::author::{ArgSpans, AvPair, check_args, decode_args};
+use super::author::{ArgSpans, AuthorRequest, AvPair, RequestFieldSpans, RequestFields};
 use super::body::{BodyReader, check_text, check_value};
 use super::diag::{Diagnostic, codes};
 use super::enums::{
@@ -201,46 +201,50 @@ impl AcctRequest {
         if !br.need_fixed(Self::FIXED_LEN, "accounting REQUEST") {
             return None;
         }
-        let mut s = AcctRequestSpans::default();
-        let (flags, sp) = br.u8();
-        s.flags = sp;
-        let (authen_method, sp) = br.u8();
-        s.authen_method = sp;
-        let (priv_lvl, sp) = br.u8();
-        s.priv_lvl = sp;
-        let (authen_type, sp) = br.u8();
-        s.authen_type = sp;
-        let (authen_service, sp) = br.u8();
-        s.authen_service = sp;
-        let (user_len, sp) = br.u8();
-        s.user_len = sp;
-        let (port_len, sp) = br.u8();
-        s.port_len = sp;
-        let (rem_addr_len, sp) = br.u8();
-        s.rem_addr_len = sp;
-        let (arg_cnt, sp) = br.u8();
-        s.arg_cnt = sp;
-        let (lens, lens_span) = br.field(arg_cnt.into(), "arg_cnt", codes::ARG_OVERFLOW);
-        let (user, sp) = br.field(user_len.into(), "user_len", codes::LENGTH_MISMATCH);
-        s.user = sp;
-        let (port, sp) = br.field(port_len.into(), "port_len", codes::LENGTH_MISMATCH);
-        s.port = sp;
-        let (rem_addr, sp) = br.field(rem_addr_len.into(), "rem_addr_len", codes::LENGTH_MISMATCH);
-        s.rem_addr = sp;
-        let (args, arg_spans) = decode_args(br, &lens, lens_span);
-        s.args = arg_spans;
+        let (flags, flags_span) = br.u8();
+        // §7.1: the rest is the authorization REQUEST layout (§6.1).
+        let a = AuthorRequest::decode_fields(br);
+        let sp = a.spans;
         Some(Self {
             flags: AcctFlags(flags),
-            authen_method: AuthenMethod(authen_method),
-            priv_lvl: PrivLvl(priv_lvl),
-            authen_type: AuthenType(authen_type),
-            authen_service: AuthenService(authen_service),
-            user,
-            port,
-            rem_addr,
-            args,
-            spans: s,
+            authen_method: a.authen_method,
+            priv_lvl: a.priv_lvl,
+            authen_type: a.authen_type,
+            authen_service: a.authen_service,
+            user: a.user,
+            port: a.port,
+            rem_addr: a.rem_addr,
+            args: a.args,
+            spans: AcctRequestSpans {
+                flags: flags_span,
+                authen_method: sp.authen_method,
+                priv_lvl: sp.priv_lvl,
+                authen_type: sp.authen_type,
+                authen_service: sp.authen_service,
+                user_len: sp.user_len,
+                port_len: sp.port_len,
+                rem_addr_len: sp.rem_addr_len,
+                arg_cnt: sp.arg_cnt,
+                user: sp.user,
+                port: sp.port,
+                rem_addr: sp.rem_addr,
+                args: sp.args,
+            },
         })
+    }
+
+    /// The fields after `flags`, borrowed (the §6.1 layout).
+    pub(crate) fn fields(&self) -> RequestFields<'_> {
+        RequestFields {
+            authen_method: self.authen_method,
+            priv_lvl: self.priv_lvl,
+            authen_type: self.authen_type,
+            authen_service: self.authen_service,
+            user: &self.user,
+            port: &self.port,
+            rem_addr: &self.rem_addr,
+            args: &self.args,
+        }
     }
 
     pub(crate) fn check(&self, _header: &Header, diags: &mut Vec<Diagnostic>) {
@@ -267,40 +271,19 @@ impl AcctRequest {
         if self.flags.undefined_bits() != 0 {
             check_value(diags, "flags", &self.flags, ValueStatus::Unknown, s.flags);
         }
-        check_value(
+        self.fields().check(
+            &RequestFieldSpans {
+                authen_method: s.authen_method,
+                priv_lvl: s.priv_lvl,
+                authen_type: s.authen_type,
+                authen_service: s.authen_service,
+                user: s.user,
+                port: s.port,
+                rem_addr: s.rem_addr,
+                args: &s.args,
+            },
             diags,
-            "authen_method",
-            &self.authen_method,
-            self.authen_method.status(),
-            s.authen_method,
         );
-        check_value(
-            diags,
-            "priv_lvl",
-            &self.priv_lvl,
-            self.priv_lvl.status(),
-            s.priv_lvl,
-        );
-        if self.authen_type.0 != 0 {
-            check_value(
-                diags,
-                "authen_type",
-                &self.authen_type,
-                self.authen_type.status(),
-                s.authen_type,
-            );
-        }
-        check_value(
-            diags,
-            "authen_service",
-            &self.authen_service,
-            self.authen_service.status(),
-            s.authen_service,
-        );
-        check_text(diags, "user", &self.user, s.user);
-        check_text(diags, "port", &self.port, s.port);
-        check_text(diags, "rem_addr", &self.rem_addr, s.rem_addr);
-        check_args(&self.args, &s.args, diags);
         let (_, bad) = AcctArgs::parse(&self.args);
         for (i, name) in bad {
             let at = s.args.get(i).map_or(0, |a| a.value.start);

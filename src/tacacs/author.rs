@@ -122,6 +122,74 @@ pub(crate) fn check_args(args: &[Vec<u8>], spans: &[ArgSpans], diags: &mut Vec<D
     }
 }
 
+/// The fields an authorization REQUEST (§6.1) has and an accounting REQUEST (§7.1)
+/// repeats after its `flags`, borrowed: one checker and one encoder serve both.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RequestFields<'a> {
+    pub authen_method: AuthenMethod,
+    pub priv_lvl: PrivLvl,
+    pub authen_type: AuthenType,
+    pub authen_service: AuthenService,
+    pub user: &'a [u8],
+    pub port: &'a [u8],
+    pub rem_addr: &'a [u8],
+    pub args: &'a [Vec<u8>],
+}
+
+/// Where the [`RequestFields`] were found.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RequestFieldSpans<'a> {
+    pub authen_method: Span,
+    pub priv_lvl: Span,
+    pub authen_type: Span,
+    pub authen_service: Span,
+    pub user: Span,
+    pub port: Span,
+    pub rem_addr: Span,
+    pub args: &'a [ArgSpans],
+}
+
+impl RequestFields<'_> {
+    /// Unknown or deprecated values (§6.1, §5.1 tables), text fields, AV pairs.
+    pub(crate) fn check(&self, s: &RequestFieldSpans<'_>, diags: &mut Vec<Diagnostic>) {
+        check_value(
+            diags,
+            "authen_method",
+            &self.authen_method,
+            self.authen_method.status(),
+            s.authen_method,
+        );
+        check_value(
+            diags,
+            "priv_lvl",
+            &self.priv_lvl,
+            self.priv_lvl.status(),
+            s.priv_lvl,
+        );
+        // authen_type 0 means "not set" in authorization/accounting requests.
+        if self.authen_type.0 != 0 {
+            check_value(
+                diags,
+                "authen_type",
+                &self.authen_type,
+                self.authen_type.status(),
+                s.authen_type,
+            );
+        }
+        check_value(
+            diags,
+            "authen_service",
+            &self.authen_service,
+            self.authen_service.status(),
+            s.authen_service,
+        );
+        check_text(diags, "user", self.user, s.user);
+        check_text(diags, "port", self.port, s.port);
+        check_text(diags, "rem_addr", self.rem_addr, s.rem_addr);
+        check_args(self.args, s.args, diags);
+    }
+}
+
 /// Field spans of an Authorization REQUEST body.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
 #[allow(missing_docs)]
@@ -195,6 +263,12 @@ impl AuthorRequest {
         if !br.need_fixed(Self::FIXED_LEN, "authorization REQUEST") {
             return None;
         }
+        Some(Self::decode_fields(br))
+    }
+
+    /// Reads the §6.1 layout; accounting REQUESTs (§7.1) repeat it after their `flags`.
+    /// The caller has checked that the fixed part is there.
+    pub(crate) fn decode_fields(br: &mut BodyReader<'_, '_>) -> Self {
         let mut s = AuthorRequestSpans::default();
         let (authen_method, sp) = br.u8();
         s.authen_method = sp;
@@ -221,7 +295,7 @@ impl AuthorRequest {
         s.rem_addr = sp;
         let (args, arg_spans) = decode_args(br, &lens, lens_span);
         s.args = arg_spans;
-        Some(Self {
+        Self {
             authen_method: AuthenMethod(authen_method),
             priv_lvl: PrivLvl(priv_lvl),
             authen_type: AuthenType(authen_type),
@@ -231,46 +305,38 @@ impl AuthorRequest {
             rem_addr,
             args,
             spans: s,
-        })
+        }
+    }
+
+    /// The fields, borrowed, for the checks and the encoder it shares with accounting.
+    pub(crate) fn fields(&self) -> RequestFields<'_> {
+        RequestFields {
+            authen_method: self.authen_method,
+            priv_lvl: self.priv_lvl,
+            authen_type: self.authen_type,
+            authen_service: self.authen_service,
+            user: &self.user,
+            port: &self.port,
+            rem_addr: &self.rem_addr,
+            args: &self.args,
+        }
     }
 
     pub(crate) fn check(&self, _header: &Header, diags: &mut Vec<Diagnostic>) {
         let s = &self.spans;
-        check_value(
+        self.fields().check(
+            &RequestFieldSpans {
+                authen_method: s.authen_method,
+                priv_lvl: s.priv_lvl,
+                authen_type: s.authen_type,
+                authen_service: s.authen_service,
+                user: s.user,
+                port: s.port,
+                rem_addr: s.rem_addr,
+                args: &s.args,
+            },
             diags,
-            "authen_method",
-            &self.authen_method,
-            self.authen_method.status(),
-            s.authen_method,
         );
-        check_value(
-            diags,
-            "priv_lvl",
-            &self.priv_lvl,
-            self.priv_lvl.status(),
-            s.priv_lvl,
-        );
-        // authen_type 0 means "not set" in authorization/accounting requests.
-        if self.authen_type.0 != 0 {
-            check_value(
-                diags,
-                "authen_type",
-                &self.authen_type,
-                self.authen_type.status(),
-                s.authen_type,
-            );
-        }
-        check_value(
-            diags,
-            "authen_service",
-            &self.authen_service,
-            self.authen_service.status(),
-            s.authen_service,
-        );
-        check_text(diags, "user", &self.user, s.user);
-        check_text(diags, "port", &self.port, s.port);
-        check_text(diags, "rem_addr", &self.rem_addr, s.rem_addr);
-        check_args(&self.args, &s.args, diags);
     }
 }
 

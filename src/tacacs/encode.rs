@@ -10,7 +10,7 @@
 
 use super::acct::{AcctReply, AcctRequest};
 use super::authen::{AuthenContinue, AuthenReply, AuthenStart};
-use super::author::{AuthorRequest, AuthorResponse};
+use super::author::{AuthorRequest, AuthorResponse, RequestFields};
 use super::body::{Body, BodyKind};
 use super::header::Header;
 use super::obfuscate::{Key, obfuscate_body};
@@ -194,15 +194,10 @@ impl AuthenContinue {
     }
 }
 
-impl AuthorRequest {
-    /// Appends the body with computed lengths (§6.1).
-    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        self.encode_raw(NONE, out)
-    }
-
-    /// Appends the body writing the lengths given in `raw` (others computed).
-    pub fn encode_raw(&self, raw: &RawLengths, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        let (cnt, lens) = arg_header(&self.args, raw)?;
+impl RequestFields<'_> {
+    /// The §6.1 layout, which §7.1 repeats after `flags`.
+    fn encode_raw(&self, raw: &RawLengths, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let (cnt, lens) = arg_header(self.args, raw)?;
         let fixed = [
             self.authen_method.0,
             self.priv_lvl.0,
@@ -215,13 +210,25 @@ impl AuthorRequest {
         ];
         out.extend_from_slice(&fixed);
         out.extend_from_slice(&lens);
-        out.extend_from_slice(&self.user);
-        out.extend_from_slice(&self.port);
-        out.extend_from_slice(&self.rem_addr);
-        for a in &self.args {
+        out.extend_from_slice(self.user);
+        out.extend_from_slice(self.port);
+        out.extend_from_slice(self.rem_addr);
+        for a in self.args {
             out.extend_from_slice(a);
         }
         Ok(())
+    }
+}
+
+impl AuthorRequest {
+    /// Appends the body with computed lengths (§6.1).
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.encode_raw(NONE, out)
+    }
+
+    /// Appends the body writing the lengths given in `raw` (others computed).
+    pub fn encode_raw(&self, raw: &RawLengths, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.fields().encode_raw(raw, out)
     }
 }
 
@@ -257,27 +264,12 @@ impl AcctRequest {
 
     /// Appends the body writing the lengths given in `raw` (others computed).
     pub fn encode_raw(&self, raw: &RawLengths, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        let (cnt, lens) = arg_header(&self.args, raw)?;
-        let fixed = [
-            self.flags.0,
-            self.authen_method.0,
-            self.priv_lvl.0,
-            self.authen_type.0,
-            self.authen_service.0,
-            len8("user", self.user.len(), raw.user_len)?,
-            len8("port", self.port.len(), raw.port_len)?,
-            len8("rem_addr", self.rem_addr.len(), raw.rem_addr_len)?,
-            cnt,
-        ];
-        out.extend_from_slice(&fixed);
-        out.extend_from_slice(&lens);
-        out.extend_from_slice(&self.user);
-        out.extend_from_slice(&self.port);
-        out.extend_from_slice(&self.rem_addr);
-        for a in &self.args {
-            out.extend_from_slice(a);
-        }
-        Ok(())
+        // Nothing is appended when a length does not fit.
+        let start = out.len();
+        out.push(self.flags.0);
+        self.fields()
+            .encode_raw(raw, out)
+            .inspect_err(|_| out.truncate(start))
     }
 }
 

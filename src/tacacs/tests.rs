@@ -775,6 +775,47 @@ fn raw_encode_writes_given_lengths_for_malformed_tests() {
 }
 
 #[test]
+fn acct_request_is_the_author_layout_after_flags_7_1() {
+    // §7.1: an accounting REQUEST is `flags` followed by the §6.1 fields.
+    let fields = AuthorRequest {
+        authen_method: AuthenMethod::TACACSPLUS,
+        priv_lvl: PrivLvl(15),
+        authen_type: AuthenType::PAP,
+        authen_service: AuthenService::LOGIN,
+        user: v("alice"),
+        port: v("tty0"),
+        rem_addr: v("192.0.2.1"),
+        args: vec![v("task_id=7"), v("service=casplus")],
+        ..Default::default()
+    };
+    let acct = AcctRequest {
+        flags: AcctFlags::START,
+        authen_method: fields.authen_method,
+        priv_lvl: fields.priv_lvl,
+        authen_type: fields.authen_type,
+        authen_service: fields.authen_service,
+        user: fields.user.clone(),
+        port: fields.port.clone(),
+        rem_addr: fields.rem_addr.clone(),
+        args: fields.args.clone(),
+        ..Default::default()
+    };
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    fields.encode(&mut a).unwrap();
+    acct.encode(&mut b).unwrap();
+    assert_eq!(b.first(), Some(&AcctFlags::START.0));
+    assert_eq!(b.get(1..), Some(&a[..]));
+    // A field that does not fit leaves the buffer as it was.
+    let mut out = vec![0xAA];
+    let long = AcctRequest {
+        rem_addr: vec![b'r'; 256],
+        ..acct
+    };
+    assert!(long.encode(&mut out).is_err());
+    assert_eq!(out, [0xAA]);
+}
+
+#[test]
 fn encode_refuses_what_cannot_be_encoded() {
     let s = AuthenStart {
         user: vec![b'u'; 256],
