@@ -699,6 +699,20 @@ fn check_tacacs(value: &serde_json::Value, out: &mut Vec<Problem>) {
             return;
         }
     };
+    if let Some(w) = config.watchdog_seconds {
+        if w == 0 {
+            out.push(Problem::new(
+                at.key("watchdog_seconds"),
+                "0 s is no interval: leave watchdog_seconds out for no WATCHDOG records \
+                 (RFC 8907 §7.2)",
+            ));
+        } else if !config.accounting {
+            out.push(Problem::new(
+                at.key("watchdog_seconds"),
+                "WATCHDOG records are accounting records: set accounting = true",
+            ));
+        }
+    }
     for (i, s) in config.servers.iter().enumerate() {
         let at = at.key("servers").index(i);
         let host_ok = !s.host.is_empty()
@@ -768,6 +782,36 @@ mod tests {
         assert_eq!(hosts(r"http://(localhost)?evil\.test/"), None);
         assert_eq!(hosts(r"http://[a-z]+\.test/"), None);
         assert_eq!(hosts(r".*"), None);
+    }
+
+    #[test]
+    fn watchdog_needs_an_interval_and_accounting_rfc8907_7_2() {
+        let problems = |tacacs: serde_json::Value| {
+            let mut out = Vec::new();
+            check_tacacs(&tacacs, &mut out);
+            out.into_iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect::<Vec<_>>()
+        };
+        let server = serde_json::json!([{ "host": "127.0.0.1", "key": "k" }]);
+        assert!(
+            problems(
+                serde_json::json!({ "servers": server, "accounting": true, "watchdog_seconds": 600 })
+            )
+            .is_empty()
+        );
+        let zero = problems(
+            serde_json::json!({ "servers": server, "accounting": true, "watchdog_seconds": 0 }),
+        );
+        assert!(
+            zero.len() == 1 && zero[0].starts_with("tacacs.watchdog_seconds: 0 s"),
+            "{zero:?}"
+        );
+        let no_acct = problems(serde_json::json!({ "servers": server, "watchdog_seconds": 60 }));
+        assert!(
+            no_acct.len() == 1 && no_acct[0].contains("accounting = true"),
+            "{no_acct:?}"
+        );
     }
 
     #[test]

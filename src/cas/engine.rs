@@ -78,8 +78,8 @@ use crate::cas::ticket::{
     ProxyTicket, ServiceTicket, Ticket, TicketGrantingTicket, TicketId, TicketKind, random_token,
 };
 use crate::cas::web::{
-    Effect, EndReason, Fault, HttpRequest, LoginError, LoginForm, LogoutNotice, Method,
-    Response, ResponseMethod, SessionRecord, SetCookie, View, WarnPage, WebReply, fields,
+    Effect, EndReason, Fault, HttpRequest, LoginError, LoginForm, LogoutNotice, Method, Response,
+    ResponseMethod, SessionRecord, SetCookie, View, WarnPage, WebReply, fields,
 };
 use crate::cas::{json, saml, xml};
 use crate::time::Timestamp;
@@ -666,9 +666,9 @@ impl Engine {
             store.delete(pgt).await?;
         }
         let ended_at = match reason {
-            EndReason::Expired | EndReason::Idle => self
-                .session_expiry(tgt, now)
-                .map_or(now, |(_, at)| at),
+            EndReason::Expired | EndReason::Idle => {
+                self.session_expiry(tgt, now).map_or(now, |(_, at)| at)
+            }
             _ => now,
         };
         let mut effects = vec![Effect::SessionEnded {
@@ -848,7 +848,14 @@ impl Engine {
                 // §2.3.3: "SLO requests MAY also be initiated by the CAS Server upon TGT
                 // idle timeout."
                 match self
-                    .destroy_session(store, entropy, now, &expired, reason, request.client_address)
+                    .destroy_session(
+                        store,
+                        entropy,
+                        now,
+                        &expired,
+                        reason,
+                        request.client_address,
+                    )
                     .await
                 {
                     Ok(e) => effects = e,
@@ -1206,8 +1213,8 @@ impl Engine {
         let keys = throttle_keys(&pending.username, pending.client_address.as_deref());
         let (result, source_message) = match result {
             AuthResult::Refused { failure, message } => {
-                let shown = (failure != AuthFailure::Unavailable && !message.is_empty())
-                    .then_some(message);
+                let shown =
+                    (failure != AuthFailure::Unavailable && !message.is_empty()).then_some(message);
                 (AuthResult::Rejected(failure), shown)
             }
             other => (other, None),

@@ -2278,3 +2278,6 @@ mod totality {
         }
     }
 }
+
+#[path = "engine_session_tests.rs"]
+mod session_lifecycle;
