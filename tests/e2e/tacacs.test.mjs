@@ -6,9 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Browser, TMP, q, loginTicket, ticketFrom, xmlText, xmlAll, eventually, sleep } from './lib.mjs';
 
@@ -286,6 +287,61 @@ test('short session: WATCHDOG when used after the interval (§7.2), STOP when fo
     assert.equal(acctLines().slice(before).filter((l) => l.acct?.task_id === taskId).length, 3, 'START, WATCHDOG, STOP');
   } finally {
     await stop(w.child);
+  }
+});
+
+/** A TCP relay to the test server that records every chunk, per connection and direction,
+ * as hex with `#` comments (a form `casplus decode` reads). */
+async function recordingRelay(targetPort) {
+  const lines = [];
+  let conns = 0;
+  const s = createServer((client) => {
+    const n = ++conns;
+    const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
+    const record = (dir) => (d) => { lines.push(`# connection ${n}, ${dir}`, d.toString('hex').replace(/(.{2})/g, '$1 ').trim()); };
+    client.on('data', record('client -> server'));
+    upstream.on('data', record('server -> client'));
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  return { port: s.address().port, text: () => `${lines.join('\n')}\n`, close: () => new Promise((r) => s.close(r)) };
+}
+
+test('the AAA exchange of one login, recorded on the wire and read back with casplus decode', async () => {
+  const relay = await recordingRelay(tac.port);
+  const w = await startWrangler(casConfig([{ host: '127.0.0.1', port: relay.port, key_secret: 'TACACS_KEY', timeout_ms: 3000 }]));
+  try {
+    const before = acctLines().length;
+    const b = new Browser();
+    const service = `${SERVICE}/wire`;
+    const res = await login(w.base, b, service, 'alice', 'alice-pw');
+    assert.equal(res.status, 303);
+    assert.ok(await eventually(() => acctLines().slice(before).some((l) => l.record === 'start'), 10000), 'START');
+    assert.equal((await b.fetch(`${w.base}/logout`)).status, 200);
+    assert.ok(await eventually(() => acctLines().slice(before).some((l) => l.record === 'stop'), 10000), 'STOP');
+    await sleep(300);
+    const art = join(ROOT, 'target/e2e-artifacts');
+    mkdirSync(art, { recursive: true });
+    const hexFile = join(art, 'tacacs-login.hex');
+    writeFileSync(hexFile, relay.text());
+    const decoded = execFileSync(BIN, ['decode', '--key', KEY, hexFile], { encoding: 'utf8' });
+    writeFileSync(join(art, 'tacacs-login.decode.txt'), decoded);
+    const pdus = [...decoded.matchAll(/^TACACS\+ PDU #\d+: (\S+), (client → server|server → client)/gm)].map((m) => m[1]);
+    // Single connection (§4.3): authentication and authorization on one connection; the
+    // START and the STOP each on their own, after the responses.
+    assert.deepEqual(pdus, ['authen_start', 'authen_reply', 'author_request', 'author_response',
+      'acct_request', 'acct_reply', 'acct_request', 'acct_reply'], decoded);
+    assert.match(decoded, /authen_type: PAP/);
+    assert.match(decoded, /status: PASS  \[/);
+    assert.ok(decoded.includes(`cas-service*${service}`), 'the service in the authorization REQUEST');
+    assert.match(decoded, /status: PASS_ADD/);
+    assert.ok(decoded.includes(`cas-service=${service}`), 'the service in the STOP');
+    assert.ok(!/Diagnostics/.test(decoded), `no diagnostics:\n${decoded}`);
+  } finally {
+    await stop(w.child);
+    await relay.close();
   }
 });
 
