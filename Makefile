@@ -48,9 +48,11 @@ build-worker:
 	@printf 'worker wasm: %s bytes, %s bytes gzip\n' "$$(wc -c < worker/build/index_bg.wasm)" "$$(gzip -9c worker/build/index_bg.wasm | wc -c)"
 
 # Serve the CAS on http://127.0.0.1:8787 (CASPLUS_CONFIG=<file.toml|.json> for another config,
-# see worker/casplus.example.toml), with the inspector at /.
+# see worker/casplus.example.toml), with the inspector at /. TACACS=1: logins checked by a
+# local `casplus tacacs-server` with the demo users (tests/tacacs/casplus-dev.toml).
+TACACS ?=
 dev: www build-worker
-	worker/scripts/dev.sh
+	TACACS=$(TACACS) worker/scripts/dev.sh
 
 # Forget the local KV / Durable Object state of `make dev`.
 dev-reset:

@@ -618,7 +618,8 @@ fn login_pap_authorizes_and_accounts_over_one_connection() {
     assert_eq!(
         o,
         Outcome::Rejected {
-            message: "Authentication failed".into()
+            message: "Authentication failed".into(),
+            server_msg: Some("Authentication failed".into()),
         }
     );
     assert_eq!(s.records(2).len(), 1, "no START for a failed login");
@@ -640,7 +641,8 @@ fn login_ascii_dialogue_and_authorization_fail() {
     assert_eq!(
         o,
         Outcome::Rejected {
-            message: "Not authorized".into()
+            message: "Not authorized".into(),
+            server_msg: Some("Not authorized".into()),
         }
     );
     s.wait_log("author user=\"carol\" -> FAIL");

@@ -74,6 +74,9 @@ pub struct AuthRequest {
     pub password: Password,
     /// Which source must verify them (`builtin` unless the service requires another).
     pub source: String,
+    /// The CAS service the login is for (§2.2.1 `service`), when there is one; a source may
+    /// pass it on (e.g. as a TACACS+ authorization argument, RFC 8907 §6.1).
+    pub service: Option<String>,
 }
 
 /// Why credentials were not accepted. The login page shows the same message for
@@ -102,6 +105,17 @@ pub enum AuthResult {
     },
     /// They are not.
     Rejected(AuthFailure),
+    /// They are not, and the source said something for the user (e.g. a TACACS+ FAIL's
+    /// `server_msg`, RFC 8907 §5.2: "a message to be displayed to the user"). Treated as
+    /// [`AuthResult::Rejected`] with `failure`; the login form shows `message` (escaped)
+    /// with its error, except for [`AuthFailure::Unavailable`], whose details are for the
+    /// operator only.
+    Refused {
+        /// Why, as for [`AuthResult::Rejected`].
+        failure: AuthFailure,
+        /// The source's message (plain text; the page escapes it).
+        message: String,
+    },
 }
 
 /// A malformed password hash string.
@@ -453,6 +467,7 @@ mod tests {
             username: "casuser".into(),
             password: Password::new("Mellon"),
             source: "tacacs".into(),
+            service: None,
         };
         assert_eq!(
             s.answer(&req),
@@ -466,6 +481,7 @@ mod tests {
             username: "casuser".into(),
             password: Password::new("Mellon"),
             source: BUILTIN_SOURCE.into(),
+            service: Some("https://app.example/".into()),
         };
         let dbg = format!("{req:?} {:?}", store());
         assert!(!dbg.contains("Mellon"));

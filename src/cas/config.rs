@@ -690,8 +690,37 @@ fn literal_host(s: &str) -> (String, &str) {
     }
 }
 
+/// The name a server may give instead of its key: `"key_secret": NAME`, a secret the
+/// adapter puts in place of `key` before serving (the Worker: a Worker secret).
+pub const KEY_SECRET: &str = "key_secret";
+
 fn check_tacacs(value: &serde_json::Value, out: &mut Vec<Problem>) {
     let at = Path::keys(&["tacacs"]);
+    // A `key_secret` counts as a key here: its value is not in the file (the adapter
+    // resolves it, and checks again).
+    let mut value = value.clone();
+    if let Some(servers) = value
+        .get_mut("servers")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for (i, server) in servers.iter_mut().enumerate() {
+            let Some(obj) = server.as_object_mut() else {
+                continue;
+            };
+            let Some(name) = obj.remove(KEY_SECRET) else {
+                continue;
+            };
+            let at = at.key("servers").index(i).key(KEY_SECRET);
+            match name.as_str() {
+                Some(n) if !n.is_empty() => {}
+                _ => out.push(Problem::new(at.clone(), "the name of a secret (a string)")),
+            }
+            if obj.contains_key("key") || obj.contains_key("key_hex") {
+                out.push(Problem::new(at, "give one of key / key_hex / key_secret"));
+            }
+            obj.insert("key".into(), serde_json::Value::String("<secret>".into()));
+        }
+    }
     let config = match LoginConfig::from_json(&value.to_string()) {
         Ok(c) => c,
         Err(e) => {
@@ -699,6 +728,20 @@ fn check_tacacs(value: &serde_json::Value, out: &mut Vec<Problem>) {
             return;
         }
     };
+    if let Some(w) = config.watchdog_seconds {
+        if w == 0 {
+            out.push(Problem::new(
+                at.key("watchdog_seconds"),
+                "0 s is no interval: leave watchdog_seconds out for no WATCHDOG records \
+                 (RFC 8907 §7.2)",
+            ));
+        } else if !config.accounting {
+            out.push(Problem::new(
+                at.key("watchdog_seconds"),
+                "WATCHDOG records are accounting records: set accounting = true",
+            ));
+        }
+    }
     for (i, s) in config.servers.iter().enumerate() {
         let at = at.key("servers").index(i);
         let host_ok = !s.host.is_empty()
@@ -768,6 +811,58 @@ mod tests {
         assert_eq!(hosts(r"http://(localhost)?evil\.test/"), None);
         assert_eq!(hosts(r"http://[a-z]+\.test/"), None);
         assert_eq!(hosts(r".*"), None);
+    }
+
+    #[test]
+    fn watchdog_needs_an_interval_and_accounting_rfc8907_7_2() {
+        let problems = |tacacs: serde_json::Value| {
+            let mut out = Vec::new();
+            check_tacacs(&tacacs, &mut out);
+            out.into_iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect::<Vec<_>>()
+        };
+        let server = serde_json::json!([{ "host": "127.0.0.1", "key": "k" }]);
+        assert!(
+            problems(
+                serde_json::json!({ "servers": server, "accounting": true, "watchdog_seconds": 600 })
+            )
+            .is_empty()
+        );
+        let zero = problems(
+            serde_json::json!({ "servers": server, "accounting": true, "watchdog_seconds": 0 }),
+        );
+        assert!(
+            zero.len() == 1 && zero[0].starts_with("tacacs.watchdog_seconds: 0 s"),
+            "{zero:?}"
+        );
+        let no_acct = problems(serde_json::json!({ "servers": server, "watchdog_seconds": 60 }));
+        assert!(
+            no_acct.len() == 1 && no_acct[0].contains("accounting = true"),
+            "{no_acct:?}"
+        );
+    }
+
+    #[test]
+    fn a_key_secret_counts_as_a_key_when_checking_rfc8907_4_5() {
+        let check = |tacacs: serde_json::Value| {
+            let mut out = Vec::new();
+            check_tacacs(&tacacs, &mut out);
+            out.into_iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect::<Vec<_>>()
+        };
+        let ok =
+            serde_json::json!({ "servers": [{ "host": "127.0.0.1", "key_secret": "TACACS_KEY" }] });
+        assert_eq!(check(ok), Vec::<String>::new());
+        let both =
+            serde_json::json!({ "servers": [{ "host": "h", "key": "k", "key_secret": "K" }] });
+        assert_eq!(
+            check(both),
+            ["tacacs.servers[0].key_secret: give one of key / key_hex / key_secret"]
+        );
+        let bad = serde_json::json!({ "servers": [{ "host": "h", "key_secret": 5 }] });
+        assert_eq!(check(bad).len(), 1);
     }
 
     #[test]

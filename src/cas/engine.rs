@@ -66,7 +66,7 @@ use thiserror::Error;
 
 use crate::cas::auth::{AuthFailure, AuthRequest, AuthResult, BUILTIN_SOURCE, Password};
 use crate::cas::params::{Params, Scheme, append_query, cookie_values, http_url_scheme};
-use crate::cas::policy::{ExpirationPolicies, PolicyError};
+use crate::cas::policy::{ExpirationPolicies, Expiry, PolicyError};
 use crate::cas::registry::{
     PgtUrlCheck, RegisteredService, RegistryError, ServiceDefinition, ServiceRegistry,
 };
@@ -78,8 +78,8 @@ use crate::cas::ticket::{
     ProxyTicket, ServiceTicket, Ticket, TicketGrantingTicket, TicketId, TicketKind, random_token,
 };
 use crate::cas::web::{
-    Effect, Fault, HttpRequest, LoginError, LoginForm, LogoutNotice, Method, ResponseMethod,
-    SetCookie, View, WarnPage, WebReply, fields,
+    Effect, EndReason, Fault, HttpRequest, LoginError, LoginForm, LogoutNotice, Method, Response,
+    ResponseMethod, SessionRecord, SetCookie, View, WarnPage, WebReply, fields,
 };
 use crate::cas::{json, saml, xml};
 use crate::time::Timestamp;
@@ -584,20 +584,98 @@ impl Engine {
         Ok(None)
     }
 
+    // ----- session lifecycle ---------------------------------------------------------
+
+    /// Whether the session `tgt` is over at `now` by its policy (hard or idle timeout;
+    /// remember-me sessions by the long-term policy, §4.1), with the reason and the instant
+    /// it ended — the policy's expiry instant, not the moment it was noticed.
+    pub fn session_expiry(
+        &self,
+        tgt: &TicketGrantingTicket,
+        now: Timestamp,
+    ) -> Option<(EndReason, Timestamp)> {
+        let policy = self.config.tickets.tgt_policy(tgt);
+        let reason = match policy.judge(tgt.created_at, tgt.last_used_at, now) {
+            Expiry::Valid => return None,
+            Expiry::Idle => EndReason::Idle,
+            Expiry::TimedOut | Expiry::Used => EndReason::Expired,
+        };
+        let ended_at = policy.expires_at(tgt.created_at, tgt.last_used_at).min(now);
+        Some((reason, ended_at))
+    }
+
+    /// When the session `tgt` expires if it is not used again: the time for an alarm that
+    /// calls [`Engine::expire_session`] (or [`Engine::expired_session`]).
+    pub fn session_deadline(&self, tgt: &TicketGrantingTicket) -> Timestamp {
+        self.config
+            .tickets
+            .tgt_policy(tgt)
+            .expires_at(tgt.created_at, tgt.last_used_at)
+    }
+
+    /// Pure: the [`Effect::SessionEnded`] of a TGT snapshot that is expired at `now`, or
+    /// `None` while it is valid. For an adapter's timer when a session expired without
+    /// being seen again (no request, so no client address).
+    pub fn expired_session(&self, tgt: &TicketGrantingTicket, now: Timestamp) -> Option<Effect> {
+        let (reason, ended_at) = self.session_expiry(tgt, now)?;
+        Some(Effect::SessionEnded {
+            session: SessionRecord::of(tgt, None),
+            reason,
+            ended_at,
+        })
+    }
+
+    /// An adapter's timer for the TGT `id` (set for [`Engine::session_deadline`]): when the
+    /// TGT is still stored and expired at `now`, destroys the session like a logout and
+    /// returns its [`Effect::SessionEnded`] and single-logout requests (§2.3.3: "SLO
+    /// requests MAY also be initiated by the CAS Server upon TGT idle timeout"); nothing
+    /// when it is gone or still valid (used since: set the timer again).
+    pub async fn expire_session<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        id: &TicketId,
+    ) -> Result<Vec<Effect>, StoreError> {
+        match store.get(id).await? {
+            Some(Ticket::TicketGranting(tgt)) => match self.session_expiry(&tgt, now) {
+                Some((reason, _)) => {
+                    self.destroy_session(store, entropy, now, &tgt, reason, None)
+                        .await
+                }
+                None => Ok(Vec::new()),
+            },
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// Ends a session: deletes the TGT, its PGTs (§3.3.1) and its outstanding service
-    /// tickets, and returns the single-logout requests to send (§2.3.3).
+    /// tickets, and returns its [`Effect::SessionEnded`] (for `reason`) and the
+    /// single-logout requests to send (§2.3.3).
     async fn destroy_session<S: Store>(
         &self,
         store: &S,
         entropy: &mut dyn Entropy,
         now: Timestamp,
         tgt: &TicketGrantingTicket,
+        reason: EndReason,
+        client_address: Option<&str>,
     ) -> Result<Vec<Effect>, StoreError> {
         store.delete(&tgt.id).await?;
         for pgt in &tgt.proxy_granting_tickets {
             store.delete(pgt).await?;
         }
-        let mut effects = Vec::new();
+        let ended_at = match reason {
+            EndReason::Expired | EndReason::Idle => {
+                self.session_expiry(tgt, now).map_or(now, |(_, at)| at)
+            }
+            _ => now,
+        };
+        let mut effects = vec![Effect::SessionEnded {
+            session: SessionRecord::of(tgt, client_address),
+            reason,
+            ended_at,
+        }];
         for grant in &tgt.services {
             store.delete(&grant.ticket).await?;
             let slo = self.config.single_logout
@@ -680,6 +758,7 @@ impl Engine {
                 error,
                 username,
                 remember_me: self.config.remember_me,
+                source_message: None,
             }),
         )
     }
@@ -702,10 +781,7 @@ impl Engine {
             return LoginStep::Reply(bad_request("request too large"));
         };
         if request.method != Method::Post {
-            return LoginStep::Reply(
-                self.requestor(store, entropy, now, &query, request.cookie)
-                    .await,
-            );
+            return LoginStep::Reply(self.requestor(store, entropy, now, &query, request).await);
         }
         let Ok(form) = Params::parse(request.body) else {
             return LoginStep::Reply(bad_request("request too large"));
@@ -729,10 +805,7 @@ impl Engine {
         if is_acceptor {
             self.acceptor(store, entropy, now, &merged, request).await
         } else {
-            LoginStep::Reply(
-                self.requestor(store, entropy, now, &merged, request.cookie)
-                    .await,
-            )
+            LoginStep::Reply(self.requestor(store, entropy, now, &merged, request).await)
         }
     }
 
@@ -743,8 +816,9 @@ impl Engine {
         entropy: &mut dyn Entropy,
         now: Timestamp,
         p: &Params,
-        cookie: Option<&str>,
+        request: &HttpRequest<'_>,
     ) -> WebReply {
+        let cookie = request.cookie;
         let (service, method) = match service_and_method(p) {
             Ok(x) => x,
             Err(reason) => return bad_request(reason),
@@ -768,12 +842,22 @@ impl Engine {
             Ok(t) => t,
             Err(e) => return WebReply::fault(Fault::Store(e)),
         };
-        let tgt = match tgt {
-            Some(t) if self.config.tickets.ticket_granting(&t, now).is_valid() => Some(t),
-            Some(expired) => {
+        let tgt = match tgt.map(|t| (self.session_expiry(&t, now), t)) {
+            Some((None, t)) => Some(t),
+            Some((Some((reason, _)), expired)) => {
                 // §2.3.3: "SLO requests MAY also be initiated by the CAS Server upon TGT
                 // idle timeout."
-                match self.destroy_session(store, entropy, now, &expired).await {
+                match self
+                    .destroy_session(
+                        store,
+                        entropy,
+                        now,
+                        &expired,
+                        reason,
+                        request.client_address,
+                    )
+                    .await
+                {
                     Ok(e) => effects = e,
                     Err(e) => return WebReply::fault(Fault::Store(e)),
                 }
@@ -802,12 +886,17 @@ impl Engine {
                     self.warn_page(store, entropy, now, &tgt, service, registered, method)
                         .await
                 } else {
+                    let previous_use = tgt.last_used_at;
                     match self
                         .issue_service_ticket(store, entropy, now, &mut tgt, service, false)
                         .await
                     {
                         Ok(st) => {
-                            WebReply::with_ticket(method.unwrap_or_default(), service, st, 302)
+                            let mut r =
+                                WebReply::with_ticket(method.unwrap_or_default(), service, st, 302);
+                            r.effects
+                                .push(session_used(&tgt, previous_use, now, request));
+                            r
                         }
                         Err(e) => WebReply::fault(Fault::Store(e)),
                     }
@@ -963,12 +1052,19 @@ impl Engine {
                     .await,
                 );
             };
+            let previous_use = tgt.last_used_at;
             return LoginStep::Reply(
                 match self
                     .issue_service_ticket(store, entropy, now, &mut tgt, service, false)
                     .await
                 {
-                    Ok(st) => WebReply::with_ticket(method.unwrap_or_default(), service, st, 303),
+                    Ok(st) => {
+                        let mut r =
+                            WebReply::with_ticket(method.unwrap_or_default(), service, st, 303);
+                        r.effects
+                            .push(session_used(&tgt, previous_use, now, request));
+                        r
+                    }
                     Err(e) => WebReply::fault(Fault::Store(e)),
                 },
             );
@@ -1067,6 +1163,7 @@ impl Engine {
                 username: username.to_owned(),
                 password: Password::new(password),
                 source: source.clone(),
+                service: service.map(str::to_owned),
             },
             pending: PendingLogin {
                 service: service.map(str::to_owned),
@@ -1114,12 +1211,20 @@ impl Engine {
     ) -> WebReply {
         let service = pending.service.as_deref();
         let keys = throttle_keys(&pending.username, pending.client_address.as_deref());
+        let (result, source_message) = match result {
+            AuthResult::Refused { failure, message } => {
+                let shown =
+                    (failure != AuthFailure::Unavailable && !message.is_empty()).then_some(message);
+                (AuthResult::Rejected(failure), shown)
+            }
+            other => (other, None),
+        };
         let (principal, attributes) = match result {
             AuthResult::Authenticated {
                 principal,
                 attributes,
             } => (principal, attributes),
-            AuthResult::Rejected(AuthFailure::Unavailable) => {
+            AuthResult::Rejected(AuthFailure::Unavailable) | AuthResult::Refused { .. } => {
                 return self
                     .login_form(
                         store,
@@ -1139,7 +1244,7 @@ impl Engine {
                     Ok(None) => (401, LoginError::InvalidCredentials),
                     Err(e) => return WebReply::fault(Fault::Store(e)),
                 };
-                return self
+                let mut reply = self
                     .login_form(
                         store,
                         entropy,
@@ -1151,6 +1256,14 @@ impl Engine {
                         Some(pending.username),
                     )
                     .await;
+                if let Response::Page {
+                    view: View::LoginForm(form),
+                    ..
+                } = &mut reply.response
+                {
+                    form.source_message = source_message;
+                }
+                return reply;
             }
         };
         if !is_clean_name(&principal) {
@@ -1187,11 +1300,18 @@ impl Engine {
         };
         // A renewed login by the same principal refreshes the session (keeping its
         // services for single logout); another principal's session is ended first.
+        let client_address = pending.client_address.as_deref();
         let mut tgt = match existing {
             Some(mut t)
                 if t.authentication.principal == authentication.principal
                     && self.config.tickets.ticket_granting(&t, now).is_valid() =>
             {
+                // The session goes on under a new accounting task (new `created_at`).
+                effects.push(Effect::SessionEnded {
+                    session: SessionRecord::of(&t, client_address),
+                    reason: EndReason::Renewed,
+                    ended_at: now,
+                });
                 t.authentication = authentication;
                 t.created_at = now;
                 t.last_used_at = now;
@@ -1200,7 +1320,13 @@ impl Engine {
             }
             other => {
                 if let Some(old) = other {
-                    match self.destroy_session(store, entropy, now, &old).await {
+                    let reason = self
+                        .session_expiry(&old, now)
+                        .map_or(EndReason::Replaced, |(r, _)| r);
+                    match self
+                        .destroy_session(store, entropy, now, &old, reason, client_address)
+                        .await
+                    {
                         Ok(e) => effects = e,
                         Err(e) => return WebReply::fault(Fault::Store(e)),
                     }
@@ -1242,6 +1368,10 @@ impl Engine {
             }
         };
         reply.cookie = Some(self.cookie(Some(tgt.id.clone()), long_term));
+        effects.push(Effect::SessionStarted(SessionRecord::of(
+            &tgt,
+            client_address,
+        )));
         reply.effects = effects;
         reply
     }
@@ -1262,7 +1392,17 @@ impl Engine {
             .ok()
             .and_then(|p| p.unique(fields::SERVICE).ok().flatten().map(str::to_owned));
         let effects = match self.tgt_from_cookie(store, request.cookie).await {
-            Ok(Some(tgt)) => match self.destroy_session(store, entropy, now, &tgt).await {
+            Ok(Some(tgt)) => match self
+                .destroy_session(
+                    store,
+                    entropy,
+                    now,
+                    &tgt,
+                    EndReason::Logout,
+                    request.client_address,
+                )
+                .await
+            {
                 Ok(e) => e,
                 Err(e) => return WebReply::fault(Fault::Store(e)),
             },
@@ -1863,6 +2003,20 @@ fn service_and_method(p: &Params) -> Result<ServiceAndMethod<'_>, &'static str> 
         Err(_) => return Err("ambiguous method parameter"),
     };
     Ok((service, method))
+}
+
+/// The [`Effect::SessionUsed`] of `tgt` just used at `now` (last used at `previous_use`).
+fn session_used(
+    tgt: &TicketGrantingTicket,
+    previous_use: Timestamp,
+    now: Timestamp,
+    request: &HttpRequest<'_>,
+) -> Effect {
+    Effect::SessionUsed {
+        session: SessionRecord::of(tgt, request.client_address),
+        previous_use,
+        now,
+    }
 }
 
 fn throttle_keys(username: &str, address: Option<&str>) -> Vec<ThrottleKey> {

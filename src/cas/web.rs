@@ -11,7 +11,7 @@ use core::fmt;
 use crate::cas::params::{Params, append_query};
 use crate::cas::saml;
 use crate::cas::store::StoreError;
-use crate::cas::ticket::TicketId;
+use crate::cas::ticket::{TicketGrantingTicket, TicketId};
 use crate::time::Timestamp;
 
 /// Form field names of the login and warn pages (§2.1.3, §2.2.1, §2.2.2).
@@ -144,6 +144,9 @@ pub struct LoginForm {
     pub username: Option<String>,
     /// Offer the remember-me checkbox (§4.1.1).
     pub remember_me: bool,
+    /// What the authentication source said to the user about a refusal (e.g. a TACACS+
+    /// `server_msg`, RFC 8907 §5.2), shown with the error; render it escaped.
+    pub source_message: Option<String>,
 }
 
 /// The warn interstitial (§2.2.1 `warn`): "The client MUST be prompted before being
@@ -343,12 +346,120 @@ impl LogoutNotice {
     }
 }
 
+/// An SSO session (a TGT) as accounting sees it: who, since when, through which source,
+/// for which services — never the TGT id (a bearer secret). Built from a TGT snapshot by
+/// [`SessionRecord::of`]; START, WATCHDOG and STOP records of one session agree on
+/// [`SessionRecord::task_id`] without any stored state (RFC 8907 §8.3 `task_id`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The accounting task id ([`task_id`]): the same for every record of the session.
+    pub task_id: String,
+    /// The principal.
+    pub principal: String,
+    /// The authentication source that verified the credentials (e.g. `tacacs`).
+    pub source: String,
+    /// When the session started (the TGT's creation).
+    pub started_at: Timestamp,
+    /// The CAS services that received a ticket in the session, first use first, each once.
+    pub services: Vec<String>,
+    /// The client address of the request that started, used or ended the session, when
+    /// there was one (an alarm has none).
+    pub client_address: Option<String>,
+}
+
+impl SessionRecord {
+    /// The record of `tgt` as of this snapshot; `client_address`: the current request's.
+    pub fn of(tgt: &TicketGrantingTicket, client_address: Option<&str>) -> Self {
+        let mut services: Vec<String> = Vec::new();
+        for grant in &tgt.services {
+            if !services.contains(&grant.service) {
+                services.push(grant.service.clone());
+            }
+        }
+        Self {
+            task_id: task_id(&tgt.id, tgt.created_at),
+            principal: tgt.authentication.principal.clone(),
+            source: tgt.authentication.source.clone(),
+            started_at: tgt.created_at,
+            services,
+            client_address: client_address.map(str::to_owned),
+        }
+    }
+}
+
+/// The accounting `task_id` (RFC 8907 §8.3: "Start and stop records for the same event MUST
+/// have matching task_id attribute values") of the session `tgt` created at `created_at`:
+/// 96 bits of SHA-256 over both, in hex. Derived, so START and STOP agree without stored
+/// state; one-way, so the TGT id never reaches an accounting log; a renewed session
+/// (new `created_at`) is a new task.
+pub fn task_id(tgt: &TicketId, created_at: Timestamp) -> String {
+    use sha2::{Digest as _, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"casplus acct task_id\0")
+        .chain_update(tgt.as_str().as_bytes())
+        .chain_update(created_at.0.to_be_bytes())
+        .finalize();
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Why an SSO session ended (the STOP record's `reason`, RFC 8907 §8.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndReason {
+    /// `/logout` (§2.3).
+    Logout,
+    /// Past its hard timeout.
+    Expired,
+    /// Unused for longer than its idle timeout.
+    Idle,
+    /// Another principal logged in with the same browser (the old session is ended).
+    Replaced,
+    /// The same principal logged in again (`renew`): the session goes on as a new task.
+    Renewed,
+}
+
+impl EndReason {
+    /// The `reason` value: `logout`, `expired`, `idle-timeout`, `replaced`, `renewed`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Expired => "expired",
+            Self::Idle => "idle-timeout",
+            Self::Replaced => "replaced",
+            Self::Renewed => "renewed",
+        }
+    }
+}
+
 /// Work for the adapter to do after replying.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Effect {
     /// Send a single-logout request.
     SingleLogout(LogoutNotice),
+    /// An SSO session started: a TGT was created (e.g. accounting START, RFC 8907 §7.1).
+    SessionStarted(SessionRecord),
+    /// An SSO session was used (a service ticket from it) at `now`, last used before at
+    /// `previous_use` — an interim update may be due (RFC 8907 §7.2 WATCHDOG; see
+    /// [`crate::tacacs::login::accounting_request`]).
+    SessionUsed {
+        /// The session, services included.
+        session: SessionRecord,
+        /// The use before this one.
+        previous_use: Timestamp,
+        /// This use.
+        now: Timestamp,
+    },
+    /// An SSO session ended (e.g. accounting STOP, RFC 8907 §7.1, §8.3).
+    SessionEnded {
+        /// The session as it was when it ended, services included.
+        session: SessionRecord,
+        /// Why.
+        reason: EndReason,
+        /// When: the request's time for a logout, the policy's expiry instant for an
+        /// expired session (however late it was noticed).
+        ended_at: Timestamp,
+    },
 }
 
 /// Something that went wrong inside; the reply already says so (500, no ticket). For logs.

@@ -85,6 +85,8 @@ use super::enums::{
 use super::obfuscate::Key;
 use super::session::{AuthenNext, Client, ClientEvent, SessionConfig, SessionError, SingleConnect};
 use super::text::escape;
+use crate::cas::config::TACACS_SOURCE;
+use crate::cas::web::{Effect, EndReason, SessionRecord};
 use crate::time::Timestamp;
 
 /// The TACACS+ port (IANA, "tacacs", 49/tcp).
@@ -217,7 +219,7 @@ impl Default for AuthorConfig {
 ///               "timeout_ms": 5000, "tls": false}, …],
 ///  "authen": "pap" | "ascii",
 ///  "authorization": {"service": "casplus", "args": ["…"], "cas_service_arg": "cas-service"},
-///  "accounting": true, "single_connect": true, "port": "casplus"}
+///  "accounting": true, "watchdog_seconds": 600, "single_connect": true, "port": "casplus"}
 /// ```
 ///
 /// `authorization` absent or `null`: no authorization request (no attributes).
@@ -231,6 +233,10 @@ pub struct LoginConfig {
     pub authorization: Option<AuthorConfig>,
     /// Send accounting records (START at login; STOP / WATCHDOG through [`AcctJob`]).
     pub accounting: bool,
+    /// Interim updates (§7.2 WATCHDOG): at most one per this many seconds of a session,
+    /// sent when the session is used after an interval boundary ([`watchdog_due`]);
+    /// `None`: no WATCHDOG records.
+    pub watchdog_seconds: Option<u32>,
     /// Ask for Single Connection Mode (§4.3).
     pub single_connect: bool,
     /// The `port` field of every request (the "NAS port"; §5.1), e.g. `casplus`.
@@ -247,6 +253,7 @@ impl LoginConfig {
             authen_mode: AuthenMode::Pap,
             authorization: None,
             accounting: false,
+            watchdog_seconds: None,
             single_connect: true,
             port: DEFAULT_SERVICE.into(),
             max_length: DEFAULT_MAX_LENGTH,
@@ -288,6 +295,7 @@ impl LoginConfig {
             authen_mode: raw.authen,
             authorization: raw.authorization,
             accounting: raw.accounting,
+            watchdog_seconds: raw.watchdog_seconds,
             single_connect: raw.single_connect,
             port: raw.port,
             max_length: DEFAULT_MAX_LENGTH,
@@ -332,6 +340,8 @@ struct RawLoginConfig {
     authorization: Option<AuthorConfig>,
     #[serde(default)]
     accounting: bool,
+    #[serde(default)]
+    watchdog_seconds: Option<u32>,
     #[serde(default = "default_true")]
     single_connect: bool,
     #[serde(default = "default_service")]
@@ -416,8 +426,12 @@ pub enum Outcome {
     Authenticated(Authenticated),
     /// FAIL from the server: show `message` on the login form.
     Rejected {
-        /// For the user (escaped text).
+        /// For the user (escaped text): the server's message, or a generic one.
         message: String,
+        /// The server's own `server_msg` (§5.2: "a message to be displayed to the user";
+        /// §6.2), escaped and clipped to 200 bytes; `None` when it sent none (or the login
+        /// was refused before asking).
+        server_msg: Option<String>,
     },
     /// No server gave a trustworthy answer: show "authentication service unavailable";
     /// `reason` is for the operator log only (it may say "key mismatch").
@@ -567,9 +581,9 @@ fn elapsed(rec: &AcctRecord, now: Timestamp) -> String {
     (now.millis_since(rec.started).max(0) / 1000).to_string()
 }
 
-/// The STOP record at logout or TGT expiry: `stop_time`, `elapsed_time`, `reason`, and one
-/// `cas-service` argument per service used (at most [`MAX_ACCT_SERVICES`], each clipped
-/// to the 255-byte argument limit).
+/// The STOP record at logout or TGT expiry, the task having stopped at `now`: `stop_time`,
+/// `elapsed_time`, `reason`, and one `cas-service` argument per service used (at most
+/// [`MAX_ACCT_SERVICES`], each clipped to the 255-byte argument limit).
 pub fn acct_stop(cfg: &LoginConfig, rec: &AcctRecord, now: Timestamp) -> AcctRequest {
     let mut r = acct_base(cfg, rec, AcctFlags::STOP);
     r.args
@@ -578,22 +592,98 @@ pub fn acct_stop(cfg: &LoginConfig, rec: &AcctRecord, now: Timestamp) -> AcctReq
     if let Some(reason) = &rec.reason {
         r.args.push(arg("reason", '=', reason));
     }
-    let name = cfg
-        .authorization
-        .as_ref()
-        .and_then(|a| a.cas_service_arg.as_deref())
-        .unwrap_or(DEFAULT_CAS_SERVICE_ARG);
-    for s in rec.services.iter().take(MAX_ACCT_SERVICES) {
-        r.args.push(arg(name, '=', s));
-    }
+    push_services(cfg, rec, &mut r);
     r
 }
 
-/// A WATCHDOG record (§7.2: an update of a running task) with `elapsed_time`.
+/// A WATCHDOG record (§7.2: "an interim update ... of a task that is still running";
+/// the START flag is not set, so it carries no update of the START arguments) with
+/// `elapsed_time` (§8.3) and the CAS services used so far.
 pub fn acct_watchdog(cfg: &LoginConfig, rec: &AcctRecord, now: Timestamp) -> AcctRequest {
     let mut r = acct_base(cfg, rec, AcctFlags::WATCHDOG);
     r.args.push(arg("elapsed_time", '=', &elapsed(rec, now)));
+    push_services(cfg, rec, &mut r);
     r
+}
+
+fn push_services(cfg: &LoginConfig, rec: &AcctRecord, r: &mut AcctRequest) {
+    let name = cas_service_arg(cfg);
+    for s in rec.services.iter().take(MAX_ACCT_SERVICES) {
+        r.args.push(arg(name, '=', s));
+    }
+}
+
+fn cas_service_arg(cfg: &LoginConfig) -> &str {
+    cfg.authorization
+        .as_ref()
+        .and_then(|a| a.cas_service_arg.as_deref())
+        .unwrap_or(DEFAULT_CAS_SERVICE_ARG)
+}
+
+/// Whether a WATCHDOG is due for a session started at `started`, used before at
+/// `previous_use` and again at `now`, with one update per `interval_seconds`: when an
+/// interval boundary (`started + k·interval`) lies in `(previous_use, now]`. Stateless:
+/// at most one update per interval, and none for a session not used in between (its
+/// STOP says the rest).
+pub fn watchdog_due(
+    started: Timestamp,
+    previous_use: Timestamp,
+    now: Timestamp,
+    interval_seconds: u32,
+) -> bool {
+    let interval = i64::from(interval_seconds).saturating_mul(1000);
+    if interval <= 0 {
+        return false;
+    }
+    let period = |t: Timestamp| t.millis_since(started).max(0) / interval;
+    period(now) > period(previous_use)
+}
+
+/// The accounting record (§7.1) a session lifecycle effect of the CAS engine calls for, if
+/// any — the core's decision, so the adapter only sends it ([`AcctJob`]):
+///
+/// - only with `accounting` on, and only for sessions authenticated by TACACS+
+///   ([`crate::cas::config::TACACS_SOURCE`]);
+/// - [`Effect::SessionStarted`] → START (`task_id`, `start_time`, `timezone`, `service`);
+/// - [`Effect::SessionUsed`] → WATCHDOG when [`LoginConfig::watchdog_seconds`] is set and
+///   [`watchdog_due`];
+/// - [`Effect::SessionEnded`] → STOP with `stop_time` = the session's end (for an expired
+///   session the policy's expiry instant), `elapsed_time`, `reason` and the CAS services
+///   (§8.3);
+/// - anything else (single logout) → `None`.
+///
+/// `rem_addr` is the client address of the request behind the effect (empty for an alarm).
+pub fn accounting_request(cfg: &LoginConfig, effect: &Effect) -> Option<AcctRequest> {
+    if !cfg.accounting {
+        return None;
+    }
+    let record = |s: &SessionRecord, reason: Option<EndReason>| AcctRecord {
+        username: s.principal.clone(),
+        rem_addr: s.client_address.clone().unwrap_or_default(),
+        task_id: s.task_id.clone(),
+        started: s.started_at,
+        services: s.services.clone(),
+        reason: reason.map(|r| r.as_str().to_owned()),
+    };
+    let ours = |s: &SessionRecord| s.source == TACACS_SOURCE;
+    match effect {
+        Effect::SessionStarted(s) if ours(s) => Some(acct_start(cfg, &record(s, None))),
+        Effect::SessionUsed {
+            session,
+            previous_use,
+            now,
+        } if ours(session) => {
+            let interval = cfg.watchdog_seconds?;
+            watchdog_due(session.started_at, *previous_use, *now, interval)
+                .then(|| acct_watchdog(cfg, &record(session, None), *now))
+        }
+        Effect::SessionEnded {
+            session,
+            reason,
+            ended_at,
+        } if ours(session) => Some(acct_stop(cfg, &record(session, Some(*reason)), *ended_at)),
+        _ => None,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -630,6 +720,7 @@ enum StepResult {
     },
     AuthenFail {
         message: String,
+        server_msg: Option<String>,
     },
     AuthorPass {
         status: AuthorStatus,
@@ -638,6 +729,7 @@ enum StepResult {
     },
     AuthorFail {
         message: String,
+        server_msg: Option<String>,
     },
     AcctOk {
         server: usize,
@@ -712,6 +804,12 @@ fn user_message(server_msg: &[u8], default: &str) -> String {
     } else {
         clip(&escape(server_msg), 200).to_string()
     }
+}
+
+/// The server's `server_msg` for the user (§5.2, §6.2), escaped and clipped; `None` when
+/// it sent none.
+fn server_text(server_msg: &[u8]) -> Option<String> {
+    (!server_msg.is_empty()).then(|| clip(&escape(server_msg), 200).to_string())
 }
 
 fn server_msg_suffix(msg: &[u8]) -> String {
@@ -988,6 +1086,7 @@ impl Engine {
                         ));
                         self.complete(StepResult::AuthorFail {
                             message: user_message(&response.server_msg, NOT_AUTHORIZED_MSG),
+                            server_msg: server_text(&response.server_msg),
                         });
                     }
                     AuthorStatus::ERROR => self.fail_server(format!(
@@ -1061,6 +1160,7 @@ impl Engine {
                 ));
                 self.complete(StepResult::AuthenFail {
                     message: user_message(&reply.server_msg, REJECTED_MSG),
+                    server_msg: server_text(&reply.server_msg),
                 });
             }
             AuthenNext::Error => self.fail_server(format!(
@@ -1411,6 +1511,7 @@ impl Login {
             engine.finish();
             Some(Outcome::Rejected {
                 message: REJECTED_MSG.into(),
+                server_msg: None,
             })
         } else {
             None
@@ -1445,9 +1546,17 @@ impl Login {
         for r in &self.engine.results {
             match r {
                 StepResult::AuthenPass { server: s } => server = Some(*s),
-                StepResult::AuthenFail { message } | StepResult::AuthorFail { message } => {
+                StepResult::AuthenFail {
+                    message,
+                    server_msg,
+                }
+                | StepResult::AuthorFail {
+                    message,
+                    server_msg,
+                } => {
                     return Outcome::Rejected {
                         message: message.clone(),
+                        server_msg: server_msg.clone(),
                     };
                 }
                 StepResult::AuthorPass {
@@ -1897,7 +2006,8 @@ mod tests {
         assert_eq!(
             o,
             Outcome::Rejected {
-                message: "Authentication failed".into()
+                message: "Authentication failed".into(),
+                server_msg: Some("Authentication failed".into()),
             }
         );
         assert_eq!(net.sent.len(), 1, "no authorization, no accounting");
@@ -1987,7 +2097,8 @@ mod tests {
         assert_eq!(
             o,
             Outcome::Rejected {
-                message: "Not authorized".into()
+                message: "Not authorized".into(),
+                server_msg: Some("Not authorized".into()),
             }
         );
         assert!(net.records.is_empty(), "no START for a denied login");
@@ -2332,6 +2443,145 @@ mod tests {
             drive(&mut job, &mut net),
             AcctOutcome::Failed { .. }
         ));
+    }
+
+    fn session(source: &str) -> SessionRecord {
+        SessionRecord {
+            task_id: "0123456789abcdef01234567".into(),
+            principal: "alice".into(),
+            source: source.into(),
+            started_at: T0,
+            services: vec!["https://a.example/".into(), "https://b.example/".into()],
+            client_address: Some("192.0.2.7".into()),
+        }
+    }
+
+    fn text_args(r: &AcctRequest) -> Vec<String> {
+        r.args
+            .iter()
+            .map(|a| String::from_utf8(a.clone()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn engine_session_effects_become_start_and_stop_records_7_1_8_3() {
+        let cfg = config(1);
+        let s = session("tacacs");
+        let start = accounting_request(&cfg, &Effect::SessionStarted(s.clone())).unwrap();
+        assert_eq!(start.flags, AcctFlags::START);
+        assert_eq!(start.user, b"alice");
+        assert_eq!(start.rem_addr, b"192.0.2.7");
+        assert_eq!(
+            text_args(&start),
+            [
+                "task_id=0123456789abcdef01234567",
+                "start_time=1700000000",
+                "timezone=UTC",
+                "service=casplus"
+            ]
+        );
+        // Expired: stop_time is the session's end as the engine says, not the send time.
+        let ended_at = T0.plus_secs(7200);
+        let stop = accounting_request(
+            &cfg,
+            &Effect::SessionEnded {
+                session: SessionRecord {
+                    client_address: None,
+                    ..s.clone()
+                },
+                reason: EndReason::Idle,
+                ended_at,
+            },
+        )
+        .unwrap();
+        assert_eq!(stop.flags, AcctFlags::STOP);
+        assert_eq!(stop.rem_addr, b"", "an alarm has no client address");
+        assert_eq!(
+            text_args(&stop)[3..],
+            [
+                "service=casplus",
+                "stop_time=1700007200",
+                "elapsed_time=7200",
+                "reason=idle-timeout",
+                "cas-service=https://a.example/",
+                "cas-service=https://b.example/",
+            ]
+        );
+        let typed = stop.acct_args();
+        assert_eq!(typed.task_id.as_deref(), Some("0123456789abcdef01234567"));
+        assert_eq!(typed.elapsed_time, Some(7200));
+        // Not ours: a session of another source, accounting off, single logout.
+        let builtin = Effect::SessionStarted(session("builtin"));
+        assert_eq!(accounting_request(&cfg, &builtin), None);
+        let mut off = cfg.clone();
+        off.accounting = false;
+        assert_eq!(
+            accounting_request(&off, &Effect::SessionStarted(s.clone())),
+            None
+        );
+        let mut e = crate::cas::ticket::DeterministicEntropy::new(1);
+        let slo = Effect::SingleLogout(crate::cas::web::LogoutNotice {
+            url: "https://a.example/".into(),
+            request_id: "LR-1".into(),
+            issue_instant: T0,
+            session_index: crate::cas::ticket::TicketId::generate(
+                crate::cas::ticket::TicketKind::Service,
+                &mut e,
+            ),
+        });
+        assert_eq!(accounting_request(&cfg, &slo), None);
+    }
+
+    #[test]
+    fn watchdog_is_due_once_per_interval_when_the_session_is_used_7_2() {
+        let at = |s: i64| T0.plus_secs(s);
+        assert!(!watchdog_due(T0, at(0), at(599), 600));
+        assert!(watchdog_due(T0, at(0), at(600), 600), "boundary reached");
+        assert!(
+            !watchdog_due(T0, at(600), at(1199), 600),
+            "once per interval"
+        );
+        assert!(watchdog_due(T0, at(1199), at(1200), 600));
+        assert!(
+            watchdog_due(T0, at(10), at(5000), 600),
+            "one update, however many boundaries"
+        );
+        assert!(
+            !watchdog_due(T0, at(0), at(5000), 0),
+            "no interval, no update"
+        );
+        let mut cfg = config(1);
+        let used = |previous: i64, now: i64| Effect::SessionUsed {
+            session: session("tacacs"),
+            previous_use: at(previous),
+            now: at(now),
+        };
+        assert_eq!(
+            accounting_request(&cfg, &used(0, 700)),
+            None,
+            "WATCHDOG is off by default"
+        );
+        cfg.watchdog_seconds = Some(600);
+        assert_eq!(accounting_request(&cfg, &used(0, 300)), None);
+        let wd = accounting_request(&cfg, &used(300, 700)).unwrap();
+        assert_eq!(wd.flags, AcctFlags::WATCHDOG);
+        assert!(!wd.flags.contains(AcctFlags::START) && !wd.flags.contains(AcctFlags::STOP));
+        let args = text_args(&wd);
+        assert_eq!(args[0], "task_id=0123456789abcdef01234567");
+        assert!(args.contains(&"elapsed_time=700".to_owned()), "{args:?}");
+        assert!(args.contains(&"cas-service=https://b.example/".to_owned()));
+        assert_eq!(wd.acct_args().elapsed_time, Some(700));
+    }
+
+    #[test]
+    fn watchdog_interval_reads_from_json() {
+        let c = LoginConfig::from_json(
+            r#"{"servers": [{"host": "h", "key": "k"}], "accounting": true, "watchdog_seconds": 900}"#,
+        )
+        .unwrap();
+        assert_eq!(c.watchdog_seconds, Some(900));
+        let c = LoginConfig::from_json(r#"{"servers": [{"host": "h", "key": "k"}]}"#).unwrap();
+        assert_eq!(c.watchdog_seconds, None);
     }
 
     #[test]

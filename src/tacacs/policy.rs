@@ -1098,11 +1098,15 @@ impl ServerConnection {
                     request,
                 } => {
                     let d = policy.authorize(&request);
+                    // The request's arguments (§6.1) too: what a client asked for, e.g.
+                    // the CAS service as an optional `cas-service*URL`.
+                    let args: Vec<String> = request.args.iter().map(|a| escape(a)).collect();
                     out.log.push(format!(
-                        "#{session_id:08x} author user={:?} -> {} ({})",
+                        "#{session_id:08x} author user={:?} -> {} ({}) args: {}",
                         escape(&request.user),
                         d.response.status,
-                        d.note
+                        d.note,
+                        args.join(" ")
                     ));
                     Self::send(&mut out, self.server.respond_author(session_id, d.response));
                 }

@@ -6,9 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Browser, TMP, q, loginTicket, ticketFrom, xmlText, xmlAll, eventually, sleep } from './lib.mjs';
 
@@ -78,7 +79,7 @@ function casConfig(servers) {
     tacacs: {
       servers,
       authen: 'pap',
-      authorization: { service: 'casplus' },
+      authorization: { service: 'casplus', cas_service_arg: 'cas-service' },
       accounting: true,
     },
   };
@@ -177,11 +178,24 @@ test('alice: PAP PASS on the second server (first refuses), authorization AV pai
   console.log(`# alice login POST with failover: ${res.ms} ms`);
 });
 
-test('bob with a wrong password: the login form again with an error, no ticket', async () => {
+test('the CAS service travels as the optional authorization argument cas-service*URL (RFC 8907 §6.1)', async () => {
+  const service = `${SERVICE}/arg?x=1`;
+  const res = await login(main.base, new Browser(), service, 'alice', 'alice-pw');
+  assert.equal(res.status, 303);
+  // casplus tacacs-server logs each authorization REQUEST with its arguments.
+  const line = tac.log().split('\n').find((l) => l.includes('author user="alice"') && l.includes(service));
+  assert.ok(line, `authorization log:\n${tac.log().slice(-2000)}`);
+  assert.match(line, /-> PASS_ADD/);
+  assert.ok(line.includes(`args: service=casplus cas-service*${service}`), line);
+});
+
+test('bob with a wrong password: the login form again with an error and the server_msg (RFC 8907 §5.2), no ticket', async () => {
   const res = await login(main.base, new Browser(), SERVICE, 'bob', 'not-bobs');
   assert.equal(res.status, 401);
   const html = await res.text();
   assert.match(html, /user name or password is incorrect/);
+  // tests/tacacs/server.json's FAIL carries server_msg "Authentication failed": shown with the error.
+  assert.match(html, /role="alert" id="login-error">[^<]*<br><span class="source-msg">Authentication failed<\/span><\/p>/);
   assert.match(html, /name="lt"/);
   assert.equal(res.headers.get('location'), null);
 });
@@ -190,7 +204,9 @@ test('carol: authentication PASS but authorization FAIL (no casplus rule) is den
   const b = new Browser();
   const res = await login(main.base, b, SERVICE, 'carol', 'carol-pw');
   assert.equal(res.status, 401);
-  assert.match(await res.text(), /incorrect/);
+  const html = await res.text();
+  assert.match(html, /incorrect/);
+  assert.match(html, /<span class="source-msg">Not authorized<\/span>/, 'the authorization FAIL server_msg (§6.2)');
   assert.equal(b.tgc(), undefined, 'no SSO session');
 });
 
@@ -209,6 +225,11 @@ test('accounting: START when the TGT is created, STOP at logout with task_id, el
   assert.ok(!b.tgc().includes(taskId), 'the task_id is not the TGT id');
   assert.ok(start.args.includes('service=casplus'), JSON.stringify(start.args));
   await sleep(1100); // elapsed_time counts whole seconds
+  // SSO to a second service (and the first again): both listed once in the STOP.
+  for (const s of [`${SERVICE}/acct2`, `${SERVICE}/acct`]) {
+    const sso = await b.fetch(`${main.base}/login?${q({ service: s })}`);
+    assert.equal(sso.status, 302, 'SSO');
+  }
   const out = await b.fetch(`${main.base}/logout`);
   assert.equal(out.status, 200);
   assert.ok(await eventually(() => acctLines().slice(before).some((l) => l.record === 'stop'), 10000), 'STOP recorded');
@@ -217,8 +238,111 @@ test('accounting: START when the TGT is created, STOP at logout with task_id, el
   assert.equal(stop.acct.task_id, taskId, 'STOP has the task_id of START');
   const elapsed = stop.args.find((a) => a.startsWith('elapsed_time='));
   assert.ok(elapsed && Number(elapsed.split('=')[1]) >= 1, JSON.stringify(stop.args));
-  assert.ok(stop.args.includes(`cas-service=${SERVICE}/acct`), JSON.stringify(stop.args));
+  assert.deepEqual(stop.args.filter((a) => a.startsWith('cas-service=')),
+    [`cas-service=${SERVICE}/acct`, `cas-service=${SERVICE}/acct2`], JSON.stringify(stop.args));
   assert.ok(stop.args.includes('reason=logout'), JSON.stringify(stop.args));
+  assert.equal(acctLines().slice(before).filter((l) => l.acct?.task_id === taskId).length, 2,
+    'START and STOP only (no WATCHDOG configured)');
+});
+
+test('short session: WATCHDOG when used after the interval (§7.2), STOP when found expired, stop_time = the expiry instant (§8.3)', async () => {
+  const config = casConfig([{ host: '127.0.0.1', port: tac.port, key_secret: 'TACACS_KEY', timeout_ms: 3000 }]);
+  config.engine.tickets = { ticketGranting: { hardSeconds: 4, idleSeconds: 3 } };
+  config.tacacs.watchdog_seconds = 1;
+  const w = await startWrangler(config);
+  try {
+    const before = acctLines().length;
+    const b = new Browser();
+    const t0 = Date.now();
+    const res = await login(w.base, b, `${SERVICE}/short`, 'alice', 'alice-pw');
+    assert.equal(res.status, 303, w.log().slice(-2000));
+    assert.ok(await eventually(() => acctLines().slice(before).some((l) => l.record === 'start' && l.user === 'alice'), 10000), 'START');
+    const start = acctLines().slice(before).find((l) => l.record === 'start');
+    const taskId = start.acct.task_id;
+    const startTime = Number(start.args.find((a) => a.startsWith('start_time=')).split('=')[1]);
+    await sleep(Math.max(0, t0 + 1300 - Date.now()));
+    const sso = await b.fetch(`${w.base}/login?${q({ service: `${SERVICE}/short2` })}`);
+    assert.equal(sso.status, 302, 'SSO after the watchdog interval');
+    assert.ok(await eventually(() => acctLines().slice(before).some((l) => l.record === 'watchdog'), 10000), 'WATCHDOG recorded');
+    const wd = acctLines().slice(before).find((l) => l.record === 'watchdog');
+    assert.equal(wd.acct.task_id, taskId);
+    assert.ok(wd.flags.includes('WATCHDOG') && !wd.flags.includes('START'), JSON.stringify(wd.flags));
+    assert.ok(Number(wd.args.find((a) => a.startsWith('elapsed_time=')).split('=')[1]) >= 1, JSON.stringify(wd.args));
+    // Past the 4 s hard timeout (idle 3 s from the SSO ends later): the cookie's session is expired.
+    await sleep(Math.max(0, t0 + 5500 - Date.now()));
+    const again = await b.fetch(`${w.base}/login?${q({ service: `${SERVICE}/short` })}`);
+    assert.equal(again.status, 200, 'the login form: the session is over');
+    assert.match(await again.text(), /name="lt"/);
+    assert.ok(await eventually(() => acctLines().slice(before).some((l) => l.record === 'stop'), 10000), 'STOP recorded');
+    const stop = acctLines().slice(before).find((l) => l.record === 'stop');
+    assert.equal(stop.acct.task_id, taskId, 'STOP has the task_id of START');
+    assert.ok(stop.args.includes('reason=expired'), JSON.stringify(stop.args));
+    assert.ok(stop.args.includes(`stop_time=${startTime + 4}`), `hard timeout instant, not when noticed: ${JSON.stringify(stop.args)}`);
+    assert.ok(stop.args.includes('elapsed_time=4'), JSON.stringify(stop.args));
+    assert.deepEqual(stop.args.filter((a) => a.startsWith('cas-service=')),
+      [`cas-service=${SERVICE}/short`, `cas-service=${SERVICE}/short2`]);
+    // Noticed once: a second visit finds no session and sends nothing more.
+    await b.fetch(`${w.base}/login?${q({ service: `${SERVICE}/short` })}`);
+    await sleep(500);
+    assert.equal(acctLines().slice(before).filter((l) => l.acct?.task_id === taskId).length, 3, 'START, WATCHDOG, STOP');
+  } finally {
+    await stop(w.child);
+  }
+});
+
+/** A TCP relay to the test server that records every chunk, per connection and direction,
+ * as hex with `#` comments (a form `casplus decode` reads). */
+async function recordingRelay(targetPort) {
+  const lines = [];
+  let conns = 0;
+  const s = createServer((client) => {
+    const n = ++conns;
+    const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
+    const record = (dir) => (d) => { lines.push(`# connection ${n}, ${dir}`, d.toString('hex').replace(/(.{2})/g, '$1 ').trim()); };
+    client.on('data', record('client -> server'));
+    upstream.on('data', record('server -> client'));
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  return { port: s.address().port, text: () => `${lines.join('\n')}\n`, close: () => new Promise((r) => s.close(r)) };
+}
+
+test('the AAA exchange of one login, recorded on the wire and read back with casplus decode', async () => {
+  const relay = await recordingRelay(tac.port);
+  const w = await startWrangler(casConfig([{ host: '127.0.0.1', port: relay.port, key_secret: 'TACACS_KEY', timeout_ms: 3000 }]));
+  try {
+    const before = acctLines().length;
+    const b = new Browser();
+    const service = `${SERVICE}/wire`;
+    const res = await login(w.base, b, service, 'alice', 'alice-pw');
+    assert.equal(res.status, 303);
+    assert.ok(await eventually(() => acctLines().slice(before).some((l) => l.record === 'start'), 10000), 'START');
+    assert.equal((await b.fetch(`${w.base}/logout`)).status, 200);
+    assert.ok(await eventually(() => acctLines().slice(before).some((l) => l.record === 'stop'), 10000), 'STOP');
+    await sleep(300);
+    const art = join(ROOT, 'target/e2e-artifacts');
+    mkdirSync(art, { recursive: true });
+    const hexFile = join(art, 'tacacs-login.hex');
+    writeFileSync(hexFile, relay.text());
+    const decoded = execFileSync(BIN, ['decode', '--key', KEY, hexFile], { encoding: 'utf8' });
+    writeFileSync(join(art, 'tacacs-login.decode.txt'), decoded);
+    const pdus = [...decoded.matchAll(/^TACACS\+ PDU #\d+: (\S+), (client → server|server → client)/gm)].map((m) => m[1]);
+    // Single connection (§4.3): authentication and authorization on one connection; the
+    // START and the STOP each on their own, after the responses.
+    assert.deepEqual(pdus, ['authen_start', 'authen_reply', 'author_request', 'author_response',
+      'acct_request', 'acct_reply', 'acct_request', 'acct_reply'], decoded);
+    assert.match(decoded, /authen_type: PAP/);
+    assert.match(decoded, /status: PASS  \[/);
+    assert.ok(decoded.includes(`cas-service*${service}`), 'the service in the authorization REQUEST');
+    assert.match(decoded, /status: PASS_ADD/);
+    assert.ok(decoded.includes(`cas-service=${service}`), 'the service in the STOP');
+    assert.ok(!/Diagnostics/.test(decoded), `no diagnostics:\n${decoded}`);
+  } finally {
+    await stop(w.child);
+    await relay.close();
+  }
 });
 
 test('a wrong shared key: "authentication service unavailable", key mismatch logged for the operator; a hung server times out first', async () => {

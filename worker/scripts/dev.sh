@@ -7,12 +7,58 @@
 # worker/casplus.example.toml; checked with `casplus config check`);
 # without it the built-in development configuration is served (loopback only).
 # CASPLUS_PORT (default 8787) picks the port.
+#
+# TACACS=1 (`make dev TACACS=1`): also starts `casplus tacacs-server` with the demo users
+# of tests/tacacs/server.json on 127.0.0.1:${TACACS_PORT:-any free port}, accounting to
+# .wrangler/tacacs-acct.jsonl, its log in .wrangler/tacacs-server.log, and serves
+# tests/tacacs/casplus-dev.toml pointed at it (the shared key passed as the TACACS_KEY
+# secret). Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PORT=${CASPLUS_PORT:-8787}
 args=(dev --ip 127.0.0.1 --port "$PORT")
 
-if [ -n "${CASPLUS_CONFIG:-}" ]; then
+TAC_PID=""
+stop_tacacs() {
+  if [ -n "$TAC_PID" ] && kill -0 "$TAC_PID" 2>/dev/null; then
+    kill -TERM "$TAC_PID" 2>/dev/null || true
+    wait "$TAC_PID" 2>/dev/null || true
+    echo "casplus: stopped the TACACS+ server"
+  fi
+}
+
+if [ "${TACACS:-0}" = 1 ]; then
+  [ -z "${CASPLUS_CONFIG:-}" ] || { echo "TACACS=1 serves tests/tacacs/casplus-dev.toml; unset CASPLUS_CONFIG" >&2; exit 1; }
+  cargo build --quiet --bin casplus
+  mkdir -p .wrangler
+  TAC_LOG=.wrangler/tacacs-server.log
+  TAC_ACCT=.wrangler/tacacs-acct.jsonl
+  : >"$TAC_LOG"
+  trap stop_tacacs EXIT
+  trap 'exit 130' INT TERM
+  target/debug/casplus tacacs-server --config tests/tacacs/server.json \
+    --listen "127.0.0.1:${TACACS_PORT:-0}" --accounting-log "$TAC_ACCT" 2>"$TAC_LOG" &
+  TAC_PID=$!
+  tac_port=""
+  for _ in $(seq 1 100); do
+    tac_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TAC_LOG" | head -n 1)
+    [ -n "$tac_port" ] && break
+    kill -0 "$TAC_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$tac_port" ] || { echo "casplus tacacs-server did not start:" >&2; cat "$TAC_LOG" >&2; exit 1; }
+  json=$(cargo run --quiet --bin casplus -- config json tests/tacacs/casplus-dev.toml)
+  json=$(node -e 'const c = JSON.parse(process.argv[1]); c.tacacs.servers[0].port = Number(process.argv[2]);
+    process.stdout.write(JSON.stringify(c))' "$json" "$tac_port")
+  args+=(--var "CASPLUS_CONFIG:$json" --var "TACACS_KEY:tac-test-key")
+  cat <<MSG
+casplus: TACACS+ mode — every login is checked by casplus tacacs-server on 127.0.0.1:$tac_port
+  (pid $TAC_PID, demo users in tests/tacacs/README.md: alice / alice-pw, bob / bob-pap,
+  carol / carol-pw is authenticated but not authorized)
+  server log      $TAC_LOG   (one line per request)
+  accounting log  $TAC_ACCT   (START / WATCHDOG / STOP as JSON lines)
+MSG
+elif [ -n "${CASPLUS_CONFIG:-}" ]; then
   [ -f "$CASPLUS_CONFIG" ] || { echo "CASPLUS_CONFIG=$CASPLUS_CONFIG: no such file" >&2; exit 1; }
   # TOML or JSON, checked and converted to one line of JSON by the CLI (every problem is
   # explained with its line; nothing is served then).
@@ -36,4 +82,9 @@ cat <<MSG
 MSG
 
 export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false CI=true
-exec node_modules/.bin/wrangler "${args[@]}"
+if [ -n "$TAC_PID" ]; then
+  # Not exec: the EXIT trap stops the TACACS+ server when wrangler ends (Ctrl-C included).
+  node_modules/.bin/wrangler "${args[@]}"
+else
+  exec node_modules/.bin/wrangler "${args[@]}"
+fi

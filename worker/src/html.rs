@@ -169,9 +169,15 @@ fn login_form(f: &LoginForm) -> Page {
         (None, None) => m.push_str("<p class=\"muted\">Central Authentication Service</p>"),
     }
     let described = if let Some(e) = &f.error {
+        // The authentication source's own words (e.g. a TACACS+ server_msg), escaped.
+        let said = f
+            .source_message
+            .as_deref()
+            .map(|msg| format!("<br><span class=\"source-msg\">{}</span>", escape(msg)))
+            .unwrap_or_default();
         let _ = write!(
             m,
-            "<p class=\"error\" role=\"alert\" id=\"login-error\">{}</p>",
+            "<p class=\"error\" role=\"alert\" id=\"login-error\">{}{said}</p>",
             escape(&login_error_text(e))
         );
         " aria-describedby=\"login-error\""
@@ -419,12 +425,20 @@ mod tests {
             error: Some(LoginError::InvalidCredentials),
             username: Some("<script>alert(1)</script>".into()),
             remember_me: true,
+            source_message: Some("Locked <img src=x> call NOC".into()),
         };
         let p = render(&View::LoginForm(f.clone()));
         let b = &p.body;
         assert!(!b.contains("<script>"), "{b}");
         assert!(!b.contains("<b>App</b>"));
         assert!(b.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        // The source's message (a TACACS+ server_msg) is shown with the error, escaped.
+        assert!(
+            b.contains(
+                "<br><span class=\"source-msg\">Locked &lt;img src=x&gt; call NOC</span></p>"
+            ),
+            "{b}"
+        );
         for needle in [
             "<label for=\"username\">",
             "<label for=\"password\">",

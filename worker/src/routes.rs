@@ -8,9 +8,8 @@ use std::rc::Rc;
 use casplus::cas::auth::{AuthFailure, AuthResult};
 use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
 use casplus::cas::params::cookie_values;
-use casplus::cas::store::Store as _;
-use casplus::cas::ticket::{Ticket, TicketGrantingTicket, TicketId, TicketKind};
-use casplus::cas::web::{self, HttpRequest, Response as WebResponse, WebReply};
+use casplus::cas::ticket::{TicketId, TicketKind};
+use casplus::cas::web::{self, Effect, HttpRequest, Response as WebResponse, WebReply};
 use casplus::time::Timestamp;
 use worker::{Context, Env, Headers, Method, Request, Response, Result};
 
@@ -248,32 +247,12 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
                 }
                 (_, false) => cas.loaded.users.answer(&request),
             };
-            let principal = match &result {
-                AuthResult::Authenticated { principal, .. } => Some(principal.clone()),
-                AuthResult::Rejected(_) => None,
-            };
-            let reply = engine
+            engine
                 .login_authenticated(&cas.store, &mut cas.rng, cas.now, pending, result)
-                .await;
-            // Accounting START once the TGT exists (the reply sets its cookie).
-            if let (Some(t), true, Some(principal)) = (&cas.loaded.tacacs, tacacs_source, principal)
-                && t.accounting
-                && reply.fault.is_none()
-                && let Some(tgt) = reply.cookie.as_ref().and_then(|c| c.value.clone())
-            {
-                let loaded = Rc::clone(&cas.loaded);
-                let rem_addr = rem_addr.map(str::to_owned);
-                let now = cas.now;
-                ctx.wait_until(async move {
-                    if let Some(t) = &loaded.tacacs {
-                        tacacs::acct_start(t, &tgt, &principal, rem_addr.as_deref(), now).await;
-                    }
-                });
-            }
-            reply
+                .await
         }
     };
-    web_reply("login", reply, cas.https, ctx)
+    web_reply("login", reply, &cas, ctx)
 }
 
 /// The TGTs a request's cookie names (at most three are looked at).
@@ -291,49 +270,13 @@ fn cookie_tgts(cas: &Cas) -> Vec<TicketId> {
         .collect()
 }
 
-/// The TACACS+-authenticated sessions a logout ends, read before the engine destroys
-/// them (for their accounting STOP). Read faults only cost the STOP record (logged).
-async fn tacacs_sessions(cas: &Cas) -> Vec<TicketGrantingTicket> {
-    let Some(t) = &cas.loaded.tacacs else {
-        return Vec::new();
-    };
-    if !t.accounting {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for id in cookie_tgts(cas) {
-        match cas.store.get(&id).await {
-            Ok(Some(Ticket::TicketGranting(tgt)))
-                if tgt.authentication.source == tacacs::SOURCE =>
-            {
-                out.push(tgt);
-            }
-            Ok(_) => {}
-            Err(e) => log_fault("logout", &format!("accounting STOP skipped: {e}")),
-        }
-    }
-    out
-}
-
 /// `/logout` (§2.3).
 async fn logout(mut cas: Cas, ctx: &Context) -> Result<Response> {
-    let ended = tacacs_sessions(&cas).await;
     let engine = &cas.loaded.engine;
     let reply = engine
         .logout(&cas.store, &mut cas.rng, cas.now, &cas.req.http())
         .await;
     if reply.fault.is_none() {
-        if !ended.is_empty() {
-            let loaded = Rc::clone(&cas.loaded);
-            let rem_addr = cas.req.client_address.clone();
-            ctx.wait_until(async move {
-                if let Some(t) = &loaded.tacacs {
-                    for tgt in &ended {
-                        tacacs::acct_stop(t, tgt, rem_addr.as_deref(), "logout").await;
-                    }
-                }
-            });
-        }
         // KV may not have the session's TGT here yet (written at another location less
         // than a minute ago), in which case the engine found nothing to destroy. Revoke
         // the presented ids in the Durable Object anyway: the session then ends
@@ -345,7 +288,7 @@ async fn logout(mut cas: Cas, ctx: &Context) -> Result<Response> {
             }
         }
     }
-    web_reply("logout", reply, cas.https, ctx)
+    web_reply("logout", reply, &cas, ctx)
 }
 
 /// `/validate`, `/serviceValidate`, `/proxyValidate`, `/p3/serviceValidate`,
@@ -414,10 +357,12 @@ async fn saml_validate(mut cas: Cas) -> Result<Response> {
 // ----- responses ---------------------------------------------------------------------
 
 /// A browser-facing reply: status, headers and cookie from the engine, a page rendered
-/// from its view, effects run after the response. A cookie sent over https is always
-/// `Secure`, whatever the configuration says (it may turn `Secure` off for plain-http
-/// loopback development only).
-fn web_reply(endpoint: &str, mut reply: WebReply, https: bool, ctx: &Context) -> Result<Response> {
+/// from its view, effects run after the response (single logout; the session lifecycle
+/// effects as TACACS+ accounting when it is configured — the core decides which records).
+/// A cookie sent over https is always `Secure`, whatever the configuration says (it may
+/// turn `Secure` off for plain-http loopback development only).
+fn web_reply(endpoint: &str, mut reply: WebReply, cas: &Cas, ctx: &Context) -> Result<Response> {
+    let https = cas.https;
     if let Some(fault) = &reply.fault {
         log_fault(endpoint, &format!("{fault:?}"));
     }
@@ -438,8 +383,22 @@ fn web_reply(endpoint: &str, mut reply: WebReply, https: bool, ctx: &Context) ->
             String::new()
         }
     };
-    if !reply.effects.is_empty() {
-        ctx.wait_until(outbound::perform(reply.effects));
+    let (sessions, others): (Vec<Effect>, Vec<Effect>) = reply.effects.into_iter().partition(|e| {
+        matches!(
+            e,
+            Effect::SessionStarted(_) | Effect::SessionUsed { .. } | Effect::SessionEnded { .. }
+        )
+    });
+    if !others.is_empty() {
+        ctx.wait_until(outbound::perform(others));
+    }
+    if !sessions.is_empty() && cas.loaded.tacacs.is_some() {
+        let loaded = Rc::clone(&cas.loaded);
+        ctx.wait_until(async move {
+            if let Some(t) = &loaded.tacacs {
+                tacacs::account(t, &sessions).await;
+            }
+        });
     }
     respond(status, &headers, body)
 }

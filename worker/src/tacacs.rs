@@ -8,8 +8,10 @@
 //!   [`authenticate`]: PASS (and authorization PASS_ADD/PASS_REPL) → the AV pairs become
 //!   the CAS attributes; FAIL → the login form with "incorrect"; no trustworthy answer →
 //!   "authentication service unavailable", never a login.
-//! - Accounting: [`acct_start`] once the engine created the TGT, [`acct_stop`] at logout,
-//!   both run under `ctx.wait_until` — a failure is logged, never shown.
+//! - Accounting: the engine reports session lifecycle effects (`SessionStarted`,
+//!   `SessionUsed`, `SessionEnded`); [`account`] asks the core
+//!   ([`casplus::tacacs::login::accounting_request`]) which record each calls for and sends
+//!   it, under `ctx.wait_until` — a failure is logged, never shown.
 //! - Timeouts: each `Action::Connect` / `Action::Receive` carries an absolute deadline; the
 //!   wait is raced with a JS timer ([`Delay`]).
 //! - TLS (RFC 9887): `Action::Connect { tls: true }` opens the socket with
@@ -22,14 +24,14 @@
 use std::time::Duration;
 
 use casplus::cas::auth::{AuthFailure, AuthRequest, AuthResult};
-use casplus::cas::ticket::{TicketGrantingTicket, TicketId};
+use casplus::cas::web::Effect;
+use casplus::tacacs::acct::AcctRequest;
 use casplus::tacacs::login::{
-    AcctJob, AcctOutcome, AcctRecord, Action, Login, LoginConfig, LoginRequest, MIN_ENTROPY,
-    Outcome, Password,
+    AcctJob, AcctOutcome, Action, Login, LoginConfig, LoginRequest, MIN_ENTROPY, Outcome, Password,
+    accounting_request,
 };
 use casplus::time::Timestamp;
 use futures_util::future::{Either, select};
-use sha2::{Digest as _, Sha256};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use worker::{Delay, SecureTransport, Socket};
 
@@ -274,7 +276,7 @@ pub async fn authenticate(
         username: request.username.clone(),
         password: Password::new(request.password.expose().as_bytes()),
         rem_addr: rem_addr.unwrap_or_default().to_owned(),
-        cas_service: None,
+        cas_service: request.service.clone(),
         task_id: String::new(),
     };
     let mut login = match Login::new(&config, login_request, &entropy, now) {
@@ -303,13 +305,22 @@ pub async fn authenticate(
                 attributes: a.attributes,
             }
         }
-        Outcome::Rejected { message } => {
+        Outcome::Rejected {
+            message,
+            server_msg,
+        } => {
             log(
                 Level::Info,
                 &serde_json::json!({ "event": "tacacs_login", "user": user, "result": "fail",
                     "server_msg": message, "ms": elapsed_ms }),
             );
-            AuthResult::Rejected(AuthFailure::InvalidCredentials)
+            match server_msg {
+                Some(message) => AuthResult::Refused {
+                    failure: AuthFailure::InvalidCredentials,
+                    message,
+                },
+                None => AuthResult::Rejected(AuthFailure::InvalidCredentials),
+            }
         }
         Outcome::Unavailable { reason } => {
             log(
@@ -322,31 +333,19 @@ pub async fn authenticate(
     }
 }
 
-/// The accounting `task_id` (§8.3) of the SSO session behind `tgt`: a digest of the TGT id,
-/// so START and STOP agree without storing anything, and the id itself (a bearer secret)
-/// never reaches the accounting log.
-pub fn task_id(tgt: &TicketId) -> String {
-    let digest = Sha256::new()
-        .chain_update(b"casplus acct task_id\0")
-        .chain_update(tgt.as_str().as_bytes())
-        .finalize();
-    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
-}
-
-async fn send_acct(
-    config: &LoginConfig,
-    kind: &str,
-    rec: &AcctRecord,
-    request: casplus::tacacs::acct::AcctRequest,
-) {
+/// Sends one accounting record (the core decided it); failures are logged.
+async fn send_acct(config: &LoginConfig, request: AcctRequest) {
     let now = platform::now();
+    let kind = request.flags.names().join("|").to_lowercase();
+    let user = String::from_utf8_lossy(&request.user).into_owned();
+    let task_id = request.acct_args().task_id.unwrap_or_default();
     let outcome = match entropy()
         .map_err(|e| format!("entropy: {e}"))
         .and_then(|e| AcctJob::new(config, request, &e, now).map_err(|e| e.to_string()))
     {
         Ok(mut job) => {
             let out = drive(&mut job).await;
-            log_notes(&rec.username, job.notes());
+            log_notes(&user, job.notes());
             out
         }
         Err(reason) => AcctOutcome::Failed { reason },
@@ -354,72 +353,25 @@ async fn send_acct(
     match outcome {
         AcctOutcome::Recorded { server } => log(
             Level::Info,
-            &serde_json::json!({ "event": "tacacs_acct", "record": kind, "user": rec.username,
-                "task_id": rec.task_id, "server": server }),
+            &serde_json::json!({ "event": "tacacs_acct", "record": kind, "user": user,
+                "task_id": task_id, "server": server }),
         ),
         AcctOutcome::Failed { reason } => log(
             Level::Warn,
             &serde_json::json!({ "event": "tacacs_acct_failed", "record": kind,
-                "user": rec.username, "task_id": rec.task_id, "reason": reason }),
+                "user": user, "task_id": task_id, "reason": reason }),
         ),
         AcctOutcome::NotSent => {}
     }
 }
 
-/// Sends the accounting START of the SSO session `tgt` created at `started` (run it
-/// under `wait_until`).
-pub async fn acct_start(
-    config: &LoginConfig,
-    tgt: &TicketId,
-    username: &str,
-    rem_addr: Option<&str>,
-    started: Timestamp,
-) {
-    let rec = AcctRecord {
-        username: username.to_owned(),
-        rem_addr: rem_addr.unwrap_or_default().to_owned(),
-        task_id: task_id(tgt),
-        started,
-        services: Vec::new(),
-        reason: None,
-    };
-    let request = casplus::tacacs::login::acct_start(config, &rec);
-    send_acct(config, "start", &rec, request).await;
-}
-
-/// Sends the accounting STOP of the SSO session `tgt` (as it was just before logout),
-/// listing the CAS services it was used for (run it under `wait_until`).
-pub async fn acct_stop(
-    config: &LoginConfig,
-    tgt: &TicketGrantingTicket,
-    rem_addr: Option<&str>,
-    reason: &str,
-) {
-    let rec = AcctRecord {
-        username: tgt.authentication.principal.clone(),
-        rem_addr: rem_addr.unwrap_or_default().to_owned(),
-        task_id: task_id(&tgt.id),
-        started: tgt.created_at,
-        services: tgt.services.iter().map(|g| g.service.clone()).collect(),
-        reason: Some(reason.to_owned()),
-    };
-    let request = casplus::tacacs::login::acct_stop(config, &rec, platform::now());
-    send_acct(config, "stop", &rec, request).await;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use casplus::cas::ticket::TicketKind;
-
-    #[test]
-    fn task_id_is_stable_short_and_hides_the_tgt() {
-        let a = TicketId::parse("TGT-1-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").expect("id");
-        let b = TicketId::parse("TGT-1-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb").expect("id");
-        assert_eq!(a.kind(), TicketKind::TicketGranting);
-        assert_eq!(task_id(&a), task_id(&a));
-        assert_ne!(task_id(&a), task_id(&b));
-        assert_eq!(task_id(&a).len(), 24);
-        assert!(!task_id(&a).contains("aaaa"));
+/// Sends the accounting records the engine's session effects call for (START, WATCHDOG,
+/// STOP — the core decides, [`accounting_request`]), one after the other; run it under
+/// `wait_until`. Other effects are ignored here.
+pub async fn account(config: &LoginConfig, effects: &[Effect]) {
+    for effect in effects {
+        if let Some(request) = accounting_request(config, effect) {
+            send_acct(config, request).await;
+        }
     }
 }
