@@ -72,19 +72,24 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-/// True when `input` is to be read as hex text (printable ASCII and whitespace only).
+/// True when `input` is to be read as hex text: UTF-8 without control characters other
+/// than whitespace (comments may be in any language). A raw PDU starts with `0xc0` or
+/// `0xc1` (major version 12), which never begins a UTF-8 sequence.
 pub fn is_text(input: &[u8]) -> bool {
-    input
-        .iter()
-        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+    std::str::from_utf8(input).is_ok_and(|s| {
+        s.chars()
+            .all(|c| !c.is_control() || c.is_ascii_whitespace())
+    })
 }
 
-/// The PDU bytes in `input` and how they were found.
-pub fn read_pdus(input: &[u8]) -> Result<(Vec<u8>, Format), InputError> {
+/// The PDU bytes in `input` and how they were found; `forced` (`--input-format`) says
+/// whether it is raw bytes or hex text instead of guessing.
+pub fn read_pdus(input: &[u8], forced: Option<Format>) -> Result<(Vec<u8>, Format), InputError> {
     if input.is_empty() {
         return Err(InputError::Empty);
     }
-    if !is_text(input) {
+    let text = forced.map_or_else(|| is_text(input), |f| f == Format::Hex);
+    if !text {
         return Ok((input.to_vec(), Format::Raw));
     }
     let bytes = parse_hex(input)?;
@@ -235,9 +240,40 @@ mod tests {
     #[test]
     fn raw_bytes_are_recognised_by_the_version_byte() {
         let pdu = [0xc0, 0x01, 0x01, 0x00];
-        assert_eq!(read_pdus(&pdu), Ok((pdu.to_vec(), Format::Raw)));
-        assert_eq!(read_pdus(b"c0010100\n"), Ok((pdu.to_vec(), Format::Hex)));
-        assert_eq!(read_pdus(b""), Err(InputError::Empty));
-        assert_eq!(read_pdus(b" # nothing\n"), Err(InputError::NoHexDigits));
+        assert_eq!(read_pdus(&pdu, None), Ok((pdu.to_vec(), Format::Raw)));
+        assert_eq!(
+            read_pdus(b"c0010100\n", None),
+            Ok((pdu.to_vec(), Format::Hex))
+        );
+        assert_eq!(read_pdus(b"", None), Err(InputError::Empty));
+        assert_eq!(
+            read_pdus(b" # nothing\n", None),
+            Err(InputError::NoHexDigits)
+        );
+    }
+
+    #[test]
+    fn comments_may_be_any_utf8_text() {
+        let text = "# login \u{2192} reply, r\u{e9}ponse\nc0 01 01 00\n";
+        let pdu = vec![0xc0, 0x01, 0x01, 0x00];
+        assert_eq!(read_pdus(text.as_bytes(), None), Ok((pdu, Format::Hex)));
+    }
+
+    #[test]
+    fn a_forced_format_is_not_guessed() {
+        // Hex digits only, but the operator says these are raw bytes.
+        assert_eq!(
+            read_pdus(b"c001", Some(Format::Raw)),
+            Ok((b"c001".to_vec(), Format::Raw))
+        );
+        // A control character is a hex error when hex is forced, not raw input.
+        assert!(matches!(
+            read_pdus(b"c0\x01", Some(Format::Hex)),
+            Err(InputError::BadChar {
+                line: 1,
+                column: 3,
+                ..
+            })
+        ));
     }
 }
