@@ -370,6 +370,7 @@ pub struct PendingLogin {
     source: String,
     client_address: Option<String>,
     existing_tgt: Option<TicketId>,
+    https: bool,
 }
 
 /// The first step of a `/login` request.
@@ -541,12 +542,14 @@ impl Engine {
         self.registry.find(service)
     }
 
-    fn cookie(&self, value: Option<TicketId>, long_term: bool) -> SetCookie {
+    /// The ticket-granting cookie (§3.6); `https` says whether the request came over
+    /// TLS, where it is always `Secure`.
+    fn cookie(&self, value: Option<TicketId>, long_term: bool, https: bool) -> SetCookie {
         SetCookie {
             name: self.config.cookie.name.clone(),
             value,
             path: self.config.cookie.path.clone(),
-            secure: self.config.cookie.secure,
+            secure: self.config.cookie.secure || https,
             max_age: long_term.then_some(self.config.tickets.long_term.hard_seconds),
         }
     }
@@ -912,7 +915,7 @@ impl Engine {
             }
         };
         if clear_cookie && reply.cookie.is_none() && reply.fault.is_none() {
-            reply.cookie = Some(self.cookie(None, false));
+            reply.cookie = Some(self.cookie(None, false, request.https));
         }
         effects.append(&mut reply.effects);
         reply.effects = effects;
@@ -1174,6 +1177,7 @@ impl Engine {
                 source,
                 client_address: request.client_address.map(str::to_owned),
                 existing_tgt,
+                https: request.https,
             },
         }
     }
@@ -1367,7 +1371,7 @@ impl Engine {
                 )
             }
         };
-        reply.cookie = Some(self.cookie(Some(tgt.id.clone()), long_term));
+        reply.cookie = Some(self.cookie(Some(tgt.id.clone()), long_term, pending.https));
         effects.push(Effect::SessionStarted(SessionRecord::of(
             &tgt,
             client_address,
@@ -1413,7 +1417,7 @@ impl Engine {
             Some(s) => WebReply::redirect(302, s),
             None => WebReply::page(200, View::LoggedOut),
         };
-        reply.cookie = Some(self.cookie(None, false));
+        reply.cookie = Some(self.cookie(None, false, request.https));
         reply.effects = effects;
         reply
     }

@@ -70,6 +70,8 @@ struct Fx {
     users: UserStore,
     now: Timestamp,
     address: Option<&'static str>,
+    /// Requests arrive over https.
+    https: bool,
 }
 
 impl Fx {
@@ -85,6 +87,7 @@ impl Fx {
             users: users(),
             now: T0,
             address: Some("192.0.2.7"),
+            https: false,
         }
     }
 
@@ -94,6 +97,7 @@ impl Fx {
             query: query.as_bytes(),
             cookie,
             client_address: self.address,
+            https: self.https,
             ..HttpRequest::default()
         };
         match run(self
@@ -111,6 +115,7 @@ impl Fx {
             body: body.as_bytes(),
             cookie,
             client_address: self.address,
+            https: self.https,
             ..HttpRequest::default()
         };
         run(self
@@ -176,6 +181,7 @@ impl Fx {
         let req = HttpRequest {
             query: query.as_bytes(),
             cookie,
+            https: self.https,
             ..HttpRequest::default()
         };
         run(self
@@ -2061,6 +2067,22 @@ fn insecure_cookie_only_when_configured() {
 }
 
 #[test]
+fn cookie_over_https_is_always_secure_3_6() {
+    // `secure = false` is for plain-http loopback development; a request that came over
+    // TLS still gets (and clears) a Secure cookie.
+    let mut c = config();
+    c.cookie.secure = false;
+    let mut f = Fx::with(c);
+    f.https = true;
+    let (r, cookie) = f.login(Some(PORTAL), &[]);
+    assert!(r.cookie.unwrap().header_value().contains("; Secure"));
+    let out = f.logout("", Some(&cookie));
+    let cleared = out.cookie.unwrap();
+    assert_eq!(cleared.value, None);
+    assert!(cleared.header_value().contains("; Secure"));
+}
+
+#[test]
 fn endpoint_paths() {
     assert_eq!(
         Endpoint::from_path("/p3/proxyValidate"),
@@ -2260,6 +2282,7 @@ mod totality {
                 body: &body,
                 cookie: Some(&cookie),
                 client_address: None,
+                https: post,
             };
             if let LoginStep::Reply(r) = run(f.engine.login(&f.store, &mut f.entropy, f.now, &req))
                 && let Response::Redirect { location, .. } = &r.response

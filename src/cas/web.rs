@@ -60,6 +60,10 @@ pub struct HttpRequest<'a> {
     pub cookie: Option<&'a str>,
     /// The client's address as the platform reports it (throttling).
     pub client_address: Option<&'a str>,
+    /// The request came over https: the ticket-granting cookie it may set is then always
+    /// `Secure` (§3.6: a secure cookie), whatever the configuration says — the
+    /// configuration may turn `Secure` off only for plain-http loopback development.
+    pub https: bool,
 }
 
 impl fmt::Debug for HttpRequest<'_> {
@@ -70,6 +74,7 @@ impl fmt::Debug for HttpRequest<'_> {
             .field("body_len", &self.body.len())
             .field("cookie", &self.cookie.map(|_| "<present>"))
             .field("client_address", &self.client_address)
+            .field("https", &self.https)
             .finish()
     }
 }

@@ -97,8 +97,6 @@ struct Cas {
     now: Timestamp,
     req: Incoming,
     host: String,
-    /// The request came over https.
-    https: bool,
 }
 
 /// The parts of the HTTP request the engine reads.
@@ -108,6 +106,7 @@ struct Incoming {
     body: Vec<u8>,
     cookie: Option<String>,
     client_address: Option<String>,
+    https: bool,
 }
 
 /// Handles one request (the Worker's `fetch`).
@@ -193,7 +192,6 @@ async fn prepare(
         }
     };
     let url = RequestUrl::of(&req);
-    let https = url.scheme() == "https";
     Ok(Ok(Cas {
         loaded,
         store,
@@ -205,9 +203,9 @@ async fn prepare(
             body,
             cookie: req.headers().get("Cookie")?,
             client_address: req.headers().get("CF-Connecting-IP")?,
+            https: url.scheme() == "https",
         },
         host,
-        https,
     }))
 }
 
@@ -219,6 +217,7 @@ impl Incoming {
             body: &self.body,
             cookie: self.cookie.as_deref(),
             client_address: self.client_address.as_deref(),
+            https: self.https,
         }
     }
 }
@@ -359,15 +358,9 @@ async fn saml_validate(mut cas: Cas) -> Result<Response> {
 /// A browser-facing reply: status, headers and cookie from the engine, a page rendered
 /// from its view, effects run after the response (single logout; the session lifecycle
 /// effects as TACACS+ accounting when it is configured — the core decides which records).
-/// A cookie sent over https is always `Secure`, whatever the configuration says (it may
-/// turn `Secure` off for plain-http loopback development only).
-fn web_reply(endpoint: &str, mut reply: WebReply, cas: &Cas, ctx: &Context) -> Result<Response> {
-    let https = cas.https;
+fn web_reply(endpoint: &str, reply: WebReply, cas: &Cas, ctx: &Context) -> Result<Response> {
     if let Some(fault) = &reply.fault {
         log_fault(endpoint, &format!("{fault:?}"));
-    }
-    if let Some(cookie) = reply.cookie.as_mut() {
-        cookie.secure |= https;
     }
     let status = reply.status();
     let mut headers = reply.headers();
