@@ -106,6 +106,6 @@ export const ROLE_BASIS = {
 };
 
 export const FORM_NAMES = {
-  raw: 'raw bytes', hex: 'hex stream', base64: 'base64', tcpdump: 'tcpdump text', hex_dump: 'Wireshark/tshark hex dump',
+  raw: 'raw bytes', hex: 'hex stream', base64: 'base64', tcpdump: 'tcpdump text', hexdump: 'Wireshark/tshark hex dump',
   pcap: 'pcap file', pcapng: 'pcapng file',
 };

@@ -59,7 +59,7 @@ describe('decode', () => {
     assert.equal(form('login.pcap').form, 'pcap');
     assert.equal(form('handmade.pcapng').form, 'pcapng');
     assert.equal(form('login.tcpdump-XX.txt').form, 'tcpdump');
-    assert.equal(form('login.tshark-x.txt').form, 'hex_dump');
+    assert.equal(form('login.tshark-x.txt').form, 'hexdump');
     assert.deepEqual([form('login.pcap.hex').form, form('login.pcap.hex').inner], ['hex', 'pcap']);
     assert.equal(form('login.payload.b64').form, 'base64');
   });
@@ -116,7 +116,7 @@ describe('decode', () => {
     assert.equal(r.format.form, 'hex');
     assert.equal(r.format.forced, true);
     assert.ok(r.diagnostics.some((d) => d.severity === 'error'));
-    assert.equal(decode(capture('login.tshark-x.txt'), { inputFormat: 'tshark' }).format.form, 'hex_dump');
+    assert.equal(decode(capture('login.tshark-x.txt'), { inputFormat: 'tshark' }).format.form, 'hexdump');
   });
 
   test('malformed input gives diagnostics, never an exception', () => {

@@ -24,6 +24,8 @@ pub enum InputFormat {
     /// `tcpdump -x/-xx/-X/-XX` text (`\t0x0010:  4500 0044 ...`), with or without the summary lines.
     Tcpdump,
     /// Wireshark/tshark hex dump (`0000  c0 01 01 00 ...   ascii`): `tshark -x`, "Copy as Hex Dump".
+    /// Named `hexdump` everywhere (command line, JSON, npm), like [`InputFormat::name`].
+    #[serde(rename = "hexdump", alias = "hex_dump")]
     HexDump,
     /// libpcap file (either byte order, micro- or nanosecond timestamps).
     Pcap,
@@ -664,7 +666,22 @@ impl Analysis {
 
 #[cfg(test)]
 mod tests {
-    use super::FrameTime;
+    use super::{FrameTime, InputFormat};
+
+    #[test]
+    fn input_format_has_one_name_everywhere() {
+        for f in InputFormat::ALL {
+            let json = serde_json::to_string(&f).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", f.name()));
+            assert_eq!(InputFormat::from_name(f.name()), Some(f));
+            assert_eq!(serde_json::from_str::<InputFormat>(&json).ok(), Some(f));
+        }
+        // The old JSON spelling is still read.
+        assert_eq!(
+            serde_json::from_str::<InputFormat>("\"hex_dump\"").ok(),
+            Some(InputFormat::HexDump)
+        );
+    }
 
     #[test]
     fn frame_times_format_like_rfc3339_with_nanoseconds() {

@@ -126,6 +126,7 @@ pub enum InputFormat {
     Hex,
     Base64,
     Tcpdump,
+    #[serde(rename = "hexdump")]
     HexDump,
     Pcap,
     Pcapng,

@@ -135,7 +135,7 @@ describe('input forms', () => {
     ['login.tcpdump-XX.txt', 'tcpdump', true],
     ['login.tcpdump-x.txt', 'tcpdump', true],
     ['login.tcpdump-xx.txt', 'tcpdump', true],
-    ['login.tshark-x.txt', 'hex_dump', true],
+    ['login.tshark-x.txt', 'hexdump', true],
     ['login.pcap.hex', 'hex', true],
     ['login.pcap.b64', 'base64', true],
     ['login.payload.hex', 'hex', false],
