@@ -709,7 +709,7 @@ impl Engine {
         from_new_login: bool,
     ) -> Result<TicketId, StoreError> {
         let st = ServiceTicket {
-            id: TicketId::generate(TicketKind::Service, entropy),
+            id: TicketId::generate_in(TicketKind::Service, entropy, &tgt.id),
             service: service.to_owned(),
             tgt: tgt.id.clone(),
             authentication: tgt.authentication.clone(),
@@ -1629,7 +1629,7 @@ impl Engine {
         proxies.push(pgt_url.to_owned());
         proxies.extend(consumed.proxies.iter().cloned());
         let pgt = ProxyGrantingTicket {
-            id: TicketId::generate(TicketKind::ProxyGranting, entropy),
+            id: TicketId::generate_in(TicketKind::ProxyGranting, entropy, &consumed.tgt),
             tgt: consumed.tgt.clone(),
             service: service.to_owned(),
             authentication: consumed.authentication.clone(),
@@ -1819,7 +1819,7 @@ impl Engine {
             );
         }
         let pt = ProxyTicket {
-            id: TicketId::generate(TicketKind::Proxy, entropy),
+            id: TicketId::generate_in(TicketKind::Proxy, entropy, &pgt.tgt),
             service: target.to_owned(),
             pgt: pgt.id.clone(),
             tgt: pgt.tgt.clone(),

@@ -151,7 +151,16 @@ pub enum TicketIdError {
     BadLength,
 }
 
+/// Hex digits in a session route (see [`TicketId::route`]): 48 random bits, not secret.
+pub const ROUTE_LEN: usize = 12;
+
 /// A ticket id: prefix + random part, charset `[A-Za-z0-9-]` (§3.7).
+///
+/// Tickets of one SSO session end in the same *route*, `-` and [`ROUTE_LEN`] hex digits
+/// drawn when the TGT is made (`TGT-<64 hex>-<route>`, `ST-<40 hex>-<route>`, the way
+/// Apereo CAS ends ids in a node suffix). The route is not secret and adds nothing to the
+/// random part (still ≥ 128 bits, [`TicketKind::random_bytes`]); it lets a store keep a
+/// session's tickets together (one Durable Object per session in the Worker).
 ///
 /// Its `Debug` shows only the prefix: ticket ids are credentials and must not reach logs.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -159,9 +168,34 @@ pub enum TicketIdError {
 pub struct TicketId(String);
 
 impl TicketId {
-    /// Draws a fresh id of `kind` from `entropy`.
+    /// Draws a fresh id of `kind` from `entropy`. A TGT gets a fresh session route; other
+    /// kinds get none (use [`TicketId::generate_in`] for a session's tickets).
     pub fn generate(kind: TicketKind, entropy: &mut dyn Entropy) -> Self {
-        Self(random_token(entropy, kind.prefix(), kind.random_bytes()))
+        let mut id = random_token(entropy, kind.prefix(), kind.random_bytes());
+        if kind == TicketKind::TicketGranting {
+            id.push_str(&random_token(entropy, "-", ROUTE_LEN / 2));
+        }
+        Self(id)
+    }
+
+    /// Draws a fresh id of `kind` that belongs to the session of `parent` (a TGT, or a
+    /// ticket of its session): it carries the parent's route, if any.
+    pub fn generate_in(kind: TicketKind, entropy: &mut dyn Entropy, parent: &TicketId) -> Self {
+        let mut id = random_token(entropy, kind.prefix(), kind.random_bytes());
+        if let Some(route) = parent.route() {
+            id.push('-');
+            id.push_str(route);
+        }
+        Self(id)
+    }
+
+    /// The session route this id ends in, if it has one: the part after the random part,
+    /// exactly [`ROUTE_LEN`] lowercase hex digits.
+    pub fn route(&self) -> Option<&str> {
+        let rest = self.0.get(self.kind().prefix().len()..)?;
+        let (random, route) = rest.split_once('-')?;
+        let hex = |s: &str| s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        (!random.is_empty() && route.len() == ROUTE_LEN && hex(route)).then_some(route)
     }
 
     /// Checks a ticket id received in a request.
@@ -470,6 +504,48 @@ mod tests {
             let len = TicketId::generate(kind, &mut e).as_str().len();
             assert!(len >= 64, "{kind:?} {len}");
         }
+    }
+
+    #[test]
+    fn a_session_s_tickets_share_its_route_and_keep_their_entropy() {
+        let mut e = DeterministicEntropy::new(9);
+        let tgt = TicketId::generate(TicketKind::TicketGranting, &mut e);
+        let route = tgt.route().expect("a TGT has a route").to_owned();
+        assert_eq!(route.len(), ROUTE_LEN);
+        for kind in [
+            TicketKind::Service,
+            TicketKind::Proxy,
+            TicketKind::ProxyGranting,
+        ] {
+            let child = TicketId::generate_in(kind, &mut e, &tgt);
+            assert_eq!(child.route(), Some(route.as_str()));
+            assert_eq!(TicketId::parse(child.as_str()), Ok(child.clone()));
+            // The random part alone still has the kind's full size.
+            let random = child.as_str().len() - kind.prefix().len() - 1 - ROUTE_LEN;
+            assert_eq!(random, kind.random_bytes() * 2);
+            // A PT made from a PGT lands in the same session.
+            let grandchild = TicketId::generate_in(TicketKind::Proxy, &mut e, &child);
+            assert_eq!(grandchild.route(), Some(route.as_str()));
+        }
+        // Tickets outside a session have no route; ids from elsewhere may have none.
+        assert_eq!(TicketId::generate(TicketKind::Login, &mut e).route(), None);
+        assert_eq!(
+            TicketId::generate(TicketKind::ProxyGrantingIou, &mut e).route(),
+            None
+        );
+        for id in [
+            "ST-1-abc",
+            "ST-abc-ABCDEF012345",
+            "ST-abc-0123456789a",
+            "ST--0123456789ab",
+            "ST-0123456789ab",
+        ] {
+            assert_eq!(TicketId::parse(id).unwrap().route(), None, "{id}");
+        }
+        assert_eq!(
+            TicketId::parse("ST-abc-0123456789ab").unwrap().route(),
+            Some("0123456789ab")
+        );
     }
 
     #[test]

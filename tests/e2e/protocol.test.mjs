@@ -128,6 +128,28 @@ test('SSO 2.1.1: a second service gets a ticket by 302 from the TGC alone; isFro
   assert.equal(xmlText(body, 'displayName'), undefined, 'only the released attributes');
 });
 
+test('session routing: a session\'s tickets end in its route; SSO during logout cannot revive the session', async () => {
+  const b = new Browser();
+  const st1 = await loginForTicket(b, APP);
+  const tgc = b.tgc();
+  const route = tgc.match(/^TGT-[0-9a-f]{64}-([0-9a-f]{12})$/)?.[1];
+  assert.ok(route, `TGT id with a route: ${tgc.slice(0, 4)}…`);
+  // Every service ticket of the session carries it, after >= 128 random bits (3.7).
+  const st2 = await ssoTicket(b, SECOND);
+  for (const st of [st1, st2]) assert.match(st, new RegExp(`^ST-[0-9a-f]{40}-${route}$`));
+  // Tickets of different sessions land in different objects.
+  const other = new Browser();
+  await loginForTicket(other, APP);
+  assert.notEqual(other.tgc().slice(-12), route);
+  // SSO requests racing a logout: whatever they got, the session is dead afterwards.
+  const racing = Array.from({ length: 8 }, () =>
+    fetch(`${BASE}/login?${q({ service: APP })}`, { headers: { Cookie: `TGC-casplus=${tgc}` }, redirect: 'manual' }));
+  await b.get('/logout');
+  await Promise.all(racing);
+  const after = await fetch(`${BASE}/login?${q({ service: APP })}`, { headers: { Cookie: `TGC-casplus=${tgc}` }, redirect: 'manual' });
+  assert.equal(after.status, 200, 'the login form: the TGT was not written back');
+});
+
 test('renew 2.1.1/2.5.1: renew bypasses SSO; renew validation refuses an SSO ticket and accepts a fresh login', async () => {
   const b = new Browser();
   await loginForTicket(b, APP);

@@ -1,17 +1,21 @@
 //! `TicketGuard`: the SQLite-backed Durable Object that makes single use and revocation
 //! strongly consistent.
 //!
-//! One object per *name*; the store names them after what they guard (see
-//! the README): a service, proxy or login ticket id (the ticket itself lives there),
-//! a ticket-granting or proxy-granting ticket id (only its revocation mark lives there),
-//! or a throttle key. Each object holds at most a few rows in one table
-//! `entry(k, v, exp)`; every operation is one or two synchronous SQL statements with no
-//! `await` in between, so it is atomic — in particular two concurrent `take`s of one id
-//! can never both see the row. An alarm deletes rows once their `exp` has passed and
-//! drops the object's storage when it is empty.
+//! One object per *name*; the store names them (see the README, "Where tickets live, and
+//! why"): one per SSO session (its tickets' route, [`TicketId::route`]) holding the
+//! session's TGT, its service and proxy tickets and the revocation marks of its TGT and
+//! PGTs; one
+//! per login ticket or ticket without a route; one per throttle key. An object holds rows
+//! `entry(k, v, exp)` keyed by [`ticket_key`]/[`revoked_key`]/[`THROTTLE`]; every operation
+//! is one or two synchronous SQL statements with no `await` in between, so it is atomic —
+//! in particular two concurrent `take`s of one id can never both see the row. An alarm
+//! deletes rows once their `exp` has passed and drops the object's storage when it is
+//! empty.
 //!
 //! The protocol is a JSON [`GuardRequest`] POSTed to the object, answered by a JSON
 //! [`GuardReply`].
+//!
+//! [`TicketId::route`]: casplus::cas::ticket::TicketId::route
 
 #![allow(missing_docs)] // `#[durable_object]` generates undocumented glue.
 
@@ -24,37 +28,59 @@ use worker::{
 };
 
 /// Row key of a stored ticket.
-const TICKET: &str = "ticket";
-/// Row key of a revocation mark.
-const REVOKED: &str = "revoked";
-/// Row key of a throttle counter.
-const THROTTLE: &str = "throttle";
+pub fn ticket_key(id: &str) -> String {
+    format!("t:{id}")
+}
+
+/// Row key of a ticket's revocation mark.
+pub fn revoked_key(id: &str) -> String {
+    format!("r:{id}")
+}
+
+/// Row key of a throttle counter (its object is named by the throttle key).
+pub const THROTTLE: &str = "throttle";
 
 /// What a caller asks of a guard object. Externally tagged on the wire (`"take"`,
 /// `{"put":{…}}`): serde decodes that without buffering, which keeps the wasm small.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum GuardRequest {
-    /// Store (or replace) the ticket JSON `value` until `exp`.
+    /// Store (or replace) the ticket JSON `value` under `id` until `exp`.
     Put {
+        /// The ticket id.
+        id: String,
         /// The ticket as JSON.
         value: String,
         /// When it may be dropped (ms since the epoch).
         exp: i64,
     },
-    /// Read the ticket.
-    Get,
-    /// Read and delete the ticket atomically.
-    Take,
-    /// Delete the ticket.
-    Delete,
-    /// Mark the name revoked until `exp`.
+    /// Read a ticket.
+    Get {
+        /// The ticket id.
+        id: String,
+    },
+    /// Read and delete a ticket atomically.
+    Take {
+        /// The ticket id.
+        id: String,
+    },
+    /// Delete a ticket.
+    Delete {
+        /// The ticket id.
+        id: String,
+    },
+    /// Mark a ticket id revoked until `exp` (and delete the ticket if stored here).
     Revoke {
+        /// The ticket id.
+        id: String,
         /// When the mark may be dropped.
         exp: i64,
     },
-    /// Is the name revoked?
-    IsRevoked,
+    /// Is a ticket id revoked?
+    IsRevoked {
+        /// The ticket id.
+        id: String,
+    },
     /// Read the throttle counter.
     Throttle,
     /// Apply `update` to the throttle counter atomically.
@@ -75,6 +101,8 @@ pub struct GuardReply {
 #[durable_object]
 pub struct TicketGuard {
     state: State,
+    /// When the alarm is set to fire, as far as this instance knows.
+    alarm: std::cell::Cell<Option<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -128,22 +156,39 @@ impl TicketGuard {
         Ok(())
     }
 
-    /// Points the alarm at the earliest expiry, or clears the storage when empty.
-    async fn schedule(&self) -> Result<()> {
+    /// Makes sure the alarm fires by `exp` (a row was just written that expires then).
+    /// The alarm time is remembered, so a busy session object does not ask storage for
+    /// it at every ticket.
+    async fn schedule(&self, exp: i64) -> Result<()> {
+        if self.alarm.get().is_some_and(|at| at <= exp) {
+            return Ok(());
+        }
+        let storage = self.state.storage();
+        let current = match self.alarm.get() {
+            Some(at) => Some(at),
+            None => storage.get_alarm().await?,
+        };
+        match current {
+            Some(at) if at <= exp => self.alarm.set(Some(at)),
+            _ => {
+                storage.set_alarm(exp).await?;
+                self.alarm.set(Some(exp));
+            }
+        }
+        Ok(())
+    }
+
+    /// After expired rows were deleted: points the alarm at the next expiry, or drops the
+    /// object's storage when nothing is left.
+    async fn reschedule(&self) -> Result<()> {
         let min: Vec<MinExp> = self
             .sql()
             .exec("SELECT MIN(exp) AS exp FROM entry", None)?
             .to_array()?;
+        self.alarm.set(None);
         match min.first().and_then(|m| m.exp) {
             #[allow(clippy::cast_possible_truncation)]
-            Some(exp) => {
-                let storage = self.state.storage();
-                let current = storage.get_alarm().await?;
-                let exp = exp as i64;
-                if current.is_none_or(|c| c > exp) {
-                    storage.set_alarm(exp).await?;
-                }
-            }
+            Some(exp) => self.schedule(exp as i64).await?,
             None => self.state.storage().delete_all().await?,
         }
         Ok(())
@@ -152,31 +197,38 @@ impl TicketGuard {
     async fn handle(&self, req: GuardRequest) -> Result<GuardReply> {
         self.ensure_schema()?;
         let value = match req {
-            GuardRequest::Put { value, exp } => {
-                self.write(TICKET, &value, exp)?;
-                self.schedule().await?;
+            GuardRequest::Put { id, value, exp } => {
+                // A revoked id stays dead: a request that read the TGT before the logout
+                // cannot write the session back.
+                if self.read(&revoked_key(&id))?.is_none() {
+                    self.write(&ticket_key(&id), &value, exp)?;
+                    self.schedule(exp).await?;
+                }
                 None
             }
-            GuardRequest::Get => self.read(TICKET)?,
-            GuardRequest::Take => {
+            GuardRequest::Get { id } => self.read(&ticket_key(&id))?,
+            GuardRequest::Take { id } => {
                 // Read and delete with no await in between: atomic in a Durable Object.
-                let v = self.read(TICKET)?;
+                let k = ticket_key(&id);
+                let v = self.read(&k)?;
                 if v.is_some() {
-                    self.remove(TICKET)?;
+                    self.remove(&k)?;
                 }
                 v
             }
-            GuardRequest::Delete => {
-                self.remove(TICKET)?;
+            GuardRequest::Delete { id } => {
+                self.remove(&ticket_key(&id))?;
                 None
             }
-            GuardRequest::Revoke { exp } => {
-                self.write(REVOKED, "1", exp)?;
-                self.remove(TICKET)?;
-                self.schedule().await?;
+            GuardRequest::Revoke { id, exp } => {
+                self.write(&revoked_key(&id), "1", exp)?;
+                self.remove(&ticket_key(&id))?;
+                self.schedule(exp).await?;
                 None
             }
-            GuardRequest::IsRevoked => self.read(REVOKED)?.map(|_| "revoked".to_owned()),
+            GuardRequest::IsRevoked { id } => {
+                self.read(&revoked_key(&id))?.map(|_| "revoked".to_owned())
+            }
             GuardRequest::Throttle => self.read(THROTTLE)?,
             GuardRequest::UpdateThrottle { update } => {
                 // Read, apply, write: no await in between.
@@ -184,19 +236,19 @@ impl TicketGuard {
                     .read(THROTTLE)?
                     .and_then(|v| serde_json::from_str::<ThrottleState>(&v).ok());
                 let next = update.apply(previous);
-                let json = match next {
+                match next {
                     Some(s) => {
                         let json = serde_json::to_string(&s)?;
-                        self.write(THROTTLE, &json, throttle_expiry(&update, &s).0)?;
+                        let exp = throttle_expiry(&update, &s).0;
+                        self.write(THROTTLE, &json, exp)?;
+                        self.schedule(exp).await?;
                         Some(json)
                     }
                     None => {
                         self.remove(THROTTLE)?;
                         None
                     }
-                };
-                self.schedule().await?;
-                json
+                }
             }
         };
         Ok(GuardReply { value })
@@ -213,7 +265,10 @@ fn throttle_expiry(update: &ThrottleUpdate, s: &ThrottleState) -> Timestamp {
 
 impl DurableObject for TicketGuard {
     fn new(state: State, _env: Env) -> Self {
-        Self { state }
+        Self {
+            state,
+            alarm: std::cell::Cell::new(None),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -233,7 +288,7 @@ impl DurableObject for TicketGuard {
             "DELETE FROM entry WHERE exp <= ?",
             vec![SqlStorageValue::from(crate::platform::now().0)],
         )?;
-        self.schedule().await?;
+        self.reschedule().await?;
         Response::ok("")
     }
 }
@@ -247,14 +302,18 @@ mod tests {
         let policy = ThrottlePolicy::default();
         for r in [
             GuardRequest::Put {
+                id: "ST-1".into(),
                 value: "{}".into(),
                 exp: 5,
             },
-            GuardRequest::Get,
-            GuardRequest::Take,
-            GuardRequest::Delete,
-            GuardRequest::Revoke { exp: 7 },
-            GuardRequest::IsRevoked,
+            GuardRequest::Get { id: "ST-1".into() },
+            GuardRequest::Take { id: "ST-1".into() },
+            GuardRequest::Delete { id: "ST-1".into() },
+            GuardRequest::Revoke {
+                id: "TGT-1".into(),
+                exp: 7,
+            },
+            GuardRequest::IsRevoked { id: "TGT-1".into() },
             GuardRequest::Throttle,
             GuardRequest::UpdateThrottle {
                 update: ThrottleUpdate::Failure {
@@ -268,9 +327,12 @@ mod tests {
             assert_eq!(serde_json::from_str::<GuardRequest>(&json).ok(), Some(r));
         }
         assert_eq!(
-            serde_json::to_string(&GuardRequest::Take).ok().as_deref(),
-            Some(r#""take""#)
+            serde_json::to_string(&GuardRequest::Throttle)
+                .ok()
+                .as_deref(),
+            Some(r#""throttle""#)
         );
+        assert_ne!(ticket_key("ST-1"), revoked_key("ST-1"));
     }
 
     #[test]

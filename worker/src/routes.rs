@@ -7,8 +7,6 @@ use std::rc::Rc;
 
 use casplus::cas::auth::{AuthFailure, AuthResult};
 use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
-use casplus::cas::params::cookie_values;
-use casplus::cas::ticket::{TicketId, TicketKind};
 use casplus::cas::web::{self, Effect, HttpRequest, Response as WebResponse, WebReply};
 use casplus::time::Timestamp;
 use worker::{Context, Env, Headers, Method, Request, Response, Result};
@@ -254,39 +252,12 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
     web_reply("login", reply, &cas, ctx)
 }
 
-/// The TGTs a request's cookie names (at most three are looked at).
-fn cookie_tgts(cas: &Cas) -> Vec<TicketId> {
-    let name = &cas.loaded.engine.config().cookie.name;
-    cas.req
-        .cookie
-        .as_deref()
-        .map(|h| cookie_values(h, name))
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|v| TicketId::parse(v).ok())
-        .filter(|id| id.kind() == TicketKind::TicketGranting)
-        .take(3)
-        .collect()
-}
-
 /// `/logout` (§2.3).
 async fn logout(mut cas: Cas, ctx: &Context) -> Result<Response> {
     let engine = &cas.loaded.engine;
     let reply = engine
         .logout(&cas.store, &mut cas.rng, cas.now, &cas.req.http())
         .await;
-    if reply.fault.is_none() {
-        // KV may not have the session's TGT here yet (written at another location less
-        // than a minute ago), in which case the engine found nothing to destroy. Revoke
-        // the presented ids in the Durable Object anyway: the session then ends
-        // everywhere, whatever KV still serves.
-        for id in cookie_tgts(&cas) {
-            if let Err(e) = cas.store.revoke(&id).await {
-                log_fault("logout", &e.to_string());
-                return page(500, &html::internal_error(), &[]);
-            }
-        }
-    }
     web_reply("logout", reply, &cas, ctx)
 }
 

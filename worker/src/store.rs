@@ -3,10 +3,15 @@
 //!
 //! | what | where | why |
 //! |---|---|---|
-//! | `ST-`, `PT-`, `LT-` | guard object named by the ticket id | `take` must be atomic (single use) and a fresh ticket must be visible everywhere at once |
-//! | `TGT-`, `PGT-` records | KV, key = ticket id, expiring with the ticket (≥ 60 s) | read-mostly, read where the browser is |
-//! | `TGT-`, `PGT-` revocation | guard object named by the ticket id | logout must hold everywhere at once, whatever KV still serves |
+//! | `ST-`, `PT-` | the session's guard object (named by the ids' route) | `take` must be atomic (single use) and a fresh ticket must be visible everywhere at once |
+//! | `LT-` (and ids without a route) | a guard object named by the ticket id | the same, before there is a session |
+//! | `TGT-` | the session's guard object | rewritten at every ticket it issues (service list for single logout, last use): strongly consistent, no KV write per ticket (KV takes about one write per second per key) |
+//! | `PGT-` records | KV, key = ticket id, expiring with the ticket (≥ 60 s) | written once, read-mostly, read where the proxying service is |
+//! | `TGT-`, `PGT-` revocation | the session's guard object | logout must hold everywhere at once, whatever KV still serves |
 //! | throttle counters | guard object named by the counter key | read-modify-write must be atomic |
+//!
+//! One object per session rather than per ticket: a ticket then costs a call to an object
+//! that is already running (and whose alarm is already set) instead of creating one.
 
 use casplus::cas::engine::EngineConfig;
 use casplus::cas::store::{Store, StoreError};
@@ -30,10 +35,13 @@ pub enum Home {
 /// Where tickets of `kind` are kept.
 pub fn home(kind: TicketKind) -> Home {
     match kind {
-        TicketKind::TicketGranting | TicketKind::ProxyGranting | TicketKind::ProxyGrantingIou => {
-            Home::Kv
-        }
-        TicketKind::Service | TicketKind::Proxy | TicketKind::Login => Home::Guard,
+        TicketKind::ProxyGranting | TicketKind::ProxyGrantingIou => Home::Kv,
+        // The TGT is rewritten at every ticket it issues (its service list for single
+        // logout, its last use for the idle timeout): it lives with its session's tickets.
+        TicketKind::TicketGranting
+        | TicketKind::Service
+        | TicketKind::Proxy
+        | TicketKind::Login => Home::Guard,
     }
 }
 
@@ -58,6 +66,15 @@ pub fn revocation_seconds(config: &EngineConfig) -> i64 {
         .max(t.long_term.hard_seconds)
         .max(t.proxy_granting.hard_seconds)
         .saturating_add(300)
+}
+
+/// The guard object that holds `id` (or its revocation mark): its session's object when
+/// the id carries a route, else its own.
+pub fn guard_name(id: &TicketId) -> String {
+    match id.route() {
+        Some(route) => format!("session-{route}"),
+        None => id.as_str().to_owned(),
+    }
 }
 
 /// How long to wait before the one retry of a failed KV write.
@@ -127,13 +144,16 @@ impl WorkerStore {
             .map_err(|e| unavailable("kv put", e))
     }
 
-    /// Marks a `TGT-`/`PGT-` id revoked (strongly consistent) and deletes its KV record.
-    /// Idempotent; used by [`Store::delete`] and by logout for a cookie whose TGT this
-    /// location's KV does not (yet) have.
-    pub async fn revoke(&self, id: &TicketId) -> Result<(), StoreError> {
+    /// Marks a `TGT-`/`PGT-` id revoked and deletes it (strongly consistent), and deletes
+    /// any KV record of it. Idempotent; used by [`Store::delete`] and by logout for the
+    /// ids a cookie presents.
+    async fn revoke(&self, id: &TicketId) -> Result<(), StoreError> {
         let exp = self.now.plus_secs(self.revocation_seconds).0;
-        self.call(id.as_str(), &GuardRequest::Revoke { exp })
-            .await?;
+        let request = GuardRequest::Revoke {
+            id: id.as_str().to_owned(),
+            exp,
+        };
+        self.call(&guard_name(id), &request).await?;
         self.kv
             .delete(id.as_str())
             .await
@@ -158,16 +178,17 @@ impl Store for WorkerStore {
         match home(id.kind()) {
             Home::Guard => {
                 let request = GuardRequest::Put {
+                    id: id.as_str().to_owned(),
                     value: json,
                     exp: expires_at.0,
                 };
-                self.call(id.as_str(), &request).await.map(|_| ())
+                self.call(&guard_name(id), &request).await.map(|_| ())
             }
             Home::Kv => {
                 let expiration = kv_expiration(self.now, expires_at);
-                // KV accepts about one write per second to a key; a TGT is rewritten at
-                // every ticket it issues, so a burst of SSO logins can hit that limit.
-                // Try once more after the limit's window before calling it a fault.
+                // KV accepts about one write per second to a key (a PGT is rewritten when
+                // it issues a proxy ticket): try once more after the limit's window
+                // before calling it a fault.
                 if self.kv_put(id, &json, expiration).await.is_ok() {
                     return Ok(());
                 }
@@ -179,12 +200,22 @@ impl Store for WorkerStore {
 
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         let json = match home(id.kind()) {
-            Home::Guard => self.call(id.as_str(), &GuardRequest::Get).await?,
+            Home::Guard => {
+                let request = GuardRequest::Get {
+                    id: id.as_str().to_owned(),
+                };
+                self.call(&guard_name(id), &request).await?
+            }
             Home::Kv => {
                 // The record from KV and the revocation mark from the guard, together.
                 let (record, revoked) = futures_util::future::join(
                     self.kv.get(id.as_str()).text(),
-                    self.call(id.as_str(), &GuardRequest::IsRevoked),
+                    self.call(
+                        &guard_name(id),
+                        &GuardRequest::IsRevoked {
+                            id: id.as_str().to_owned(),
+                        },
+                    ),
                 )
                 .await;
                 let record = record.map_err(|e| unavailable("kv get", e))?;
@@ -200,7 +231,12 @@ impl Store for WorkerStore {
     async fn take(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         match home(id.kind()) {
             Home::Guard => self
-                .call(id.as_str(), &GuardRequest::Take)
+                .call(
+                    &guard_name(id),
+                    &GuardRequest::Take {
+                        id: id.as_str().to_owned(),
+                    },
+                )
                 .await?
                 .map(|j| parse_ticket(id, &j))
                 .transpose(),
@@ -214,12 +250,21 @@ impl Store for WorkerStore {
     }
 
     async fn delete(&self, id: &TicketId) -> Result<(), StoreError> {
-        match home(id.kind()) {
-            Home::Guard => self
-                .call(id.as_str(), &GuardRequest::Delete)
+        match (id.kind(), home(id.kind())) {
+            // Ending a session or a proxy grant is a revocation: it holds everywhere at
+            // once and nothing can write the ticket back.
+            (TicketKind::TicketGranting | TicketKind::ProxyGranting, _) | (_, Home::Kv) => {
+                self.revoke(id).await
+            }
+            (_, Home::Guard) => self
+                .call(
+                    &guard_name(id),
+                    &GuardRequest::Delete {
+                        id: id.as_str().to_owned(),
+                    },
+                )
                 .await
                 .map(|_| ()),
-            Home::Kv => self.revoke(id).await,
         }
     }
 
@@ -251,8 +296,29 @@ mod tests {
         assert_eq!(home(TicketKind::Service), Home::Guard);
         assert_eq!(home(TicketKind::Proxy), Home::Guard);
         assert_eq!(home(TicketKind::Login), Home::Guard);
-        assert_eq!(home(TicketKind::TicketGranting), Home::Kv);
+        assert_eq!(home(TicketKind::TicketGranting), Home::Guard);
         assert_eq!(home(TicketKind::ProxyGranting), Home::Kv);
+    }
+
+    #[test]
+    fn a_session_s_tickets_share_one_guard_object() {
+        let mut e = casplus::cas::ticket::DeterministicEntropy::new(5);
+        let tgt = TicketId::generate(TicketKind::TicketGranting, &mut e);
+        let st = TicketId::generate_in(TicketKind::Service, &mut e, &tgt);
+        let pgt = TicketId::generate_in(TicketKind::ProxyGranting, &mut e, &tgt);
+        let pt = TicketId::generate_in(TicketKind::Proxy, &mut e, &pgt);
+        let name = guard_name(&tgt);
+        assert!(name.starts_with("session-"));
+        for id in [&st, &pgt, &pt] {
+            assert_eq!(guard_name(id), name);
+        }
+        // Another session, or a login ticket, goes elsewhere; no id is used as a name
+        // when it has a route.
+        let other = TicketId::generate(TicketKind::TicketGranting, &mut e);
+        assert_ne!(guard_name(&other), name);
+        let lt = TicketId::generate(TicketKind::Login, &mut e);
+        assert_eq!(guard_name(&lt), lt.as_str());
+        assert!(!name.contains(tgt.as_str()));
     }
 
     #[test]
