@@ -290,6 +290,36 @@ test('short session: WATCHDOG when used after the interval (§7.2), STOP when fo
   }
 });
 
+test('a session that expires unseen: the session object\'s alarm sends the STOP (§7.2), once', async () => {
+  const config = casConfig([{ host: '127.0.0.1', port: tac.port, key_secret: 'TACACS_KEY', timeout_ms: 3000 }]);
+  config.engine.tickets = { ticketGranting: { hardSeconds: 3, idleSeconds: 3 } };
+  const w = await startWrangler(config);
+  try {
+    const before = acctLines().length;
+    const b = new Browser();
+    const res = await login(w.base, b, `${SERVICE}/unseen`, 'alice', 'alice-pw');
+    assert.equal(res.status, 303, w.log().slice(-2000));
+    assert.ok(await eventually(() => acctLines().slice(before).some((l) => l.record === 'start' && l.user === 'alice'), 10000), 'START');
+    const start = acctLines().slice(before).find((l) => l.record === 'start');
+    const taskId = start.acct.task_id;
+    const startTime = Number(start.args.find((a) => a.startsWith('start_time=')).split('=')[1]);
+    // No further request: only the Durable Object's alarm can notice the end.
+    assert.ok(await eventually(() => acctLines().slice(before).some((l) => l.record === 'stop' && l.acct?.task_id === taskId), 15000),
+      `STOP from the alarm: ${w.log().slice(-1500)}`);
+    const stop = acctLines().slice(before).find((l) => l.record === 'stop');
+    assert.ok(stop.args.includes('reason=expired'), JSON.stringify(stop.args));
+    assert.ok(stop.args.includes(`stop_time=${startTime + 3}`), JSON.stringify(stop.args));
+    assert.deepEqual(stop.args.filter((a) => a.startsWith('cas-service=')), [`cas-service=${SERVICE}/unseen`]);
+    // The cookie now finds no session, and nothing is accounted twice.
+    const again = await b.fetch(`${w.base}/login?${q({ service: `${SERVICE}/unseen` })}`);
+    assert.equal(again.status, 200);
+    await sleep(500);
+    assert.equal(acctLines().slice(before).filter((l) => l.acct?.task_id === taskId).length, 2, 'START and STOP');
+  } finally {
+    await stop(w.child);
+  }
+});
+
 /** A TCP relay to the test server that records every chunk, per connection and direction,
  * as hex with `#` comments (a form `casplus decode` reads). */
 async function recordingRelay(targetPort) {

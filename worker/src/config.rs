@@ -161,8 +161,18 @@ fn raw_config(env: &Env) -> Option<String> {
 
 /// The configuration for a request to `host`, parsed once per isolate.
 pub fn load(env: &Env, host: &str) -> Result<Rc<Loaded>, ConfigProblem> {
+    match load_any_host(env) {
+        Err(e) => Err(ConfigProblem::Invalid(e)),
+        Ok(l) if l.demo && !is_loopback_host(host) => Err(ConfigProblem::DemoOffLoopback),
+        Ok(l) => Ok(l),
+    }
+}
+
+/// The configuration, parsed once per isolate, whoever asks (a Durable Object's alarm has
+/// no request host).
+pub fn load_any_host(env: &Env) -> Result<Rc<Loaded>, String> {
     let raw = raw_config(env);
-    let loaded = CACHE.with(|c| {
+    CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if let Some((key, loaded)) = &*c
             && *key == raw
@@ -182,12 +192,7 @@ pub fn load(env: &Env, host: &str) -> Result<Rc<Loaded>, ConfigProblem> {
         }
         *c = Some((raw, loaded.clone()));
         loaded
-    });
-    match loaded {
-        Err(e) => Err(ConfigProblem::Invalid(e)),
-        Ok(l) if l.demo && !is_loopback_host(host) => Err(ConfigProblem::DemoOffLoopback),
-        Ok(l) => Ok(l),
-    }
+    })
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@
 #![allow(missing_docs)] // `#[durable_object]` generates undocumented glue.
 
 use casplus::cas::throttle::{ThrottlePolicy, ThrottleState, ThrottleUpdate};
+use casplus::cas::ticket::Ticket;
+use casplus::cas::web::Effect;
 use casplus::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -101,6 +103,7 @@ pub struct GuardReply {
 #[durable_object]
 pub struct TicketGuard {
     state: State,
+    env: Env,
     /// When the alarm is set to fire, as far as this instance knows.
     alarm: std::cell::Cell<Option<i64>>,
 }
@@ -171,7 +174,13 @@ impl TicketGuard {
         match current {
             Some(at) if at <= exp => self.alarm.set(Some(at)),
             _ => {
-                storage.set_alarm(exp).await?;
+                // `set_alarm` takes an i64 as an offset from now, not an instant.
+                let offset = exp.saturating_sub(crate::platform::now().0).max(0);
+                storage
+                    .set_alarm(std::time::Duration::from_millis(
+                        u64::try_from(offset).unwrap_or(0),
+                    ))
+                    .await?;
                 self.alarm.set(Some(exp));
             }
         }
@@ -255,6 +264,30 @@ impl TicketGuard {
     }
 }
 
+impl TicketGuard {
+    /// What the engine says ends with these expired TGTs (accounting STOP when TACACS+
+    /// accounts the session). Failures are logged; the rows are gone either way.
+    async fn sessions_expired(&self, rows: &[Row], now: Timestamp) {
+        let loaded = match crate::config::load_any_host(&self.env) {
+            Ok(l) => l,
+            Err(e) => {
+                worker::console_error!("session expiry: configuration: {e}");
+                return;
+            }
+        };
+        let effects: Vec<Effect> = rows
+            .iter()
+            .filter_map(|r| match Ticket::from_json(&r.v) {
+                Ok(Ticket::TicketGranting(tgt)) => loaded.engine.expired_session(&tgt, now),
+                _ => None,
+            })
+            .collect();
+        if let Some(t) = &loaded.tacacs {
+            crate::tacacs::account(t, &effects).await;
+        }
+    }
+}
+
 /// When a throttle counter may be dropped: the policy's hint, or a day for a reset.
 fn throttle_expiry(update: &ThrottleUpdate, s: &ThrottleState) -> Timestamp {
     match update {
@@ -264,9 +297,10 @@ fn throttle_expiry(update: &ThrottleUpdate, s: &ThrottleState) -> Timestamp {
 }
 
 impl DurableObject for TicketGuard {
-    fn new(state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
         Self {
             state,
+            env,
             alarm: std::cell::Cell::new(None),
         }
     }
@@ -284,11 +318,25 @@ impl DurableObject for TicketGuard {
 
     async fn alarm(&self) -> Result<Response> {
         self.ensure_schema()?;
+        let now = crate::platform::now();
+        // Sessions that expired without being seen again: read them, then delete every
+        // expired row at once (no await in between, so a request cannot find the TGT and
+        // end the session a second time), then tell the world.
+        let ended: Vec<Row> = self
+            .sql()
+            .exec(
+                "SELECT v FROM entry WHERE k LIKE 't:TGT-%' AND exp <= ?",
+                vec![SqlStorageValue::from(now.0)],
+            )?
+            .to_array()?;
         self.sql().exec(
             "DELETE FROM entry WHERE exp <= ?",
-            vec![SqlStorageValue::from(crate::platform::now().0)],
+            vec![SqlStorageValue::from(now.0)],
         )?;
         self.reschedule().await?;
+        if !ended.is_empty() {
+            self.sessions_expired(&ended, now).await;
+        }
         Response::ok("")
     }
 }
