@@ -2,6 +2,7 @@
 // starts them): for each target, USERS users log in once (each its own SSO session), then
 // for BENCH_SECONDS each scenario runs closed-loop (every user sends its next request when
 // the previous one is answered):
+//   floor GET /no-such-endpoint → 404 (no storage): the runtime's own ceiling
 //   sso   GET /login?service=S with the SSO cookie → 302 to S?ticket=ST-…
 //   pair  the same, then GET /serviceValidate?service=S&ticket=ST-… → authenticationSuccess
 // Prints operations/s and p50/p99 latency per target and scenario, the ratios of the first
@@ -92,6 +93,11 @@ async function validate(base, st) {
 }
 
 const SCENARIOS = {
+  // The runtime's ceiling: a request the server answers 404 without touching storage.
+  floor: async (base) => {
+    const res = await request(`${base}/no-such-endpoint`);
+    if (res.status !== 404) throw new Error(`floor: HTTP ${res.status}`);
+  },
   sso: async (base, jar) => { await sso(base, jar); },
   pair: async (base, jar) => { await validate(base, await sso(base, jar)); },
 };
@@ -139,6 +145,10 @@ for (const o of others) {
     const a = results[first][s]; const b = results[o][s];
     console.log(`${first} / ${o} ${s}: throughput ×${(a.perSecond / b.perSecond).toFixed(2)}, p99 ${a.p99.toFixed(1)} vs ${b.p99.toFixed(1)} ms (×${(a.p99 / b.p99).toFixed(2)})`);
   }
+}
+for (const t of targets.map((x) => x.name)) {
+  const r = results[t];
+  console.log(`${t}: sso at ${(100 * r.sso.perSecond / r.floor.perSecond).toFixed(0)} % of its floor, pair at ${(100 * r.pair.perSecond / r.floor.perSecond).toFixed(0)} %`);
 }
 const json = JSON.stringify({ service: SERVICE, seconds: SECONDS, users: USERS, results });
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, json);
