@@ -718,10 +718,17 @@ impl Engine {
             validation_attempts: 0,
         };
         let id = st.id.clone();
-        self.put(store, &Ticket::Service(st)).await?;
         tgt.record_service(service, &id);
         tgt.last_used_at = now;
-        self.put(store, &Ticket::TicketGranting(tgt.clone()))
+        // Both or neither: an ST its session does not list would escape single logout.
+        let st = Ticket::Service(st);
+        let session = Ticket::TicketGranting(tgt.clone());
+        let expiry = &self.config.tickets;
+        store
+            .put_all(&[
+                (&st, expiry.expires_at(&st)),
+                (&session, expiry.expires_at(&session)),
+            ])
             .await?;
         Ok(id)
     }

@@ -66,6 +66,17 @@ pub trait Store {
     /// Stores (or replaces) a ticket under its id; it may be dropped after `expires_at`.
     async fn put(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<(), StoreError>;
 
+    /// Stores several tickets of one session together (a new service ticket and its
+    /// TGT's updated service list). A store that can SHOULD write all or none, so a
+    /// failure never leaves a ticket its session does not know (an orphan ST). The
+    /// default writes them one after the other, in order.
+    async fn put_all(&self, tickets: &[(&Ticket, Timestamp)]) -> Result<(), StoreError> {
+        for (ticket, expires_at) in tickets {
+            self.put(ticket, *expires_at).await?;
+        }
+        Ok(())
+    }
+
     /// Reads a ticket without consuming it (TGT, PGT).
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError>;
 
@@ -137,6 +148,17 @@ impl Store for MemoryStore {
             ticket.id().as_str().to_owned(),
             (ticket.clone(), expires_at),
         );
+        Ok(())
+    }
+
+    async fn put_all(&self, tickets: &[(&Ticket, Timestamp)]) -> Result<(), StoreError> {
+        let mut map = lock(&self.tickets);
+        for (ticket, expires_at) in tickets {
+            map.insert(
+                ticket.id().as_str().to_owned(),
+                ((*ticket).clone(), *expires_at),
+            );
+        }
         Ok(())
     }
 

@@ -56,6 +56,11 @@ pub enum GuardRequest {
         /// When it may be dropped (ms since the epoch).
         exp: i64,
     },
+    /// Store several tickets at once, all or none (none when one of the ids is revoked).
+    PutAll {
+        /// `(id, ticket JSON, exp)` for each ticket.
+        items: Vec<(String, String, i64)>,
+    },
     /// Read a ticket.
     Get {
         /// The ticket id.
@@ -215,6 +220,22 @@ impl TicketGuard {
                 }
                 None
             }
+            GuardRequest::PutAll { items } => {
+                // Checks then writes with no await in between: one atomic write.
+                let mut revoked = false;
+                for (id, _, _) in &items {
+                    revoked |= self.read(&revoked_key(id))?.is_some();
+                }
+                if !revoked {
+                    for (id, value, exp) in &items {
+                        self.write(&ticket_key(id), value, *exp)?;
+                    }
+                    if let Some(exp) = items.iter().map(|(_, _, exp)| *exp).min() {
+                        self.schedule(exp).await?;
+                    }
+                }
+                None
+            }
             GuardRequest::Get { id } => self.read(&ticket_key(&id))?,
             GuardRequest::Take { id } => {
                 // Read and delete with no await in between: atomic in a Durable Object.
@@ -353,6 +374,12 @@ mod tests {
                 id: "ST-1".into(),
                 value: "{}".into(),
                 exp: 5,
+            },
+            GuardRequest::PutAll {
+                items: vec![
+                    ("ST-1".into(), "{}".into(), 5),
+                    ("TGT-1".into(), "{}".into(), 9),
+                ],
             },
             GuardRequest::Get { id: "ST-1".into() },
             GuardRequest::Take { id: "ST-1".into() },

@@ -198,6 +198,31 @@ impl Store for WorkerStore {
         }
     }
 
+    async fn put_all(&self, tickets: &[(&Ticket, Timestamp)]) -> Result<(), StoreError> {
+        let name = tickets.first().map(|(t, _)| guard_name(t.id()));
+        let together = tickets
+            .iter()
+            .all(|(t, _)| home(t.kind()) == Home::Guard && Some(guard_name(t.id())) == name);
+        match name {
+            // One session's tickets: one call, written atomically by the object.
+            Some(name) if together => {
+                let items = tickets
+                    .iter()
+                    .map(|(t, exp)| (t.id().as_str().to_owned(), t.to_json(), exp.0))
+                    .collect();
+                self.call(&name, &GuardRequest::PutAll { items })
+                    .await
+                    .map(|_| ())
+            }
+            _ => {
+                for (ticket, expires_at) in tickets {
+                    self.put(ticket, *expires_at).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         let json = match home(id.kind()) {
             Home::Guard => {
