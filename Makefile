@@ -91,7 +91,7 @@ fuzz-smoke:
 	  echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$t; \
 	  seeds=$(FUZZ_DIR)/seeds/$$t; test -d $$seeds || seeds=; \
-	  cargo +nightly fuzz run --fuzz-dir $(FUZZ_DIR) $$t $(FUZZ_DIR)/corpus/$$t $$seeds -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -malloc_limit_mb=256 -timeout=10 -print_final_stats=1 2>&1 | grep -E '^(Done|stat::number_of_executed_units)|panicked|ERROR|SUMMARY' | tail -n 4; \
+	  cargo +nightly fuzz run --fuzz-dir $(FUZZ_DIR) $$t $(FUZZ_DIR)/corpus/$$t $$seeds -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -malloc_limit_mb=256 -timeout=10 -print_final_stats=1 2>&1 | grep -E '^(Done|stat::number_of_executed_units)|panicked|ERROR|SUMMARY|^error|^ *--> ' | tail -n 12; \
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 

@@ -25,7 +25,15 @@ fn format(bytes: &[u8], style: u8) -> String {
 
 fuzz_target!(|data: &[u8]| {
     // Arbitrary input: total, and whatever it accepts is stable under a canonical re-format.
-    if let Ok((bytes, fmt)) = input::read_pdus(data) {
+    // Forcing a form never panics either, and forced raw is the input itself.
+    let _ = input::read_pdus(data, Some(input::Format::Hex));
+    if !data.is_empty() {
+        assert_eq!(
+            input::read_pdus(data, Some(input::Format::Raw)),
+            Ok((data.to_vec(), input::Format::Raw))
+        );
+    }
+    if let Ok((bytes, fmt)) = input::read_pdus(data, None) {
         if fmt == input::Format::Raw {
             assert_eq!(bytes, data);
         } else {
