@@ -5,12 +5,13 @@
 
 use std::rc::Rc;
 
+use casplus::cas::audit::{self, AuditEvent};
 use casplus::cas::auth::{AuthFailure, AuthResult};
 use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
 use casplus::cas::params::cookie_values;
 use casplus::cas::store::Store as _;
 use casplus::cas::ticket::{Ticket, TicketGrantingTicket, TicketId, TicketKind};
-use casplus::cas::web::{self, HttpRequest, Response as WebResponse, WebReply};
+use casplus::cas::web::{self, Effect, HttpRequest, Response as WebResponse, WebReply};
 use casplus::time::Timestamp;
 use worker::{Context, Env, Headers, Method, Request, Response, Result};
 
@@ -100,6 +101,8 @@ struct Cas {
     host: String,
     /// The request came over https.
     https: bool,
+    /// Stamped on every audit line: `cf-ray`, or a random id where there is none.
+    request_id: String,
 }
 
 /// The parts of the HTTP request the engine reads.
@@ -195,6 +198,7 @@ async fn prepare(
     };
     let url = RequestUrl::of(&req);
     let https = url.scheme() == "https";
+    let request_id = request_id(req.headers().get("cf-ray")?.as_deref());
     Ok(Ok(Cas {
         loaded,
         store,
@@ -209,7 +213,35 @@ async fn prepare(
         },
         host,
         https,
+        request_id,
     }))
+}
+
+/// The request id of the audit log: the `cf-ray` header (Cloudflare's id of the request,
+/// also in `wrangler tail`), else 16 random hex digits.
+fn request_id(cf_ray: Option<&str>) -> String {
+    match cf_ray {
+        Some(ray) if !ray.is_empty() && ray.len() <= 64 && ray.is_ascii() => ray.to_owned(),
+        _ => {
+            let mut b = [0u8; 8];
+            // A broken generator was already refused by `Csprng::check`.
+            let _ = getrandom::fill(&mut b);
+            b.iter().map(|x| format!("{x:02x}")).collect()
+        }
+    }
+}
+
+/// Logs `events` for the audit trail: one JSON object per line, stamped with the request
+/// id and the time (README "Audit log").
+fn audit_log(request_id: &str, now: Timestamp, events: &[AuditEvent]) {
+    for event in events {
+        let mut line = event.to_json();
+        if let Some(map) = line.as_object_mut() {
+            map.insert("request_id".to_owned(), request_id.into());
+            map.insert("time".to_owned(), now.to_rfc3339().into());
+        }
+        worker::console_log!("{line}");
+    }
 }
 
 impl Incoming {
@@ -273,7 +305,8 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
             reply
         }
     };
-    web_reply("login", reply, cas.https, ctx)
+    audit_log(&cas.request_id, cas.now, &reply.audit);
+    web_reply("login", reply, cas.https, &cas.request_id, ctx)
 }
 
 /// The TGTs a request's cookie names (at most three are looked at).
@@ -345,7 +378,8 @@ async fn logout(mut cas: Cas, ctx: &Context) -> Result<Response> {
             }
         }
     }
-    web_reply("logout", reply, cas.https, ctx)
+    audit_log(&cas.request_id, cas.now, &reply.audit);
+    web_reply("logout", reply, cas.https, &cas.request_id, ctx)
 }
 
 /// `/validate`, `/serviceValidate`, `/proxyValidate`, `/p3/serviceValidate`,
@@ -373,6 +407,8 @@ async fn validate(mut cas: Cas, endpoint: Endpoint) -> Result<Response> {
     if let Some(fault) = &reply.fault {
         log_fault("validate", &fault.to_string());
     }
+    let event = audit::validation(endpoint, cas.req.query.as_bytes(), &reply);
+    audit_log(&cas.request_id, cas.now, &[event]);
     respond(200, &reply.headers(), reply.render())
 }
 
@@ -386,6 +422,8 @@ async fn proxy(mut cas: Cas) -> Result<Response> {
     if let Some(fault) = &reply.fault {
         log_fault("proxy", &fault.to_string());
     }
+    let event = audit::proxy(cas.req.query.as_bytes(), &reply);
+    audit_log(&cas.request_id, cas.now, &[event]);
     respond(200, &reply.headers(), reply.render())
 }
 
@@ -404,6 +442,8 @@ async fn saml_validate(mut cas: Cas) -> Result<Response> {
     if let Some(fault) = &reply.fault {
         log_fault("samlValidate", &fault.to_string());
     }
+    let event = audit::saml_validate(&cas.req.body, &reply);
+    audit_log(&cas.request_id, cas.now, &[event]);
     let headers = [
         ("Content-Type", reply.content_type().to_owned()),
         ("Cache-Control", "no-store".to_owned()),
@@ -417,7 +457,13 @@ async fn saml_validate(mut cas: Cas) -> Result<Response> {
 /// from its view, effects run after the response. A cookie sent over https is always
 /// `Secure`, whatever the configuration says (it may turn `Secure` off for plain-http
 /// loopback development only).
-fn web_reply(endpoint: &str, mut reply: WebReply, https: bool, ctx: &Context) -> Result<Response> {
+fn web_reply(
+    endpoint: &str,
+    mut reply: WebReply,
+    https: bool,
+    request_id: &str,
+    ctx: &Context,
+) -> Result<Response> {
     if let Some(fault) = &reply.fault {
         log_fault(endpoint, &format!("{fault:?}"));
     }
@@ -439,7 +485,20 @@ fn web_reply(endpoint: &str, mut reply: WebReply, https: bool, ctx: &Context) ->
         }
     };
     if !reply.effects.is_empty() {
-        ctx.wait_until(outbound::perform(reply.effects));
+        let request_id = request_id.to_owned();
+        let effects = reply.effects;
+        ctx.wait_until(async move {
+            for effect in effects {
+                match effect {
+                    Effect::SingleLogout(notice) => {
+                        let status = outbound::single_logout(&notice).await;
+                        let event = AuditEvent::single_logout_sent(&notice, status);
+                        audit_log(&request_id, platform::now(), &[event]);
+                    }
+                    other => log_fault("effects", &format!("unhandled engine effect: {other:?}")),
+                }
+            }
+        });
     }
     respond(status, &headers, body)
 }
