@@ -641,8 +641,11 @@ impl Engine {
         self.put(store, &Ticket::Service(st)).await?;
         tgt.record_service(service, &id);
         tgt.last_used_at = now;
-        self.put(store, &Ticket::TicketGranting(tgt.clone()))
-            .await?;
+        if let Err(e) = self.put(store, &Ticket::TicketGranting(tgt.clone())).await {
+            // No orphan: the ST is never revealed, and should not outlive the failure.
+            let _ = store.delete(&id).await;
+            return Err(e);
+        }
         Ok(id)
     }
 

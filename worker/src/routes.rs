@@ -16,6 +16,7 @@ use casplus::time::Timestamp;
 use worker::{Context, Env, Headers, Method, Request, Response, Result};
 
 use crate::config::{self, ConfigProblem, Loaded};
+use crate::faults::{FAULTS_HEADER, FAULTS_VAR, Faults, FaultyStore};
 use crate::html::{self, PREFIX, Page};
 use crate::outbound;
 use crate::platform::{self, Csprng};
@@ -94,7 +95,7 @@ impl Route {
 /// Everything a handler needs for one request.
 struct Cas {
     loaded: Rc<Loaded>,
-    store: WorkerStore,
+    store: FaultyStore,
     rng: Csprng,
     now: Timestamp,
     req: Incoming,
@@ -189,8 +190,20 @@ async fn prepare(
         }
     };
     let now = platform::now();
+    // Test only (crate::faults): never set CASPLUS_FAULTS in a deployment.
+    let faults = match env.var(FAULTS_VAR) {
+        Ok(v) => Faults::from_settings(
+            Some(&v.to_string()),
+            req.headers().get(FAULTS_HEADER)?.as_deref(),
+            &host,
+        ),
+        Err(_) => Faults::none(),
+    };
     let store = match (env.kv("TICKETS"), env.durable_object("GUARD")) {
-        (Ok(kv), Ok(guard)) => WorkerStore::new(kv, guard, now, loaded.engine.config()),
+        (Ok(kv), Ok(guard)) => FaultyStore::new(
+            WorkerStore::new(kv, guard, now, loaded.engine.config()),
+            faults,
+        ),
         (Err(e), _) | (_, Err(e)) => {
             log_fault("bindings", &e.to_string());
             return page(500, &html::internal_error(), &[]).map(Err);
