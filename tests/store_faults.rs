@@ -30,7 +30,7 @@ struct Failing {
 
 impl Failing {
     fn check(&self, op: &'static str, kind: Option<TicketKind>) -> Result<(), StoreError> {
-        if self.fail.borrow().iter().any(|f| *f == (op, kind)) {
+        if self.fail.borrow().contains(&(op, kind)) {
             return Err(StoreError::Unavailable(format!("injected {op}")));
         }
         Ok(())
