@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev dev-reset build-worker test-e2e test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load
+.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load
 
 help:
 	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
@@ -22,6 +22,9 @@ help:
 	@echo "make www    build the inspector page (www/, web build of the core in www/pkg/)"
 	@echo "make npm    build the npm package casplus into pkg/ (npm/README.md)"
 	@echo "make bench-cas-load  casplus (wrangler dev) vs django-cas-server under load"
+	@echo "make size   Worker bundle size and start-up cost (bench/RESULTS.md)"
+	@echo "make soak   10 minutes of mixed CAS traffic (SOAK_SECONDS to shorten)"
+	@echo "make deploy-check  wrangler deploy --dry-run (offline)"
 
 setup:
 	tests/tools/setup.sh rust wasm-bindgen fuzz python perl
@@ -63,7 +66,31 @@ test-e2e: build-worker
 	tests/tools/setup.sh e2e
 	tests/e2e/run.sh
 
-test: setup lint test-rust test-wasm test-interop fuzz-smoke test-e2e test-browser test-npm
+# `wrangler deploy --dry-run` (offline): the prebuilt Worker bundles with wrangler.toml's
+# bindings, Durable Object migration and assets; prints the upload size. Placeholders
+# (the KV namespace id) are reported, not fatal: README "Deploy to Cloudflare".
+deploy-check: build-worker
+	@out=$$(mktemp -d /tmp/casplus-deploy.XXXXXX); trap 'rm -rf "$$out"' EXIT; \
+	WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false CI=true \
+	  node_modules/.bin/wrangler deploy --dry-run --outdir "$$out/bundle" > "$$out/log" 2>&1 || { cat "$$out/log"; exit 1; }; \
+	grep -E 'Total Upload|env\.' "$$out/log"; \
+	for b in 'env.GUARD (TicketGuard)' 'env.TICKETS' 'env.ASSETS'; do \
+	  grep -qF "$$b" "$$out/log" || { echo "deploy-check: binding $$b missing"; cat "$$out/log"; exit 1; }; done; \
+	ls "$$out"/bundle/*.wasm >/dev/null && test -s "$$out/bundle/index.js"; \
+	if grep -q REPLACE_WITH wrangler.toml; then echo "deploy-check: OK (placeholders left in wrangler.toml: fill them before a real deploy)"; \
+	else echo "deploy-check: OK"; fi
+
+# Worker bundle size (raw, gzip) and start-up cost (bench/size.mjs; results: bench/RESULTS.md).
+size: build-worker
+	tests/browser/setup.sh browser
+	node bench/size.mjs
+
+# 10 minutes of mixed CAS traffic against wrangler dev: zero 5xx, zero double validations,
+# throughput and p50/p99 per minute (bench/soak.sh; SOAK_SECONDS shortens it). Not in `test`.
+soak: build-worker
+	bench/soak.sh
+
+test: setup lint test-rust test-wasm test-interop fuzz-smoke test-e2e deploy-check test-browser test-npm
 	@echo "make test: all green"
 
 lint:

@@ -64,6 +64,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::cas::audit::{self, AuditEvent, LoginFailureReason, ShortId};
 use crate::cas::auth::{AuthFailure, AuthRequest, AuthResult, BUILTIN_SOURCE, Password};
 use crate::cas::params::{Params, Scheme, append_query, cookie_values, http_url_scheme};
 use crate::cas::policy::{ExpirationPolicies, Expiry, PolicyError};
@@ -902,10 +903,12 @@ impl Engine {
                         .await
                     {
                         Ok(st) => {
+                            let event = sso_issued(&tgt, service, &st);
                             let mut r =
                                 WebReply::with_ticket(method.unwrap_or_default(), service, st, 302);
                             r.effects
                                 .push(session_used(&tgt, previous_use, now, request));
+                            r.audit.push(event);
                             r
                         }
                         Err(e) => WebReply::fault(Fault::Store(e)),
@@ -1069,10 +1072,12 @@ impl Engine {
                     .await
                 {
                     Ok(st) => {
+                        let event = sso_issued(&tgt, service, &st);
                         let mut r =
                             WebReply::with_ticket(method.unwrap_or_default(), service, st, 303);
                         r.effects
                             .push(session_used(&tgt, previous_use, now, request));
+                        r.audit.push(event);
                         r
                     }
                     Err(e) => WebReply::fault(Fault::Store(e)),
@@ -1124,8 +1129,8 @@ impl Engine {
         }
         if let Some(until) = locked_until {
             let keep = is_clean_name(username).then(|| username.to_owned());
-            return LoginStep::Reply(
-                self.login_form(
+            let mut reply = self
+                .login_form(
                     store,
                     entropy,
                     now,
@@ -1135,8 +1140,14 @@ impl Engine {
                     Some(throttled(until, now)),
                     keep,
                 )
-                .await,
-            );
+                .await;
+            reply.audit.push(AuditEvent::LoginFailure {
+                username: username.to_owned(),
+                source: None,
+                reason: LoginFailureReason::Locked,
+                client_address: request.client_address.map(str::to_owned),
+            });
+            return LoginStep::Reply(reply);
         }
 
         if !is_clean_name(username) {
@@ -1211,8 +1222,39 @@ impl Engine {
 
     /// Finishes a `/login` POST once the credentials were checked (§2.2.4): on success a
     /// TGT (and TGC) and, with a service, a service ticket by redirect (303 after POST,
-    /// Appendix B); on failure the form again with an error and no ticket.
+    /// Appendix B); on failure the form again with an error and no ticket. The reply's
+    /// [`WebReply::audit`] says what happened (login success or failure, lockout,
+    /// unavailable source, ST issued).
     pub async fn login_authenticated<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        pending: PendingLogin,
+        result: AuthResult,
+    ) -> WebReply {
+        let facts = audit::LoginFacts {
+            username: pending.username.clone(),
+            source: pending.source.clone(),
+            service: pending.service.clone(),
+            client_address: pending.client_address.clone(),
+            remember_me: pending.remember_me && self.config.remember_me,
+        };
+        let (principal, unavailable) = match &result {
+            AuthResult::Authenticated { principal, .. } => (Some(principal.clone()), false),
+            AuthResult::Rejected(f) | AuthResult::Refused { failure: f, .. } => {
+                (None, *f == AuthFailure::Unavailable)
+            }
+        };
+        let mut reply = self
+            .check_authenticated(store, entropy, now, pending, result)
+            .await;
+        let events = audit::login_events(facts, principal.as_deref(), unavailable, &reply, now);
+        reply.audit.extend(events);
+        reply
+    }
+
+    async fn check_authenticated<S: Store>(
         &self,
         store: &S,
         entropy: &mut dyn Entropy,
@@ -1402,6 +1444,7 @@ impl Engine {
         let service = Params::parse(request.query)
             .ok()
             .and_then(|p| p.unique(fields::SERVICE).ok().flatten().map(str::to_owned));
+        let mut ended = None;
         let effects = match self.tgt_from_cookie(store, request.cookie).await {
             Ok(Some(tgt)) => match self
                 .destroy_session(
@@ -1414,7 +1457,10 @@ impl Engine {
                 )
                 .await
             {
-                Ok(e) => e,
+                Ok(e) => {
+                    ended = Some(tgt);
+                    e
+                }
                 Err(e) => return WebReply::fault(Fault::Store(e)),
             },
             Ok(None) => Vec::new(),
@@ -1425,6 +1471,14 @@ impl Engine {
             None => WebReply::page(200, View::LoggedOut),
         };
         reply.cookie = Some(self.cookie(None, false, request.https));
+        reply.audit.push(AuditEvent::Logout {
+            principal: ended.as_ref().map(|t| t.authentication.principal.clone()),
+            tgt: ended.as_ref().map(|t| ShortId::of(&t.id)),
+            single_logouts: effects
+                .iter()
+                .filter(|e| matches!(e, Effect::SingleLogout(_)))
+                .count(),
+        });
         reply.effects = effects;
         reply
     }
@@ -2041,6 +2095,17 @@ fn throttle_keys(username: &str, address: Option<&str>) -> Vec<ThrottleKey> {
 fn throttled(until: Timestamp, now: Timestamp) -> LoginError {
     LoginError::Throttled {
         retry_after_seconds: (until.millis_since(now) + 999).div_euclid(1000).max(1),
+    }
+}
+
+/// The audit event of a service ticket issued from an existing session.
+fn sso_issued(tgt: &TicketGrantingTicket, service: &str, st: &TicketId) -> AuditEvent {
+    AuditEvent::StIssued {
+        principal: tgt.authentication.principal.clone(),
+        service: service.to_owned(),
+        ticket: ShortId::of(st),
+        tgt: ShortId::of(&tgt.id),
+        sso: true,
     }
 }
 

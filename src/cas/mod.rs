@@ -16,8 +16,10 @@
 //! - [`xml`], [`json`], [`saml`]: renderers for the validation endpoints (XML, `format=JSON`,
 //!   `/samlValidate`), the CAS 1.0 `/validate` body and the single-logout request; [`saml`]
 //!   also parses `/samlValidate` requests.
+//! - [`audit`]: the audit trail's events (logins, tickets, logouts), as values.
 //! - [`client`]: a parser for CAS validation responses (the npm package's client helper).
 
+pub mod audit;
 pub mod auth;
 pub mod client;
 pub mod config;

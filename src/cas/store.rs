@@ -66,13 +66,20 @@ pub trait Store {
     /// Stores (or replaces) a ticket under its id; it may be dropped after `expires_at`.
     async fn put(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<(), StoreError>;
 
-    /// Stores several tickets of one session together (a new service ticket and its
-    /// TGT's updated service list). A store that can SHOULD write all or none, so a
-    /// failure never leaves a ticket its session does not know (an orphan ST). The
-    /// default writes them one after the other, in order.
+    /// Stores several tickets of one session together (a new service ticket, then its
+    /// TGT with the updated service list): all or none, so a failure never leaves a
+    /// ticket its session does not know (an orphan ST). A store that can write them in one
+    /// atomic step should; the default writes them in order and, when one fails, deletes
+    /// the ones before it (so list new tickets before updated ones).
     async fn put_all(&self, tickets: &[(&Ticket, Timestamp)]) -> Result<(), StoreError> {
-        for (ticket, expires_at) in tickets {
-            self.put(ticket, *expires_at).await?;
+        for (i, (ticket, expires_at)) in tickets.iter().enumerate() {
+            if let Err(e) = self.put(ticket, *expires_at).await {
+                for (written, _) in tickets.iter().take(i) {
+                    // Best effort: the write failure is what the caller must hear about.
+                    let _ = self.delete(written.id()).await;
+                }
+                return Err(e);
+            }
         }
         Ok(())
     }

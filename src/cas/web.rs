@@ -492,6 +492,8 @@ pub struct WebReply {
     pub service_ticket: Option<TicketId>,
     /// A fault behind a 500 reply (for logs).
     pub fault: Option<Fault>,
+    /// What happened, for the audit log (README "Audit log").
+    pub audit: Vec<crate::cas::audit::AuditEvent>,
 }
 
 impl WebReply {
@@ -503,6 +505,7 @@ impl WebReply {
             effects: Vec::new(),
             service_ticket: None,
             fault: None,
+            audit: Vec::new(),
         }
     }
 

@@ -10,11 +10,13 @@
 //! - [`outbound`]: the proxy callback and single-logout requests.
 //! - [`config`]: the configuration (`CASPLUS_CONFIG`, or the development default).
 //! - [`platform`]: clock and CSPRNG.
+//! - [`faults`]: TEST ONLY fault injection (`CASPLUS_FAULTS`, loopback hosts only).
 //! - [`tacacs`]: the TACACS+ authentication source (login, authorization, accounting).
 
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod faults;
 pub mod guard;
 pub mod html;
 pub mod outbound;

@@ -60,8 +60,8 @@ pub async fn proxy_callback(callback: &ProxyCallback) -> Option<u16> {
 }
 
 /// POSTs one single-logout request; failures are logged and otherwise ignored
-/// (§2.3.3.1: "fire and forget").
-pub async fn single_logout(notice: &LogoutNotice) {
+/// (§2.3.3.1: "fire and forget"). Returns the answer's status (`None`: no answer).
+pub async fn single_logout(notice: &LogoutNotice) -> Option<u16> {
     let headers = Headers::new();
     let _ = headers.set("Content-Type", "application/x-www-form-urlencoded");
     let mut init = RequestInit::new();
@@ -69,13 +69,19 @@ pub async fn single_logout(notice: &LogoutNotice) {
         .with_headers(headers)
         .with_body(Some(JsValue::from_str(&notice.form_body())));
     match send(&notice.url, &mut init, LOGOUT_TIMEOUT).await {
-        Ok(status) if (200..300).contains(&status) => {}
-        Ok(status) => log_event(
-            "single_logout_refused",
-            &notice.url,
-            &format!("HTTP {status}"),
-        ),
-        Err(e) => log_event("single_logout_failed", &notice.url, &e),
+        Ok(status) if (200..300).contains(&status) => Some(status),
+        Ok(status) => {
+            log_event(
+                "single_logout_refused",
+                &notice.url,
+                &format!("HTTP {status}"),
+            );
+            Some(status)
+        }
+        Err(e) => {
+            log_event("single_logout_failed", &notice.url, &e);
+            None
+        }
     }
 }
 
@@ -83,7 +89,9 @@ pub async fn single_logout(notice: &LogoutNotice) {
 pub async fn perform(effects: Vec<Effect>) {
     for effect in effects {
         match effect {
-            Effect::SingleLogout(notice) => single_logout(&notice).await,
+            Effect::SingleLogout(notice) => {
+                single_logout(&notice).await;
+            }
             other => worker::console_error!("unhandled engine effect: {other:?}"),
         }
     }

@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use casplus::cas::audit::{self, AuditEvent};
 use casplus::cas::auth::{AuthFailure, AuthResult};
 use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
 use casplus::cas::web::{self, Effect, HttpRequest, Response as WebResponse, WebReply};
@@ -12,6 +13,7 @@ use casplus::time::Timestamp;
 use worker::{Context, Env, Headers, Method, Request, Response, Result};
 
 use crate::config::{self, ConfigProblem, Loaded};
+use crate::faults::{FAULTS_HEADER, FAULTS_VAR, Faults, FaultyStore};
 use crate::html::{self, PREFIX, Page};
 use crate::outbound;
 use crate::platform::{self, Csprng};
@@ -90,11 +92,13 @@ impl Route {
 /// Everything a handler needs for one request.
 struct Cas {
     loaded: Rc<Loaded>,
-    store: WorkerStore,
+    store: FaultyStore,
     rng: Csprng,
     now: Timestamp,
     req: Incoming,
     host: String,
+    /// Stamped on every audit line: `cf-ray`, or a random id where there is none.
+    request_id: String,
 }
 
 /// The parts of the HTTP request the engine reads.
@@ -182,14 +186,27 @@ async fn prepare(
         }
     };
     let now = platform::now();
+    // Test only (crate::faults): never set CASPLUS_FAULTS in a deployment.
+    let faults = match env.var(FAULTS_VAR) {
+        Ok(v) => Faults::from_settings(
+            Some(&v.to_string()),
+            req.headers().get(FAULTS_HEADER)?.as_deref(),
+            &host,
+        ),
+        Err(_) => Faults::none(),
+    };
     let store = match (env.kv("TICKETS"), env.durable_object("GUARD")) {
-        (Ok(kv), Ok(guard)) => WorkerStore::new(kv, guard, now, loaded.engine.config()),
+        (Ok(kv), Ok(guard)) => FaultyStore::new(
+            WorkerStore::new(kv, guard, now, loaded.engine.config()),
+            faults,
+        ),
         (Err(e), _) | (_, Err(e)) => {
             log_fault("bindings", &e.to_string());
             return page(500, &html::internal_error(), &[]).map(Err);
         }
     };
     let url = RequestUrl::of(&req);
+    let request_id = request_id(req.headers().get("cf-ray")?.as_deref());
     Ok(Ok(Cas {
         loaded,
         store,
@@ -204,7 +221,35 @@ async fn prepare(
             https: url.scheme() == "https",
         },
         host,
+        request_id,
     }))
+}
+
+/// The request id of the audit log: the `cf-ray` header (Cloudflare's id of the request,
+/// also in `wrangler tail`), else 16 random hex digits.
+fn request_id(cf_ray: Option<&str>) -> String {
+    match cf_ray {
+        Some(ray) if !ray.is_empty() && ray.len() <= 64 && ray.is_ascii() => ray.to_owned(),
+        _ => {
+            let mut b = [0u8; 8];
+            // A broken generator was already refused by `Csprng::check`.
+            let _ = getrandom::fill(&mut b);
+            b.iter().map(|x| format!("{x:02x}")).collect()
+        }
+    }
+}
+
+/// Logs `events` for the audit trail: one JSON object per line, stamped with the request
+/// id and the time (README "Audit log").
+fn audit_log(request_id: &str, now: Timestamp, events: &[AuditEvent]) {
+    for event in events {
+        let mut line = event.to_json();
+        if let Some(map) = line.as_object_mut() {
+            map.insert("request_id".to_owned(), request_id.into());
+            map.insert("time".to_owned(), now.to_rfc3339().into());
+        }
+        worker::console_log!("{line}");
+    }
 }
 
 impl Incoming {
@@ -249,6 +294,7 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
                 .await
         }
     };
+    audit_log(&cas.request_id, cas.now, &reply.audit);
     web_reply("login", reply, &cas, ctx)
 }
 
@@ -258,6 +304,7 @@ async fn logout(mut cas: Cas, ctx: &Context) -> Result<Response> {
     let reply = engine
         .logout(&cas.store, &mut cas.rng, cas.now, &cas.req.http())
         .await;
+    audit_log(&cas.request_id, cas.now, &reply.audit);
     web_reply("logout", reply, &cas, ctx)
 }
 
@@ -286,6 +333,8 @@ async fn validate(mut cas: Cas, endpoint: Endpoint) -> Result<Response> {
     if let Some(fault) = &reply.fault {
         log_fault("validate", &fault.to_string());
     }
+    let event = audit::validation(endpoint, cas.req.query.as_bytes(), &reply);
+    audit_log(&cas.request_id, cas.now, &[event]);
     respond(200, &reply.headers(), reply.render())
 }
 
@@ -299,6 +348,8 @@ async fn proxy(mut cas: Cas) -> Result<Response> {
     if let Some(fault) = &reply.fault {
         log_fault("proxy", &fault.to_string());
     }
+    let event = audit::proxy(cas.req.query.as_bytes(), &reply);
+    audit_log(&cas.request_id, cas.now, &[event]);
     respond(200, &reply.headers(), reply.render())
 }
 
@@ -317,6 +368,8 @@ async fn saml_validate(mut cas: Cas) -> Result<Response> {
     if let Some(fault) = &reply.fault {
         log_fault("samlValidate", &fault.to_string());
     }
+    let event = audit::saml_validate(&cas.req.body, &reply);
+    audit_log(&cas.request_id, cas.now, &[event]);
     let headers = [
         ("Content-Type", reply.content_type().to_owned()),
         ("Cache-Control", "no-store".to_owned()),
@@ -354,7 +407,19 @@ fn web_reply(endpoint: &str, reply: WebReply, cas: &Cas, ctx: &Context) -> Resul
         )
     });
     if !others.is_empty() {
-        ctx.wait_until(outbound::perform(others));
+        let request_id = cas.request_id.clone();
+        ctx.wait_until(async move {
+            for effect in others {
+                match effect {
+                    Effect::SingleLogout(notice) => {
+                        let status = outbound::single_logout(&notice).await;
+                        let event = AuditEvent::single_logout_sent(&notice, status);
+                        audit_log(&request_id, platform::now(), &[event]);
+                    }
+                    other => log_fault("effects", &format!("unhandled engine effect: {other:?}")),
+                }
+            }
+        });
     }
     if !sessions.is_empty() && cas.loaded.tacacs.is_some() {
         let loaded = Rc::clone(&cas.loaded);
