@@ -8,7 +8,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const pkg = resolve(process.argv[2] ?? 'pkg');
-const { decode, encodePacket, version } = await import(pathToFileURL(`${pkg}/node.mjs`).href);
+const { decode, version } = await import(pathToFileURL(`${pkg}/node.mjs`).href);
+const { encodePacket } = await import(pathToFileURL(`${pkg}/encode/node.mjs`).href);
 
 const SESSIONS = Number(process.env.SESSIONS ?? 10_000);
 const FRAMES_PER_SESSION = 10;

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Builds the npm package `casplus` into pkg/ (see npm/README.md): one wasm module, shared by
-# three wasm-bindgen glue files — web.js (browsers, bundlers, workers: `await init()` first),
+# Builds the npm package `casplus` into pkg/ (see npm/README.md): three entry points, `casplus`
+# (TACACS+ decoder), `casplus/encode` (TACACS+ packet encoder, obfuscation) and `casplus/cas`
+# (the CAS response parser), each one wasm module shared by three
+# wasm-bindgen glue files — web.js (browsers, bundlers, workers: `await init()` first),
 # node.mjs (Node ESM) and node.cjs (Node CommonJS), which load it synchronously.
 # Usage: npm/build.sh [OUT_DIR]   (run from anywhere; `make npm` calls it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-pkg}
-profile=npm                      # Cargo.toml [profile.npm]: release with opt-level "z"
+profile=npm                      # Cargo.toml [profile.npm]: release with opt-level "s"
 wasm_opt=node_modules/.bin/wasm-opt   # npm binaryen 132, never Debian's (see TOOLCHAIN.md)
 target=wasm32-unknown-unknown
 
@@ -19,36 +21,48 @@ have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 [ -x "$wasm_opt" ] || die "$wasm_opt missing; run tests/tools/setup.sh npm"
 "$wasm_opt" --version | grep -q 'version 132' || die "$wasm_opt is not binaryen 132"
 
-log "cargo build ($target, profile $profile, features wasm)"
-cargo build --profile "$profile" --lib --target "$target" --no-default-features --features wasm
-wasm="target/$target/$profile/casplus.wasm"
+# One module per entry point, each its own wasm with only its exports' code:
+#   casplus         (feature wasm-tacacs: decode)               → OUT/casplus_bg.wasm, glue in OUT/
+#   casplus/encode  (feature wasm-encode: encodePacket, obfuscate) → OUT/encode/encode_bg.wasm, glue
+#   casplus/cas     (feature wasm-cas: parseCasResponse)        → OUT/cas/cas_bg.wasm, glue
+# (and `version` in each).
+# build_module FEATURE OUT_NAME DIR
+build_module() {
+  local feature=$1 name=$2 dir=$3
+  log "cargo build ($target, profile $profile, features $feature)"
+  cargo build --profile "$profile" --lib --target "$target" --no-default-features --features "$feature"
+  local wasm="target/$target/$profile/casplus.wasm"
+  local tmp="$tmproot/$name"
+  for t in web nodejs experimental-nodejs-module; do
+    wasm-bindgen --target "$t" --out-dir "$tmp/$t" --out-name "$name" "$wasm"
+  done
+  # The three targets emit the same wasm (checked), so the package carries it once.
+  cmp -s "$tmp/web/${name}_bg.wasm" "$tmp/nodejs/${name}_bg.wasm" \
+    && cmp -s "$tmp/web/${name}_bg.wasm" "$tmp/experimental-nodejs-module/${name}_bg.wasm" \
+    || die "wasm-bindgen emitted different wasm per target; the package layout assumes one"
+  mkdir -p "$dir"
+  log "wasm-opt -Oz ($dir/${name}_bg.wasm)"
+  "$wasm_opt" -Oz --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+    "$tmp/web/${name}_bg.wasm" -o "$dir/${name}_bg.wasm"
+  # Glue files keep their reference to `NAME_bg.wasm` (same directory); only their names and
+  # the Deno-style self-types comment change.
+  sed "s#@ts-self-types=\"./$name.d.ts\"#@ts-self-types=\"./web.d.ts\"#" "$tmp/web/$name.js" > "$dir/web.js"
+  cp "$tmp/web/$name.d.ts" "$dir/web.d.ts"
+  sed "s#@ts-self-types=\"./$name.d.ts\"#@ts-self-types=\"./node.d.ts\"#" \
+    "$tmp/experimental-nodejs-module/$name.js" > "$dir/node.mjs"
+  cp "$tmp/nodejs/$name.d.ts" "$dir/node.d.ts"
+  sed "s#@ts-self-types=\"./$name.d.ts\"#@ts-self-types=\"./node.d.cts\"#" "$tmp/nodejs/$name.js" > "$dir/node.cjs"
+  cp "$tmp/nodejs/$name.d.ts" "$dir/node.d.cts"
+}
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-for t in web nodejs experimental-nodejs-module; do
-  wasm-bindgen --target "$t" --out-dir "$tmp/$t" --out-name casplus "$wasm"
-done
-# The three targets emit the same wasm (checked), so the package carries it once.
-cmp -s "$tmp/web/casplus_bg.wasm" "$tmp/nodejs/casplus_bg.wasm" \
-  && cmp -s "$tmp/web/casplus_bg.wasm" "$tmp/experimental-nodejs-module/casplus_bg.wasm" \
-  || die "wasm-bindgen emitted different wasm per target; the package layout assumes one"
-
+tmproot=$(mktemp -d)
+trap 'rm -rf "$tmproot"' EXIT
 rm -rf "$out"
 mkdir -p "$out"
-log "wasm-opt -Oz"
-"$wasm_opt" -Oz --strip-debug --strip-producers \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  "$tmp/web/casplus_bg.wasm" -o "$out/casplus_bg.wasm"
-
-# Glue files keep their reference to `casplus_bg.wasm` (same directory); only their names and
-# the Deno-style self-types comment change.
-sed 's#@ts-self-types="./casplus.d.ts"#@ts-self-types="./web.d.ts"#' "$tmp/web/casplus.js" > "$out/web.js"
-cp "$tmp/web/casplus.d.ts" "$out/web.d.ts"
-sed 's#@ts-self-types="./casplus.d.ts"#@ts-self-types="./node.d.ts"#' \
-  "$tmp/experimental-nodejs-module/casplus.js" > "$out/node.mjs"
-cp "$tmp/nodejs/casplus.d.ts" "$out/node.d.ts"
-sed 's#@ts-self-types="./casplus.d.ts"#@ts-self-types="./node.d.cts"#' "$tmp/nodejs/casplus.js" > "$out/node.cjs"
-cp "$tmp/nodejs/casplus.d.ts" "$out/node.d.cts"
+build_module wasm-tacacs casplus "$out"
+build_module wasm-encode encode "$out/encode"
+build_module wasm-cas cas "$out/cas"
 
 version=$(cargo metadata --no-deps --format-version 1 \
   | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s).packages.find(p=>p.name==="casplus");process.stdout.write(p.version)})')
@@ -60,6 +74,6 @@ node -e '
 ' "$version" "$out"
 cp npm/README.md npm/LICENSE npm/LICENSE-APACHE "$out/"
 
-raw=$(stat -c %s "$out/casplus_bg.wasm")
-gz=$(gzip -9 -c "$out/casplus_bg.wasm" | wc -c)
-log "built $out/ (casplus $version): casplus_bg.wasm $raw bytes, $gz gzip -9"
+for w in "$out/casplus_bg.wasm" "$out/encode/encode_bg.wasm" "$out/cas/cas_bg.wasm"; do
+  log "built $w (casplus $version): $(stat -c %s "$w") bytes, $(gzip -9 -c "$w" | wc -c) gzip -9"
+done

@@ -10,7 +10,8 @@
 //! - [`capture`]: captures in every form (pcap, pcapng, tcpdump/Wireshark text, hex, base64):
 //!   TCP reassembly and TACACS+ PDUs with their place in the capture.
 //! - [`cas`]: the CAS protocol 3.0 engine: tickets, services, validation responses.
-//! - `wasm` (feature `wasm`): the wasm-bindgen exports of the npm package `casplus`.
+//! - `wasm` (features `wasm`, `wasm-tacacs`, `wasm-cas`): the wasm-bindgen exports of the npm
+//!   package `casplus`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -19,7 +20,7 @@ pub mod cas;
 pub mod codec;
 pub mod tacacs;
 pub mod time;
-#[cfg(feature = "wasm")]
+#[cfg(feature = "wasm-bindings")]
 pub mod wasm;
 #[cfg(feature = "inspector")]
 pub mod wasm_inspect;

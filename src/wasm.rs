@@ -1,5 +1,9 @@
 //! wasm-bindgen exports of the npm package `casplus` (feature `wasm`; `make npm` builds it,
-//! `npm/README.md` is its manual).
+//! `npm/README.md` is its manual). The package carries three modules, each with its own wasm
+//! so that none carries the others' code: `casplus` (feature `wasm-tacacs`: `decode`),
+//! `casplus/encode` (feature `wasm-encode`: `encodePacket`, `obfuscate`) and `casplus/cas`
+//! (feature `wasm-cas`: `parseCasResponse`), each with `version`; feature `wasm` builds all of
+//! them (tests, inspector).
 //!
 //! Glue only, in the style of a thin binding crate: each export checks its arguments, makes one
 //! core call, and hands back plain JavaScript values or throws a JavaScript `Error` whose
@@ -29,20 +33,30 @@
     clippy::panic
 )]
 
+#[cfg(any(feature = "wasm-tacacs", feature = "wasm-encode"))]
 pub mod input;
 pub mod schema;
 
+#[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas"))]
 use serde::Serialize;
+#[cfg(feature = "wasm-encode")]
 use serde::de::DeserializeOwned;
 use tsify::Ts;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "wasm-tacacs")]
 use crate::capture;
+#[cfg(feature = "wasm-cas")]
 use crate::cas::client;
+#[cfg(any(feature = "wasm-tacacs", feature = "wasm-encode"))]
 use crate::tacacs;
 
-use input::{DecodeOptions, KeyInput, PacketInput, PadInput};
+#[cfg(feature = "wasm-tacacs")]
+use input::DecodeOptions;
+#[cfg(feature = "wasm-encode")]
+use input::{KeyInput, PacketInput, PadInput};
+#[cfg(any(feature = "wasm-tacacs", feature = "wasm-encode"))]
 use tacacs::Key;
 
 /// The `code` property of the errors the exports throw (UPPER_SNAKE like Node's own codes;
@@ -88,6 +102,7 @@ fn js_error(code: &str, message: &str, offset: Option<usize>) -> JsValue {
     err.into()
 }
 
+#[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas"))]
 /// A result as a plain JavaScript value: the core's JSON, parsed by the engine.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let internal = |m: String| js_error(codes::INTERNAL, &m, None);
@@ -95,6 +110,7 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&json).map_err(|_| internal("JSON.parse failed".into()))
 }
 
+#[cfg(feature = "wasm-encode")]
 /// An object argument read through its JSON form; errors carry `code` and say which argument.
 fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str, code: &str) -> Result<T, JsValue> {
     let json = js_sys::JSON::stringify(value)
@@ -110,6 +126,7 @@ fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str, code: &str) -> Resu
     serde_json::from_str(&json).map_err(|e| js_error(code, &format!("{what}: {e}"), None))
 }
 
+#[cfg(any(feature = "wasm-tacacs", feature = "wasm-encode"))]
 /// A key given as a string (its UTF-8 bytes) or a `Uint8Array`.
 fn key_from_js(value: &JsValue) -> Option<Key> {
     if let Some(s) = value.as_string() {
@@ -120,6 +137,7 @@ fn key_from_js(value: &JsValue) -> Option<Key> {
         .map(|a| Key::new(a.to_vec()))
 }
 
+#[cfg(feature = "wasm-tacacs")]
 /// `decode`'s options, property by property (keys may be `Uint8Array`s, which JSON cannot
 /// carry); unknown properties are refused so that a typo does not go unnoticed.
 fn decode_options(value: Option<&JsValue>) -> Result<capture::Options, JsValue> {
@@ -162,6 +180,7 @@ fn decode_options(value: Option<&JsValue>) -> Result<capture::Options, JsValue> 
     input::capture_options(keys, format.as_deref()).map_err(|(c, m)| js_error(c, &m, None))
 }
 
+#[cfg(feature = "wasm-tacacs")]
 /// Decodes TACACS+ in any capture form — pcap, pcapng, `tcpdump -x/-X` text, Wireshark hex
 /// dumps, hex, base64 or raw PDU bytes (detected unless `inputFormat` forces one) — into PDUs
 /// (RFC 8907 fields, de-obfuscated with the first key that fits each connection), sessions,
@@ -199,6 +218,7 @@ pub fn decode(
     Ok(Ts::new_unchecked(result))
 }
 
+#[cfg(feature = "wasm-tacacs")]
 /// The bytes of a `Uint8Array` (a Node `Buffer` is one) or the UTF-8 of a string.
 fn input_bytes(input: &JsValue) -> Result<Vec<u8>, JsValue> {
     if let Some(s) = input.as_string() {
@@ -214,6 +234,7 @@ fn input_bytes(input: &JsValue) -> Result<Vec<u8>, JsValue> {
     }
 }
 
+#[cfg(feature = "wasm-encode")]
 /// Encodes one TACACS+ packet (RFC 8907 §4.1 header + body) from an object in the shape
 /// `decode` emits (`{ header, body }`; derived fields such as `spans`, `length`, `av_pairs`
 /// are ignored), obfuscating the body with `key` unless the header has the UNENCRYPTED flag
@@ -249,6 +270,7 @@ pub fn encode_packet(
     })
 }
 
+#[cfg(feature = "wasm-encode")]
 /// XORs a body with the RFC 8907 §4.5 pseudo-pad of `(session_id, key, version, seq_no)`:
 /// the same call obfuscates and de-obfuscates. With `header` (`{ session_id, seq_no, major?,
 /// minor? }`, e.g. a decoded `pdu.header`), `bytes` is the body alone; without it, `bytes` is a
@@ -304,6 +326,7 @@ pub fn obfuscate(
     Ok(out)
 }
 
+#[cfg(feature = "wasm-cas")]
 /// Parses a CAS validation or proxy response — CAS 2.0/3.0 XML, CAS 3.0 JSON or CAS 1.0 text
 /// — into `{ success, kind, format, user, attributes, proxyGrantingTicket, proxies,
 /// proxyTicket, failure }`. A failure response is a result (`success: false`), not an error;

@@ -21,11 +21,15 @@ const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>casplus web build</title>
-<script type="importmap">{ "imports": { "casplus": "/casplus/web.js" } }</script>
+<script type="importmap">{ "imports": { "casplus": "/casplus/web.js", "casplus/encode": "/casplus/encode/web.js", "casplus/cas": "/casplus/cas/web.js" } }</script>
 <script type="module">
-  import init, { decode, encodePacket, obfuscate, parseCasResponse, version } from 'casplus';
+  import init, { decode, version } from 'casplus';
+  import initEncode, { encodePacket, obfuscate } from 'casplus/encode';
+  import initCas, { parseCasResponse } from 'casplus/cas';
   try {
     await init();
+    await initEncode();
+    await initCas();
     const bytes = new Uint8Array(await (await fetch('/fixtures/login.pcap')).arrayBuffer());
     const r = decode(bytes, { keys: ['tac_plus_key'] });
     const again = encodePacket(r.pdus[0], 'tac_plus_key');
@@ -109,5 +113,9 @@ test('Chromium loads the web build and decodes a capture with it', async () => {
   // the module came from the package: glue and wasm, nothing else
   assert.ok(requests.includes('/casplus/web.js'));
   assert.ok(requests.includes('/casplus/casplus_bg.wasm'));
+  assert.ok(requests.includes('/casplus/encode/web.js'));
+  assert.ok(requests.includes('/casplus/encode/encode_bg.wasm'));
+  assert.ok(requests.includes('/casplus/cas/web.js'));
+  assert.ok(requests.includes('/casplus/cas/cas_bg.wasm'));
   await page.close();
 });

@@ -5,13 +5,25 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const casplus = require('casplus');
+const encode = require('casplus/encode');
+const cas = require('casplus/cas');
 const vectors = process.env.CASPLUS_VECTORS;
 
 test('require() gives every export, synchronously ready', () => {
-  for (const name of ['decode', 'encodePacket', 'obfuscate', 'parseCasResponse', 'version']) {
+  for (const name of ['decode', 'version']) {
     assert.equal(typeof casplus[name], 'function', name);
   }
+  assert.equal(casplus.encodePacket, undefined);
+  assert.equal(casplus.parseCasResponse, undefined);
+  for (const name of ['encodePacket', 'obfuscate', 'version']) {
+    assert.equal(typeof encode[name], 'function', `encode.${name}`);
+  }
+  for (const name of ['parseCasResponse', 'version']) {
+    assert.equal(typeof cas[name], 'function', `cas.${name}`);
+  }
   assert.equal(casplus.version(), require('casplus/package.json').version);
+  assert.equal(cas.version(), casplus.version());
+  assert.equal(encode.version(), casplus.version());
 });
 
 test('decode, encodePacket and obfuscate agree with each other', () => {
@@ -20,21 +32,21 @@ test('decode, encodePacket and obfuscate agree with each other', () => {
   assert.equal(r.pdus.length, 16);
   assert.deepEqual(r.keys_ok, [0]);
   for (const p of r.pdus) {
-    const wire = casplus.encodePacket(p, 'tac_plus_key');
+    const wire = encode.encodePacket(p, 'tac_plus_key');
     assert.equal(Buffer.from(wire.subarray(12)).toString('hex'),
-      Buffer.from(casplus.obfuscate(Buffer.from(p.body_clear_hex, 'hex'), 'tac_plus_key', p.header)).toString('hex'));
-    assert.equal(Buffer.from(casplus.obfuscate(wire, 'tac_plus_key').subarray(12)).toString('hex'), p.body_clear_hex);
+      Buffer.from(encode.obfuscate(Buffer.from(p.body_clear_hex, 'hex'), 'tac_plus_key', p.header)).toString('hex'));
+    assert.equal(Buffer.from(encode.obfuscate(wire, 'tac_plus_key').subarray(12)).toString('hex'), p.body_clear_hex);
   }
 });
 
 test('parseCasResponse', () => {
-  assert.equal(casplus.parseCasResponse('yes\nalice\n').user, 'alice');
+  assert.equal(cas.parseCasResponse('yes\nalice\n').user, 'alice');
 });
 
 test('errors carry a code', () => {
   assert.throws(() => casplus.decode(1), (e) => e instanceof TypeError && e.code === 'INVALID_ARGUMENT');
-  assert.throws(() => casplus.parseCasResponse('<x'), (e) => e instanceof Error && typeof e.code === 'string');
-  assert.throws(() => casplus.encodePacket({ header: {}, body: {} }), (e) => e.code === 'INVALID_PACKET');
+  assert.throws(() => cas.parseCasResponse('<x'), (e) => e instanceof Error && typeof e.code === 'string');
+  assert.throws(() => encode.encodePacket({ header: {}, body: {} }), (e) => e.code === 'INVALID_PACKET');
 });
 
 test('ESM and CommonJS builds give the same results', async () => {

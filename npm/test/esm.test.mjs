@@ -4,7 +4,11 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
 import * as casplus from 'casplus';
-import { decode, encodePacket, obfuscate, parseCasResponse, version } from 'casplus';
+import * as encode from 'casplus/encode';
+import * as cas from 'casplus/cas';
+import { decode, version } from 'casplus';
+import { encodePacket, obfuscate, version as encodeVersion } from 'casplus/encode';
+import { parseCasResponse, version as casVersion } from 'casplus/cas';
 
 import {
   capture, expected, formsOf, pduVectors, fromHex, toHex, expectedRows, decodedRows,
@@ -29,12 +33,22 @@ describe('module', () => {
   test('exports exactly the documented functions', () => {
     assert.deepEqual(
       Object.keys(casplus).filter((k) => typeof casplus[k] === 'function').sort(),
-      ['decode', 'encodePacket', 'obfuscate', 'parseCasResponse', 'version'],
+      ['decode', 'version'],
+    );
+    assert.deepEqual(
+      Object.keys(encode).filter((k) => typeof encode[k] === 'function').sort(),
+      ['encodePacket', 'obfuscate', 'version'],
+    );
+    assert.deepEqual(
+      Object.keys(cas).filter((k) => typeof cas[k] === 'function').sort(),
+      ['parseCasResponse', 'version'],
     );
   });
 
   test('version() is the package version', () => {
     assert.equal(version(), require('casplus/package.json').version);
+    assert.equal(casVersion(), version());
+    assert.equal(encodeVersion(), version());
     assert.match(version(), /^\d+\.\d+\.\d+/);
   });
 });

@@ -19,8 +19,11 @@ const pkgDir = join(process.cwd(), 'node_modules', 'casplus');
 
 const WORKER = `
 import wasm from './casplus_bg.wasm';
-import { initSync, decode, parseCasResponse, version } from './web.js';
+import casWasm from './cas/cas_bg.wasm';
+import { initSync, decode, version } from './web.js';
+import { initSync as initCasSync, parseCasResponse } from './cas/web.js';
 initSync({ module: wasm });
+initCasSync({ module: casWasm });
 export default {
   async fetch(request) {
     const bytes = new Uint8Array(await request.arrayBuffer());
@@ -43,6 +46,8 @@ before(async () => {
       { type: 'ESModule', path: 'worker.mjs', contents: WORKER },
       { type: 'ESModule', path: 'web.js', contents: readFileSync(join(pkgDir, 'web.js'), 'utf8') },
       { type: 'CompiledWasm', path: 'casplus_bg.wasm', contents: readFileSync(join(pkgDir, 'casplus_bg.wasm')) },
+      { type: 'ESModule', path: 'cas/web.js', contents: readFileSync(join(pkgDir, 'cas/web.js'), 'utf8') },
+      { type: 'CompiledWasm', path: 'cas/cas_bg.wasm', contents: readFileSync(join(pkgDir, 'cas/cas_bg.wasm')) },
     ],
   });
   await mf.ready;

@@ -12,7 +12,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
 use super::Pdu;
 use super::acct::AcctRequest;
-use super::authen::AuthenStart;
+use super::authen::{AuthenStart, ChapKind};
 use super::author::AvPair;
 use super::body::Body;
 use super::enums::AcctRecordKind;
@@ -125,10 +125,19 @@ impl Serialize for Header {
     }
 }
 
+/// The CHAP kind's JSON name (a fixed table: no `Debug` formatting, no Unicode case tables).
+fn chap_kind(k: ChapKind) -> &'static str {
+    match k {
+        ChapKind::Chap => "chap",
+        ChapKind::MsChapV1 => "mschapv1",
+        ChapKind::MsChapV2 => "mschapv2",
+    }
+}
+
 fn chap_json(b: &AuthenStart) -> Option<Obj> {
     let c = b.chap()?;
     Some(Obj(vec![
-        ("kind", Json::Str(format!("{:?}", c.kind).to_lowercase())),
+        ("kind", Json::Str(chap_kind(c.kind).to_owned())),
         ("id", c.id.map_or(Json::Null, |v| Json::Num(v.into()))),
         ("challenge_hex", Json::Str(hex(c.challenge))),
         ("response_hex", Json::Str(hex(c.response))),
@@ -247,5 +256,19 @@ impl Serialize for Pdu {
         m.serialize_entry("diagnostics", &self.diagnostics)?;
         m.serialize_entry("span", &self.span)?;
         m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The JSON names of the CHAP kinds (§5.4.2.3–5.4.2.5) are the lower-cased variant names,
+    /// as they were when rendered through `Debug`.
+    #[test]
+    fn chap_kind_names_are_the_lowercased_variants_5_4_2() {
+        for k in [ChapKind::Chap, ChapKind::MsChapV1, ChapKind::MsChapV2] {
+            assert_eq!(chap_kind(k), format!("{k:?}").to_lowercase());
+        }
     }
 }

@@ -1,8 +1,12 @@
 // A Node ESM consumer, checked with `tsc --noEmit` against the shipped node.d.ts.
-import { decode, encodePacket, obfuscate, parseCasResponse, version } from 'casplus';
+import { decode, version } from 'casplus';
+import { encodePacket, obfuscate } from 'casplus/encode';
+import type { PacketInput } from 'casplus/encode';
 import type {
-  Body, CasValidation, DecodeOptions, DecodeResult, PacketInput, Pdu, Session,
+  Body, DecodeOptions, DecodeResult, Pdu, Session,
 } from 'casplus';
+import { parseCasResponse } from 'casplus/cas';
+import type { CasValidation } from 'casplus/cas';
 
 const opts: DecodeOptions = { keys: ['k', new Uint8Array([1, 2])], inputFormat: 'pcap' };
 const r: DecodeResult = decode(new Uint8Array(0), opts);
