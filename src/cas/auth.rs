@@ -218,13 +218,17 @@ enum OneOrMany {
 
 fn attributes_from_config<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Attributes, D::Error> {
     let raw: BTreeMap<String, OneOrMany> = BTreeMap::deserialize(d)?;
-    Ok(raw
-        .into_iter()
-        .map(|(k, v)| match v {
-            OneOrMany::One(s) => (k, vec![s]),
-            OneOrMany::Many(v) => (k, v),
-        })
-        .collect())
+    // Inserted one by one rather than `collect`ed: each `collect` into a map instantiates a
+    // stable sort of its own (≈ 3 KB of wasm each, bench/RESULTS.md "Worker").
+    let mut out = Attributes::new();
+    for (k, v) in raw {
+        let values = match v {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        };
+        out.insert(k, values);
+    }
+    Ok(out)
 }
 
 /// One configured user.
