@@ -22,6 +22,12 @@ function auditLines() {
   });
 }
 const find = (pred) => auditLines().filter(pred);
+/** wrangler prints the Worker's console lines asynchronously, after the response may have
+ * arrived: wait until `n` lines match (up to 5 s), then return them all. */
+async function lines(pred, n) {
+  await eventually(() => find(pred).length >= n, 5000);
+  return find(pred);
+}
 
 test('login, validation, SSO and logout are audited with a request id, short ticket ids and no secrets', async () => {
   const slo = await httpServer();
@@ -46,39 +52,33 @@ test('login, validation, SSO and logout are audited with a request id, short tic
     assert.ok(await eventually(() => slo.requests.some((r) => r.method === 'POST'), 8000), 'single logout POSTed');
 
     const short = (id) => id.slice(0, id.indexOf('-') + 1 + 8);
-    let lines;
-    assert.ok(await eventually(() => {
-      lines = auditLines();
-      return lines.some((e) => e.event === 'single_logout_sent' && e.service === service);
-    }, 8000), 'the single logout is audited');
-
-    const failure = find((e) => e.event === 'login_failure' && e.username === USER && e.reason === 'invalid_credentials');
+    const failure = await lines((e) => e.event === 'login_failure' && e.username === USER && e.reason === 'invalid_credentials', 1);
     assert.equal(failure.length, 1, JSON.stringify(failure));
     assert.equal(failure[0].source, 'builtin');
 
-    const [success] = find((e) => e.event === 'login_success' && e.principal === USER && e.service === service);
+    const [success] = await lines((e) => e.event === 'login_success' && e.principal === USER && e.service === service, 1);
     assert.ok(success, 'login_success');
     assert.equal(success.tgt, short(tgt));
     assert.equal(success.remember_me, false);
     assert.match(success.request_id, /^[0-9a-f]{16}$|^[0-9a-f]+-[A-Z]{3}$/, 'a request id (cf-ray or generated)');
     assert.ok(!Number.isNaN(Date.parse(success.time)), success.time);
 
-    const issued = find((e) => e.event === 'st_issued' && e.service === service);
+    const issued = await lines((e) => e.event === 'st_issued' && e.service === service, 2);
     assert.deepEqual(issued.map((e) => [e.ticket, e.sso, e.principal, e.tgt]),
       [[short(st), false, USER, short(tgt)], [short(st2), true, USER, short(tgt)]]);
     assert.equal(issued[0].request_id, success.request_id, 'same request, same id');
     assert.notEqual(issued[1].request_id, success.request_id, 'another request, another id');
 
-    const validated = find((e) => e.event === 'st_validated' && e.service === service);
+    const validated = await lines((e) => e.event === 'st_validated' && e.service === service, 1);
     assert.deepEqual(validated.map((e) => [e.endpoint, e.ticket, e.principal]), [['p3/serviceValidate', short(st), USER]]);
-    const rejected = find((e) => e.event === 'st_rejected' && e.service === service);
+    const rejected = await lines((e) => e.event === 'st_rejected' && e.service === service, 1);
     assert.deepEqual(rejected.map((e) => [e.endpoint, e.ticket, e.code]), [['serviceValidate', short(st), 'INVALID_TICKET']]);
 
-    const [logout] = find((e) => e.event === 'logout' && e.tgt === short(tgt));
+    const [logout] = await lines((e) => e.event === 'logout' && e.tgt === short(tgt), 1);
     assert.ok(logout, 'logout');
     assert.equal(logout.principal, USER);
     assert.equal(logout.single_logouts, 2, 'both service tickets of the session get a logout request');
-    const sent = find((e) => e.event === 'single_logout_sent' && e.service === service);
+    const sent = await lines((e) => e.event === 'single_logout_sent' && e.service === service, 2);
     assert.ok(sent.every((e) => e.status === 200 && e.request_id === logout.request_id), JSON.stringify(sent));
     assert.deepEqual(sent.map((e) => e.session_index).sort(), [short(st), short(st2)].sort());
 
@@ -98,9 +98,10 @@ test('a lockout is audited (throttling), then the locked attempt', async () => {
   let last;
   for (let i = 0; i < 4; i += 1) last = await submitLogin(b, { username: user, password: 'nope-nope' });
   assert.equal(last.status, 429);
-  assert.ok(await eventually(() => find((e) => e.event === 'lockout' && e.username === user).length === 1, 3000));
-  const [lock] = find((e) => e.event === 'lockout' && e.username === user);
+  const locks = await lines((e) => e.event === 'lockout' && e.username === user, 1);
+  assert.equal(locks.length, 1);
+  const [lock] = locks;
   assert.ok(Date.parse(lock.time) < lock.until, 'the lockout ends in the future');
-  const reasons = find((e) => e.event === 'login_failure' && e.username === user).map((e) => e.reason);
+  const reasons = (await lines((e) => e.event === 'login_failure' && e.username === user, 4)).map((e) => e.reason);
   assert.deepEqual(reasons, ['invalid_credentials', 'invalid_credentials', 'invalid_credentials', 'locked']);
 });
