@@ -39,16 +39,20 @@ WORKER_OPT_LEVEL ?= z
 WASM_OPT_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
 build-worker:
 	tests/tools/setup.sh rust wasm-bindgen worker-build npm
-	cd worker && CARGO_PROFILE_RELEASE_OPT_LEVEL=$(WORKER_OPT_LEVEL) WASM_BINDGEN_BIN=$(HOME)/.cargo/bin/wasm-bindgen \
-	  ESBUILD_BIN=$(CURDIR)/node_modules/.bin/esbuild WASM_OPT_BIN=$(CURDIR)/node_modules/.bin/wasm-opt \
-	  worker-build --release $(WORKER_BUILD_FLAGS)
+	@# The CAS Worker (worker/) and its TACACS+ gateway (worker/aaa/, README "TACACS+ gateway").
+	for crate in worker worker/aaa; do \
+	  (cd $$crate && CARGO_PROFILE_RELEASE_OPT_LEVEL=$(WORKER_OPT_LEVEL) WASM_BINDGEN_BIN=$(HOME)/.cargo/bin/wasm-bindgen \
+	    ESBUILD_BIN=$(CURDIR)/node_modules/.bin/esbuild WASM_OPT_BIN=$(CURDIR)/node_modules/.bin/wasm-opt \
+	    worker-build --release $(WORKER_BUILD_FLAGS)) || exit 1; \
+	  if [ -z "$(WORKER_KEEP_NAMES)" ] && [[ "$(WORKER_BUILD_FLAGS)" != *--no-opt* ]]; then \
+	    node_modules/.bin/wasm-opt $$crate/build/index_bg.wasm -o $$crate/build/index_bg.opt.wasm \
+	      -Oz --strip-debug --strip-producers $(WASM_OPT_FEATURES) && \
+	    mv $$crate/build/index_bg.opt.wasm $$crate/build/index_bg.wasm; fi; \
+	done
 	@# worker-build runs wasm-opt with --debuginfo (keeps the names section, ≈ 45 KB gzip):
-	@# a second -Oz pass drops it (WORKER_KEEP_NAMES=1 keeps names for stack traces).
-	if [ -z "$(WORKER_KEEP_NAMES)" ] && [[ "$(WORKER_BUILD_FLAGS)" != *--no-opt* ]]; then \
-	  node_modules/.bin/wasm-opt worker/build/index_bg.wasm -o worker/build/index_bg.opt.wasm \
-	    -Oz --strip-debug --strip-producers $(WASM_OPT_FEATURES) && \
-	  mv worker/build/index_bg.opt.wasm worker/build/index_bg.wasm; fi
+	@# the second -Oz pass above drops it (WORKER_KEEP_NAMES=1 keeps names for stack traces).
 	@printf 'worker wasm: %s bytes, %s bytes gzip\n' "$$(wc -c < worker/build/index_bg.wasm)" "$$(gzip -9c worker/build/index_bg.wasm | wc -c)"
+	@printf 'TACACS+ gateway wasm: %s bytes, %s bytes gzip\n' "$$(wc -c < worker/aaa/build/index_bg.wasm)" "$$(gzip -9c worker/aaa/build/index_bg.wasm | wc -c)"
 
 # Serve the CAS on http://127.0.0.1:8787 (CASPLUS_CONFIG=<file.toml|.json> for another config,
 # see worker/casplus.example.toml), with the inspector at /. TACACS=1: logins checked by a
@@ -71,12 +75,13 @@ test-e2e: build-worker
 # (the KV namespace id) are reported, not fatal: README "Deploy to Cloudflare".
 deploy-check: build-worker
 	@out=$$(mktemp -d /tmp/casplus-deploy.XXXXXX); trap 'rm -rf "$$out"' EXIT; \
-	WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false CI=true \
-	  node_modules/.bin/wrangler deploy --dry-run --outdir "$$out/bundle" > "$$out/log" 2>&1 || { cat "$$out/log"; exit 1; }; \
-	grep -E 'Total Upload|env\.' "$$out/log"; \
-	for b in 'env.GUARD (TicketGuard)' 'env.TICKETS' 'env.ASSETS'; do \
+	export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false CI=true; \
+	node_modules/.bin/wrangler deploy --dry-run --outdir "$$out/bundle" > "$$out/log" 2>&1 || { cat "$$out/log"; exit 1; }; \
+	node_modules/.bin/wrangler deploy -c worker/aaa/wrangler.toml --dry-run --outdir "$$out/aaa" > "$$out/aaa.log" 2>&1 || { cat "$$out/aaa.log"; exit 1; }; \
+	grep -E 'Total Upload|env\.' "$$out/log"; grep -E 'Total Upload' "$$out/aaa.log" | sed 's/^/TACACS+ gateway: /'; \
+	for b in 'env.GUARD (TicketGuard)' 'env.TICKETS' 'env.ASSETS' 'env.AAA (casplus-aaa)'; do \
 	  grep -qF "$$b" "$$out/log" || { echo "deploy-check: binding $$b missing"; cat "$$out/log"; exit 1; }; done; \
-	ls "$$out"/bundle/*.wasm >/dev/null && test -s "$$out/bundle/index.js"; \
+	ls "$$out"/bundle/*.wasm "$$out"/aaa/*.wasm >/dev/null && test -s "$$out/bundle/index.js" && test -s "$$out/aaa/index.js"; \
 	if grep -q REPLACE_WITH wrangler.toml; then echo "deploy-check: OK (placeholders left in wrangler.toml: fill them before a real deploy)"; \
 	else echo "deploy-check: OK"; fi
 
@@ -95,12 +100,12 @@ test: setup lint test-rust test-wasm test-interop fuzz-smoke test-e2e deploy-che
 
 lint:
 	cargo fmt --all --check
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features wasm,inspector -- -D warnings
-	cargo clippy -p casplus-worker --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p casplus-worker -p casplus-aaa --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
-	cargo test --all-targets
+	cargo test --workspace --all-targets
 	cargo test --doc
 
 # The core compiled to wasm32 and exercised in Node by wasm-bindgen-test-runner.

@@ -81,7 +81,8 @@ pub struct AuthRequest {
 
 /// Why credentials were not accepted. The login page shows the same message for
 /// [`AuthFailure::InvalidCredentials`] and [`AuthFailure::AccountDisabled`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AuthFailure {
     /// Unknown user or wrong password.
@@ -93,8 +94,10 @@ pub enum AuthFailure {
     Unavailable,
 }
 
-/// The adapter's answer to an [`AuthRequest`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The adapter's answer to an [`AuthRequest`]. Serialized (externally tagged, snake case)
+/// as the TACACS+ gateway's reply ([`crate::tacacs::gateway`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AuthResult {
     /// The credentials are valid.
     Authenticated {

@@ -355,7 +355,7 @@ impl LogoutNotice {
 /// for which services — never the TGT id (a bearer secret). Built from a TGT snapshot by
 /// [`SessionRecord::of`]; START, WATCHDOG and STOP records of one session agree on
 /// [`SessionRecord::task_id`] without any stored state (RFC 8907 §8.3 `task_id`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionRecord {
     /// The accounting task id ([`task_id`]): the same for every record of the session.
     pub task_id: String,
@@ -408,7 +408,8 @@ pub fn task_id(tgt: &TicketId, created_at: Timestamp) -> String {
 }
 
 /// Why an SSO session ended (the STOP record's `reason`, RFC 8907 §8.3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EndReason {
     /// `/logout` (§2.3).
@@ -436,11 +437,15 @@ impl EndReason {
     }
 }
 
-/// Work for the adapter to do after replying.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Work for the adapter to do after replying. The session effects serialize (snake case,
+/// externally tagged) for the TACACS+ gateway ([`crate::tacacs::gateway`]); a single
+/// logout does not (it is the CAS Worker's own work).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Effect {
     /// Send a single-logout request.
+    #[serde(skip)]
     SingleLogout(LogoutNotice),
     /// An SSO session started: a TGT was created (e.g. accounting START, RFC 8907 §7.1).
     SessionStarted(SessionRecord),

@@ -85,10 +85,13 @@ function casConfig(servers) {
   };
 }
 
-/** `wrangler dev` serving `config` (TACACS_KEY given as a variable, read as a secret). */
+/** `wrangler dev` serving `config` (TACACS_KEY given as a variable, read as a secret) with
+ * the TACACS+ gateway Worker beside it. */
 async function startWrangler(config, key = KEY, extraEnv = {}) {
   const port = await freePort();
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', mkdtempSync(join(DIR, 'state-')),
+  // Both Workers: the CAS Worker and its TACACS+ gateway (service binding AAA).
+  const args = ['dev', '-c', 'wrangler.toml', '-c', 'worker/aaa/wrangler.toml',
+    '--ip', '127.0.0.1', '--port', String(port), '--persist-to', mkdtempSync(join(DIR, 'state-')),
     '--var', `CASPLUS_CONFIG:${JSON.stringify(config)}`, '--var', `TACACS_KEY:${key}`];
   let log = '';
   const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {

@@ -16,7 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PORT=${CASPLUS_PORT:-8787}
-args=(dev --ip 127.0.0.1 --port "$PORT")
+# Both Workers: the CAS Worker and its TACACS+ gateway (README "TACACS+ gateway").
+args=(dev -c wrangler.toml -c worker/aaa/wrangler.toml --ip 127.0.0.1 --port "$PORT")
 
 TAC_PID=""
 stop_tacacs() {

@@ -25,8 +25,9 @@ use std::rc::Rc;
 use casplus::cas::auth::UserStore;
 use casplus::cas::config::{self, SiteConfig};
 use casplus::cas::engine::Engine;
-use casplus::tacacs::login::LoginConfig;
 use worker::Env;
+
+use crate::aaa::Tacacs;
 
 /// The name of the variable (or secret) holding the configuration JSON.
 pub const CONFIG_VAR: &str = "CASPLUS_CONFIG";
@@ -38,8 +39,8 @@ pub struct Loaded {
     pub engine: Engine,
     /// The built-in user store.
     pub users: UserStore,
-    /// The TACACS+ authentication source, when configured.
-    pub tacacs: Option<LoginConfig>,
+    /// The TACACS+ authentication source (through the gateway Worker), when configured.
+    pub tacacs: Option<Tacacs>,
     /// `true` for the embedded development configuration.
     pub demo: bool,
 }
@@ -110,16 +111,22 @@ pub fn parse(json: &str, secret: &dyn Fn(&str) -> Option<String>) -> Result<Load
     if let Some(t) = site_config.tacacs.as_mut() {
         resolve_key_secrets(t, secret)?;
     }
-    site(site_config.build(), false)
+    let tacacs_json = site_config.tacacs.as_ref().map(ToString::to_string);
+    site(site_config.build(), tacacs_json, false)
 }
 
 /// The embedded development configuration, checked like any other.
 pub fn demo() -> Result<Loaded, String> {
     let site_config = SiteConfig::demo().map_err(|p| p.to_string())?;
-    site(site_config.build(), true)
+    site(site_config.build(), None, true)
 }
 
-fn site(site: Result<config::Site, Vec<config::Problem>>, demo: bool) -> Result<Loaded, String> {
+/// `tacacs_json`: the `tacacs` section as the gateway gets it (secrets resolved).
+fn site(
+    site: Result<config::Site, Vec<config::Problem>>,
+    tacacs_json: Option<String>,
+    demo: bool,
+) -> Result<Loaded, String> {
     let site = site.map_err(|problems| {
         problems
             .iter()
@@ -130,7 +137,10 @@ fn site(site: Result<config::Site, Vec<config::Problem>>, demo: bool) -> Result<
     Ok(Loaded {
         engine: site.engine,
         users: site.users,
-        tacacs: site.tacacs,
+        tacacs: site
+            .tacacs
+            .zip(tacacs_json)
+            .map(|(config, json)| Tacacs { config, json }),
         demo,
     })
 }
@@ -233,7 +243,8 @@ mod tests {
             {"host":"127.0.0.1","port":2,"key_secret":"TACACS_KEY","timeout_ms":700}],
             "authorization":{"service":"casplus"},"accounting":true}}"#;
         let secrets = |n: &str| (n == "TACACS_KEY").then(|| "from-secret".to_owned());
-        let t = parse(doc, &secrets).expect("loads").tacacs.expect("tacacs");
+        let tacacs = parse(doc, &secrets).expect("loads").tacacs.expect("tacacs");
+        let t = &tacacs.config;
         assert_eq!(t.servers.len(), 2);
         assert_eq!(
             t.servers[1].key,
@@ -241,6 +252,10 @@ mod tests {
         );
         assert_eq!(t.servers[1].timeout_ms, 700);
         assert!(t.accounting);
+        // The gateway gets the same section, with the secret resolved and no secret name.
+        let sent = casplus::tacacs::login::LoginConfig::from_json(&tacacs.json).expect("json");
+        assert_eq!(&sent, t);
+        assert!(!tacacs.json.contains("key_secret"), "{}", tacacs.json);
         // A missing secret is named, its value never printed.
         let e = parse(doc, &no_secret).unwrap_err();
         assert!(e.contains("TACACS_KEY") && e.contains("not set"), "{e}");

@@ -162,7 +162,9 @@ mod tests {
     #[test]
     fn per_request_faults_come_from_the_header() {
         let f = Faults::from_settings(Some("per-request"), Some("kv, take:ST"), "localhost");
-        assert!(f.hits("get", Some(TicketKind::TicketGranting)));
+        // PGTs live in KV; a TGT lives in its session's guard object.
+        assert!(f.hits("get", Some(TicketKind::ProxyGranting)));
+        assert!(!f.hits("get", Some(TicketKind::TicketGranting)));
         assert!(f.hits("put", Some(TicketKind::ProxyGranting)));
         assert!(!f.hits("put", Some(TicketKind::Service)));
         assert!(f.hits("take", Some(TicketKind::Service)));
@@ -170,7 +172,8 @@ mod tests {
         let g = Faults::from_settings(Some("per-request"), Some("guard"), "localhost");
         assert!(g.hits("throttle", None));
         assert!(g.hits("put", Some(TicketKind::Login)));
-        assert!(!g.hits("get", Some(TicketKind::TicketGranting)));
+        assert!(g.hits("get", Some(TicketKind::TicketGranting)));
+        assert!(!g.hits("get", Some(TicketKind::ProxyGranting)));
         assert!(Faults::from_settings(Some("per-request"), None, "localhost").is_empty());
         assert!(Faults::from_settings(Some("per-request"), Some("kv"), "example.org").is_empty());
     }

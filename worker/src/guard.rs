@@ -304,7 +304,7 @@ impl TicketGuard {
             })
             .collect();
         if let Some(t) = &loaded.tacacs {
-            crate::tacacs::account(t, &effects).await;
+            crate::aaa::account(&self.env, t, "alarm", effects).await;
         }
     }
 }

@@ -11,10 +11,12 @@
 //! - [`config`]: the configuration (`CASPLUS_CONFIG`, or the development default).
 //! - [`platform`]: clock and CSPRNG.
 //! - [`faults`]: TEST ONLY fault injection (`CASPLUS_FAULTS`, loopback hosts only).
-//! - [`tacacs`]: the TACACS+ authentication source (login, authorization, accounting).
+//! - [`aaa`]: the TACACS+ authentication source and accounting, through the gateway
+//!   Worker (`worker/aaa`, a service binding).
 
 #![forbid(unsafe_code)]
 
+pub mod aaa;
 pub mod config;
 pub mod faults;
 pub mod guard;
@@ -24,7 +26,6 @@ pub mod platform;
 pub mod requrl;
 pub mod routes;
 pub mod store;
-pub mod tacacs;
 
 use worker::{Context, Env, Request, Response, Result, event};
 

@@ -12,6 +12,7 @@ use casplus::cas::web::{self, Effect, HttpRequest, Response as WebResponse, WebR
 use casplus::time::Timestamp;
 use worker::{Context, Env, Headers, Method, Request, Response, Result};
 
+use crate::aaa;
 use crate::config::{self, ConfigProblem, Loaded};
 use crate::faults::{FAULTS_HEADER, FAULTS_VAR, Faults, FaultyStore};
 use crate::html::{self, PREFIX, Page};
@@ -19,7 +20,6 @@ use crate::outbound;
 use crate::platform::{self, Csprng};
 use crate::requrl::RequestUrl;
 use crate::store::WorkerStore;
-use crate::tacacs;
 
 /// Largest request body read (a login form or a SAML request is far smaller; the engine
 /// itself refuses parameter input over 16 KiB).
@@ -91,6 +91,7 @@ impl Route {
 
 /// Everything a handler needs for one request.
 struct Cas {
+    env: Env,
     loaded: Rc<Loaded>,
     store: FaultyStore,
     rng: Csprng,
@@ -208,6 +209,7 @@ async fn prepare(
     let url = RequestUrl::of(&req);
     let request_id = request_id(req.headers().get("cf-ray")?.as_deref());
     Ok(Ok(Cas {
+        env: env.clone(),
         loaded,
         store,
         rng,
@@ -277,9 +279,11 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
         LoginStep::Reply(reply) => reply,
         LoginStep::Authenticate { request, pending } => {
             let rem_addr = cas.req.client_address.as_deref();
-            let tacacs_source = request.source == tacacs::SOURCE;
+            let tacacs_source = request.source == aaa::SOURCE;
             let result = match (&cas.loaded.tacacs, tacacs_source) {
-                (Some(t), true) => tacacs::authenticate(t, &request, rem_addr).await,
+                (Some(t), true) => {
+                    aaa::authenticate(&cas.env, t, &request, rem_addr, &cas.request_id).await
+                }
                 (None, true) => {
                     log_fault(
                         "login",
@@ -423,9 +427,10 @@ fn web_reply(endpoint: &str, reply: WebReply, cas: &Cas, ctx: &Context) -> Resul
     }
     if !sessions.is_empty() && cas.loaded.tacacs.is_some() {
         let loaded = Rc::clone(&cas.loaded);
+        let (env, request_id) = (cas.env.clone(), cas.request_id.clone());
         ctx.wait_until(async move {
             if let Some(t) = &loaded.tacacs {
-                tacacs::account(t, &sessions).await;
+                aaa::account(&env, t, &request_id, sessions).await;
             }
         });
     }

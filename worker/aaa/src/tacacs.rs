@@ -1,31 +1,31 @@
-//! The TACACS+ authentication source (RFC 8907): drives the core's sans-IO login backend
-//! ([`casplus::tacacs::login`]) over `worker::Socket`. This module only moves bytes and
-//! reads the clock: which server to try, when to fail over, what a reply means and
-//! which AV pairs become attributes are all decided by [`Login`] and [`AcctJob`].
+//! TACACS+ (RFC 8907) over `worker::Socket`: drives the core's sans-IO login backend
+//! ([`casplus::tacacs::login`]). This module only moves bytes and reads the clock: which
+//! server to try, when to fail over, what a reply means and which AV pairs become
+//! attributes are all decided by [`Login`], [`AcctJob`] and
+//! [`casplus::tacacs::gateway::auth_result`].
 //!
-//! - A login whose authentication source is [`SOURCE`] (per service:
-//!   `authenticationSource`, or for every login: `engine.defaultSource`) is checked with
-//!   [`authenticate`]: PASS (and authorization PASS_ADD/PASS_REPL) → the AV pairs become
-//!   the CAS attributes; FAIL → the login form with "incorrect"; no trustworthy answer →
-//!   "authentication service unavailable", never a login.
-//! - Accounting: the engine reports session lifecycle effects (`SessionStarted`,
-//!   `SessionUsed`, `SessionEnded`); [`account`] asks the core
-//!   ([`casplus::tacacs::login::accounting_request`]) which record each calls for and sends
-//!   it, under `ctx.wait_until` — a failure is logged, never shown.
+//! - [`authenticate`]: PASS (and authorization PASS_ADD/PASS_REPL) → the AV pairs become
+//!   the CAS attributes; FAIL → "incorrect" (with the server's message when it sent one);
+//!   no trustworthy answer → "authentication service unavailable", never a login.
+//! - [`account`]: the CAS engine's session lifecycle effects (`SessionStarted`,
+//!   `SessionUsed`, `SessionEnded`); the core ([`accounting_request`]) says which record
+//!   each calls for, and it is sent — a failure is logged, never shown.
 //! - Timeouts: each `Action::Connect` / `Action::Receive` carries an absolute deadline; the
 //!   wait is raced with a JS timer ([`Delay`]).
 //! - TLS (RFC 9887): `Action::Connect { tls: true }` opens the socket with
 //!   [`SecureTransport::On`]; the runtime verifies the certificate against the host name.
 //!
 //! Log lines are JSON on the console (`event`: `tacacs_login`, `tacacs_unavailable`,
-//! `tacacs_key_mismatch`, `tacacs_acct_failed`, `tacacs_log`); they carry the user name
-//! and the core's operator notes, never a password or a key.
+//! `tacacs_key_mismatch`, `tacacs_acct`, `tacacs_acct_failed`, `tacacs_log`), each with the
+//! CAS Worker's `request_id`; they carry the user name and the core's operator notes, never
+//! a password or a key.
 
 use std::time::Duration;
 
-use casplus::cas::auth::{AuthFailure, AuthRequest, AuthResult};
+use casplus::cas::auth::{AuthFailure, AuthResult};
 use casplus::cas::web::Effect;
 use casplus::tacacs::acct::AcctRequest;
+use casplus::tacacs::gateway::auth_result;
 use casplus::tacacs::login::{
     AcctJob, AcctOutcome, Action, Login, LoginConfig, LoginRequest, MIN_ENTROPY, Outcome, Password,
     accounting_request,
@@ -35,10 +35,7 @@ use futures_util::future::{Either, select};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use worker::{Delay, SecureTransport, Socket};
 
-use crate::platform;
-
-/// The authentication source name served by this module.
-pub const SOURCE: &str = "tacacs";
+use crate::now;
 
 /// Largest read per `Action::Receive` (the core reassembles packets itself).
 const READ_CHUNK: usize = 4096;
@@ -91,7 +88,7 @@ machine!(AcctJob, AcctOutcome);
 
 /// Time left until `deadline` (zero when it has passed).
 fn until(deadline: Timestamp) -> Duration {
-    let ms = deadline.millis_since(platform::now()).max(0);
+    let ms = deadline.millis_since(now()).max(0);
     Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
@@ -110,7 +107,7 @@ async fn within<F: Future>(deadline: Timestamp, fut: F) -> Waited<F::Output> {
 }
 
 async fn close(mut socket: Socket) {
-    let deadline = platform::now().plus_millis(CLOSE_TIMEOUT.as_millis() as i64);
+    let deadline = now().plus_millis(CLOSE_TIMEOUT.as_millis() as i64);
     let _ = within(deadline, socket.close()).await;
 }
 
@@ -162,10 +159,10 @@ async fn drive<M: Machine>(machine: &mut M) -> M::Out {
                 match connect(&host, port, tls, deadline).await {
                     Ok(Some(s)) => {
                         socket = Some(s);
-                        machine.connected(platform::now());
+                        machine.connected(now());
                     }
-                    Ok(None) => machine.timeout(platform::now()),
-                    Err(e) => machine.connect_error(&e, platform::now()),
+                    Ok(None) => machine.timeout(now()),
+                    Err(e) => machine.connect_error(&e, now()),
                 }
             }
             Action::Send(bytes) => {
@@ -174,16 +171,16 @@ async fn drive<M: Machine>(machine: &mut M) -> M::Out {
                     None => false,
                 };
                 if !sent {
-                    machine.closed(platform::now());
+                    machine.closed(now());
                 }
             }
             Action::Receive { deadline } => {
                 let Some(s) = socket.as_mut() else {
-                    machine.closed(platform::now());
+                    machine.closed(now());
                     continue;
                 };
                 let got = within(deadline, s.read(&mut buf)).await;
-                let now = platform::now();
+                let now = now();
                 match got {
                     Waited::Done(Ok(n)) if n > 0 => match buf.get(..n) {
                         Some(bytes) => machine.input(bytes, now),
@@ -215,7 +212,11 @@ fn entropy() -> Result<[u8; 32], String> {
     Ok(e)
 }
 
-fn log(level: Level, value: &serde_json::Value) {
+/// Logs `value` with the CAS Worker's request id.
+fn log(level: Level, request_id: &str, mut value: serde_json::Value) {
+    if let Some(map) = value.as_object_mut() {
+        map.insert("request_id".into(), request_id.into());
+    }
     match level {
         Level::Info => worker::console_log!("{value}"),
         Level::Warn => worker::console_warn!("{value}"),
@@ -232,7 +233,7 @@ enum Level {
 
 /// The core's operator notes, one JSON line each; a key mismatch gets its own event so an
 /// operator can alert on it.
-fn log_notes(user: &str, notes: &[String]) {
+fn log_notes(request_id: &str, user: &str, notes: &[String]) {
     for note in notes {
         let event = if note.contains("key mismatch") {
             "tacacs_key_mismatch"
@@ -246,96 +247,86 @@ fn log_notes(user: &str, notes: &[String]) {
         };
         log(
             level,
-            &serde_json::json!({ "event": event, "user": user, "note": note }),
+            request_id,
+            serde_json::json!({ "event": event, "user": user, "note": note }),
         );
     }
 }
 
-/// Checks `request` against the configured TACACS+ servers. `rem_addr`: the browser's
-/// address (sent as `rem_addr`, §5.1).
-pub async fn authenticate(
-    config: &LoginConfig,
-    request: &AuthRequest,
-    rem_addr: Option<&str>,
-) -> AuthResult {
-    // Accounting START is sent once the TGT exists (see `acct_start`), not by the login.
+/// A login to check: what the CAS Worker sent ([`casplus::tacacs::gateway::GatewayRequest`]).
+pub struct Credentials<'a> {
+    /// The CAS Worker's request id (log lines).
+    pub request_id: &'a str,
+    /// The user name as typed.
+    pub username: &'a str,
+    /// The password.
+    pub password: &'a str,
+    /// The CAS service of the login.
+    pub service: Option<&'a str>,
+    /// The browser's address (`rem_addr`, §5.1).
+    pub rem_addr: Option<&'a str>,
+}
+
+/// Checks `login` against the configured TACACS+ servers.
+pub async fn authenticate(config: &LoginConfig, login: &Credentials<'_>) -> AuthResult {
+    // Accounting START is sent once the TGT exists (the engine's `SessionStarted`), not by
+    // the login.
     let mut config = config.clone();
     config.accounting = false;
-    let now = platform::now();
+    let (rid, user) = (login.request_id, login.username);
+    let started = now();
+    let unavailable = |reason: String| {
+        log(
+            Level::Error,
+            rid,
+            serde_json::json!({ "event": "tacacs_unavailable", "user": user, "reason": reason }),
+        );
+        AuthResult::Rejected(AuthFailure::Unavailable)
+    };
     let entropy = match entropy() {
         Ok(e) => e,
-        Err(e) => {
-            log(
-                Level::Error,
-                &serde_json::json!({ "event": "tacacs_unavailable", "user": request.username, "reason": format!("entropy: {e}") }),
-            );
-            return AuthResult::Rejected(AuthFailure::Unavailable);
-        }
+        Err(e) => return unavailable(format!("entropy: {e}")),
     };
     let login_request = LoginRequest {
-        username: request.username.clone(),
-        password: Password::new(request.password.expose().as_bytes()),
-        rem_addr: rem_addr.unwrap_or_default().to_owned(),
-        cas_service: request.service.clone(),
+        username: user.to_owned(),
+        password: Password::new(login.password.as_bytes()),
+        rem_addr: login.rem_addr.unwrap_or_default().to_owned(),
+        cas_service: login.service.map(str::to_owned),
         task_id: String::new(),
     };
-    let mut login = match Login::new(&config, login_request, &entropy, now) {
+    let mut machine = match Login::new(&config, login_request, &entropy, started) {
         Ok(l) => l,
-        Err(e) => {
-            log(
-                Level::Error,
-                &serde_json::json!({ "event": "tacacs_unavailable", "user": request.username, "reason": e.to_string() }),
-            );
-            return AuthResult::Rejected(AuthFailure::Unavailable);
-        }
+        Err(e) => return unavailable(e.to_string()),
     };
-    let outcome = drive(&mut login).await;
-    let user = request.username.as_str();
-    log_notes(user, login.notes());
-    let elapsed_ms = platform::now().millis_since(now);
-    match outcome {
-        Outcome::Authenticated(a) => {
-            log(
-                Level::Info,
-                &serde_json::json!({ "event": "tacacs_login", "user": user, "result": "pass",
-                    "server": a.server, "connections": login.connections(), "ms": elapsed_ms }),
-            );
-            AuthResult::Authenticated {
-                principal: a.username,
-                attributes: a.attributes,
-            }
-        }
-        Outcome::Rejected {
-            message,
-            server_msg,
-        } => {
-            log(
-                Level::Info,
-                &serde_json::json!({ "event": "tacacs_login", "user": user, "result": "fail",
-                    "server_msg": message, "ms": elapsed_ms }),
-            );
-            match server_msg {
-                Some(message) => AuthResult::Refused {
-                    failure: AuthFailure::InvalidCredentials,
-                    message,
-                },
-                None => AuthResult::Rejected(AuthFailure::InvalidCredentials),
-            }
-        }
-        Outcome::Unavailable { reason } => {
-            log(
-                Level::Error,
-                &serde_json::json!({ "event": "tacacs_unavailable", "user": user,
-                    "reason": reason, "ms": elapsed_ms }),
-            );
-            AuthResult::Rejected(AuthFailure::Unavailable)
-        }
+    let outcome = drive(&mut machine).await;
+    log_notes(rid, user, machine.notes());
+    let ms = now().millis_since(started);
+    match &outcome {
+        Outcome::Authenticated(a) => log(
+            Level::Info,
+            rid,
+            serde_json::json!({ "event": "tacacs_login", "user": user, "result": "pass",
+                "server": a.server, "connections": machine.connections(), "ms": ms }),
+        ),
+        Outcome::Rejected { message, .. } => log(
+            Level::Info,
+            rid,
+            serde_json::json!({ "event": "tacacs_login", "user": user, "result": "fail",
+                "server_msg": message, "ms": ms }),
+        ),
+        Outcome::Unavailable { reason } => log(
+            Level::Error,
+            rid,
+            serde_json::json!({ "event": "tacacs_unavailable", "user": user,
+                "reason": reason, "ms": ms }),
+        ),
     }
+    auth_result(outcome)
 }
 
 /// Sends one accounting record (the core decided it); failures are logged.
-async fn send_acct(config: &LoginConfig, request: AcctRequest) {
-    let now = platform::now();
+async fn send_acct(config: &LoginConfig, request_id: &str, request: AcctRequest) {
+    let now = now();
     let kind = request.flags.names().join("|").to_lowercase();
     let user = String::from_utf8_lossy(&request.user).into_owned();
     let task_id = request.acct_args().task_id.unwrap_or_default();
@@ -345,7 +336,7 @@ async fn send_acct(config: &LoginConfig, request: AcctRequest) {
     {
         Ok(mut job) => {
             let out = drive(&mut job).await;
-            log_notes(&user, job.notes());
+            log_notes(request_id, &user, job.notes());
             out
         }
         Err(reason) => AcctOutcome::Failed { reason },
@@ -353,12 +344,14 @@ async fn send_acct(config: &LoginConfig, request: AcctRequest) {
     match outcome {
         AcctOutcome::Recorded { server } => log(
             Level::Info,
-            &serde_json::json!({ "event": "tacacs_acct", "record": kind, "user": user,
+            request_id,
+            serde_json::json!({ "event": "tacacs_acct", "record": kind, "user": user,
                 "task_id": task_id, "server": server }),
         ),
         AcctOutcome::Failed { reason } => log(
             Level::Warn,
-            &serde_json::json!({ "event": "tacacs_acct_failed", "record": kind,
+            request_id,
+            serde_json::json!({ "event": "tacacs_acct_failed", "record": kind,
                 "user": user, "task_id": task_id, "reason": reason }),
         ),
         AcctOutcome::NotSent => {}
@@ -366,12 +359,12 @@ async fn send_acct(config: &LoginConfig, request: AcctRequest) {
 }
 
 /// Sends the accounting records the engine's session effects call for (START, WATCHDOG,
-/// STOP — the core decides, [`accounting_request`]), one after the other; run it under
-/// `wait_until`. Other effects are ignored here.
-pub async fn account(config: &LoginConfig, effects: &[Effect]) {
+/// STOP — the core decides, [`accounting_request`]), one after the other. Other effects
+/// are ignored here.
+pub async fn account(config: &LoginConfig, request_id: &str, effects: &[Effect]) {
     for effect in effects {
         if let Some(request) = accounting_request(config, effect) {
-            send_acct(config, request).await;
+            send_acct(config, request_id, request).await;
         }
     }
 }
