@@ -50,6 +50,7 @@ use crate::cas::engine::{Engine, EngineConfig, MAX_USERNAME_LEN};
 use crate::cas::params::{Scheme, http_url_scheme};
 use crate::cas::policy::MAX_LONG_TERM_SECONDS;
 use crate::cas::registry::{Pattern, ServiceDefinition};
+use crate::cas::throttle::Lowercase;
 use crate::tacacs::login::LoginConfig;
 
 /// The authentication source name of the TACACS+ backend (`authenticationSource`).
@@ -219,12 +220,18 @@ impl SiteConfig {
 
     /// Checks, then builds the engine, user store and TACACS+ backend.
     pub fn build(&self) -> Result<Site, Vec<Problem>> {
+        self.build_with(str::to_lowercase)
+    }
+
+    /// [`SiteConfig::build`], with the runtime's own Unicode lower-case mapping for the
+    /// engine ([`Engine::with_lowercase`]).
+    pub fn build_with(&self, lowercase: Lowercase) -> Result<Site, Vec<Problem>> {
         let problems = check(self);
         if !problems.is_empty() {
             return Err(problems);
         }
         let top = |e: &dyn fmt::Display| vec![Problem::new(Path::default(), e.to_string())];
-        let engine = Engine::new(self.engine.clone()).map_err(|e| top(&e))?;
+        let engine = Engine::with_lowercase(self.engine.clone(), lowercase).map_err(|e| top(&e))?;
         let users = UserStore::new(self.users.clone()).map_err(|e| top(&e))?;
         let tacacs = self
             .tacacs

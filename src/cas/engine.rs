@@ -73,7 +73,7 @@ use crate::cas::registry::{
 };
 use crate::cas::response::{Attributes, Failure, FailureCode, Format, ServiceResponse, Success};
 use crate::cas::store::{Store, StoreError};
-use crate::cas::throttle::{ThrottleKey, ThrottlePolicy, Verdict};
+use crate::cas::throttle::{Lowercase, ThrottleKey, ThrottlePolicy, Verdict};
 use crate::cas::ticket::{
     Authentication, Entropy, LoginPurpose, LoginTicket, MAX_PROXY_CHAIN, ProxyGrantingTicket,
     ProxyTicket, ServiceTicket, Ticket, TicketGrantingTicket, TicketId, TicketKind, random_token,
@@ -464,6 +464,7 @@ impl SamlReply {
 pub struct Engine {
     config: EngineConfig,
     registry: ServiceRegistry,
+    lowercase: Lowercase,
 }
 
 /// Why a ticket could not be consumed.
@@ -512,9 +513,19 @@ fn is_clean_name(s: &str) -> bool {
 impl Engine {
     /// Builds an engine, compiling the registry and checking the lifetimes.
     pub fn new(config: EngineConfig) -> Result<Self, ConfigError> {
+        Self::with_lowercase(config, str::to_lowercase)
+    }
+
+    /// [`Engine::new`] with the runtime's own implementation of the Unicode lower-case
+    /// mapping ([`Lowercase`]) for case-insensitive throttling.
+    pub fn with_lowercase(config: EngineConfig, lowercase: Lowercase) -> Result<Self, ConfigError> {
         config.tickets.validate()?;
         let registry = ServiceRegistry::new(config.services.clone())?;
-        Ok(Self { config, registry })
+        Ok(Self {
+            config,
+            registry,
+            lowercase,
+        })
     }
 
     /// Parses an [`EngineConfig`] from JSON and builds the engine.
@@ -535,6 +546,15 @@ impl Engine {
     }
 
     // ----- shared pieces -------------------------------------------------------------
+
+    /// The throttle counters a login attempt for `username` from `address` counts on.
+    fn throttle_keys(&self, username: &str, address: Option<&str>) -> Vec<ThrottleKey> {
+        let mut keys = vec![ThrottleKey::user(username, self.lowercase)];
+        if let Some(a) = address.filter(|a| !a.is_empty()) {
+            keys.push(ThrottleKey::Address(a.to_owned()));
+        }
+        keys
+    }
 
     /// A registered service usable as a browser destination: registered (§2.2.1) and an
     /// absolute http(s) URL without user info.
@@ -1111,7 +1131,7 @@ impl Engine {
         }
 
         // Throttling (checked before any password is looked at).
-        let keys = throttle_keys(username, request.client_address);
+        let keys = self.throttle_keys(username, request.client_address);
         let mut locked_until: Option<Timestamp> = None;
         if self.config.throttle.enabled {
             for key in &keys {
@@ -1263,7 +1283,7 @@ impl Engine {
         result: AuthResult,
     ) -> WebReply {
         let service = pending.service.as_deref();
-        let keys = throttle_keys(&pending.username, pending.client_address.as_deref());
+        let keys = self.throttle_keys(&pending.username, pending.client_address.as_deref());
         let (result, source_message) = match result {
             AuthResult::Refused { failure, message } => {
                 let shown =
@@ -2082,14 +2102,6 @@ fn session_used(
         previous_use,
         now,
     }
-}
-
-fn throttle_keys(username: &str, address: Option<&str>) -> Vec<ThrottleKey> {
-    let mut keys = vec![ThrottleKey::Username(username.to_owned())];
-    if let Some(a) = address.filter(|a| !a.is_empty()) {
-        keys.push(ThrottleKey::Address(a.to_owned()));
-    }
-    keys
 }
 
 fn throttled(until: Timestamp, now: Timestamp) -> LoginError {

@@ -42,20 +42,33 @@ impl Default for ThrottlePolicy {
     }
 }
 
+/// The Unicode default lower-case mapping (`str::to_lowercase`: full case mapping, final
+/// sigma included), which makes per-user throttling case-insensitive: `Alice`, `ALICE` and
+/// `alice` share one counter, as do `ÄRGER` and `ärger`. An adapter whose runtime already
+/// carries this mapping may hand in its own implementation of it (the Worker uses
+/// JavaScript's `String.prototype.toLowerCase`, the same Unicode mapping, so that its wasm
+/// carries no case tables: [`crate::cas::engine::Engine::with_lowercase`]).
+pub type Lowercase = fn(&str) -> String;
+
 /// What is being counted.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ThrottleKey {
-    /// A user name as typed (compared case-insensitively, trimmed).
+    /// A user name, trimmed and lower-cased ([`ThrottleKey::user`]).
     Username(String),
     /// A client address as the adapter saw it (e.g. `CF-Connecting-IP`).
     Address(String),
 }
 
 impl ThrottleKey {
+    /// The key of the user name `typed`: trimmed, then lower-cased with `lowercase`.
+    pub fn user(typed: &str, lowercase: Lowercase) -> Self {
+        Self::Username(lowercase(typed.trim()))
+    }
+
     /// The key under which the counter is stored, e.g. `throttle:user:casuser`.
     pub fn storage_key(&self) -> String {
         match self {
-            Self::Username(u) => format!("throttle:user:{}", u.trim().to_lowercase()),
+            Self::Username(u) => format!("throttle:user:{u}"),
             Self::Address(a) => format!("throttle:addr:{}", a.trim()),
         }
     }
@@ -285,10 +298,13 @@ mod tests {
 
     #[test]
     fn keys_normalize_user_names() {
-        assert_eq!(
-            ThrottleKey::Username(" CasUser ".into()).storage_key(),
-            ThrottleKey::Username("casuser".into()).storage_key()
-        );
+        let user = |u: &str| ThrottleKey::user(u, str::to_lowercase).storage_key();
+        assert_eq!(user(" CasUser "), user("casuser"));
+        assert_eq!(user("casuser"), "throttle:user:casuser");
+        // Full Unicode mapping: not only ASCII, and the final sigma.
+        assert_eq!(user("ÄRGER"), user("ärger"));
+        assert_eq!(user("ΟΔΟΣ"), "throttle:user:οδος");
+        assert_ne!(user("alice"), user("alice2"));
         assert_ne!(
             ThrottleKey::Username("a".into()).storage_key(),
             ThrottleKey::Address("a".into()).storage_key()

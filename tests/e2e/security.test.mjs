@@ -120,6 +120,21 @@ test('brute force: after 3 failures the user is locked out (429, Retry-After) ev
   assert.equal((await submitLogin(new Browser(), { service: APP, username: 'victim', password: 'correct horse' })).status, 303);
 });
 
+test('brute force across case variants: Unicode-insensitive per-user counter (the runtime\'s toLowerCase)', async () => {
+  // ÄRGERΣ / ärgerς / Ärgerσ fold to one user (full mapping: Ä→ä, final sigma) — the
+  // Worker folds with JavaScript's String.prototype.toLowerCase, not tables in the wasm.
+  const variants = ['ÄRGERΣ', 'ärgerς', 'ÄrGeRΣ'];
+  for (const [i, username] of variants.entries()) {
+    const res = await submitLogin(new Browser(), { service: APP, username, password: `guess-${i}` });
+    // The third failure may already answer 429 (as in the test above).
+    assert.ok(i < 2 ? res.status === 401 : [401, 429].includes(res.status), `attempt ${i} (${username}): ${res.status}`);
+  }
+  const res = await submitLogin(new Browser(), { service: APP, username: '  äRGERς ', password: 'x' });
+  assert.equal(res.status, 429, 'a fourth spelling is locked out too');
+  // A different name (one letter more) has its own counter.
+  assert.equal((await submitLogin(new Browser(), { service: APP, username: 'ärgerςx', password: 'x' })).status, 401);
+});
+
 test('oversized parameters: INVALID_REQUEST for validation, 400/413 for login', async () => {
   const long = `${APP}?${'a'.repeat(5000)}`;
   const v = await validate('/serviceValidate', { service: long, ticket: 'ST-1' });

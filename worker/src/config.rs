@@ -112,13 +112,28 @@ pub fn parse(json: &str, secret: &dyn Fn(&str) -> Option<String>) -> Result<Load
         resolve_key_secrets(t, secret)?;
     }
     let tacacs_json = site_config.tacacs.as_ref().map(ToString::to_string);
-    site(site_config.build(), tacacs_json, false)
+    site(site_config.build_with(js_lowercase), tacacs_json, false)
 }
 
 /// The embedded development configuration, checked like any other.
 pub fn demo() -> Result<Loaded, String> {
     let site_config = SiteConfig::demo().map_err(|p| p.to_string())?;
-    site(site_config.build(), None, true)
+    site(site_config.build_with(js_lowercase), None, true)
+}
+
+/// The Unicode lower-case mapping of the JavaScript runtime (`String.prototype
+/// .toLowerCase`, the same mapping as `str::to_lowercase`), so that the wasm carries no
+/// Unicode case tables of its own ([`casplus::cas::throttle::Lowercase`]). Natively (unit
+/// tests) `str::to_lowercase`.
+fn js_lowercase(s: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(worker::js_sys::JsString::from(s).to_lower_case())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        s.to_lowercase()
+    }
 }
 
 /// `tacacs_json`: the `tacacs` section as the gateway gets it (secrets resolved).
