@@ -32,6 +32,7 @@ pub mod registry;
 pub mod response;
 pub mod saml;
 pub mod store;
+pub mod stored;
 pub mod throttle;
 pub mod ticket;
 pub mod web;

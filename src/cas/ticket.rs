@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::cas::response::Attributes;
+use crate::cas::stored::{self, StoredFormError};
 use crate::time::Timestamp;
 
 /// A source of secure random bytes. The adapter implements it with a CSPRNG
@@ -455,15 +456,14 @@ impl Ticket {
         }
     }
 
-    /// JSON for a store (tickets contain only strings, numbers and booleans, so this
-    /// cannot fail).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    /// The stored form ([`stored`](super::stored): version byte + postcard).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, StoredFormError> {
+        stored::encode(self)
     }
 
-    /// Parses what [`Ticket::to_json`] wrote.
-    pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(json)
+    /// Reads what [`Ticket::to_bytes`] wrote; ids are checked again as they load.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, StoredFormError> {
+        stored::decode(bytes)
     }
 }
 
@@ -605,7 +605,7 @@ mod tests {
     }
 
     #[test]
-    fn tickets_round_trip_through_json() {
+    fn tickets_round_trip_through_the_stored_form() {
         let mut e = DeterministicEntropy::new(5);
         let auth = Authentication {
             principal: "casuser".into(),
@@ -629,9 +629,8 @@ mod tests {
             proxy_granting_tickets: vec![],
         };
         let t = Ticket::TicketGranting(tgt);
-        let json = t.to_json();
-        assert!(json.starts_with("{\"TicketGranting\":{"), "{json}");
-        assert_eq!(Ticket::from_json(&json).unwrap(), t);
+        let bytes = t.to_bytes().unwrap();
+        assert_eq!(Ticket::from_bytes(&bytes).unwrap(), t);
         let lt = Ticket::Login(LoginTicket {
             id: TicketId::generate(TicketKind::Login, &mut e),
             purpose: LoginPurpose::WarnConfirm {
@@ -640,10 +639,12 @@ mod tests {
             service: Some("https://a.example/".into()),
             created_at: Timestamp(5),
         });
-        assert_eq!(Ticket::from_json(&lt.to_json()).unwrap(), lt);
+        assert_eq!(Ticket::from_bytes(&lt.to_bytes().unwrap()).unwrap(), lt);
         // A stored id with a bad charset is refused on load.
-        let bad = json.replacen("TGT-", "TGT-<", 1);
-        assert!(Ticket::from_json(&bad).is_err());
+        let at = bytes.windows(4).position(|w| w == b"TGT-").unwrap() + 4;
+        let mut bad = bytes.clone();
+        bad[at] = b'<';
+        assert!(Ticket::from_bytes(&bad).is_err());
     }
 
     proptest! {

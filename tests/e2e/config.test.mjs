@@ -3,15 +3,9 @@
 // `wrangler dev` (own process group, fresh state), stopped by process group id.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { TMP, sleep, eventually } from './lib.mjs';
-
-const ROOT = process.env.E2E_ROOT ?? assert.fail('E2E_ROOT is not set');
+import { eventually, startWrangler } from './lib.mjs';
 
 /** A request with full control of headers (Host) over http or https (wrangler's
  * self-signed certificate accepted). */
@@ -30,36 +24,17 @@ function raw(url, { method = 'GET', headers = {}, body } = {}) {
   });
 }
 
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 async function withWrangler(config, fn, { https = false } = {}) {
-  const port = await freePort();
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', mkdtempSync(join(TMP, 'state-'))];
-  if (config !== undefined) args.push('--var', `CASPLUS_CONFIG:${config}`);
-  if (https) args.push('--local-protocol', 'https');
-  let log = '';
-  const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
-    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+  const w = await startWrangler({
+    vars: config === undefined ? {} : { CASPLUS_CONFIG: config },
+    https,
+    gateway: false, // no TACACS+ here (see startWrangler)
+    ready: async (origin) => { await raw(`${origin}/cas/nope`); return true; },
   });
-  child.stdout.on('data', (d) => { log += d; });
-  child.stderr.on('data', (d) => { log += d; });
   try {
-    const base = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
-    assert.ok(await eventually(async () => {
-      try { await raw(`${base}/cas/nope`); return true; } catch { return false; }
-    }, 60000), `wrangler starts:\n${log}`);
-    await fn(base, () => log);
+    await fn(w.origin, w.log);
   } finally {
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
-    await sleep(300);
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    await w.stop();
   }
 }
 

@@ -8,28 +8,15 @@
 // group, fresh state) and its own fake TACACS+ server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { Browser, TMP, q, loginTicket, ticketFrom, xmlText, failureCode, eventually, sleep } from './lib.mjs';
+import { Browser, q, loginTicket, ticketFrom, xmlText, failureCode, eventually, sleep, startWrangler, freePort } from './lib.mjs';
 
-const ROOT = process.env.E2E_ROOT ?? assert.fail('E2E_ROOT is not set');
-const DIR = mkdtempSync(join(TMP, 'faults-'));
 
 function hash(password) {
   const salt = randomBytes(16);
   const b64 = (b) => b.toString('base64').replace(/=+$/, '');
   return `$pbkdf2-sha256$i=1000$${b64(salt)}$${b64(pbkdf2Sync(password, salt, 1000, 32, 'sha256'))}`;
-}
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** A TCP server misbehaving as `mode` says (switchable between tests):
@@ -68,24 +55,15 @@ async function badTacacsServer() {
   };
 }
 
-function stop(child) {
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 3000);
-    child.once('exit', () => { clearTimeout(t); resolve(); });
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { clearTimeout(t); resolve(); }
-  });
-}
-
 let tac;
-let w; // { child, base, log }
+let w; // { child, origin, base, log, stop }
 let APP;
 const TACAPP = 'http://127.0.0.1:9/tacapp';
 
 before(async () => {
   tac = await badTacacsServer();
   const port = await freePort();
-  APP = `http://127.0.0.1:${port}/app`; // nothing listens there: no single logout is enabled
+  APP = `http://127.0.0.1:${port}/app`; // nothing listens there (no single logout is enabled)
   const config = {
     engine: {
       services: [
@@ -102,25 +80,15 @@ before(async () => {
       accounting: false,
     },
   };
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', join(DIR, 'state'),
-    '--var', `CASPLUS_CONFIG:${JSON.stringify(config)}`, '--var', 'CASPLUS_FAULTS:per-request'];
-  let log = '';
-  const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
-    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+  const wr = await startWrangler({
+    vars: { CASPLUS_CONFIG: JSON.stringify(config), CASPLUS_FAULTS: 'per-request' },
+    ready: async (o) => (await fetch(`${o}/cas/login`)).status === 200,
   });
-  child.stdout.on('data', (d) => { log += d; });
-  child.stderr.on('data', (d) => { log += d; });
-  const base = `http://127.0.0.1:${port}/cas`;
-  const ok = await eventually(async () => {
-    try { return (await fetch(`${base}/login`)).status === 200; } catch { return false; }
-  }, 60000);
-  if (!ok) { await stop(child); assert.fail(`wrangler starts:\n${log}`); }
-  w = { child, base, log: () => log };
+  w = { ...wr, base: `${wr.origin}/cas` };
 });
 
 after(async () => {
-  await stop(w?.child);
+  await w?.stop();
   await tac?.close();
 });
 

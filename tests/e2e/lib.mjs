@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 
 export const BASE = process.env.CAS_BASE ?? assert.fail('CAS_BASE is not set: run tests/e2e/run.sh');
@@ -152,4 +154,59 @@ export async function eventually(cond, ms = 5000) {
     await sleep(50);
   }
   return false;
+}
+
+// ----- wrangler dev for the files that need their own configuration --------------------
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
+  const s = createNetServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Ends a process group started with `detached: true` (SIGTERM, SIGKILL after 3 s). */
+export function stopGroup(child) {
+  if (!child || child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 3000);
+    child.once('exit', () => { clearTimeout(t); resolve(); });
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { clearTimeout(t); resolve(); }
+  });
+}
+
+/**
+ * `wrangler dev` with both Workers — the CAS Worker and its TACACS+ gateway (service
+ * binding AAA, README "TACACS+ gateway") — on a free loopback port, with fresh state, in
+ * its own process group. `vars`: `--var NAME:VALUE` for the CAS Worker. Resolves once
+ * `ready(origin)` holds (default: any answer at all), else fails with wrangler's output.
+ * Returns `{ child, origin, log(), stop() }`. `gateway: false` serves the CAS Worker
+ * alone: wrangler 4.86's multi-Worker dev sometimes hands the first Worker an http:// URL
+ * under `--local-protocol https` (seen 1 run in 3), which the https test cannot have.
+ */
+export async function startWrangler({ vars = {}, https = false, env = {}, ready, gateway = true } = {}) {
+  const root = process.env.E2E_ROOT ?? assert.fail('E2E_ROOT is not set');
+  const port = await freePort();
+  const configs = gateway ? ['-c', 'wrangler.toml', '-c', 'worker/aaa/wrangler.toml'] : [];
+  const args = ['dev', ...configs,
+    '--ip', '127.0.0.1', '--port', String(port), '--persist-to', mkdtempSync(join(TMP, 'state-'))];
+  for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
+  if (https) args.push('--local-protocol', 'https');
+  let log = '';
+  const child = spawn(join(root, 'node_modules/.bin/wrangler'), args, {
+    cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true', ...env },
+  });
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const origin = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const probe = ready ?? (async (o) => { await fetch(`${o}/cas/nope`); return true; });
+  const ok = await eventually(async () => {
+    try { return await probe(origin); } catch { return false; }
+  }, 60000);
+  const stop = () => stopGroup(child);
+  if (!ok) { await stop(); assert.fail(`wrangler starts:\n${log}`); }
+  return { child, origin, log: () => log, stop };
 }

@@ -11,30 +11,13 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createConnection, createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { Browser, TMP, q, loginTicket, ticketFrom, xmlText, xmlAll, eventually, sleep } from './lib.mjs';
+import { Browser, TMP, q, loginTicket, ticketFrom, xmlText, xmlAll, eventually, sleep, freePort, stopGroup as stop, startWrangler as startBoth } from './lib.mjs';
 
 const ROOT = process.env.E2E_ROOT ?? assert.fail('E2E_ROOT is not set');
 const BIN = join(ROOT, 'target/debug/casplus');
 const KEY = 'tac-test-key'; // tests/tacacs/server.json, client 127.0.0.1/32
 const DIR = mkdtempSync(join(TMP, 'tacacs-'));
 const ACCT = join(DIR, 'acct.jsonl');
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function stop(child) {
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 3000);
-    child.once('exit', () => { clearTimeout(t); resolve(); });
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { clearTimeout(t); resolve(); }
-  });
-}
 
 /** `casplus tacacs-server` on a free port; resolves once it printed its address. */
 async function startTacacsServer() {
@@ -88,24 +71,12 @@ function casConfig(servers) {
 /** `wrangler dev` serving `config` (TACACS_KEY given as a variable, read as a secret) with
  * the TACACS+ gateway Worker beside it. */
 async function startWrangler(config, key = KEY, extraEnv = {}) {
-  const port = await freePort();
-  // Both Workers: the CAS Worker and its TACACS+ gateway (service binding AAA).
-  const args = ['dev', '-c', 'wrangler.toml', '-c', 'worker/aaa/wrangler.toml',
-    '--ip', '127.0.0.1', '--port', String(port), '--persist-to', mkdtempSync(join(DIR, 'state-')),
-    '--var', `CASPLUS_CONFIG:${JSON.stringify(config)}`, '--var', `TACACS_KEY:${key}`];
-  let log = '';
-  const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
-    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true', ...extraEnv },
+  const w = await startBoth({
+    vars: { CASPLUS_CONFIG: JSON.stringify(config), TACACS_KEY: key },
+    env: extraEnv,
+    ready: async (o) => (await fetch(`${o}/cas/login`)).status === 200,
   });
-  child.stdout.on('data', (d) => { log += d; });
-  child.stderr.on('data', (d) => { log += d; });
-  const base = `http://127.0.0.1:${port}/cas`;
-  const ok = await eventually(async () => {
-    try { return (await fetch(`${base}/login`)).status === 200; } catch { return false; }
-  }, 60000);
-  if (!ok) { await stop(child); assert.fail(`wrangler starts:\n${log}`); }
-  return { child, base, log: () => log };
+  return { ...w, base: `${w.origin}/cas` };
 }
 
 /** GET the form, POST the credentials (absolute URLs on `base`). */

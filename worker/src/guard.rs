@@ -10,15 +10,16 @@
 //! is one or two synchronous SQL statements with no `await` in between, so it is atomic —
 //! in particular two concurrent `take`s of one id can never both see the row. An alarm
 //! deletes rows once their `exp` has passed and drops the object's storage when it is
-//! empty.
+//! empty. Values are opaque bytes: the core's stored form ([`casplus::cas::stored`]).
 //!
-//! The protocol is a JSON [`GuardRequest`] POSTed to the object, answered by a JSON
-//! [`GuardReply`].
+//! The protocol is a [`GuardRequest`] POSTed to the object, answered by a [`GuardReply`],
+//! both in the stored form (version byte + postcard).
 //!
 //! [`TicketId::route`]: casplus::cas::ticket::TicketId::route
 
 #![allow(missing_docs)] // `#[durable_object]` generates undocumented glue.
 
+use casplus::cas::stored;
 use casplus::cas::throttle::{ThrottlePolicy, ThrottleState, ThrottleUpdate};
 use casplus::cas::ticket::Ticket;
 use casplus::cas::web::Effect;
@@ -42,24 +43,22 @@ pub fn revoked_key(id: &str) -> String {
 /// Row key of a throttle counter (its object is named by the throttle key).
 pub const THROTTLE: &str = "throttle";
 
-/// What a caller asks of a guard object. Externally tagged on the wire (`"take"`,
-/// `{"put":{…}}`): serde decodes that without buffering, which keeps the wasm small.
+/// What a caller asks of a guard object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub enum GuardRequest {
-    /// Store (or replace) the ticket JSON `value` under `id` until `exp`.
+    /// Store (or replace) the ticket `value` under `id` until `exp`.
     Put {
         /// The ticket id.
         id: String,
-        /// The ticket as JSON.
-        value: String,
+        /// The ticket's stored form ([`Ticket::to_bytes`]).
+        value: Vec<u8>,
         /// When it may be dropped (ms since the epoch).
         exp: i64,
     },
     /// Store several tickets at once, all or none (none when one of the ids is revoked).
     PutAll {
-        /// `(id, ticket JSON, exp)` for each ticket.
-        items: Vec<(String, String, i64)>,
+        /// `(id, stored ticket, exp)` for each ticket.
+        items: Vec<(String, Vec<u8>, i64)>,
     },
     /// Read a ticket.
     Get {
@@ -97,11 +96,11 @@ pub enum GuardRequest {
     },
 }
 
-/// The answer: a stored value (ticket JSON, throttle counter JSON, `"revoked"`) or none.
+/// The answer: a stored value (a ticket, a throttle counter, a revocation mark) or none.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuardReply {
     /// The value, if any.
-    pub value: Option<String>,
+    pub value: Option<Vec<u8>>,
 }
 
 /// The Durable Object class bound as `GUARD`.
@@ -113,22 +112,22 @@ pub struct TicketGuard {
     alarm: std::cell::Cell<Option<i64>>,
 }
 
-#[derive(Deserialize)]
-struct Row {
-    v: String,
-}
-
-#[derive(Deserialize)]
-struct MinExp {
-    exp: Option<f64>,
-}
-
 fn sql_err(e: &worker::Error) -> String {
     e.to_string()
 }
 
-const SCHEMA: &str =
-    "CREATE TABLE IF NOT EXISTS entry (k TEXT PRIMARY KEY, v TEXT NOT NULL, exp INTEGER NOT NULL)";
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS entries (k TEXT PRIMARY KEY, v BLOB NOT NULL, exp INTEGER NOT NULL)";
+
+/// The first column of each row of `cursor` that is a blob.
+fn blobs(cursor: &worker::SqlCursor) -> Result<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    for row in cursor.raw() {
+        if let Some(SqlStorageValue::Blob(v)) = row?.into_iter().next() {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
 
 impl TicketGuard {
     fn sql(&self) -> SqlStorage {
@@ -142,25 +141,24 @@ impl TicketGuard {
         Ok(())
     }
 
-    fn read(&self, k: &str) -> Result<Option<String>> {
-        let rows: Vec<Row> = self
+    fn read(&self, k: &str) -> Result<Option<Vec<u8>>> {
+        let cursor = self
             .sql()
-            .exec("SELECT v FROM entry WHERE k = ?", vec![k.into()])?
-            .to_array()?;
-        Ok(rows.into_iter().next().map(|r| r.v))
+            .exec("SELECT v FROM entries WHERE k = ?", vec![k.into()])?;
+        Ok(blobs(&cursor)?.into_iter().next())
     }
 
-    fn write(&self, k: &str, v: &str, exp: i64) -> Result<()> {
+    fn write(&self, k: &str, v: &[u8], exp: i64) -> Result<()> {
         self.sql().exec(
-            "INSERT OR REPLACE INTO entry (k, v, exp) VALUES (?, ?, ?)",
-            vec![k.into(), v.into(), SqlStorageValue::from(exp)],
+            "INSERT OR REPLACE INTO entries (k, v, exp) VALUES (?, ?, ?)",
+            vec![k.into(), v.to_vec().into(), SqlStorageValue::from(exp)],
         )?;
         Ok(())
     }
 
     fn remove(&self, k: &str) -> Result<()> {
         self.sql()
-            .exec("DELETE FROM entry WHERE k = ?", vec![k.into()])?;
+            .exec("DELETE FROM entries WHERE k = ?", vec![k.into()])?;
         Ok(())
     }
 
@@ -195,14 +193,19 @@ impl TicketGuard {
     /// After expired rows were deleted: points the alarm at the next expiry, or drops the
     /// object's storage when nothing is left.
     async fn reschedule(&self) -> Result<()> {
-        let min: Vec<MinExp> = self
-            .sql()
-            .exec("SELECT MIN(exp) AS exp FROM entry", None)?
-            .to_array()?;
+        let cursor = self.sql().exec("SELECT MIN(exp) FROM entries", None)?;
+        let mut min = None;
+        for row in cursor.raw() {
+            min = match row?.into_iter().next() {
+                Some(SqlStorageValue::Integer(exp)) => Some(exp),
+                #[allow(clippy::cast_possible_truncation)]
+                Some(SqlStorageValue::Float(exp)) => Some(exp as i64),
+                _ => None,
+            };
+        }
         self.alarm.set(None);
-        match min.first().and_then(|m| m.exp) {
-            #[allow(clippy::cast_possible_truncation)]
-            Some(exp) => self.schedule(exp as i64).await?,
+        match min {
+            Some(exp) => self.schedule(exp).await?,
             None => self.state.storage().delete_all().await?,
         }
         Ok(())
@@ -251,28 +254,28 @@ impl TicketGuard {
                 None
             }
             GuardRequest::Revoke { id, exp } => {
-                self.write(&revoked_key(&id), "1", exp)?;
+                self.write(&revoked_key(&id), b"1", exp)?;
                 self.remove(&ticket_key(&id))?;
                 self.schedule(exp).await?;
                 None
             }
             GuardRequest::IsRevoked { id } => {
-                self.read(&revoked_key(&id))?.map(|_| "revoked".to_owned())
+                self.read(&revoked_key(&id))?.map(|_| b"revoked".to_vec())
             }
             GuardRequest::Throttle => self.read(THROTTLE)?,
             GuardRequest::UpdateThrottle { update } => {
                 // Read, apply, write: no await in between.
                 let previous = self
                     .read(THROTTLE)?
-                    .and_then(|v| serde_json::from_str::<ThrottleState>(&v).ok());
+                    .and_then(|v| stored::decode::<ThrottleState>(&v).ok());
                 let next = update.apply(previous);
                 match next {
                     Some(s) => {
-                        let json = serde_json::to_string(&s)?;
+                        let bytes = stored::encode(&s).map_err(|e| e.to_string())?;
                         let exp = throttle_expiry(&update, &s).0;
-                        self.write(THROTTLE, &json, exp)?;
+                        self.write(THROTTLE, &bytes, exp)?;
                         self.schedule(exp).await?;
-                        Some(json)
+                        Some(bytes)
                     }
                     None => {
                         self.remove(THROTTLE)?;
@@ -288,7 +291,7 @@ impl TicketGuard {
 impl TicketGuard {
     /// What the engine says ends with these expired TGTs (accounting STOP when TACACS+
     /// accounts the session). Failures are logged; the rows are gone either way.
-    async fn sessions_expired(&self, rows: &[Row], now: Timestamp) {
+    async fn sessions_expired(&self, rows: &[Vec<u8>], now: Timestamp) {
         let loaded = match crate::config::load_any_host(&self.env) {
             Ok(l) => l,
             Err(e) => {
@@ -298,7 +301,7 @@ impl TicketGuard {
         };
         let effects: Vec<Effect> = rows
             .iter()
-            .filter_map(|r| match Ticket::from_json(&r.v) {
+            .filter_map(|r| match Ticket::from_bytes(r) {
                 Ok(Ticket::TicketGranting(tgt)) => loaded.engine.expired_session(&tgt, now),
                 _ => None,
             })
@@ -327,12 +330,18 @@ impl DurableObject for TicketGuard {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let request: GuardRequest = match req.json().await {
+        let body = req.bytes().await?;
+        let request: GuardRequest = match stored::decode(&body) {
             Ok(r) => r,
             Err(e) => return Response::error(format!("bad guard request: {e}"), 400),
         };
-        match self.handle(request).await {
-            Ok(reply) => Response::from_json(&reply),
+        match self
+            .handle(request)
+            .await
+            .map(|reply| stored::encode(&reply))
+        {
+            Ok(Ok(bytes)) => Response::from_bytes(bytes),
+            Ok(Err(e)) => Response::error(format!("guard reply: {e}"), 500),
             Err(e) => Response::error(format!("guard: {}", sql_err(&e)), 500),
         }
     }
@@ -343,15 +352,12 @@ impl DurableObject for TicketGuard {
         // Sessions that expired without being seen again: read them, then delete every
         // expired row at once (no await in between, so a request cannot find the TGT and
         // end the session a second time), then tell the world.
-        let ended: Vec<Row> = self
-            .sql()
-            .exec(
-                "SELECT v FROM entry WHERE k LIKE 't:TGT-%' AND exp <= ?",
-                vec![SqlStorageValue::from(now.0)],
-            )?
-            .to_array()?;
+        let ended = blobs(&self.sql().exec(
+            "SELECT v FROM entries WHERE k LIKE 't:TGT-%' AND exp <= ?",
+            vec![SqlStorageValue::from(now.0)],
+        )?)?;
         self.sql().exec(
-            "DELETE FROM entry WHERE exp <= ?",
+            "DELETE FROM entries WHERE exp <= ?",
             vec![SqlStorageValue::from(now.0)],
         )?;
         self.reschedule().await?;
@@ -367,19 +373,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn protocol_round_trips_as_json() {
+    fn protocol_round_trips_in_the_stored_form() {
         let policy = ThrottlePolicy::default();
         for r in [
             GuardRequest::Put {
                 id: "ST-1".into(),
-                value: "{}".into(),
+                value: vec![1, 2],
                 exp: 5,
             },
             GuardRequest::PutAll {
-                items: vec![
-                    ("ST-1".into(), "{}".into(), 5),
-                    ("TGT-1".into(), "{}".into(), 9),
-                ],
+                items: vec![("ST-1".into(), vec![1], 5), ("TGT-1".into(), vec![], 9)],
             },
             GuardRequest::Get { id: "ST-1".into() },
             GuardRequest::Take { id: "ST-1".into() },
@@ -398,15 +401,15 @@ mod tests {
                 },
             },
         ] {
-            let json = serde_json::to_string(&r).expect("serializes");
-            assert_eq!(serde_json::from_str::<GuardRequest>(&json).ok(), Some(r));
+            let bytes = stored::encode(&r).expect("encodes");
+            assert_eq!(stored::decode::<GuardRequest>(&bytes).ok(), Some(r));
         }
-        assert_eq!(
-            serde_json::to_string(&GuardRequest::Throttle)
-                .ok()
-                .as_deref(),
-            Some(r#""throttle""#)
-        );
+        let reply = GuardReply {
+            value: Some(b"revoked".to_vec()),
+        };
+        let bytes = stored::encode(&reply).expect("encodes");
+        assert_eq!(stored::decode::<GuardReply>(&bytes).ok(), Some(reply));
+        assert!(stored::decode::<GuardRequest>(br#""throttle""#).is_err());
         assert_ne!(ticket_key("ST-1"), revoked_key("ST-1"));
     }
 

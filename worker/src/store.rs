@@ -15,10 +15,11 @@
 
 use casplus::cas::engine::EngineConfig;
 use casplus::cas::store::{Store, StoreError};
+use casplus::cas::stored::{self, StoredFormError};
 use casplus::cas::throttle::{ThrottleState, ThrottleUpdate};
 use casplus::cas::ticket::{Ticket, TicketId, TicketKind};
 use casplus::time::Timestamp;
-use worker::wasm_bindgen::JsValue;
+use worker::js_sys::Uint8Array;
 use worker::{KvStore, Method, ObjectNamespace, Request, RequestInit};
 
 use crate::guard::{GuardReply, GuardRequest};
@@ -105,15 +106,19 @@ impl WorkerStore {
     }
 
     /// One call to the guard object `name` (never logged: it may be a ticket id).
-    async fn call(&self, name: &str, request: &GuardRequest) -> Result<Option<String>, StoreError> {
+    async fn call(
+        &self,
+        name: &str,
+        request: &GuardRequest,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         let stub = self
             .guard
             .get_by_name(name)
             .map_err(|e| unavailable("guard stub", e))?;
-        let body = serde_json::to_string(request).map_err(|e| unavailable("guard request", e))?;
+        let body = stored::encode(request).map_err(|e| unavailable("guard request", e))?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post)
-            .with_body(Some(JsValue::from_str(&body)));
+            .with_body(Some(Uint8Array::from(body.as_slice()).into()));
         let req = Request::new_with_init("https://guard/", &init)
             .map_err(|e| unavailable("guard request", e))?;
         let mut resp = stub
@@ -127,16 +132,15 @@ impl WorkerStore {
                 resp.status_code()
             )));
         }
-        let reply: GuardReply = resp
-            .json()
-            .await
-            .map_err(|e| StoreError::Corrupt(format!("guard reply: {e}")))?;
+        let bytes = resp.bytes().await.map_err(|e| unavailable("guard", e))?;
+        let reply: GuardReply =
+            stored::decode(&bytes).map_err(|e| StoreError::Corrupt(format!("guard reply: {e}")))?;
         Ok(reply.value)
     }
 
-    async fn kv_put(&self, id: &TicketId, json: &str, expiration: u64) -> Result<(), StoreError> {
+    async fn kv_put(&self, id: &TicketId, bytes: &[u8], expiration: u64) -> Result<(), StoreError> {
         self.kv
-            .put(id.as_str(), json)
+            .put_bytes(id.as_str(), bytes)
             .map_err(|e| unavailable("kv put", e))?
             .expiration(expiration)
             .execute()
@@ -161,8 +165,12 @@ impl WorkerStore {
     }
 }
 
-fn parse_ticket(id: &TicketId, json: &str) -> Result<Ticket, StoreError> {
-    let t = Ticket::from_json(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+fn corrupt(e: StoredFormError) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn parse_ticket(id: &TicketId, bytes: &[u8]) -> Result<Ticket, StoreError> {
+    let t = Ticket::from_bytes(bytes).map_err(corrupt)?;
     if t.id() != id {
         return Err(StoreError::Corrupt(
             "record stored under another id".to_owned(),
@@ -174,12 +182,12 @@ fn parse_ticket(id: &TicketId, json: &str) -> Result<Ticket, StoreError> {
 impl Store for WorkerStore {
     async fn put(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<(), StoreError> {
         let id = ticket.id();
-        let json = ticket.to_json();
+        let bytes = ticket.to_bytes().map_err(corrupt)?;
         match home(id.kind()) {
             Home::Guard => {
                 let request = GuardRequest::Put {
                     id: id.as_str().to_owned(),
-                    value: json,
+                    value: bytes,
                     exp: expires_at.0,
                 };
                 self.call(&guard_name(id), &request).await.map(|_| ())
@@ -189,11 +197,11 @@ impl Store for WorkerStore {
                 // KV accepts about one write per second to a key (a PGT is rewritten when
                 // it issues a proxy ticket): try once more after the limit's window
                 // before calling it a fault.
-                if self.kv_put(id, &json, expiration).await.is_ok() {
+                if self.kv_put(id, &bytes, expiration).await.is_ok() {
                     return Ok(());
                 }
                 worker::Delay::from(KV_RETRY_DELAY).await;
-                self.kv_put(id, &json, expiration).await
+                self.kv_put(id, &bytes, expiration).await
             }
         }
     }
@@ -208,8 +216,9 @@ impl Store for WorkerStore {
             Some(name) if together => {
                 let items = tickets
                     .iter()
-                    .map(|(t, exp)| (t.id().as_str().to_owned(), t.to_json(), exp.0))
-                    .collect();
+                    .map(|(t, exp)| Ok((t.id().as_str().to_owned(), t.to_bytes()?, exp.0)))
+                    .collect::<Result<_, StoredFormError>>()
+                    .map_err(corrupt)?;
                 self.call(&name, &GuardRequest::PutAll { items })
                     .await
                     .map(|_| ())
@@ -224,7 +233,7 @@ impl Store for WorkerStore {
     }
 
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
-        let json = match home(id.kind()) {
+        let bytes = match home(id.kind()) {
             Home::Guard => {
                 let request = GuardRequest::Get {
                     id: id.as_str().to_owned(),
@@ -234,7 +243,7 @@ impl Store for WorkerStore {
             Home::Kv => {
                 // The record from KV and the revocation mark from the guard, together.
                 let (record, revoked) = futures_util::future::join(
-                    self.kv.get(id.as_str()).text(),
+                    self.kv.get(id.as_str()).bytes(),
                     self.call(
                         &guard_name(id),
                         &GuardRequest::IsRevoked {
@@ -250,7 +259,7 @@ impl Store for WorkerStore {
                 record
             }
         };
-        json.map(|j| parse_ticket(id, &j)).transpose()
+        bytes.map(|b| parse_ticket(id, &b)).transpose()
     }
 
     async fn take(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
@@ -263,7 +272,7 @@ impl Store for WorkerStore {
                     },
                 )
                 .await?
-                .map(|j| parse_ticket(id, &j))
+                .map(|b| parse_ticket(id, &b))
                 .transpose(),
             // Not single-use kinds: the engine never takes them. Best effort.
             Home::Kv => {
@@ -296,7 +305,7 @@ impl Store for WorkerStore {
     async fn throttle(&self, key: &str) -> Result<Option<ThrottleState>, StoreError> {
         self.call(key, &GuardRequest::Throttle)
             .await?
-            .map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .map(|b| stored::decode(&b).map_err(corrupt))
             .transpose()
     }
 
@@ -307,7 +316,7 @@ impl Store for WorkerStore {
     ) -> Result<Option<ThrottleState>, StoreError> {
         self.call(key, &GuardRequest::UpdateThrottle { update: *update })
             .await?
-            .map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .map(|b| stored::decode(&b).map_err(corrupt))
             .transpose()
     }
 }
