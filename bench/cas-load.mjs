@@ -8,6 +8,10 @@
 // Prints operations/s and p50/p99 latency per target and scenario, the ratios of the first
 // target to the others, and a JSON line (BENCH_JSON=FILE writes it to FILE).
 //
+// A target `ref:NAME=ORIGIN` is the runtime reference Worker (bench/runtime-ref): no login;
+// scenarios noop (GET /x → 404), do1 and do2 (one / two Durable Object round trips, each
+// user its own object). It tells what `wrangler dev` allows before any CAS work.
+//
 // node bench/cas-load.mjs NAME=BASE_URL ... (e.g. casplus=http://127.0.0.1:8788/cas)
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -102,6 +106,18 @@ const SCENARIOS = {
   pair: async (base, jar) => { await validate(base, await sso(base, jar)); },
 };
 
+/** GET `url`, expecting `status`. */
+async function expect(url, status) {
+  const res = await request(url);
+  if (res.status !== status) throw new Error(`${url}: HTTP ${res.status}`);
+}
+
+const REF_SCENARIOS = {
+  noop: (origin) => expect(`${origin}/x`, 404),
+  do1: (origin, user) => expect(`${origin}/do?s=${user}`, 200),
+  do2: (origin, user) => expect(`${origin}/do2?s=${user}`, 200),
+};
+
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 /** Runs `op` for every user until `seconds` pass; returns ops/s, latencies and errors. */
@@ -124,15 +140,21 @@ async function run(base, jars, op, seconds) {
   };
 }
 
-const targets = process.argv.slice(2).map((a) => { const i = a.indexOf('='); return { name: a.slice(0, i), base: a.slice(i + 1) }; });
-if (targets.length === 0) { console.error('usage: cas-load.mjs NAME=BASE_URL ...'); process.exit(2); }
+const all = process.argv.slice(2).map((a) => {
+  const ref = a.startsWith('ref:');
+  const spec = ref ? a.slice(4) : a;
+  const i = spec.indexOf('=');
+  return { name: spec.slice(0, i), base: spec.slice(i + 1), ref };
+});
+const targets = all.filter((t) => !t.ref);
+if (targets.length === 0) { console.error('usage: cas-load.mjs NAME=BASE_URL ... [ref:NAME=ORIGIN]'); process.exit(2); }
 
 const results = {};
-for (const t of targets) {
+for (const t of all) {
   const jars = [];
-  for (let i = 0; i < USERS; i++) jars.push(await login(t.base));
+  for (let i = 0; i < USERS; i++) jars.push(t.ref ? `u${i}` : await login(t.base));
   results[t.name] = {};
-  for (const [name, op] of Object.entries(SCENARIOS)) {
+  for (const [name, op] of Object.entries(t.ref ? REF_SCENARIOS : SCENARIOS)) {
     await run(t.base, jars, op, WARMUP);
     const r = await run(t.base, jars, op, SECONDS);
     results[t.name][name] = r;
@@ -149,6 +171,14 @@ for (const o of others) {
 for (const t of targets.map((x) => x.name)) {
   const r = results[t];
   console.log(`${t}: sso at ${(100 * r.sso.perSecond / r.floor.perSecond).toFixed(0)} % of its floor, pair at ${(100 * r.pair.perSecond / r.floor.perSecond).toFixed(0)} %`);
+}
+for (const r of all.filter((t) => t.ref)) {
+  const ref = results[r.name];
+  for (const o of others) {
+    const goal = 5 * results[o].sso.perSecond;
+    console.log(`5 × ${o} sso = ${goal.toFixed(0)}/s; ${r.name} (no application code): noop ${ref.noop.perSecond.toFixed(0)}/s, one Durable Object round trip ${ref.do1.perSecond.toFixed(0)}/s, two ${ref.do2.perSecond.toFixed(0)}/s`);
+  }
+  console.log(`${first}: sso at ${(100 * results[first].sso.perSecond / ref.do2.perSecond).toFixed(0)} % of the two-round-trip ceiling, floor at ${(100 * results[first].floor.perSecond / ref.noop.perSecond).toFixed(0)} % of the reference noop`);
 }
 const json = JSON.stringify({ service: SERVICE, seconds: SECONDS, users: USERS, results });
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, json);

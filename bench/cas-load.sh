@@ -3,7 +3,10 @@
 # configuration) against PyPI django-cas-server under gunicorn (2 sync workers, SQLite), in
 # one run on loopback, with the same load generator (bench/cas-load.mjs): SSO ticket issue
 # (login with the SSO cookie → 302 with an ST) and ST issue + /serviceValidate pairs.
-# Both servers are started here, each in its own process group, and stopped by its id.
+# A third server, the runtime reference (bench/runtime-ref: a JavaScript Worker with no
+# application code, under the same `wrangler dev`), tells what the local runtime allows:
+# a no-op request, one and two Durable Object round trips.
+# All servers are started here, each in its own process group, and stopped by its id.
 #
 # BENCH_SECONDS (default 10) per scenario, BENCH_USERS (default 8) concurrent sessions.
 set -euo pipefail
@@ -11,6 +14,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 WPORT=${BENCH_WORKER_PORT:-8788}
 DPORT=${BENCH_DJANGO_PORT:-8789}
+RPORT=${BENCH_REF_PORT:-8790}
 VENV=${BENCH_VENV:-.venv-bench}
 # Pinned: the peer measured against, and what serves it.
 PINS="django-cas-server==3.1.0 Django==5.2.19 gunicorn==23.0.0"
@@ -113,6 +117,11 @@ WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETC
   >"$TMP/wrangler.log" 2>&1 &
 GROUPS_TO_STOP+=($!)
 
+(cd bench/runtime-ref && WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false CI=true \
+  exec setsid "$ROOT/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$RPORT" --inspector-port 0 \
+    --persist-to "$TMP/ref-state" >"$TMP/ref.log" 2>&1) &
+GROUPS_TO_STOP+=($!)
+
 ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1")" = 200 ]; }
 for _ in $(seq 1 120); do
   ready "http://127.0.0.1:$WPORT/cas/login" && ready "http://127.0.0.1:$DPORT/cas/login" && break
@@ -120,7 +129,10 @@ for _ in $(seq 1 120); do
 done
 ready "http://127.0.0.1:$WPORT/cas/login" || { cat "$TMP/wrangler.log" >&2; die "wrangler did not start"; }
 ready "http://127.0.0.1:$DPORT/cas/login" || { cat "$TMP/gunicorn.log" >&2; die "gunicorn did not start"; }
+for _ in $(seq 1 60); do ready "http://127.0.0.1:$RPORT/do?s=probe" && break; sleep 0.5; done
+ready "http://127.0.0.1:$RPORT/do?s=probe" || { cat "$TMP/ref.log" >&2; die "the runtime reference did not start"; }
 
 versions=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ("django-cas-server", "Django", "gunicorn")))')
 log "peer: $versions; $(nproc) CPUs; $(node --version)"
-node bench/cas-load.mjs "casplus=http://127.0.0.1:$WPORT/cas" "django-cas-server=http://127.0.0.1:$DPORT/cas"
+node bench/cas-load.mjs "casplus=http://127.0.0.1:$WPORT/cas" "django-cas-server=http://127.0.0.1:$DPORT/cas" \
+  "ref:workerd-reference=http://127.0.0.1:$RPORT"

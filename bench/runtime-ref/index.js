@@ -1,0 +1,35 @@
+// The runtime reference of `make bench-cas-load` (bench/cas-load.sh): what `wrangler dev`
+// itself costs on this machine, measured in the same run as casplus and django-cas-server.
+// A plain JavaScript Worker with no application logic:
+//   GET /x           → 404 (no storage): the runtime's ceiling for any request
+//   GET /do?s=NAME   → one round trip to the Durable Object named NAME (a one-row SQL read)
+//   GET /do2?s=NAME  → two round trips to it, one after the other
+// An SSO in casplus needs two round trips to the session's object (read the TGT, then write
+// the ST and the TGT together; README "Where tickets live, and why"), at least one in any
+// design with strongly consistent single use and logout: these are the ceilings for it.
+import { DurableObject } from 'cloudflare:workers';
+
+export class Ref extends DurableObject {
+  async fetch(request) {
+    const body = await request.arrayBuffer();
+    const sql = this.ctx.storage.sql;
+    sql.exec('CREATE TABLE IF NOT EXISTS entries (k TEXT PRIMARY KEY, v BLOB NOT NULL)');
+    const rows = sql.exec('SELECT v FROM entries WHERE k = ?', 'x').toArray();
+    return new Response(`${body.byteLength} ${rows.length}`);
+  }
+}
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const trips = { '/do': 1, '/do2': 2 }[url.pathname];
+    if (trips === undefined) return new Response('not found', { status: 404 });
+    const stub = env.REF.get(env.REF.idFromName(`session-${url.searchParams.get('s') ?? ''}`));
+    let text = '';
+    for (let i = 0; i < trips; i++) {
+      const res = await stub.fetch('https://ref/', { method: 'POST', body: new Uint8Array(96) });
+      text += await res.text();
+    }
+    return new Response(text);
+  },
+};
