@@ -28,7 +28,7 @@ async function withWrangler(config, fn, { https = false } = {}) {
   const w = await startWrangler({
     vars: config === undefined ? {} : { CASPLUS_CONFIG: config },
     https,
-    gateway: false, // no TACACS+ here (see startWrangler)
+    workers: 'cas', // no TACACS+ here (see startWrangler)
     ready: async (origin) => { await raw(`${origin}/cas/nope`); return true; },
   });
   try {

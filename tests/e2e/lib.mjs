@@ -182,14 +182,19 @@ export function stopGroup(child) {
  * binding AAA, README "TACACS+ gateway") — on a free loopback port, with fresh state, in
  * its own process group. `vars`: `--var NAME:VALUE` for the CAS Worker. Resolves once
  * `ready(origin)` holds (default: any answer at all), else fails with wrangler's output.
- * Returns `{ child, origin, log(), stop() }`. `gateway: false` serves the CAS Worker
- * alone: wrangler 4.86's multi-Worker dev sometimes hands the first Worker an http:// URL
- * under `--local-protocol https` (seen 1 run in 3), which the https test cannot have.
+ * Returns `{ child, origin, log(), stop() }`. `workers: 'cas'` serves the CAS Worker
+ * alone (wrangler 4.86's multi-Worker dev sometimes hands the first Worker an http:// URL
+ * under `--local-protocol https`, seen 1 run in 3, which the https test cannot have);
+ * `workers: 'gateway'` the gateway alone.
  */
-export async function startWrangler({ vars = {}, https = false, env = {}, ready, gateway = true } = {}) {
+export async function startWrangler({ vars = {}, https = false, env = {}, ready, workers = 'both' } = {}) {
   const root = process.env.E2E_ROOT ?? assert.fail('E2E_ROOT is not set');
   const port = await freePort();
-  const configs = gateway ? ['-c', 'wrangler.toml', '-c', 'worker/aaa/wrangler.toml'] : [];
+  const configs = {
+    both: ['-c', 'wrangler.toml', '-c', 'worker/aaa/wrangler.toml'],
+    cas: ['-c', 'wrangler.toml'],
+    gateway: ['-c', 'worker/aaa/wrangler.toml'],
+  }[workers] ?? assert.fail(`workers: ${workers}`);
   const args = ['dev', ...configs,
     '--ip', '127.0.0.1', '--port', String(port), '--persist-to', mkdtempSync(join(TMP, 'state-'))];
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);

@@ -393,6 +393,28 @@ test('ASCII login (GETPASS / CONTINUE): bob with his ASCII secret passes, his PA
   }
 });
 
+test('without the gateway Worker: "authentication service unavailable", never a login, the reason logged', async () => {
+  const config = casConfig([{ host: '127.0.0.1', port: tac.port, key_secret: 'TACACS_KEY', timeout_ms: 3000 }]);
+  const w = await startBoth({
+    workers: 'cas',
+    vars: { CASPLUS_CONFIG: JSON.stringify(config), TACACS_KEY: KEY },
+    ready: async (o) => (await fetch(`${o}/cas/login`)).status === 200,
+  });
+  try {
+    const b = new Browser();
+    const res = await login(`${w.origin}/cas`, b, SERVICE, 'alice', 'alice-pw');
+    assert.equal(res.status, 503);
+    assert.match(await res.text(), /authentication service is unavailable/);
+    assert.equal(b.tgc(), undefined);
+    assert.ok(await eventually(() => events(w.log(), 'tacacs_unavailable').length > 0, 3000), w.log().slice(-3000));
+    const [{ reason, request_id: rid }] = events(w.log(), 'tacacs_unavailable');
+    assert.match(reason, /gateway/);
+    assert.ok(rid, 'the line carries the request id');
+  } finally {
+    await w.stop();
+  }
+});
+
 test('every server down: "authentication service unavailable", never a login', async () => {
   await stop(tac.child);
   const b = new Browser();
@@ -480,5 +502,23 @@ test('TLS: a certificate the runtime does not trust is refused → unavailable, 
   } finally {
     await stop(w.child);
     await peer.close();
+  }
+});
+
+test('the TACACS+ gateway Worker refuses requests from the Internet: only its service binding reaches it', async () => {
+  const gw = await startBoth({ workers: 'gateway' });
+  try {
+    // wrangler dev, like Cloudflare's edge, stamps CF-Connecting-IP on requests from
+    // outside; a service binding call has none.
+    const login = {
+      op: 'authenticate', tacacs: JSON.stringify({ servers: [{ host: '127.0.0.1', port: tac.port, key: KEY }] }),
+      request_id: 'x', username: 'alice', password: 'alice-pap', service: null, rem_addr: null,
+    };
+    const res = await fetch(`${gw.origin}/aaa`, { method: 'POST', body: JSON.stringify(login) });
+    assert.equal(res.status, 403);
+    assert.match(await res.text(), /service binding only/);
+    assert.ok(!gw.log().includes('tacacs_login'), 'no login was attempted');
+  } finally {
+    await gw.stop();
   }
 });
