@@ -179,10 +179,11 @@ async fn prepare(
     if body.len() > MAX_BODY {
         return too_large().map(Err);
     }
+    let request_id = request_id(req.headers().get("cf-ray")?.as_deref());
     let rng = match Csprng::check() {
         Ok(r) => r,
         Err(e) => {
-            log_fault("entropy", &e.to_string());
+            log_fault(&request_id, "entropy", &e.to_string());
             return page(500, &html::internal_error(), &[]).map(Err);
         }
     };
@@ -202,12 +203,11 @@ async fn prepare(
             faults,
         ),
         (Err(e), _) | (_, Err(e)) => {
-            log_fault("bindings", &e.to_string());
+            log_fault(&request_id, "bindings", &e.to_string());
             return page(500, &html::internal_error(), &[]).map(Err);
         }
     };
     let url = RequestUrl::of(&req);
-    let request_id = request_id(req.headers().get("cf-ray")?.as_deref());
     Ok(Ok(Cas {
         env: env.clone(),
         loaded,
@@ -286,6 +286,7 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
                 }
                 (None, true) => {
                     log_fault(
+                        &cas.request_id,
                         "login",
                         "a service requires the tacacs source, but no \"tacacs\" is configured",
                     );
@@ -335,7 +336,7 @@ async fn validate(mut cas: Cas, endpoint: Endpoint) -> Result<Response> {
         }
     };
     if let Some(fault) = &reply.fault {
-        log_fault("validate", &fault.to_string());
+        log_fault(&cas.request_id, "validate", &fault.to_string());
     }
     let event = audit::validation(endpoint, cas.req.query.as_bytes(), &reply);
     audit_log(&cas.request_id, cas.now, &[event]);
@@ -350,7 +351,7 @@ async fn proxy(mut cas: Cas) -> Result<Response> {
         .proxy(&cas.store, &mut cas.rng, cas.now, cas.req.query.as_bytes())
         .await;
     if let Some(fault) = &reply.fault {
-        log_fault("proxy", &fault.to_string());
+        log_fault(&cas.request_id, "proxy", &fault.to_string());
     }
     let event = audit::proxy(cas.req.query.as_bytes(), &reply);
     audit_log(&cas.request_id, cas.now, &[event]);
@@ -370,7 +371,7 @@ async fn saml_validate(mut cas: Cas) -> Result<Response> {
         .saml_validate(&cas.store, &mut cas.rng, cas.now, &request)
         .await;
     if let Some(fault) = &reply.fault {
-        log_fault("samlValidate", &fault.to_string());
+        log_fault(&cas.request_id, "samlValidate", &fault.to_string());
     }
     let event = audit::saml_validate(&cas.req.body, &reply);
     audit_log(&cas.request_id, cas.now, &[event]);
@@ -388,7 +389,7 @@ async fn saml_validate(mut cas: Cas) -> Result<Response> {
 /// effects as TACACS+ accounting when it is configured — the core decides which records).
 fn web_reply(endpoint: &str, reply: WebReply, cas: &Cas, ctx: &Context) -> Result<Response> {
     if let Some(fault) = &reply.fault {
-        log_fault(endpoint, &format!("{fault:?}"));
+        log_fault(&cas.request_id, endpoint, &format!("{fault:?}"));
     }
     let status = reply.status();
     let mut headers = reply.headers();
@@ -420,7 +421,11 @@ fn web_reply(endpoint: &str, reply: WebReply, cas: &Cas, ctx: &Context) -> Resul
                         let event = AuditEvent::single_logout_sent(&notice, status);
                         audit_log(&request_id, platform::now(), &[event]);
                     }
-                    other => log_fault("effects", &format!("unhandled engine effect: {other:?}")),
+                    other => log_fault(
+                        &request_id,
+                        "effects",
+                        &format!("unhandled engine effect: {other:?}"),
+                    ),
                 }
             }
         });
@@ -487,10 +492,12 @@ fn config_error(problem: &ConfigProblem) -> Result<Response> {
     page(503, &html::config_error(&problem.to_string()), &[])
 }
 
-fn log_fault(endpoint: &str, error: &str) {
+/// A fault line of the log (README "Audit log"), with the request's id.
+fn log_fault(request_id: &str, endpoint: &str, error: &str) {
     worker::console_error!(
         "{}",
-        serde_json::json!({ "event": "fault", "endpoint": endpoint, "error": error })
+        serde_json::json!({ "event": "fault", "endpoint": endpoint, "error": error,
+            "request_id": request_id })
     );
 }
 
