@@ -80,6 +80,30 @@ mod tests {
         assert_eq!(decode::<ThrottleState>(&bytes).unwrap(), s);
     }
 
+    /// The fuzz seeds are records of this version: a change of the types' layout breaks
+    /// this test, which is the reminder to bump [`VERSION`] (and refresh the seeds) — a
+    /// deployment must refuse, not misread, what an older build stored.
+    #[test]
+    fn committed_records_of_this_version_still_decode() {
+        use crate::cas::ticket::{Ticket, TicketKind};
+        let seed = |bytes: &'static [u8]| bytes.get(1..).unwrap();
+        let tgt = Ticket::from_bytes(seed(include_bytes!(
+            "../../tests/fuzz/seeds/stored_records/tgt"
+        )))
+        .unwrap();
+        assert_eq!(tgt.kind(), TicketKind::TicketGranting);
+        let lt = Ticket::from_bytes(seed(include_bytes!(
+            "../../tests/fuzz/seeds/stored_records/lt"
+        )))
+        .unwrap();
+        assert_eq!(lt.kind(), TicketKind::Login);
+        let s: ThrottleState = decode(seed(include_bytes!(
+            "../../tests/fuzz/seeds/stored_records/throttle"
+        )))
+        .unwrap();
+        assert_eq!(s.failures, 1);
+    }
+
     #[test]
     fn foreign_or_damaged_records_are_refused() {
         let bytes = encode(&(7u32, String::from("x"))).unwrap();
