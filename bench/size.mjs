@@ -1,5 +1,6 @@
 // `make size`: the Worker bundle's size and start-up cost.
-//  - size: worker/build/index_bg.wasm and index.js, raw and `gzip -9`;
+//  - size: worker/build/index_bg.wasm and index.js, raw and `gzip -9` (and, apart, the
+//    TACACS+ gateway Worker's, worker/aaa/build: loaded only for TACACS+);
 //  - wasm start-up: WebAssembly.compile + instantiate of the Worker wasm in V8 (Debian
 //    Chromium, headless: Node 20's V8 lacks the wasm exception-handling opcodes workerd
 //    has; a deployed Worker may not compile wasm at run time), median of SIZE_RUNS (15);
@@ -109,6 +110,10 @@ console.log('| artifact | bytes | gzip -9 |');
 console.log('|---|---:|---:|');
 for (const [f, raw, gz] of rows) console.log(`| \`${f}\` | ${raw} (${kb(raw)}) | ${gz} (${kb(gz)}) |`);
 console.log(`| total | ${total[0]} (${kb(total[0])}) | ${total[1]} (${kb(total[1])}) |`);
+for (const f of ['worker/aaa/build/index_bg.wasm', 'worker/aaa/build/index.js']) {
+  const raw = readFileSync(f).length; const gz = gzipped(f);
+  console.log(`| \`${f}\` (TACACS+ gateway, not in the total) | ${raw} (${kb(raw)}) | ${gz} (${kb(gz)}) |`);
+}
 console.log('');
 console.log(`| start-up step | median ms | min–max ms | runs |`);
 console.log('|---|---:|---:|---:|');
