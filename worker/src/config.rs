@@ -165,11 +165,11 @@ pub fn is_loopback_host(host: &str) -> bool {
     matches!(host, "127.0.0.1" | "[::1]" | "localhost")
 }
 
-type Cached = (Option<String>, Result<Rc<Loaded>, String>);
-
 thread_local! {
-    /// The configuration of this isolate, keyed by the raw variable it came from.
-    static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
+    /// The configuration of this isolate. Variables and secrets cannot change during an
+    /// isolate's life (changing one deploys a new version, served by new isolates), so
+    /// the environment is read once: no copy of the whole document per request.
+    static CACHE: RefCell<Option<Result<Rc<Loaded>, String>>> = const { RefCell::new(None) };
 }
 
 /// A secret (or, in local development, a plain variable) by name.
@@ -196,15 +196,12 @@ pub fn load(env: &Env, host: &str) -> Result<Rc<Loaded>, ConfigProblem> {
 /// The configuration, parsed once per isolate, whoever asks (a Durable Object's alarm has
 /// no request host).
 pub fn load_any_host(env: &Env) -> Result<Rc<Loaded>, String> {
-    let raw = raw_config(env);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if let Some((key, loaded)) = &*c
-            && *key == raw
-        {
+        if let Some(loaded) = &*c {
             return loaded.clone();
         }
-        let loaded = match &raw {
+        let loaded = match &raw_config(env) {
             Some(json) => parse(json, &|name| secret_or_var(env, name)),
             None => demo(),
         }
@@ -215,7 +212,7 @@ pub fn load_any_host(env: &Env) -> Result<Rc<Loaded>, String> {
                 serde_json::json!({ "event": "config_invalid", "error": e })
             );
         }
-        *c = Some((raw, loaded.clone()));
+        *c = Some(loaded.clone());
         loaded
     })
 }

@@ -110,6 +110,8 @@ pub struct TicketGuard {
     env: Env,
     /// When the alarm is set to fire, as far as this instance knows.
     alarm: std::cell::Cell<Option<i64>>,
+    /// Whether this instance created the table (again since its last `delete_all`).
+    schema: std::cell::Cell<bool>,
 }
 
 fn sql_err(e: &worker::Error) -> String {
@@ -137,7 +139,10 @@ impl TicketGuard {
     /// Creates the table if needed: on first use, and again after `delete_all` dropped it
     /// while this instance stayed in memory.
     fn ensure_schema(&self) -> Result<()> {
-        self.sql().exec(SCHEMA, None)?;
+        if !self.schema.get() {
+            self.sql().exec(SCHEMA, None)?;
+            self.schema.set(true);
+        }
         Ok(())
     }
 
@@ -206,7 +211,10 @@ impl TicketGuard {
         self.alarm.set(None);
         match min {
             Some(exp) => self.schedule(exp).await?,
-            None => self.state.storage().delete_all().await?,
+            None => {
+                self.schema.set(false);
+                self.state.storage().delete_all().await?;
+            }
         }
         Ok(())
     }
@@ -326,6 +334,7 @@ impl DurableObject for TicketGuard {
             state,
             env,
             alarm: std::cell::Cell::new(None),
+            schema: std::cell::Cell::new(false),
         }
     }
 
