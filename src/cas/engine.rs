@@ -581,6 +581,19 @@ impl Engine {
             .await
     }
 
+    /// The ticket-granting ticket the request's cookie names, if it names exactly one (a
+    /// well-formed `TGT-` id; a few cookies may be sent for wider paths or parent domains,
+    /// and then no single session is meant). Pure: nothing is read. An adapter may use it
+    /// to run the request where that session's tickets are.
+    pub fn cookie_session(&self, cookie: Option<&str>) -> Option<TicketId> {
+        let mut ids = cookie_values(cookie?, &self.config.cookie.name)
+            .into_iter()
+            .filter_map(|v| TicketId::parse(v).ok())
+            .filter(|id| id.kind() == TicketKind::TicketGranting);
+        let id = ids.next()?;
+        ids.next().is_none().then_some(id)
+    }
+
     /// The TGT named by the request's ticket-granting cookie, live or not.
     async fn tgt_from_cookie<S: Store>(
         &self,

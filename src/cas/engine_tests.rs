@@ -2304,3 +2304,32 @@ mod totality {
 
 #[path = "engine_session_tests.rs"]
 mod session_lifecycle;
+
+#[test]
+fn cookie_session_names_one_tgt_or_none() {
+    let engine = Engine::new(config()).unwrap();
+    let mut e = DeterministicEntropy::new(11);
+    let tgt = TicketId::generate(TicketKind::TicketGranting, &mut e);
+    let other = TicketId::generate(TicketKind::TicketGranting, &mut e);
+    let name = &engine.config().cookie.name;
+    let one = format!("a=b; {name}={}", tgt.as_str());
+    assert_eq!(engine.cookie_session(Some(&one)), Some(tgt.clone()));
+    // Two candidates: no single session is meant.
+    let two = format!("{name}={}; {name}={}", tgt.as_str(), other.as_str());
+    assert_eq!(engine.cookie_session(Some(&two)), None);
+    // Not a TGT, malformed, another cookie, none.
+    let st = TicketId::generate_in(TicketKind::Service, &mut e, &tgt);
+    assert_eq!(
+        engine.cookie_session(Some(&format!("{name}={}", st.as_str()))),
+        None
+    );
+    assert_eq!(
+        engine.cookie_session(Some(&format!("{name}=TGT-<x>"))),
+        None
+    );
+    assert_eq!(
+        engine.cookie_session(Some(&format!("x{name}={}", tgt.as_str()))),
+        None
+    );
+    assert_eq!(engine.cookie_session(None), None);
+}

@@ -322,7 +322,7 @@ impl fmt::Debug for Response {
 /// `<samlp:LogoutRequest ID=request_id IssueInstant=issue_instant>` with
 /// `<samlp:SessionIndex>` = `session_index` to `url`, in the background, ignoring every
 /// error (§2.3.3.1 "fire and forget").
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LogoutNotice {
     /// The service URL that received the ticket.
     pub url: String,
@@ -437,15 +437,15 @@ impl EndReason {
     }
 }
 
-/// Work for the adapter to do after replying. The session effects serialize (snake case,
-/// externally tagged) for the TACACS+ gateway ([`crate::tacacs::gateway`]); a single
-/// logout does not (it is the CAS Worker's own work).
+/// Work for the adapter to do after replying. Serializable (snake case, externally tagged):
+/// the session effects travel to the TACACS+ gateway ([`crate::tacacs::gateway`]), and an
+/// adapter that runs the engine in another place (the Worker's session objects) hands them
+/// back to the one that answers.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Effect {
     /// Send a single-logout request.
-    #[serde(skip)]
     SingleLogout(LogoutNotice),
     /// An SSO session started: a TGT was created (e.g. accounting START, RFC 8907 §7.1).
     SessionStarted(SessionRecord),

@@ -46,3 +46,24 @@ test('single logout is fire and forget: an unreachable service does not break lo
   assert.equal(res.status, 200);
   assert.match(await res.text(), /You have signed out/);
 });
+
+test('single logout after concurrent SSO: 12 services get tickets from one session at once, all 12 get the logout', async () => {
+  // Each SSO reads the session's TGT and writes it back with one more service. The Worker
+  // runs a cookie-bearing /login inside the session's Durable Object, where the read and
+  // the write have no await between them: no SSO can extend an old copy and drop
+  // another's service (which would silently skip that service's single logout).
+  const svc = await httpServer();
+  try {
+    const b = new Browser();
+    await loginForTicket(b, `${svc.url}/app/first`);
+    const paths = Array.from({ length: 12 }, (_, i) => `/app/${i}`);
+    const tickets = await Promise.all(paths.map((p) => ssoTicket(b, `${svc.url}${p}`)));
+    assert.equal(new Set(tickets).size, 12, 'twelve distinct service tickets');
+    assert.equal((await b.get('/logout')).status, 200);
+    const posted = () => new Set(svc.requests.filter((r) => r.method === 'POST').map((r) => r.url));
+    assert.ok(await eventually(() => posted().size >= 13, 15000), `logouts for: ${[...posted()].join(' ')}`);
+    for (const p of ['/app/first', ...paths]) assert.ok(posted().has(p), `single logout to ${p}`);
+  } finally {
+    await svc.close();
+  }
+});

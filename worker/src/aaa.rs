@@ -21,7 +21,7 @@ use casplus::tacacs::gateway::{GatewayRequest, PATH, budget_ms};
 use casplus::tacacs::login::LoginConfig;
 use futures_util::future::{Either, select};
 use worker::wasm_bindgen::JsValue;
-use worker::{Delay, Env, Headers, Method, Request, RequestInit};
+use worker::{Delay, Env};
 
 /// The authentication source name served by the gateway.
 pub const SOURCE: &str = "tacacs";
@@ -51,16 +51,9 @@ async fn call(
     let fetcher = env
         .service(BINDING)
         .map_err(|e| format!("service binding {BINDING}: {e}"))?;
-    let headers = Headers::new();
-    headers
-        .set("Content-Type", "application/json")
-        .map_err(|e| e.to_string())?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(JsValue::from_str(&body)));
+    let body = JsValue::from_str(&body);
     let url = format!("https://casplus-aaa{PATH}");
-    let http = Request::new_with_init(&url, &init).map_err(|e| e.to_string())?;
+    let http = crate::outbound::request(&url, "POST", Some(("application/json", &body)))?;
     let exchange = std::pin::pin!(async move {
         let mut resp = fetcher.fetch_request(http).await?;
         let text = resp.text().await?;

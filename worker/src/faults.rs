@@ -89,19 +89,25 @@ impl Faults {
 }
 
 /// The [`WorkerStore`] with [`Faults`] (none in normal operation).
-pub struct FaultyStore {
-    inner: WorkerStore,
+pub struct FaultyStore<'g> {
+    inner: WorkerStore<'g>,
     faults: Faults,
 }
 
-impl FaultyStore {
+impl<'g> FaultyStore<'g> {
     /// `inner`, failing as `faults` says.
-    pub fn new(inner: WorkerStore, faults: Faults) -> Self {
+    pub fn new(inner: WorkerStore<'g>, faults: Faults) -> Self {
         Self { inner, faults }
+    }
+
+    /// The store without its faults (for what is not a store operation: handing a
+    /// request to a session object, which applies the request's faults itself).
+    pub fn inner(&self) -> &WorkerStore<'g> {
+        &self.inner
     }
 }
 
-impl Store for FaultyStore {
+impl Store for FaultyStore<'_> {
     async fn put(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<(), StoreError> {
         self.faults.check("put", Some(ticket.kind()))?;
         self.inner.put(ticket, expires_at).await

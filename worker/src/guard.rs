@@ -19,6 +19,7 @@
 
 #![allow(missing_docs)] // `#[durable_object]` generates undocumented glue.
 
+use crate::routes::ForwardedLogin;
 use casplus::cas::stored;
 use casplus::cas::throttle::{ThrottlePolicy, ThrottleState, ThrottleUpdate};
 use casplus::cas::ticket::Ticket;
@@ -94,6 +95,10 @@ pub enum GuardRequest {
         /// The change.
         update: ThrottleUpdate,
     },
+    /// Run this `/login` GET here, in the session's object: the engine reads and writes
+    /// the session's tickets in place ([`crate::routes::forwarded_login`]). The reply is
+    /// the rendered response ([`crate::routes::Rendered`]).
+    Login(Box<ForwardedLogin>),
 }
 
 /// The answer: a stored value (a ticket, a throttle counter, a revocation mark) or none.
@@ -219,7 +224,9 @@ impl TicketGuard {
         Ok(())
     }
 
-    async fn handle(&self, req: GuardRequest) -> Result<GuardReply> {
+    /// Performs one request on this object's rows (not [`GuardRequest::Login`], which
+    /// `fetch` runs).
+    pub(crate) async fn handle(&self, req: GuardRequest) -> Result<GuardReply> {
         self.ensure_schema()?;
         let value = match req {
             GuardRequest::Put { id, value, exp } => {
@@ -269,6 +276,11 @@ impl TicketGuard {
             }
             GuardRequest::IsRevoked { id } => {
                 self.read(&revoked_key(&id))?.map(|_| b"revoked".to_vec())
+            }
+            GuardRequest::Login(_) => {
+                return Err(worker::Error::RustError(
+                    "a forwarded login is run by fetch".into(),
+                ));
             }
             GuardRequest::Throttle => self.read(THROTTLE)?,
             GuardRequest::UpdateThrottle { update } => {
@@ -344,6 +356,17 @@ impl DurableObject for TicketGuard {
             Ok(r) => r,
             Err(e) => return Response::error(format!("bad guard request: {e}"), 400),
         };
+        if let GuardRequest::Login(login) = request {
+            let reply = crate::routes::forwarded_login(self, &self.env, *login)
+                .await
+                .and_then(|rendered| stored::encode(&rendered).map_err(|e| e.to_string()))
+                .map(|bytes| GuardReply { value: Some(bytes) })
+                .and_then(|reply| stored::encode(&reply).map_err(|e| e.to_string()));
+            return match reply {
+                Ok(bytes) => Response::from_bytes(bytes),
+                Err(e) => Response::error(format!("forwarded login: {e}"), 500),
+            };
+        }
         match self
             .handle(request)
             .await

@@ -7,19 +7,40 @@ use casplus::cas::engine::ProxyCallback;
 use casplus::cas::web::{Effect, LogoutNotice};
 use futures_util::future::{Either, select};
 use worker::wasm_bindgen::JsValue;
-use worker::{
-    AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
-};
+use worker::web_sys;
+use worker::{AbortController, Delay, Fetch, Request};
 
 /// Time allowed for the proxy callback (the service is waiting on its validation).
 pub const PROXY_CALLBACK_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time allowed for each single-logout POST.
 pub const LOGOUT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Sends `init` to `url` within `timeout`; the final HTTP status, or why there is none.
-async fn send(url: &str, init: &mut RequestInit, timeout: Duration) -> Result<u16, String> {
-    init.with_redirect(RequestRedirect::Manual);
-    let request = Request::new_with_init(url, init).map_err(|e| e.to_string())?;
+/// A request built with web-sys directly: `worker::RequestInit`'s conversion carries its
+/// whole `cf` option set (≈ 7 KB of wasm) for options casplus never sets. `content_type`
+/// goes with `body`; redirects are never followed.
+pub fn request(url: &str, method: &str, body: Option<(&str, &JsValue)>) -> Result<Request, String> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
+    if let Some((content_type, body)) = body {
+        let headers = web_sys::Headers::new().map_err(|e| format!("{e:?}"))?;
+        headers
+            .set("Content-Type", content_type)
+            .map_err(|e| format!("{e:?}"))?;
+        init.set_headers(&headers);
+        init.set_body(body);
+    }
+    web_sys::Request::new_with_str_and_init(url, &init)
+        .map(Request::from)
+        .map_err(|e| {
+            e.as_string()
+                .unwrap_or_else(|| format!("invalid request to {url}"))
+        })
+}
+
+/// Sends `request` within `timeout`; the final HTTP status, or why there is none.
+async fn send(request: Result<Request, String>, timeout: Duration) -> Result<u16, String> {
+    let request = request?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);
@@ -39,9 +60,8 @@ async fn send(url: &str, init: &mut RequestInit, timeout: Duration) -> Result<u1
 /// [`Engine::proxy_callback_result`](casplus::cas::engine::Engine::proxy_callback_result),
 /// `None` when the call failed. Only the `pgtUrl` is logged, never the URL with the PGT.
 pub async fn proxy_callback(callback: &ProxyCallback) -> Option<u16> {
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get);
-    match send(&callback.url, &mut init, PROXY_CALLBACK_TIMEOUT).await {
+    let get = request(&callback.url, "GET", None);
+    match send(get, PROXY_CALLBACK_TIMEOUT).await {
         Ok(status) => {
             if status != 200 {
                 log_event(
@@ -62,13 +82,13 @@ pub async fn proxy_callback(callback: &ProxyCallback) -> Option<u16> {
 /// POSTs one single-logout request; failures are logged and otherwise ignored
 /// (§2.3.3.1: "fire and forget"). Returns the answer's status (`None`: no answer).
 pub async fn single_logout(notice: &LogoutNotice) -> Option<u16> {
-    let headers = Headers::new();
-    let _ = headers.set("Content-Type", "application/x-www-form-urlencoded");
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(JsValue::from_str(&notice.form_body())));
-    match send(&notice.url, &mut init, LOGOUT_TIMEOUT).await {
+    let body = JsValue::from_str(&notice.form_body());
+    let post = request(
+        &notice.url,
+        "POST",
+        Some(("application/x-www-form-urlencoded", &body)),
+    );
+    match send(post, LOGOUT_TIMEOUT).await {
         Ok(status) if (200..300).contains(&status) => Some(status),
         Ok(status) => {
             log_event(

@@ -10,16 +10,18 @@ use casplus::cas::auth::{AuthFailure, AuthResult};
 use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
 use casplus::cas::web::{self, Effect, HttpRequest, Response as WebResponse, WebReply};
 use casplus::time::Timestamp;
+use serde::{Deserialize, Serialize};
 use worker::{Context, Env, Headers, Method, Request, Response, Result};
 
 use crate::aaa;
 use crate::config::{self, ConfigProblem, Loaded};
 use crate::faults::{FAULTS_HEADER, FAULTS_VAR, Faults, FaultyStore};
+use crate::guard::TicketGuard;
 use crate::html::{self, PREFIX, Page};
 use crate::outbound;
 use crate::platform::{self, Csprng};
 use crate::requrl::RequestUrl;
-use crate::store::WorkerStore;
+use crate::store::{WorkerStore, guard_name};
 
 /// Largest request body read (a login form or a SAML request is far smaller; the engine
 /// itself refuses parameter input over 16 KiB).
@@ -93,7 +95,9 @@ impl Route {
 struct Cas {
     env: Env,
     loaded: Rc<Loaded>,
-    store: FaultyStore,
+    store: FaultyStore<'static>,
+    /// The test-only fault header as sent (crate::faults), for a forwarded `/login`.
+    faults_header: Option<String>,
     rng: Csprng,
     now: Timestamp,
     req: Incoming,
@@ -188,15 +192,8 @@ async fn prepare(
         }
     };
     let now = platform::now();
-    // Test only (crate::faults): never set CASPLUS_FAULTS in a deployment.
-    let faults = match env.var(FAULTS_VAR) {
-        Ok(v) => Faults::from_settings(
-            Some(&v.to_string()),
-            req.headers().get(FAULTS_HEADER)?.as_deref(),
-            &host,
-        ),
-        Err(_) => Faults::none(),
-    };
+    let faults_header = req.headers().get(FAULTS_HEADER)?;
+    let faults = faults_for(env, faults_header.as_deref(), &host);
     let store = match (env.kv("TICKETS"), env.durable_object("GUARD")) {
         (Ok(kv), Ok(guard)) => FaultyStore::new(
             WorkerStore::new(kv, guard, now, loaded.engine.config()),
@@ -212,6 +209,7 @@ async fn prepare(
         env: env.clone(),
         loaded,
         store,
+        faults_header,
         rng,
         now,
         req: Incoming {
@@ -225,6 +223,15 @@ async fn prepare(
         host,
         request_id,
     }))
+}
+
+/// The test-only fault switch for a request to `host` with the fault header `header`
+/// (crate::faults): never set CASPLUS_FAULTS in a deployment.
+fn faults_for(env: &Env, header: Option<&str>, host: &str) -> Faults {
+    match env.var(FAULTS_VAR) {
+        Ok(v) => Faults::from_settings(Some(&v.to_string()), header, host),
+        Err(_) => Faults::none(),
+    }
 }
 
 /// The request id of the audit log: the `cf-ray` header (Cloudflare's id of the request,
@@ -269,9 +276,121 @@ impl Incoming {
 
 // ----- handlers ----------------------------------------------------------------------
 
-/// `/login` GET and POST (§2.1, §2.2).
+/// A `/login` GET handed to the session object its cookie names
+/// ([`forwarded_login`]). Not `Debug`-printed with its cookie (a bearer secret).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForwardedLogin {
+    /// The session object's name (also the object that runs it).
+    pub session: String,
+    /// The request's host (the development configuration is for loopback hosts only).
+    pub host: String,
+    /// The request id (audit lines).
+    pub request_id: String,
+    /// The test-only fault header (crate::faults), applied in the object.
+    pub faults: Option<String>,
+    /// The query string.
+    pub query: String,
+    /// The `Cookie` header.
+    pub cookie: Option<String>,
+    /// The client address.
+    pub client_address: Option<String>,
+    /// Whether the request came over https.
+    pub https: bool,
+}
+
+impl core::fmt::Debug for ForwardedLogin {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ForwardedLogin")
+            .field("session", &self.session)
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A response rendered from an engine reply, with the effects still to perform (by the
+/// Worker, after responding). What a session object answers to a forwarded `/login`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Rendered {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers (the common security headers are added by [`respond`]).
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: String,
+    /// The engine's effects (single logout, session lifecycle).
+    pub effects: Vec<Effect>,
+}
+
+/// Runs a `/login` GET inside the session object `guard` (its name is
+/// `request.session`): the engine reads and writes that session's tickets in place — the
+/// TGT read and the new ST and TGT written with no await in between — and reaches
+/// everything else (login tickets, PGTs) as usual. One call from the Worker for an SSO
+/// instead of two (read the TGT, write the ST and the TGT), and two SSOs of one session
+/// cannot both extend the TGT from the same old copy. The engine decides exactly as it
+/// does in the Worker.
+pub async fn forwarded_login(
+    guard: &TicketGuard,
+    env: &Env,
+    request: ForwardedLogin,
+) -> std::result::Result<Rendered, String> {
+    let loaded = config::load(env, &request.host).map_err(|p| p.to_string())?;
+    let mut rng = Csprng::check().map_err(|e| format!("entropy: {e}"))?;
+    let now = platform::now();
+    let faults = faults_for(env, request.faults.as_deref(), &request.host);
+    let kv = env.kv("TICKETS").map_err(|e| e.to_string())?;
+    let objects = env.durable_object("GUARD").map_err(|e| e.to_string())?;
+    let store = FaultyStore::new(
+        WorkerStore::new(kv, objects, now, loaded.engine.config())
+            .inside(request.session.clone(), guard),
+        faults,
+    );
+    let incoming = Incoming {
+        method: web::Method::Get,
+        query: request.query,
+        body: Vec::new(),
+        cookie: request.cookie,
+        client_address: request.client_address,
+        https: request.https,
+    };
+    let reply = match loaded
+        .engine
+        .login(&store, &mut rng, now, &incoming.http())
+        .await
+    {
+        LoginStep::Reply(reply) => reply,
+        LoginStep::Authenticate { .. } => return Err("a GET asked for credentials".to_owned()),
+    };
+    audit_log(&request.request_id, now, &reply.audit);
+    Ok(render("login", reply, &request.request_id))
+}
+
+/// `/login` GET and POST (§2.1, §2.2). A GET whose cookie names a session runs in that
+/// session's object ([`forwarded_login`]).
 async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
     let engine = &cas.loaded.engine;
+    if cas.req.method == web::Method::Get
+        && let Some(tgt) = engine.cookie_session(cas.req.cookie.as_deref())
+        && tgt.route().is_some()
+    {
+        let session = guard_name(&tgt);
+        let forwarded = ForwardedLogin {
+            session: session.clone(),
+            host: cas.host.clone(),
+            request_id: cas.request_id.clone(),
+            faults: cas.faults_header.clone(),
+            query: cas.req.query.clone(),
+            cookie: cas.req.cookie.clone(),
+            client_address: cas.req.client_address.clone(),
+            https: cas.req.https,
+        };
+        return match cas.store.inner().forward_login(&session, forwarded).await {
+            Ok(rendered) => finish(rendered, &cas, ctx),
+            Err(e) => {
+                log_fault(&cas.request_id, "login", &e.to_string());
+                page(500, &html::internal_error(), &[])
+            }
+        };
+    }
     let step = engine
         .login(&cas.store, &mut cas.rng, cas.now, &cas.req.http())
         .await;
@@ -385,32 +504,54 @@ async fn saml_validate(mut cas: Cas) -> Result<Response> {
 // ----- responses ---------------------------------------------------------------------
 
 /// A browser-facing reply: status, headers and cookie from the engine, a page rendered
-/// from its view, effects run after the response (single logout; the session lifecycle
-/// effects as TACACS+ accounting when it is configured — the core decides which records).
+/// from its view; then its effects ([`finish`]).
 fn web_reply(endpoint: &str, reply: WebReply, cas: &Cas, ctx: &Context) -> Result<Response> {
+    finish(render(endpoint, reply, &cas.request_id), cas, ctx)
+}
+
+/// Renders an engine reply (logging its fault, if any).
+fn render(endpoint: &str, reply: WebReply, request_id: &str) -> Rendered {
     if let Some(fault) = &reply.fault {
-        log_fault(&cas.request_id, endpoint, &format!("{fault:?}"));
+        log_fault(request_id, endpoint, &format!("{fault:?}"));
     }
     let status = reply.status();
-    let mut headers = reply.headers();
+    let mut headers: Vec<(String, String)> = reply
+        .headers()
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
     let body = match &reply.response {
         WebResponse::Page { view, .. } => {
             let p = html::render(view);
-            headers.push(("Content-Type", "text/html; charset=utf-8".to_owned()));
-            headers.push(("Content-Security-Policy", p.csp));
+            headers.push(("Content-Type".into(), "text/html; charset=utf-8".into()));
+            headers.push(("Content-Security-Policy".into(), p.csp));
             p.body
         }
         WebResponse::Redirect { .. } | WebResponse::TicketHeaders { .. } => {
-            headers.push(("Content-Security-Policy", html::csp(&[], None)));
+            headers.push(("Content-Security-Policy".into(), html::csp(&[], None)));
             String::new()
         }
     };
-    let (sessions, others): (Vec<Effect>, Vec<Effect>) = reply.effects.into_iter().partition(|e| {
-        matches!(
-            e,
-            Effect::SessionStarted(_) | Effect::SessionUsed { .. } | Effect::SessionEnded { .. }
-        )
-    });
+    Rendered {
+        status,
+        headers,
+        body,
+        effects: reply.effects,
+    }
+}
+
+/// The response, with the effects run after it: single logout; the session lifecycle
+/// effects as TACACS+ accounting when it is configured (the core decides which records).
+fn finish(rendered: Rendered, cas: &Cas, ctx: &Context) -> Result<Response> {
+    let (sessions, others): (Vec<Effect>, Vec<Effect>) =
+        rendered.effects.into_iter().partition(|e| {
+            matches!(
+                e,
+                Effect::SessionStarted(_)
+                    | Effect::SessionUsed { .. }
+                    | Effect::SessionEnded { .. }
+            )
+        });
     if !others.is_empty() {
         let request_id = cas.request_id.clone();
         ctx.wait_until(async move {
@@ -439,16 +580,16 @@ fn web_reply(endpoint: &str, reply: WebReply, cas: &Cas, ctx: &Context) -> Resul
             }
         });
     }
-    respond(status, &headers, body)
+    respond(rendered.status, &rendered.headers, rendered.body)
 }
 
-fn respond(status: u16, headers: &[(&str, String)], body: String) -> Result<Response> {
+fn respond<N: AsRef<str>>(status: u16, headers: &[(N, String)], body: String) -> Result<Response> {
     let h = Headers::new();
     for (name, value) in COMMON_HEADERS {
         h.set(name, value)?;
     }
     for (name, value) in headers {
-        h.append(name, value)?;
+        h.append(name.as_ref(), value)?;
     }
     Ok(Response::from_bytes(body.into_bytes())?
         .with_status(status)

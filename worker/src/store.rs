@@ -20,9 +20,10 @@ use casplus::cas::throttle::{ThrottleState, ThrottleUpdate};
 use casplus::cas::ticket::{Ticket, TicketId, TicketKind};
 use casplus::time::Timestamp;
 use worker::js_sys::Uint8Array;
-use worker::{KvStore, Method, ObjectNamespace, Request, RequestInit};
+use worker::{KvStore, ObjectNamespace};
 
-use crate::guard::{GuardReply, GuardRequest};
+use crate::guard::{GuardReply, GuardRequest, TicketGuard};
+use crate::routes::{ForwardedLogin, Rendered};
 
 /// Where a ticket kind lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,18 +83,21 @@ pub fn guard_name(id: &TicketId) -> String {
 pub const KV_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(1100);
 
 /// The store of one request.
-pub struct WorkerStore {
+pub struct WorkerStore<'g> {
     kv: KvStore,
     guard: ObjectNamespace,
     now: Timestamp,
     revocation_seconds: i64,
+    /// The guard object this store runs inside (a forwarded `/login`), if any: calls to it
+    /// are made in place, synchronously, instead of through its stub.
+    local: Option<(String, &'g TicketGuard)>,
 }
 
 fn unavailable(what: &str, e: impl core::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("{what}: {e}"))
 }
 
-impl WorkerStore {
+impl<'g> WorkerStore<'g> {
     /// A store over the `TICKETS` namespace and the `GUARD` objects, for a request at
     /// `now` (used to compute KV expirations and revocation lifetimes).
     pub fn new(kv: KvStore, guard: ObjectNamespace, now: Timestamp, config: &EngineConfig) -> Self {
@@ -102,7 +106,32 @@ impl WorkerStore {
             guard,
             now,
             revocation_seconds: revocation_seconds(config),
+            local: None,
         }
+    }
+
+    /// The same store, running inside the guard object `name` (`guard`): what it keeps is
+    /// read and written in place.
+    pub fn inside(self, name: String, guard: &'g TicketGuard) -> Self {
+        Self {
+            local: Some((name, guard)),
+            ..self
+        }
+    }
+
+    /// Runs `/login` in the session object `name`, next to the session's tickets
+    /// ([`crate::routes::forwarded_login`]): one call instead of one per ticket read or
+    /// written.
+    pub async fn forward_login(
+        &self,
+        name: &str,
+        request: ForwardedLogin,
+    ) -> Result<Rendered, StoreError> {
+        let bytes = self
+            .call(name, &GuardRequest::Login(Box::new(request)))
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the session object gave no answer".to_owned()))?;
+        stored::decode(&bytes).map_err(corrupt)
     }
 
     /// One call to the guard object `name` (never logged: it may be a ticket id).
@@ -111,16 +140,27 @@ impl WorkerStore {
         name: &str,
         request: &GuardRequest,
     ) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some((own, guard)) = &self.local
+            && own == name
+        {
+            return guard
+                .handle(request.clone())
+                .await
+                .map(|reply| reply.value)
+                .map_err(|e| unavailable("guard", e));
+        }
         let stub = self
             .guard
             .get_by_name(name)
             .map_err(|e| unavailable("guard stub", e))?;
         let body = stored::encode(request).map_err(|e| unavailable("guard request", e))?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(Uint8Array::from(body.as_slice()).into()));
-        let req = Request::new_with_init("https://guard/", &init)
-            .map_err(|e| unavailable("guard request", e))?;
+        let body = Uint8Array::from(body.as_slice()).into();
+        let req = crate::outbound::request(
+            "https://guard/",
+            "POST",
+            Some(("application/octet-stream", &body)),
+        )
+        .map_err(|e| unavailable("guard request", e))?;
         let mut resp = stub
             .fetch_with_request(req)
             .await
@@ -179,7 +219,7 @@ fn parse_ticket(id: &TicketId, bytes: &[u8]) -> Result<Ticket, StoreError> {
     Ok(t)
 }
 
-impl Store for WorkerStore {
+impl Store for WorkerStore<'_> {
     async fn put(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<(), StoreError> {
         let id = ticket.id();
         let bytes = ticket.to_bytes().map_err(corrupt)?;
