@@ -4,9 +4,9 @@
 //   GET /x           → 404 (no storage): the runtime's ceiling for any request
 //   GET /do?s=NAME   → one round trip to the Durable Object named NAME (a one-row SQL read)
 //   GET /do2?s=NAME  → two round trips to it, one after the other
-// An SSO in casplus needs two round trips to the session's object (read the TGT, then write
-// the ST and the TGT together; README "Where tickets live, and why"), at least one in any
-// design with strongly consistent single use and logout: these are the ceilings for it.
+// An SSO in casplus takes one round trip to the session's object (the Worker hands the
+// /login to it; README "Where tickets live, and why"), and any design with strongly
+// consistent single use and logout needs at least one: these are the ceilings for it.
 import { DurableObject } from 'cloudflare:workers';
 
 export class Ref extends DurableObject {
