@@ -276,12 +276,27 @@ impl Incoming {
 
 // ----- handlers ----------------------------------------------------------------------
 
-/// A `/login` GET handed to the session object its cookie names
+/// What a session object runs for the Worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SessionEndpoint {
+    /// A `/login` GET: SSO (§2.1.1).
+    Login,
+    /// `/logout`, GET or POST (§2.3).
+    Logout,
+}
+
+/// A `/login` GET or a `/logout` handed to the session object its cookie names
 /// ([`forwarded_login`]). Not `Debug`-printed with its cookie (a bearer secret).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForwardedLogin {
+    /// Which endpoint.
+    pub endpoint: SessionEndpoint,
     /// The session object's name (also the object that runs it).
     pub session: String,
+    /// POST (a `/logout` form) rather than GET/HEAD.
+    pub post: bool,
+    /// The request body (a POST's form).
+    pub body: Vec<u8>,
     /// The request's host (the development configuration is for loopback hosts only).
     pub host: String,
     /// The request id (audit lines).
@@ -301,6 +316,7 @@ pub struct ForwardedLogin {
 impl core::fmt::Debug for ForwardedLogin {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ForwardedLogin")
+            .field("endpoint", &self.endpoint)
             .field("session", &self.session)
             .field("request_id", &self.request_id)
             .finish_non_exhaustive()
@@ -321,13 +337,13 @@ pub struct Rendered {
     pub effects: Vec<Effect>,
 }
 
-/// Runs a `/login` GET inside the session object `guard` (its name is
-/// `request.session`): the engine reads and writes that session's tickets in place — the
-/// TGT read and the new ST and TGT written with no await in between — and reaches
-/// everything else (login tickets, PGTs) as usual. One call from the Worker for an SSO
-/// instead of two (read the TGT, write the ST and the TGT), and two SSOs of one session
-/// cannot both extend the TGT from the same old copy. The engine decides exactly as it
-/// does in the Worker.
+/// Runs a `/login` GET or a `/logout` inside the session object `guard` (its name is
+/// `request.session`): the engine reads and writes that session's tickets in place — for
+/// an SSO, the TGT read and the new ST and TGT written with no await in between — and
+/// reaches everything else (login tickets, PGTs) as usual. One call from the Worker for
+/// an SSO instead of two (read the TGT, write the ST and the TGT); two SSOs of one
+/// session cannot both extend the TGT from the same old copy, and a logout sees every
+/// service an SSO added before it. The engine decides exactly as it does in the Worker.
 pub async fn forwarded_login(
     guard: &TicketGuard,
     env: &Env,
@@ -345,52 +361,83 @@ pub async fn forwarded_login(
         faults,
     );
     let incoming = Incoming {
-        method: web::Method::Get,
+        method: if request.post {
+            web::Method::Post
+        } else {
+            web::Method::Get
+        },
         query: request.query,
-        body: Vec::new(),
+        body: request.body,
         cookie: request.cookie,
         client_address: request.client_address,
         https: request.https,
     };
-    let reply = match loaded
-        .engine
-        .login(&store, &mut rng, now, &incoming.http())
-        .await
-    {
-        LoginStep::Reply(reply) => reply,
-        LoginStep::Authenticate { .. } => return Err("a GET asked for credentials".to_owned()),
+    let engine = &loaded.engine;
+    let (reply, name) = match request.endpoint {
+        SessionEndpoint::Login => match engine.login(&store, &mut rng, now, &incoming.http()).await
+        {
+            LoginStep::Reply(reply) => (reply, "login"),
+            LoginStep::Authenticate { .. } => return Err("a GET asked for credentials".to_owned()),
+        },
+        SessionEndpoint::Logout => (
+            engine.logout(&store, &mut rng, now, &incoming.http()).await,
+            "logout",
+        ),
     };
     audit_log(&request.request_id, now, &reply.audit);
-    Ok(render("login", reply, &request.request_id))
+    Ok(render(name, reply, &request.request_id))
+}
+
+/// Hands the request to the session object its cookie names, when it names one with a
+/// route ([`forwarded_login`]); `None`: run it here.
+async fn in_session(
+    cas: &Cas,
+    endpoint: SessionEndpoint,
+    ctx: &Context,
+) -> Option<Result<Response>> {
+    let tgt = cas
+        .loaded
+        .engine
+        .cookie_session(cas.req.cookie.as_deref())?;
+    tgt.route()?;
+    let session = guard_name(&tgt);
+    let forwarded = ForwardedLogin {
+        endpoint,
+        session: session.clone(),
+        post: cas.req.method == web::Method::Post,
+        body: cas.req.body.clone(),
+        host: cas.host.clone(),
+        request_id: cas.request_id.clone(),
+        faults: cas.faults_header.clone(),
+        query: cas.req.query.clone(),
+        cookie: cas.req.cookie.clone(),
+        client_address: cas.req.client_address.clone(),
+        https: cas.req.https,
+    };
+    Some(
+        match cas.store.inner().forward_login(&session, forwarded).await {
+            Ok(rendered) => finish(rendered, cas, ctx),
+            Err(e) => {
+                let name = match endpoint {
+                    SessionEndpoint::Login => "login",
+                    SessionEndpoint::Logout => "logout",
+                };
+                log_fault(&cas.request_id, name, &e.to_string());
+                page(500, &html::internal_error(), &[])
+            }
+        },
+    )
 }
 
 /// `/login` GET and POST (§2.1, §2.2). A GET whose cookie names a session runs in that
 /// session's object ([`forwarded_login`]).
 async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
-    let engine = &cas.loaded.engine;
     if cas.req.method == web::Method::Get
-        && let Some(tgt) = engine.cookie_session(cas.req.cookie.as_deref())
-        && tgt.route().is_some()
+        && let Some(answer) = in_session(&cas, SessionEndpoint::Login, ctx).await
     {
-        let session = guard_name(&tgt);
-        let forwarded = ForwardedLogin {
-            session: session.clone(),
-            host: cas.host.clone(),
-            request_id: cas.request_id.clone(),
-            faults: cas.faults_header.clone(),
-            query: cas.req.query.clone(),
-            cookie: cas.req.cookie.clone(),
-            client_address: cas.req.client_address.clone(),
-            https: cas.req.https,
-        };
-        return match cas.store.inner().forward_login(&session, forwarded).await {
-            Ok(rendered) => finish(rendered, &cas, ctx),
-            Err(e) => {
-                log_fault(&cas.request_id, "login", &e.to_string());
-                page(500, &html::internal_error(), &[])
-            }
-        };
+        return answer;
     }
+    let engine = &cas.loaded.engine;
     let step = engine
         .login(&cas.store, &mut cas.rng, cas.now, &cas.req.http())
         .await;
@@ -422,8 +469,12 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
     web_reply("login", reply, &cas, ctx)
 }
 
-/// `/logout` (§2.3).
+/// `/logout` (§2.3); with a session cookie, run in the session's object
+/// ([`forwarded_login`]).
 async fn logout(mut cas: Cas, ctx: &Context) -> Result<Response> {
+    if let Some(answer) = in_session(&cas, SessionEndpoint::Logout, ctx).await {
+        return answer;
+    }
     let engine = &cas.loaded.engine;
     let reply = engine
         .logout(&cas.store, &mut cas.rng, cas.now, &cas.req.http())
