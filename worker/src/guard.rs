@@ -19,7 +19,7 @@
 
 #![allow(missing_docs)] // `#[durable_object]` generates undocumented glue.
 
-use crate::routes::ForwardedLogin;
+use crate::routes::SessionRequest;
 use casplus::cas::stored;
 use casplus::cas::throttle::{ThrottlePolicy, ThrottleState, ThrottleUpdate};
 use casplus::cas::ticket::Ticket;
@@ -95,10 +95,10 @@ pub enum GuardRequest {
         /// The change.
         update: ThrottleUpdate,
     },
-    /// Run this `/login` GET here, in the session's object: the engine reads and writes
-    /// the session's tickets in place ([`crate::routes::forwarded_login`]). The reply is
+    /// Run this `/login` GET or `/logout` here, in the session's object: the engine reads and writes
+    /// the session's tickets in place ([`crate::routes::run_in_session`]). The reply is
     /// the rendered response ([`crate::routes::Rendered`]).
-    Login(Box<ForwardedLogin>),
+    Session(Box<SessionRequest>),
 }
 
 /// The answer: a stored value (a ticket, a throttle counter, a revocation mark) or none.
@@ -224,7 +224,7 @@ impl TicketGuard {
         Ok(())
     }
 
-    /// Performs one request on this object's rows (not [`GuardRequest::Login`], which
+    /// Performs one request on this object's rows (not [`GuardRequest::Session`], which
     /// `fetch` runs).
     pub(crate) async fn handle(&self, req: GuardRequest) -> Result<GuardReply> {
         self.ensure_schema()?;
@@ -277,9 +277,9 @@ impl TicketGuard {
             GuardRequest::IsRevoked { id } => {
                 self.read(&revoked_key(&id))?.map(|_| b"revoked".to_vec())
             }
-            GuardRequest::Login(_) => {
+            GuardRequest::Session(_) => {
                 return Err(worker::Error::RustError(
-                    "a forwarded login is run by fetch".into(),
+                    "a session request is run by fetch".into(),
                 ));
             }
             GuardRequest::Throttle => self.read(THROTTLE)?,
@@ -356,15 +356,15 @@ impl DurableObject for TicketGuard {
             Ok(r) => r,
             Err(e) => return Response::error(format!("bad guard request: {e}"), 400),
         };
-        if let GuardRequest::Login(login) = request {
-            let reply = crate::routes::forwarded_login(self, &self.env, *login)
+        if let GuardRequest::Session(request) = request {
+            let reply = crate::routes::run_in_session(self, &self.env, *request)
                 .await
                 .and_then(|rendered| stored::encode(&rendered).map_err(|e| e.to_string()))
                 .map(|bytes| GuardReply { value: Some(bytes) })
                 .and_then(|reply| stored::encode(&reply).map_err(|e| e.to_string()));
             return match reply {
                 Ok(bytes) => Response::from_bytes(bytes),
-                Err(e) => Response::error(format!("forwarded login: {e}"), 500),
+                Err(e) => Response::error(format!("session request: {e}"), 500),
             };
         }
         match self

@@ -96,7 +96,7 @@ struct Cas {
     env: Env,
     loaded: Rc<Loaded>,
     store: FaultyStore<'static>,
-    /// The test-only fault header as sent (crate::faults), for a forwarded `/login`.
+    /// The test-only fault header as sent (crate::faults), for a request handed to a session object.
     faults_header: Option<String>,
     rng: Csprng,
     now: Timestamp,
@@ -286,9 +286,9 @@ pub enum SessionEndpoint {
 }
 
 /// A `/login` GET or a `/logout` handed to the session object its cookie names
-/// ([`forwarded_login`]). Not `Debug`-printed with its cookie (a bearer secret).
+/// ([`run_in_session`]). Not `Debug`-printed with its cookie (a bearer secret).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ForwardedLogin {
+pub struct SessionRequest {
     /// Which endpoint.
     pub endpoint: SessionEndpoint,
     /// The session object's name (also the object that runs it).
@@ -313,9 +313,9 @@ pub struct ForwardedLogin {
     pub https: bool,
 }
 
-impl core::fmt::Debug for ForwardedLogin {
+impl core::fmt::Debug for SessionRequest {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ForwardedLogin")
+        f.debug_struct("SessionRequest")
             .field("endpoint", &self.endpoint)
             .field("session", &self.session)
             .field("request_id", &self.request_id)
@@ -324,7 +324,7 @@ impl core::fmt::Debug for ForwardedLogin {
 }
 
 /// A response rendered from an engine reply, with the effects still to perform (by the
-/// Worker, after responding). What a session object answers to a forwarded `/login`.
+/// Worker, after responding). What a session object answers to a [`SessionRequest`].
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Rendered {
     /// HTTP status.
@@ -344,10 +344,10 @@ pub struct Rendered {
 /// an SSO instead of two (read the TGT, write the ST and the TGT); two SSOs of one
 /// session cannot both extend the TGT from the same old copy, and a logout sees every
 /// service an SSO added before it. The engine decides exactly as it does in the Worker.
-pub async fn forwarded_login(
+pub async fn run_in_session(
     guard: &TicketGuard,
     env: &Env,
-    request: ForwardedLogin,
+    request: SessionRequest,
 ) -> std::result::Result<Rendered, String> {
     let loaded = config::load(env, &request.host).map_err(|p| p.to_string())?;
     let mut rng = Csprng::check().map_err(|e| format!("entropy: {e}"))?;
@@ -389,7 +389,7 @@ pub async fn forwarded_login(
 }
 
 /// Hands the request to the session object its cookie names, when it names one with a
-/// route ([`forwarded_login`]); `None`: run it here.
+/// route ([`run_in_session`]); `None`: run it here.
 async fn in_session(
     cas: &Cas,
     endpoint: SessionEndpoint,
@@ -401,7 +401,7 @@ async fn in_session(
         .cookie_session(cas.req.cookie.as_deref())?;
     tgt.route()?;
     let session = guard_name(&tgt);
-    let forwarded = ForwardedLogin {
+    let request = SessionRequest {
         endpoint,
         session: session.clone(),
         post: cas.req.method == web::Method::Post,
@@ -415,7 +415,7 @@ async fn in_session(
         https: cas.req.https,
     };
     Some(
-        match cas.store.inner().forward_login(&session, forwarded).await {
+        match cas.store.inner().hand_to_session(&session, request).await {
             Ok(rendered) => finish(rendered, cas, ctx),
             Err(e) => {
                 let name = match endpoint {
@@ -430,7 +430,7 @@ async fn in_session(
 }
 
 /// `/login` GET and POST (§2.1, §2.2). A GET whose cookie names a session runs in that
-/// session's object ([`forwarded_login`]).
+/// session's object ([`run_in_session`]).
 async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
     if cas.req.method == web::Method::Get
         && let Some(answer) = in_session(&cas, SessionEndpoint::Login, ctx).await
@@ -470,7 +470,7 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
 }
 
 /// `/logout` (§2.3); with a session cookie, run in the session's object
-/// ([`forwarded_login`]).
+/// ([`run_in_session`]).
 async fn logout(mut cas: Cas, ctx: &Context) -> Result<Response> {
     if let Some(answer) = in_session(&cas, SessionEndpoint::Logout, ctx).await {
         return answer;

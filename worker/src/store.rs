@@ -23,7 +23,7 @@ use worker::js_sys::Uint8Array;
 use worker::{KvStore, ObjectNamespace};
 
 use crate::guard::{GuardReply, GuardRequest, TicketGuard};
-use crate::routes::{ForwardedLogin, Rendered};
+use crate::routes::{Rendered, SessionRequest};
 
 /// Where a ticket kind lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,7 +88,7 @@ pub struct WorkerStore<'g> {
     guard: ObjectNamespace,
     now: Timestamp,
     revocation_seconds: i64,
-    /// The guard object this store runs inside (a forwarded `/login`), if any: calls to it
+    /// The guard object this store runs inside (a [`crate::routes::SessionRequest`]), if any: calls to it
     /// are made in place, synchronously, instead of through its stub.
     local: Option<(String, &'g TicketGuard)>,
 }
@@ -120,15 +120,15 @@ impl<'g> WorkerStore<'g> {
     }
 
     /// Runs `/login` in the session object `name`, next to the session's tickets
-    /// ([`crate::routes::forwarded_login`]): one call instead of one per ticket read or
+    /// ([`crate::routes::run_in_session`]): one call instead of one per ticket read or
     /// written.
-    pub async fn forward_login(
+    pub async fn hand_to_session(
         &self,
         name: &str,
-        request: ForwardedLogin,
+        request: SessionRequest,
     ) -> Result<Rendered, StoreError> {
         let bytes = self
-            .call(name, &GuardRequest::Login(Box::new(request)))
+            .call(name, &GuardRequest::Session(Box::new(request)))
             .await?
             .ok_or_else(|| StoreError::Corrupt("the session object gave no answer".to_owned()))?;
         stored::decode(&bytes).map_err(corrupt)
