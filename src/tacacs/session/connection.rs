@@ -219,7 +219,7 @@ pub(super) enum NoNewSession {
 /// One end of one connection, without the body rules of either end.
 #[derive(Clone, Debug)]
 pub(super) struct Connection<S> {
-    pub(super) config: SessionConfig,
+    config: SessionConfig,
     opts: DecodeOptions,
     framer: Framer,
     pub(super) sessions: S,
