@@ -141,7 +141,7 @@ impl Client {
         body: &Body,
     ) -> Result<Transmit, SessionError> {
         let id = self.new_session(entropy)?;
-        let st = SessionState::opened(&Header::new(packet_type, minor, 1, id), single_exchange);
+        let st = SessionState::opened(packet_type, minor, single_exchange);
         let t = self.conn.transmit(id, &st, 1, body)?;
         self.conn.open(id, st);
         Ok(t)

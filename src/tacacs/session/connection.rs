@@ -50,12 +50,13 @@ pub(super) struct SessionState {
 }
 
 impl SessionState {
-    /// A session opened by the client's first packet (`seq_no` 1): the server answers next.
-    pub(super) fn opened(h: &Header, single_exchange: bool) -> Self {
+    /// A session opened by the client's first packet (`seq_no` 1, §4.1): the server
+    /// answers next.
+    pub(super) fn opened(packet_type: PacketType, minor: u8, single_exchange: bool) -> Self {
         Self {
-            packet_type: h.packet_type,
-            minor: h.minor,
-            last_seq: h.seq_no,
+            packet_type,
+            minor,
+            last_seq: 1,
             turn: Turn::Server,
             single_exchange,
         }

@@ -276,9 +276,10 @@ impl Server {
         Some(session_diag(codes::FLOW_VIOLATION, pdu.offset, why))
     }
 
+    /// Opens the session of a client's first packet (its `seq_no` 1 was checked).
     fn open(&mut self, h: &Header, single_exchange: bool) {
-        self.conn
-            .open(h.session_id, SessionState::opened(h, single_exchange));
+        let st = SessionState::opened(h.packet_type, h.minor, single_exchange);
+        self.conn.open(h.session_id, st);
     }
 }
 
