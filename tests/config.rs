@@ -3,8 +3,10 @@
 //! on the good variant.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use casplus::cas::auth::{AuthResult, MIN_ITERATIONS, Password, hash_password};
-use casplus::cas::config::{Problem, SiteConfig, check, load_json};
+use casplus::cas::auth::AuthResult;
+use casplus::cas::config::{Problem, SiteConfig};
+use casplus::password::{MIN_ITERATIONS, Password, hash_password};
+use casplus::site::{check, load_json};
 use serde_json::{Value, json};
 
 fn hash() -> String {
@@ -316,7 +318,7 @@ fn authentication_sources_must_exist() {
     v["tacacs"] = json!({ "servers": [{ "host": "127.0.0.1", "key": "k" }] });
     assert_eq!(found(&v), vec![]);
     let site = load_json(&v.to_string()).unwrap();
-    assert_eq!(site.tacacs.unwrap().servers[0].port, 49);
+    assert_eq!(site.tacacs.unwrap().config.servers[0].port, 49);
 }
 
 #[test]

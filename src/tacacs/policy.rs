@@ -39,8 +39,9 @@
 //!
 //! **Secrets.** `login`, `pap` and `enable` are salted PBKDF2-HMAC-SHA256 hashes in the PHC
 //! string form `$pbkdf2-sha256$i=N$<salt, base64>$<hash, base64>` (standard alphabet, no
-//! padding, 32-byte hash, salt 8–64 bytes, 1 000 ≤ N ≤ 10 000 000) — the CAS user
-//! store's [`crate::cas::auth::PasswordHash`], made by `casplus hash-password`. A `chap`
+//! padding, 32-byte hash, salt 8–64 bytes, 1 000 ≤ N ≤ 10 000 000) — the
+//! [`crate::password::PasswordHash`] the CAS user store uses too, made by `casplus
+//! hash-password`. A `chap`
 //! secret is **cleartext by nature**: the server must compute `MD5(id ‖ secret ‖
 //! challenge)` (RFC 1994) itself, so it has to know the secret; protect the configuration
 //! file accordingly. Keys are cleartext too (`key` as UTF-8 text, or `key_hex`).
@@ -95,7 +96,7 @@ use super::enums::{
 use super::obfuscate::{Key, KeyError};
 use super::session::{Server, ServerEvent, SessionConfig};
 use super::text::escape;
-use crate::cas::auth::{MAX_PASSWORD_LEN, PasswordHash, hash_password};
+use crate::password::{MAX_PASSWORD_LEN, MIN_ITERATIONS, PasswordHash, hash_password};
 use crate::time::Timestamp;
 
 /// How many GETUSER prompts an ASCII login gets before it fails.
@@ -543,7 +544,7 @@ impl Policy {
             groups.insert(name.clone(), rules);
         }
         let mut users = BTreeMap::new();
-        let mut max_iterations = crate::cas::auth::MIN_ITERATIONS;
+        let mut max_iterations = MIN_ITERATIONS;
         for (name, u) in &raw.users {
             let p = format!("users.{name}");
             if name.is_empty() || name.len() > 255 {
