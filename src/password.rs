@@ -1,6 +1,6 @@
-//! Password hashing and passwords in transit, used by both the CAS user store
-//! ([`crate::cas::auth::UserStore`]) and the TACACS+ server policy
-//! ([`crate::tacacs::policy::Policy`]); neither protocol owns it.
+//! Password hashing and passwords in transit, used by both the CAS user store (`cas::auth`)
+//! and the TACACS+ server policy and client (`tacacs::policy`, `tacacs::login`); neither
+//! protocol owns it.
 //!
 //! Salted PBKDF2-HMAC-SHA256 in the PHC string format:
 //! `$pbkdf2-sha256$i=50000$<salt, base64>$<hash, base64>` (standard alphabet, no
