@@ -322,6 +322,38 @@ fn authentication_sources_must_exist() {
 }
 
 #[test]
+fn the_loaded_tacacs_section_keeps_its_keys_out_of_debug() {
+    let mut v = base();
+    v["tacacs"] = json!({ "servers": [
+        { "host": "127.0.0.1", "key": "inline-sekrit" },
+        { "host": "127.0.0.1", "port": 50, "key_secret": "TACACS_KEY" }] });
+    let config = SiteConfig::from_json(&v.to_string()).unwrap();
+    let secret = |name: &str| (name == "TACACS_KEY").then(|| "resolved-sekrit".to_owned());
+    let site = config
+        .build_with_secrets(str::to_lowercase, &secret)
+        .unwrap();
+    let tacacs = site.tacacs.as_ref().unwrap();
+    assert!(
+        tacacs.json.contains("resolved-sekrit"),
+        "the gateway gets the key"
+    );
+    let debug = format!("{site:?}");
+    assert!(debug.contains("Tacacs"), "{debug}");
+    assert!(
+        !debug.contains("inline-sekrit") && !debug.contains("resolved-sekrit"),
+        "{debug}"
+    );
+    // An unresolved secret is a problem that names the secret.
+    let e = config
+        .build_with_secrets(str::to_lowercase, &|_| None)
+        .unwrap_err();
+    assert_eq!(
+        e.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["tacacs.servers[1].key_secret: the secret TACACS_KEY is not set"]
+    );
+}
+
+#[test]
 fn tacacs_servers_are_well_formed_rfc8907_4_5() {
     let mut v = base();
     v["tacacs"] = json!({ "servers": [] });

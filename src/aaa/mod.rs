@@ -5,9 +5,9 @@
 //!
 //! # The flow
 //!
-//! A CAS login for a service whose authentication source is [`TACACS_SOURCE`] (`tacacs`), with
-//! the CAS Worker (`worker/`), the TACACS+ gateway Worker (`worker/aaa/`, which owns the
-//! sockets) and one TACACS+ server. "§" without a prefix is RFC 8907; "CAS §" the CAS
+//! A CAS login for a service whose authentication source is [`TACACS_SOURCE`]
+//! (`tacacs`), with the CAS Worker (`worker/`), the TACACS+ gateway Worker (`worker/aaa/`,
+//! which owns the sockets) and one TACACS+ server. "§" without a prefix is RFC 8907; "CAS §" the CAS
 //! protocol 3.0 specification.
 //!
 //! ```text

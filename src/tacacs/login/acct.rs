@@ -6,7 +6,7 @@ use crate::tacacs::acct::AcctRequest;
 use crate::tacacs::enums::{AcctFlags, AuthenMethod, AuthenService, PrivLvl};
 use crate::time::Timestamp;
 
-/// The SSO session an accounting record is about.
+/// The task an accounting record is about (for casplus: an SSO session).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AcctRecord {
     /// The user.
@@ -17,7 +17,7 @@ pub struct AcctRecord {
     pub task_id: String,
     /// When the SSO session (TGT) started.
     pub started: Timestamp,
-    /// CAS services used during the session (listed in STOP).
+    /// Services used during the task (listed in STOP and WATCHDOG).
     pub services: Vec<String>,
     /// Why it ended (STOP `reason`, e.g. `logout`, `expired`).
     pub reason: Option<String>,
@@ -70,7 +70,7 @@ pub fn acct_stop(cfg: &LoginConfig, rec: &AcctRecord, now: Timestamp) -> AcctReq
 
 /// A WATCHDOG record (§7.2: "an interim update ... of a task that is still running";
 /// the START flag is not set, so it carries no update of the START arguments) with
-/// `elapsed_time` (§8.3) and the CAS services used so far.
+/// `elapsed_time` (§8.3) and the services used so far.
 pub fn acct_watchdog(cfg: &LoginConfig, rec: &AcctRecord, now: Timestamp) -> AcctRequest {
     let mut r = acct_base(cfg, rec, AcctFlags::WATCHDOG);
     r.args.push(arg("elapsed_time", '=', &elapsed(rec, now)));

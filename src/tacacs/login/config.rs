@@ -129,10 +129,10 @@ pub struct LoginConfig {
     pub authen_mode: AuthenMode,
     /// The authorization request, or `None` to skip authorization.
     pub authorization: Option<AuthorConfig>,
-    /// Send accounting records (START at login; STOP / WATCHDOG through [`AcctJob`]).
+    /// Send accounting records (START at login; STOP / WATCHDOG through [`super::AcctJob`]).
     pub accounting: bool,
     /// Interim updates (§7.2 WATCHDOG): at most one per this many seconds of a session,
-    /// sent when the session is used after an interval boundary ([`watchdog_due`]);
+    /// sent when the session is used after an interval boundary ([`super::watchdog_due`]);
     /// `None`: no WATCHDOG records.
     pub watchdog_seconds: Option<u32>,
     /// Ask for Single Connection Mode (§4.3).

@@ -97,7 +97,7 @@ pub const TLS_PORT: u16 = 300;
 pub const DEFAULT_TIMEOUT_MS: u32 = 5_000;
 /// Most GETUSER/GETPASS prompts answered in one ASCII login before it is aborted.
 pub const MAX_PROMPTS: u8 = 4;
-/// Most CAS services listed in a STOP record.
+/// Most services listed in a STOP or WATCHDOG record.
 pub const MAX_ACCT_SERVICES: usize = 200;
 /// Fewest bytes of entropy accepted.
 pub const MIN_ENTROPY: usize = 16;
