@@ -194,6 +194,13 @@ pub fn budget_ms(config: &LoginConfig) -> u64 {
     servers.saturating_add(MARGIN_MS)
 }
 
+/// The longest an accounting request through the gateway can take with `config` for
+/// `effects` session effects: one [`budget_ms`] per record, sent one after the other.
+pub fn account_budget_ms(config: &LoginConfig, effects: usize) -> u64 {
+    let records = u64::try_from(effects).unwrap_or(u64::MAX);
+    budget_ms(config).saturating_mul(records)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(
@@ -297,5 +304,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(budget_ms(&cfg), 5 * 1000 + 5 * 3000 + MARGIN_MS);
+        assert_eq!(account_budget_ms(&cfg, 3), 3 * budget_ms(&cfg));
+        assert_eq!(account_budget_ms(&cfg, 0), 0);
     }
 }

@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use casplus::aaa::accounting_due;
-use casplus::aaa::gateway::{GatewayRequest, PATH, budget_ms};
+use casplus::aaa::gateway::{GatewayRequest, PATH, account_budget_ms, budget_ms};
 use casplus::cas::auth::{AuthFailure, AuthRequest, AuthResult};
 use casplus::cas::web::Effect;
 use casplus::site::Tacacs;
@@ -95,8 +95,7 @@ pub async fn account(env: &Env, tacacs: &Tacacs, request_id: &str, effects: Vec<
     if !accounting_due(&tacacs.config, &effects) {
         return;
     }
-    let records = u64::try_from(effects.len()).unwrap_or(u64::MAX);
-    let timeout = budget_ms(&tacacs.config).saturating_mul(records);
+    let timeout = account_budget_ms(&tacacs.config, effects.len());
     let call_request = GatewayRequest::Account {
         tacacs: tacacs.json.clone(),
         request_id: request_id.to_owned(),
