@@ -10,14 +10,22 @@
 //! - [`capture`]: captures in every form (pcap, pcapng, tcpdump/Wireshark text, hex, base64):
 //!   TCP reassembly and TACACS+ PDUs with their place in the capture.
 //! - [`cas`]: the CAS protocol 3.0 engine: tickets, services, validation responses.
+//! - [`aaa`]: the bridge — CAS logins authenticated, authorized and accounted through
+//!   TACACS+; the only module that knows both protocols.
+//! - [`site`]: the site configuration as a whole (CAS engine, users, TACACS+ section).
+//! - [`password`]: password hashing (PBKDF2) shared by the CAS user store and the TACACS+
+//!   server.
 //! - `wasm` (features `wasm`, `wasm-tacacs`, `wasm-cas`): the wasm-bindgen exports of the npm
 //!   package `casplus`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod aaa;
 pub mod capture;
 pub mod cas;
 pub mod codec;
+pub mod password;
+pub mod site;
 pub mod tacacs;
 pub mod time;
 #[cfg(feature = "wasm-bindings")]

@@ -425,7 +425,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn hash_password_output_verifies_and_salts_differ() {
-    use casplus::cas::auth::PasswordHash;
+    use casplus::password::PasswordHash;
     let a = casplus(
         &["hash-password", "--iterations", "1000"],
         b"correct horse\n",

@@ -3,8 +3,10 @@
 //! on the good variant.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use casplus::cas::auth::{AuthResult, MIN_ITERATIONS, Password, hash_password};
-use casplus::cas::config::{Problem, SiteConfig, check, load_json};
+use casplus::cas::auth::AuthResult;
+use casplus::cas::config::{Problem, SiteConfig};
+use casplus::password::{MIN_ITERATIONS, Password, hash_password};
+use casplus::site::{check, load_json};
 use serde_json::{Value, json};
 
 fn hash() -> String {
@@ -316,7 +318,39 @@ fn authentication_sources_must_exist() {
     v["tacacs"] = json!({ "servers": [{ "host": "127.0.0.1", "key": "k" }] });
     assert_eq!(found(&v), vec![]);
     let site = load_json(&v.to_string()).unwrap();
-    assert_eq!(site.tacacs.unwrap().servers[0].port, 49);
+    assert_eq!(site.tacacs.unwrap().config.servers[0].port, 49);
+}
+
+#[test]
+fn the_loaded_tacacs_section_keeps_its_keys_out_of_debug() {
+    let mut v = base();
+    v["tacacs"] = json!({ "servers": [
+        { "host": "127.0.0.1", "key": "inline-sekrit" },
+        { "host": "127.0.0.1", "port": 50, "key_secret": "TACACS_KEY" }] });
+    let config = SiteConfig::from_json(&v.to_string()).unwrap();
+    let secret = |name: &str| (name == "TACACS_KEY").then(|| "resolved-sekrit".to_owned());
+    let site = config
+        .build_with_secrets(str::to_lowercase, &secret)
+        .unwrap();
+    let tacacs = site.tacacs.as_ref().unwrap();
+    assert!(
+        tacacs.json.contains("resolved-sekrit"),
+        "the gateway gets the key"
+    );
+    let debug = format!("{site:?}");
+    assert!(debug.contains("Tacacs"), "{debug}");
+    assert!(
+        !debug.contains("inline-sekrit") && !debug.contains("resolved-sekrit"),
+        "{debug}"
+    );
+    // An unresolved secret is a problem that names the secret.
+    let e = config
+        .build_with_secrets(str::to_lowercase, &|_| None)
+        .unwrap_err();
+    assert_eq!(
+        e.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["tacacs.servers[1].key_secret: the secret TACACS_KEY is not set"]
+    );
 }
 
 #[test]

@@ -25,9 +25,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use casplus::password::Password;
 use casplus::tacacs::login::{
     AcctJob, AcctOutcome, AcctRecord, Action, AuthenMode, AuthorConfig, Login, LoginConfig,
-    LoginRequest, Outcome, Password, ServerSpec, acct_stop,
+    LoginRequest, Machine, NoteKind, Outcome, ServerSpec, acct_stop,
 };
 use casplus::tacacs::{AuthorStatus, Key};
 use casplus::time::Timestamp;
@@ -442,46 +443,8 @@ fn remaining(deadline: Timestamp) -> Duration {
     Duration::from_millis(deadline.millis_since(now()).max(1) as u64)
 }
 
-/// What the Worker will do with `worker::Socket`, with `std::net` here.
-trait Machine {
-    type O;
-    fn poll(&mut self) -> Action<Self::O>;
-    fn connected(&mut self);
-    fn connect_error(&mut self, why: &str);
-    fn input(&mut self, b: &[u8]);
-    fn timeout(&mut self);
-    fn closed(&mut self);
-}
-
-macro_rules! machine {
-    ($t:ty, $o:ty) => {
-        impl Machine for $t {
-            type O = $o;
-            fn poll(&mut self) -> Action<$o> {
-                <$t>::poll(self)
-            }
-            fn connected(&mut self) {
-                self.handle_connected(now())
-            }
-            fn connect_error(&mut self, why: &str) {
-                self.handle_connect_error(why, now())
-            }
-            fn input(&mut self, b: &[u8]) {
-                self.handle_input(b, now())
-            }
-            fn timeout(&mut self) {
-                self.handle_timeout(now())
-            }
-            fn closed(&mut self) {
-                self.handle_closed(now())
-            }
-        }
-    };
-}
-machine!(Login, Outcome);
-machine!(AcctJob, AcctOutcome);
-
-fn drive<M: Machine>(m: &mut M) -> M::O {
+/// What the Worker does with `worker::Socket`, with `std::net` here.
+fn drive<M: Machine>(m: &mut M) -> M::Output {
     let mut sock: Option<TcpStream> = None;
     let mut buf = [0u8; 4096];
     loop {
@@ -503,31 +466,31 @@ fn drive<M: Machine>(m: &mut M) -> M::O {
                     Ok(s) => {
                         s.set_nodelay(true).unwrap();
                         sock = Some(s);
-                        m.connected();
+                        m.handle_connected(now());
                     }
-                    Err(e) => m.connect_error(&e.to_string()),
+                    Err(e) => m.handle_connect_error(&e.to_string(), now()),
                 }
             }
             Action::Send(bytes) => {
                 if sock.as_mut().unwrap().write_all(&bytes).is_err() {
-                    m.closed();
+                    m.handle_closed(now());
                 }
             }
             Action::Receive { deadline } => {
                 let s = sock.as_mut().unwrap();
                 s.set_read_timeout(Some(remaining(deadline))).unwrap();
                 match s.read(&mut buf) {
-                    Ok(0) => m.closed(),
-                    Ok(n) => m.input(&buf[..n]),
+                    Ok(0) => m.handle_closed(now()),
+                    Ok(n) => m.handle_input(&buf[..n], now()),
                     Err(e)
                         if matches!(
                             e.kind(),
                             std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                         ) =>
                     {
-                        m.timeout()
+                        m.handle_timeout(now())
                     }
-                    Err(_) => m.closed(),
+                    Err(_) => m.handle_closed(now()),
                 }
             }
             Action::Close => sock = None,
@@ -587,12 +550,12 @@ fn login_pap_authorizes_and_accounts_over_one_connection() {
     let s = TestServer::start(&demo_config());
     let (o, l) = run_login(&config(&[s.port], KEY), "alice", "alice-pw", "task-a1");
     let Outcome::Authenticated(a) = o else {
-        panic!("{o:?} {:?}", l.log())
+        panic!("{o:?} {:?}", l.notes())
     };
     assert_eq!(a.authorization, Some(AuthorStatus::PASS_ADD));
-    assert_eq!(a.attributes["groups"], ["netops"]);
-    assert_eq!(a.attributes["priv-lvl"], ["15"]);
-    assert_eq!(a.attributes["mail"], ["alice@example.net"]);
+    assert_eq!(a.granted["groups"], ["netops"]);
+    assert_eq!(a.granted["priv-lvl"], ["15"]);
+    assert_eq!(a.granted["mail"], ["alice@example.net"]);
     assert_eq!(a.accounting, AcctOutcome::Recorded { server: 0 });
     assert_eq!(
         l.connections(),
@@ -634,7 +597,7 @@ fn login_ascii_dialogue_and_authorization_fail() {
     let Outcome::Authenticated(a) = o else {
         panic!("{o:?}")
     };
-    assert_eq!(a.attributes["groups"], ["readonly"]);
+    assert_eq!(a.granted["groups"], ["readonly"]);
     s.wait_log("authen LOGIN ASCII LOGIN user=\"bob\" -> GETPASS");
     // carol authenticates but has no rule for service=casplus.
     let (o, _) = run_login(&cfg, "carol", "carol-pw", "task-c");
@@ -657,7 +620,12 @@ fn login_fails_over_when_the_first_port_is_closed() {
         panic!("{o:?}")
     };
     assert_eq!(a.server, 1);
-    let log = l.log().join("\n");
+    let log = l
+        .notes()
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
     assert!(
         log.contains(&format!("127.0.0.1:{dead}: connect failed")),
         "{log}"
@@ -683,7 +651,7 @@ fn login_with_a_wrong_key_is_unavailable_with_key_mismatch_4_5() {
         panic!("{o:?}")
     };
     assert!(reason.contains("key mismatch"), "{reason}");
-    assert!(l.log().iter().any(|x| x.contains("key mismatch")));
+    assert!(l.notes().iter().any(|x| x.kind == NoteKind::KeyMismatch));
     s.wait_log("rejected: wrong-key");
 }
 

@@ -3,67 +3,21 @@
 //! [`AuthResult`] — from the built-in [`UserStore`] here, or from any other source (e.g.
 //! a TACACS+ server) the adapter talks to.
 //!
-//! # Password hashes
-//!
-//! Salted PBKDF2-HMAC-SHA256 in the PHC string format:
-//! `$pbkdf2-sha256$i=50000$<salt, base64>$<hash, base64>` (standard alphabet, no
-//! padding, 32-byte hash). [`DEFAULT_ITERATIONS`] is 50 000: measured at ≈ 31 ms in wasm
-//! (Node 20 / V8, `opt-level = "s"`) and ≈ 9 ms natively on the 2-core development machine
-//! (≈ 0.63 µs per iteration in wasm). That is far below OWASP's 600 000 for PBKDF2-SHA256,
-//! a deliberate trade-off for a per-request CPU budget at the edge; raise it with
-//! `casplus hash-password --iterations N` where the budget allows (each hash carries its
-//! own count, so old and new hashes coexist). Hashes outside 1 000 ..= 10 000 000
-//! iterations are refused when the user store is loaded.
-//!
-//! Comparisons are constant-time (`subtle`), and an unknown user name costs the same
-//! PBKDF2 work as a known one, so timing reveals neither.
+//! Passwords are hashed and checked by [`crate::password`] (salted PBKDF2-SHA256, the same
+//! hashes the TACACS+ server uses). Comparisons are constant-time, and an unknown user name
+//! costs the same PBKDF2 work as a known one, so timing reveals neither.
 
 use core::fmt;
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD_NO_PAD;
 use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
 use thiserror::Error;
 
 use crate::cas::response::Attributes;
+use crate::password::{HashFormatError, MAX_PASSWORD_LEN, MIN_ITERATIONS, Password, PasswordHash};
 
 /// The built-in authentication source's name.
 pub const BUILTIN_SOURCE: &str = "builtin";
-/// Default PBKDF2 iteration count (see the module docs for the measurement).
-pub const DEFAULT_ITERATIONS: u32 = 50_000;
-/// Fewest iterations a stored hash may have.
-pub const MIN_ITERATIONS: u32 = 1_000;
-/// Most iterations a stored hash may have (bounds the CPU one login can cost).
-pub const MAX_ITERATIONS: u32 = 10_000_000;
-/// Longest password accepted (longer ones fail without hashing).
-pub const MAX_PASSWORD_LEN: usize = 1024;
-
-const SCHEME: &str = "pbkdf2-sha256";
-const HASH_LEN: usize = 32;
-
-/// A password in transit. `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
-
-impl Password {
-    /// Wraps a password.
-    pub fn new(password: impl Into<String>) -> Self {
-        Self(password.into())
-    }
-
-    /// The password itself, for the authentication source. Never log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(<redacted>)")
-    }
-}
 
 /// A request to check credentials against an authentication source.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,7 +49,7 @@ pub enum AuthFailure {
 }
 
 /// The adapter's answer to an [`AuthRequest`]. Serialized (externally tagged, snake case)
-/// as the TACACS+ gateway's reply ([`crate::tacacs::gateway`]).
+/// as the TACACS+ gateway's reply (`crate::aaa::gateway`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthResult {
@@ -119,97 +73,6 @@ pub enum AuthResult {
         /// The source's message (plain text; the page escapes it).
         message: String,
     },
-}
-
-/// A malformed password hash string.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
-#[non_exhaustive]
-pub enum HashFormatError {
-    /// Not `$pbkdf2-sha256$i=N$salt$hash`.
-    #[error("not a $pbkdf2-sha256$i=N$salt$hash string")]
-    Format,
-    /// Iteration count missing or outside the accepted range.
-    #[error("iteration count outside {MIN_ITERATIONS}..={MAX_ITERATIONS}")]
-    Iterations,
-    /// Salt or hash not base64, or of the wrong length.
-    #[error("bad salt or hash encoding")]
-    Encoding,
-}
-
-/// A parsed PBKDF2-SHA256 password hash. `Debug` shows only the iteration count.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PasswordHash {
-    iterations: u32,
-    salt: Vec<u8>,
-    hash: [u8; HASH_LEN],
-}
-
-impl fmt::Debug for PasswordHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PasswordHash(pbkdf2-sha256, i={})", self.iterations)
-    }
-}
-
-fn derive(password: &[u8], salt: &[u8], iterations: u32) -> [u8; HASH_LEN] {
-    pbkdf2::pbkdf2_hmac_array::<sha2::Sha256, HASH_LEN>(password, salt, iterations)
-}
-
-impl PasswordHash {
-    /// Parses `$pbkdf2-sha256$i=N$salt$hash`.
-    pub fn parse(s: &str) -> Result<Self, HashFormatError> {
-        let mut parts = s.split('$');
-        let (Some(""), Some(SCHEME), Some(params), Some(salt), Some(hash), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return Err(HashFormatError::Format);
-        };
-        let iterations: u32 = params
-            .strip_prefix("i=")
-            .and_then(|n| n.parse().ok())
-            .filter(|n| (MIN_ITERATIONS..=MAX_ITERATIONS).contains(n))
-            .ok_or(HashFormatError::Iterations)?;
-        let decode = |x: &str| STANDARD_NO_PAD.decode(x.trim_end_matches('='));
-        let salt = decode(salt).map_err(|_| HashFormatError::Encoding)?;
-        let hash: [u8; HASH_LEN] = decode(hash)
-            .ok()
-            .and_then(|h| h.try_into().ok())
-            .ok_or(HashFormatError::Encoding)?;
-        if salt.len() < 8 || salt.len() > 64 {
-            return Err(HashFormatError::Encoding);
-        }
-        Ok(Self {
-            iterations,
-            salt,
-            hash,
-        })
-    }
-
-    /// The iteration count.
-    pub fn iterations(&self) -> u32 {
-        self.iterations
-    }
-
-    /// Checks a password in constant time (relative to the stored hash).
-    pub fn verify(&self, password: &str) -> bool {
-        let candidate = derive(password.as_bytes(), &self.salt, self.iterations);
-        bool::from(candidate.ct_eq(&self.hash))
-    }
-}
-
-/// Hashes `password` with `salt` (use ≥ 16 random bytes) and `iterations` into the PHC
-/// string the user store reads. For `casplus hash-password`.
-pub fn hash_password(password: &str, salt: &[u8], iterations: u32) -> String {
-    let hash = derive(password.as_bytes(), salt, iterations);
-    format!(
-        "${SCHEME}$i={iterations}${}${}",
-        STANDARD_NO_PAD.encode(salt),
-        STANDARD_NO_PAD.encode(hash)
-    )
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -300,7 +163,7 @@ impl UserStore {
                     user: name.clone(),
                     error,
                 })?;
-            max_iterations = max_iterations.max(hash.iterations);
+            max_iterations = max_iterations.max(hash.iterations());
             parsed.insert(
                 name,
                 User {
@@ -311,11 +174,7 @@ impl UserStore {
             );
         }
         // Unknown users are checked against this, so they cost as much as known ones.
-        let dummy = PasswordHash {
-            iterations: max_iterations,
-            salt: b"casplus-unknown-user".to_vec(),
-            hash: [0; HASH_LEN],
-        };
+        let dummy = PasswordHash::unmatchable(max_iterations);
         Ok(Self {
             users: parsed,
             dummy,
@@ -379,55 +238,7 @@ impl UserStore {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-
-    #[test]
-    fn known_answer_vectors() {
-        // PBKDF2-HMAC-SHA256("password", "salt", c, 32), the widely published vectors.
-        let hex = |c| -> String {
-            derive(b"password", b"salt", c)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        };
-        assert_eq!(
-            hex(1),
-            "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b"
-        );
-        assert_eq!(
-            hex(4096),
-            "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a"
-        );
-    }
-
-    #[test]
-    fn hash_then_verify() {
-        let s = hash_password("Mellon", b"0123456789abcdef", MIN_ITERATIONS);
-        assert!(s.starts_with("$pbkdf2-sha256$i=1000$"));
-        let h = PasswordHash::parse(&s).unwrap();
-        assert!(h.verify("Mellon"));
-        assert!(!h.verify("mellon"));
-        assert!(!h.verify(""));
-        assert_eq!(format!("{h:?}"), "PasswordHash(pbkdf2-sha256, i=1000)");
-    }
-
-    #[test]
-    fn parse_rejects_malformed() {
-        let good = hash_password("x", b"0123456789abcdef", MIN_ITERATIONS);
-        assert!(PasswordHash::parse(&good).is_ok());
-        for bad in [
-            "",
-            "plain",
-            "$pbkdf2-sha512$i=1000$c2FsdHNhbHQ$aGFzaA",
-            &good.replace("i=1000", "i=10"),
-            &good.replace("i=1000", "i=99999999999"),
-            &good.replace("i=1000", "rounds=1000"),
-            &format!("{good}$extra"),
-            "$pbkdf2-sha256$i=1000$!!!$AAAA",
-            "$pbkdf2-sha256$i=1000$c2FsdHNhbHQ$c2hvcnQ",
-        ] {
-            assert!(PasswordHash::parse(bad).is_err(), "{bad}");
-        }
-    }
+    use crate::password::hash_password;
 
     fn store() -> UserStore {
         let hash = hash_password("Mellon", b"0123456789abcdef", MIN_ITERATIONS);

@@ -15,8 +15,12 @@
 //!
 //! - `engine` is [`EngineConfig`] (every field optional, camelCase keys),
 //! - `users` maps user names to [`UserRecord`]s,
-//! - `tacacs` is the TACACS+ login backend ([`LoginConfig`]'s JSON form, snake_case keys),
+//! - `tacacs` is the TACACS+ login backend (the TACACS+ client configuration's JSON form,
+//!   snake_case keys; checked and built by `crate::site`),
 //! - `allow_any_service` lets a service pattern cover URLs on any host (off by default).
+//!
+//! This module holds the document and the CAS checks; `crate::site` joins them with the
+//! TACACS+ section ([`SiteConfig::build`], the full check).
 //!
 //! [`check`] is pure and reports every problem at once, each with the place in the file
 //! ([`Path`], e.g. `engine.services[0].service.regex`), so the CLI can point at a line and
@@ -36,24 +40,25 @@
 //!   recommend it), LT at most a day, remember-me at most 90 days (§4.1.5), throttling
 //!   settings consistent;
 //! - authentication sources exist (`builtin`, and `tacacs` only when it is configured);
-//! - TACACS+ servers are well formed (RFC 8907 §4.5: a non-empty shared secret unless TLS;
-//!   a host, a non-zero port, a timeout a login can afford).
+//! - (by `crate::site`) TACACS+ servers are well formed (RFC 8907 §4.5: a non-empty shared
+//!   secret unless TLS; a host, a non-zero port, a timeout a login can afford).
 
 use core::fmt;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cas::auth::{BUILTIN_SOURCE, PasswordHash, UserRecord, UserStore};
+use crate::cas::auth::{BUILTIN_SOURCE, UserRecord};
 use crate::cas::demo;
-use crate::cas::engine::{Engine, EngineConfig, MAX_USERNAME_LEN};
+use crate::cas::engine::{EngineConfig, MAX_USERNAME_LEN};
 use crate::cas::params::{Scheme, http_url_scheme};
 use crate::cas::policy::MAX_LONG_TERM_SECONDS;
 use crate::cas::registry::{Pattern, ServiceDefinition};
-use crate::cas::throttle::Lowercase;
-use crate::tacacs::login::LoginConfig;
+use crate::password::PasswordHash;
 
-/// The authentication source name of the TACACS+ backend (`authenticationSource`).
+/// The authentication source name of the TACACS+ backend (`authenticationSource`,
+/// `engine.defaultSource`), set up by the `tacacs` section: the one name the bridge
+/// (`crate::aaa`) and the adapters use.
 pub const TACACS_SOURCE: &str = "tacacs";
 /// Longest service/proxy ticket lifetime accepted, seconds (§3.1.1 recommends ≤ 5 min).
 pub const MAX_SINGLE_USE_SECONDS: i64 = 300;
@@ -61,8 +66,6 @@ pub const MAX_SINGLE_USE_SECONDS: i64 = 300;
 pub const MAX_LOGIN_TICKET_SECONDS: i64 = 86_400;
 /// Longest SAML assertion validity window accepted, seconds.
 pub const MAX_SAML_ASSERTION_SECONDS: i64 = 3600;
-/// Shortest and longest TACACS+ timeout accepted, milliseconds (a login waits for it).
-pub const TACACS_TIMEOUT_MS: core::ops::RangeInclusive<u32> = 100..=30_000;
 
 /// Service URLs on hosts that no deployment owns (`.invalid`, RFC 2606): a pattern that
 /// accepts one of them accepts services anywhere.
@@ -83,7 +86,8 @@ pub struct SiteConfig {
     /// Built-in users: name → password hash and attributes.
     #[serde(default)]
     pub users: BTreeMap<String, UserRecord>,
-    /// The TACACS+ login backend, in [`LoginConfig`]'s JSON form.
+    /// The TACACS+ login backend (the JSON form of the TACACS+ client configuration; checked
+    /// and built by `crate::site`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tacacs: Option<serde_json::Value>,
     /// Let service patterns cover URLs on any host (an open CAS server, §2.2.1).
@@ -167,7 +171,8 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(path: Path, message: impl Into<String>) -> Self {
+    /// A problem at `path`.
+    pub fn new(path: Path, message: impl Into<String>) -> Self {
         Self {
             path,
             message: message.into(),
@@ -179,17 +184,6 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.path, self.message)
     }
-}
-
-/// A checked configuration, ready to serve.
-#[derive(Debug)]
-pub struct Site {
-    /// The CAS engine.
-    pub engine: Engine,
-    /// The built-in user store.
-    pub users: UserStore,
-    /// The TACACS+ login backend, when configured.
-    pub tacacs: Option<LoginConfig>,
 }
 
 impl SiteConfig {
@@ -212,48 +206,10 @@ impl SiteConfig {
             allow_any_service: false,
         })
     }
-
-    /// Every problem of this configuration ([`check`]).
-    pub fn check(&self) -> Vec<Problem> {
-        check(self)
-    }
-
-    /// Checks, then builds the engine, user store and TACACS+ backend.
-    pub fn build(&self) -> Result<Site, Vec<Problem>> {
-        self.build_with(str::to_lowercase)
-    }
-
-    /// [`SiteConfig::build`], with the runtime's own Unicode lower-case mapping for the
-    /// engine ([`Engine::with_lowercase`]).
-    pub fn build_with(&self, lowercase: Lowercase) -> Result<Site, Vec<Problem>> {
-        let problems = check(self);
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        let top = |e: &dyn fmt::Display| vec![Problem::new(Path::default(), e.to_string())];
-        let engine = Engine::with_lowercase(self.engine.clone(), lowercase).map_err(|e| top(&e))?;
-        let users = UserStore::new(self.users.clone()).map_err(|e| top(&e))?;
-        let tacacs = self
-            .tacacs
-            .as_ref()
-            .map(|v| LoginConfig::from_json(&v.to_string()))
-            .transpose()
-            .map_err(|e| top(&e))?;
-        Ok(Site {
-            engine,
-            users,
-            tacacs,
-        })
-    }
 }
 
-/// Parses, checks and builds a JSON configuration: what the Worker does with
-/// `CASPLUS_CONFIG`.
-pub fn load_json(json: &str) -> Result<Site, Vec<Problem>> {
-    SiteConfig::from_json(json).map_err(|p| vec![p])?.build()
-}
-
-/// Every problem of a configuration, in file order (empty: good to serve).
+/// Every CAS problem of a configuration (engine, services, users), in file order; the
+/// `tacacs` section is checked by `crate::site::check`, which calls this first.
 pub fn check(config: &SiteConfig) -> Vec<Problem> {
     let mut out = Vec::new();
     let engine = Path::keys(&["engine"]);
@@ -414,9 +370,6 @@ pub fn check(config: &SiteConfig) -> Vec<Problem> {
                 format!("{e} (make one with `casplus hash-password`)"),
             ));
         }
-    }
-    if let Some(tacacs) = &config.tacacs {
-        check_tacacs(tacacs, &mut out);
     }
     out
 }
@@ -697,101 +650,6 @@ fn literal_host(s: &str) -> (String, &str) {
     }
 }
 
-/// The name a server may give instead of its key: `"key_secret": NAME`, a secret the
-/// adapter puts in place of `key` before serving (the Worker: a Worker secret).
-pub const KEY_SECRET: &str = "key_secret";
-
-fn check_tacacs(value: &serde_json::Value, out: &mut Vec<Problem>) {
-    let at = Path::keys(&["tacacs"]);
-    // A `key_secret` counts as a key here: its value is not in the file (the adapter
-    // resolves it, and checks again).
-    let mut value = value.clone();
-    if let Some(servers) = value
-        .get_mut("servers")
-        .and_then(serde_json::Value::as_array_mut)
-    {
-        for (i, server) in servers.iter_mut().enumerate() {
-            let Some(obj) = server.as_object_mut() else {
-                continue;
-            };
-            let Some(name) = obj.remove(KEY_SECRET) else {
-                continue;
-            };
-            let at = at.key("servers").index(i).key(KEY_SECRET);
-            match name.as_str() {
-                Some(n) if !n.is_empty() => {}
-                _ => out.push(Problem::new(at.clone(), "the name of a secret (a string)")),
-            }
-            if obj.contains_key("key") || obj.contains_key("key_hex") {
-                out.push(Problem::new(at, "give one of key / key_hex / key_secret"));
-            }
-            obj.insert("key".into(), serde_json::Value::String("<secret>".into()));
-        }
-    }
-    let config = match LoginConfig::from_json(&value.to_string()) {
-        Ok(c) => c,
-        Err(e) => {
-            out.push(Problem::new(at, e.to_string()));
-            return;
-        }
-    };
-    if let Some(w) = config.watchdog_seconds {
-        if w == 0 {
-            out.push(Problem::new(
-                at.key("watchdog_seconds"),
-                "0 s is no interval: leave watchdog_seconds out for no WATCHDOG records \
-                 (RFC 8907 §7.2)",
-            ));
-        } else if !config.accounting {
-            out.push(Problem::new(
-                at.key("watchdog_seconds"),
-                "WATCHDOG records are accounting records: set accounting = true",
-            ));
-        }
-    }
-    for (i, s) in config.servers.iter().enumerate() {
-        let at = at.key("servers").index(i);
-        let host_ok = !s.host.is_empty()
-            && s.host.len() <= 253
-            && s.host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
-        if !host_ok {
-            out.push(Problem::new(
-                at.key("host"),
-                format!(
-                    "{:?} is not a host name or IP address (no scheme, port or path)",
-                    s.host
-                ),
-            ));
-        }
-        if s.port == 0 {
-            out.push(Problem::new(
-                at.key("port"),
-                "port 0 cannot be connected to",
-            ));
-        }
-        if !s.tls && s.key.is_empty() {
-            out.push(Problem::new(
-                at.key("key"),
-                "an empty shared secret leaves the bodies unobfuscated (RFC 8907 §4.5): set \
-                 key or key_hex, or use tls = true",
-            ));
-        }
-        if !TACACS_TIMEOUT_MS.contains(&s.timeout_ms) {
-            out.push(Problem::new(
-                at.key("timeout_ms"),
-                format!(
-                    "{} ms is outside {}..={} ms (a login waits for each reply)",
-                    s.timeout_ms,
-                    TACACS_TIMEOUT_MS.start(),
-                    TACACS_TIMEOUT_MS.end()
-                ),
-            ));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -818,58 +676,6 @@ mod tests {
         assert_eq!(hosts(r"http://(localhost)?evil\.test/"), None);
         assert_eq!(hosts(r"http://[a-z]+\.test/"), None);
         assert_eq!(hosts(r".*"), None);
-    }
-
-    #[test]
-    fn watchdog_needs_an_interval_and_accounting_rfc8907_7_2() {
-        let problems = |tacacs: serde_json::Value| {
-            let mut out = Vec::new();
-            check_tacacs(&tacacs, &mut out);
-            out.into_iter()
-                .map(|p| format!("{}: {}", p.path, p.message))
-                .collect::<Vec<_>>()
-        };
-        let server = serde_json::json!([{ "host": "127.0.0.1", "key": "k" }]);
-        assert!(
-            problems(
-                serde_json::json!({ "servers": server, "accounting": true, "watchdog_seconds": 600 })
-            )
-            .is_empty()
-        );
-        let zero = problems(
-            serde_json::json!({ "servers": server, "accounting": true, "watchdog_seconds": 0 }),
-        );
-        assert!(
-            zero.len() == 1 && zero[0].starts_with("tacacs.watchdog_seconds: 0 s"),
-            "{zero:?}"
-        );
-        let no_acct = problems(serde_json::json!({ "servers": server, "watchdog_seconds": 60 }));
-        assert!(
-            no_acct.len() == 1 && no_acct[0].contains("accounting = true"),
-            "{no_acct:?}"
-        );
-    }
-
-    #[test]
-    fn a_key_secret_counts_as_a_key_when_checking_rfc8907_4_5() {
-        let check = |tacacs: serde_json::Value| {
-            let mut out = Vec::new();
-            check_tacacs(&tacacs, &mut out);
-            out.into_iter()
-                .map(|p| format!("{}: {}", p.path, p.message))
-                .collect::<Vec<_>>()
-        };
-        let ok =
-            serde_json::json!({ "servers": [{ "host": "127.0.0.1", "key_secret": "TACACS_KEY" }] });
-        assert_eq!(check(ok), Vec::<String>::new());
-        let both =
-            serde_json::json!({ "servers": [{ "host": "h", "key": "k", "key_secret": "K" }] });
-        assert_eq!(
-            check(both),
-            ["tacacs.servers[0].key_secret: give one of key / key_hex / key_secret"]
-        );
-        let bad = serde_json::json!({ "servers": [{ "host": "h", "key_secret": 5 }] });
-        assert_eq!(check(bad).len(), 1);
     }
 
     #[test]

@@ -38,8 +38,9 @@ pub const USERS_JSON: &str = r#"{
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::cas::auth::{AuthResult, Password, UserStore};
+    use crate::cas::auth::{AuthResult, UserStore};
     use crate::cas::engine::Engine;
+    use crate::password::Password;
 
     #[test]
     fn demo_configuration_loads_and_authenticates() {

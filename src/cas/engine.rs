@@ -65,7 +65,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::cas::audit::{self, AuditEvent, LoginFailureReason, ShortId};
-use crate::cas::auth::{AuthFailure, AuthRequest, AuthResult, BUILTIN_SOURCE, Password};
+use crate::cas::auth::{AuthFailure, AuthRequest, AuthResult, BUILTIN_SOURCE};
 use crate::cas::params::{Params, Scheme, append_query, cookie_values, http_url_scheme};
 use crate::cas::policy::{ExpirationPolicies, Expiry, PolicyError};
 use crate::cas::registry::{
@@ -83,6 +83,7 @@ use crate::cas::web::{
     ResponseMethod, SessionRecord, SetCookie, View, WarnPage, WebReply, fields,
 };
 use crate::cas::{json, saml, xml};
+use crate::password::Password;
 use crate::time::Timestamp;
 
 /// Longest user name accepted at the login form.

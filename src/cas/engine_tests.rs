@@ -5,10 +5,11 @@
 use std::future::Future;
 
 use super::*;
-use crate::cas::auth::{MIN_ITERATIONS, UserStore, hash_password};
+use crate::cas::auth::UserStore;
 use crate::cas::store::{MemoryStore, now_or_never};
 use crate::cas::ticket::DeterministicEntropy;
 use crate::cas::web::{AutoPost, Response};
+use crate::password::{MIN_ITERATIONS, hash_password};
 
 const T0: Timestamp = Timestamp(1_795_331_018_000);
 const APP: &str = "https://app.example.org/app";

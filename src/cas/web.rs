@@ -438,7 +438,7 @@ impl EndReason {
 }
 
 /// Work for the adapter to do after replying. Serializable (snake case, externally tagged):
-/// the session effects travel to the TACACS+ gateway ([`crate::tacacs::gateway`]), and an
+/// the session effects travel to the TACACS+ gateway (the bridge, `aaa::gateway`), and an
 /// adapter that runs the engine in another place (the Worker's session objects) hands them
 /// back to the one that answers.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -451,7 +451,7 @@ pub enum Effect {
     SessionStarted(SessionRecord),
     /// An SSO session was used (a service ticket from it) at `now`, last used before at
     /// `previous_use` — an interim update may be due (RFC 8907 §7.2 WATCHDOG; see
-    /// [`crate::tacacs::login::accounting_request`]).
+    /// the bridge's `aaa::accounting_request`).
     SessionUsed {
         /// The session, services included.
         session: SessionRecord,

@@ -81,7 +81,6 @@ pub mod body;
 pub mod diag;
 pub mod encode;
 pub mod enums;
-pub mod gateway;
 pub mod header;
 mod json;
 pub mod login;

@@ -1,7 +1,7 @@
 //! The TACACS+ authentication source (RFC 8907), through the gateway Worker
 //! (`worker/aaa/`, service binding [`BINDING`]): this Worker never opens a socket. The
-//! messages are the core's [`casplus::tacacs::gateway`]; the gateway drives the core's
-//! login backend and the core maps its outcome to an [`AuthResult`].
+//! messages are the core bridge's [`casplus::aaa::gateway`]; the gateway drives the core's
+//! TACACS+ client and the bridge maps its outcome to an [`AuthResult`].
 //!
 //! - A login whose authentication source is [`SOURCE`] (per service:
 //!   `authenticationSource`, or for every login: `engine.defaultSource`) is checked with
@@ -10,34 +10,26 @@
 //!   gateway itself within [`budget_ms`]) → "authentication service unavailable", never a
 //!   login.
 //! - Accounting: the engine's session lifecycle effects go to the gateway ([`account`]),
-//!   under `ctx.wait_until` (or from the Durable Object's alarm); the core decides which
-//!   records they call for. A failure is logged, never shown.
+//!   under `ctx.wait_until` (or from the Durable Object's alarm), when the core says any is
+//!   due ([`accounting_due`]); the core decides which records they call for. A failure is
+//!   logged, never shown.
 
 use std::time::Duration;
 
+use casplus::aaa::accounting_due;
+use casplus::aaa::gateway::{GatewayRequest, PATH, account_budget_ms, budget_ms};
 use casplus::cas::auth::{AuthFailure, AuthRequest, AuthResult};
 use casplus::cas::web::Effect;
-use casplus::tacacs::gateway::{GatewayRequest, PATH, budget_ms};
-use casplus::tacacs::login::LoginConfig;
+use casplus::site::Tacacs;
 use futures_util::future::{Either, select};
 use worker::wasm_bindgen::JsValue;
 use worker::{Delay, Env};
 
-/// The authentication source name served by the gateway.
-pub const SOURCE: &str = "tacacs";
+/// The authentication source name served by the gateway (the core's one name).
+pub use casplus::cas::config::TACACS_SOURCE as SOURCE;
 
 /// The service binding of the gateway Worker (`wrangler.toml` `[[services]]`).
 pub const BINDING: &str = "AAA";
-
-/// The configuration's `tacacs` section: checked when the configuration loaded, and as
-/// the gateway receives it (JSON, secrets resolved).
-#[derive(Debug)]
-pub struct Tacacs {
-    /// The section, parsed and checked.
-    pub config: LoginConfig,
-    /// The same section as JSON, for the gateway.
-    pub json: String,
-}
 
 /// Sends `request` to the gateway; its status and body, or why there is none.
 async fn call(
@@ -83,14 +75,7 @@ pub async fn authenticate(
     rem_addr: Option<&str>,
     request_id: &str,
 ) -> AuthResult {
-    let call_request = GatewayRequest::Authenticate {
-        tacacs: tacacs.json.clone(),
-        request_id: request_id.to_owned(),
-        username: request.username.clone(),
-        password: request.password.expose().to_owned(),
-        service: request.service.clone(),
-        rem_addr: rem_addr.map(str::to_owned),
-    };
+    let call_request = GatewayRequest::authenticate(&tacacs.json, request_id, request, rem_addr);
     let user = request.username.as_str();
     let reason = match call(env, &call_request, budget_ms(&tacacs.config)).await {
         Ok((200, body)) => match serde_json::from_str::<AuthResult>(&body) {
@@ -107,11 +92,10 @@ pub async fn authenticate(
 /// Hands the session lifecycle effects to the gateway for accounting (nothing when
 /// accounting is off). Run it under `wait_until`; failures are logged.
 pub async fn account(env: &Env, tacacs: &Tacacs, request_id: &str, effects: Vec<Effect>) {
-    if !tacacs.config.accounting || effects.is_empty() {
+    if !accounting_due(&tacacs.config, &effects) {
         return;
     }
-    let records = u64::try_from(effects.len()).unwrap_or(u64::MAX);
-    let timeout = budget_ms(&tacacs.config).saturating_mul(records);
+    let timeout = account_budget_ms(&tacacs.config, effects.len());
     let call_request = GatewayRequest::Account {
         tacacs: tacacs.json.clone(),
         request_id: request_id.to_owned(),

@@ -8,26 +8,26 @@
 //! ```
 //!
 //! The document is [`SiteConfig`] (TOML for people, converted by `casplus config json`;
-//! see `worker/casplus.example.toml`), parsed and checked by the core
-//! ([`casplus::cas::config`]). Its optional `tacacs` section is the TACACS+ authentication
-//! source ([`casplus::tacacs::login::LoginConfig`]); a server there may name its shared secret
-//! by the Worker secret holding it, `"key_secret": "TACACS_KEY"`, instead of `"key"`. A
+//! see `worker/casplus.example.toml`), parsed, checked and built by the core
+//! ([`casplus::site`]). Its optional `tacacs` section is the TACACS+ authentication
+//! source; a server there may name its shared secret by the Worker secret holding it,
+//! `"key_secret": "TACACS_KEY"`, instead of `"key"` (the core's rule,
+//! [`casplus::site::resolve_key_secrets`]; this module only looks the secrets up). A
 //! configuration that does not pass is never served half-way: every `/cas` request answers
 //! with an error page naming the problems (and a log line).
 //!
 //! The development configuration has a public password and a cookie without `Secure`, so
-//! it is served only to requests addressed to a loopback host (`127.0.0.1`, `[::1]`,
-//! `localhost`); a deployment without `CASPLUS_CONFIG` refuses every other request.
+//! it is served only to requests addressed to a loopback host (the core's rule,
+//! [`is_loopback`]); a deployment without `CASPLUS_CONFIG` refuses every other request.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use casplus::cas::auth::UserStore;
-use casplus::cas::config::{self, SiteConfig};
+use casplus::cas::config::{Problem, SiteConfig, is_loopback};
 use casplus::cas::engine::Engine;
+use casplus::site::{Site, Tacacs};
 use worker::Env;
-
-use crate::aaa::Tacacs;
 
 /// The name of the variable (or secret) holding the configuration JSON.
 pub const CONFIG_VAR: &str = "CASPLUS_CONFIG";
@@ -67,58 +67,17 @@ impl core::fmt::Display for ConfigProblem {
     }
 }
 
-/// The key naming a Worker secret in a `tacacs.servers[]` entry.
-pub const KEY_SECRET: &str = "key_secret";
-
-/// Replaces each `"key_secret": NAME` of the `tacacs` section by `"key"` with the value of
-/// the secret `NAME` (looked up with `secret`). Errors name the secret, never its value.
-pub fn resolve_key_secrets(
-    value: &mut serde_json::Value,
-    secret: &dyn Fn(&str) -> Option<String>,
-) -> Result<(), String> {
-    let Some(servers) = value
-        .get_mut("servers")
-        .and_then(serde_json::Value::as_array_mut)
-    else {
-        return Ok(()); // the core's check reports a missing server list
-    };
-    for (i, server) in servers.iter_mut().enumerate() {
-        let Some(obj) = server.as_object_mut() else {
-            continue;
-        };
-        let Some(name) = obj.remove(KEY_SECRET) else {
-            continue;
-        };
-        let name = name
-            .as_str()
-            .ok_or_else(|| format!("tacacs.servers[{i}].{KEY_SECRET} must be a string"))?;
-        if obj.contains_key("key") || obj.contains_key("key_hex") {
-            return Err(format!(
-                "tacacs.servers[{i}]: give one of key / key_hex / {KEY_SECRET}"
-            ));
-        }
-        let key = secret(name)
-            .ok_or_else(|| format!("tacacs.servers[{i}]: the secret {name} is not set"))?;
-        obj.insert("key".into(), serde_json::Value::String(key));
-    }
-    Ok(())
-}
-
-/// Parses and checks a configuration document ([`casplus::cas::config`]), resolving the
-/// Worker secrets it names with `secret`: every problem, with its place, in one message.
+/// Parses and checks a configuration document ([`casplus::site`]), resolving the Worker
+/// secrets it names with `secret`: every problem, with its place, in one message.
 pub fn parse(json: &str, secret: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, String> {
-    let mut site_config = SiteConfig::from_json(json).map_err(|p| p.to_string())?;
-    if let Some(t) = site_config.tacacs.as_mut() {
-        resolve_key_secrets(t, secret)?;
-    }
-    let tacacs_json = site_config.tacacs.as_ref().map(ToString::to_string);
-    site(site_config.build_with(js_lowercase), tacacs_json, false)
+    let site_config = SiteConfig::from_json(json).map_err(|p| p.to_string())?;
+    site(site_config.build_with_secrets(js_lowercase, secret), false)
 }
 
 /// The embedded development configuration, checked like any other.
 pub fn demo() -> Result<Loaded, String> {
     let site_config = SiteConfig::demo().map_err(|p| p.to_string())?;
-    site(site_config.build_with(js_lowercase), None, true)
+    site(site_config.build_with(js_lowercase), true)
 }
 
 /// The Unicode lower-case mapping of the JavaScript runtime (`String.prototype
@@ -136,12 +95,7 @@ fn js_lowercase(s: &str) -> String {
     }
 }
 
-/// `tacacs_json`: the `tacacs` section as the gateway gets it (secrets resolved).
-fn site(
-    site: Result<config::Site, Vec<config::Problem>>,
-    tacacs_json: Option<String>,
-    demo: bool,
-) -> Result<Loaded, String> {
+fn site(site: Result<Site, Vec<Problem>>, demo: bool) -> Result<Loaded, String> {
     let site = site.map_err(|problems| {
         problems
             .iter()
@@ -152,17 +106,9 @@ fn site(
     Ok(Loaded {
         engine: site.engine,
         users: site.users,
-        tacacs: site
-            .tacacs
-            .zip(tacacs_json)
-            .map(|(config, json)| Tacacs { config, json }),
+        tacacs: site.tacacs,
         demo,
     })
-}
-
-/// Whether `host` (as in a URL, IPv6 in brackets) is a loopback name.
-pub fn is_loopback_host(host: &str) -> bool {
-    matches!(host, "127.0.0.1" | "[::1]" | "localhost")
 }
 
 thread_local! {
@@ -188,7 +134,7 @@ fn raw_config(env: &Env) -> Option<String> {
 pub fn load(env: &Env, host: &str) -> Result<Rc<Loaded>, ConfigProblem> {
     match load_any_host(env) {
         Err(e) => Err(ConfigProblem::Invalid(e)),
-        Ok(l) if l.demo && !is_loopback_host(host) => Err(ConfigProblem::DemoOffLoopback),
+        Ok(l) if l.demo && !is_loopback(host) => Err(ConfigProblem::DemoOffLoopback),
         Ok(l) => Ok(l),
     }
 }
@@ -282,12 +228,12 @@ mod tests {
     }
 
     #[test]
-    fn loopback_hosts() {
+    fn the_demo_is_served_on_the_cores_loopback_hosts_only() {
         for h in ["127.0.0.1", "[::1]", "localhost"] {
-            assert!(is_loopback_host(h), "{h}");
+            assert!(is_loopback(h), "{h}");
         }
         for h in ["127.0.0.1.example", "example.org", "localhost.evil", ""] {
-            assert!(!is_loopback_host(h), "{h}");
+            assert!(!is_loopback(h), "{h}");
         }
     }
 }

@@ -6,7 +6,8 @@
 //! half-written.
 //!
 //! It is off unless the variable [`FAULTS_VAR`] is set, and even then it is honoured only
-//! for requests addressed to a loopback host (`127.0.0.1`, `[::1]`, `localhost`), i.e.
+//! for requests addressed to a loopback host (the core's one rule,
+//! [`casplus::cas::config::is_loopback`]: `127.0.0.0/8`, `[::1]`, `localhost`), i.e.
 //! under `wrangler dev`: a deployment answers from its own host name and can never have
 //! faults injected. Never set [`FAULTS_VAR`] in a deployment.
 //!
@@ -18,6 +19,7 @@
 //! `put:TGT` (the write of a TGT fails) or `take:ST` (the Durable Object take of a
 //! service ticket fails).
 
+use casplus::cas::config::is_loopback;
 use casplus::cas::store::{Store, StoreError};
 use casplus::cas::throttle::{ThrottleState, ThrottleUpdate};
 use casplus::cas::ticket::{Ticket, TicketId, TicketKind};
@@ -42,7 +44,7 @@ impl Faults {
 
     /// The faults for a request to `host`, from the variable's value and the header.
     pub fn from_settings(var: Option<&str>, header: Option<&str>, host: &str) -> Self {
-        let loopback = matches!(host, "127.0.0.1" | "[::1]" | "localhost");
+        let loopback = is_loopback(host);
         let spec = match var {
             Some(_) if !loopback => None,
             Some("per-request") => header,

@@ -1,5 +1,5 @@
 //! `casplus config check|json FILE`: the site configuration (TOML or JSON), checked by the
-//! core ([`casplus::cas::config::check`]) with each problem pointed at its line.
+//! core ([`casplus::site::check`]) with each problem pointed at its line.
 
 use std::io::Read;
 

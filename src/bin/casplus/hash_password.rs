@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use casplus::cas::auth::{
+use casplus::password::{
     DEFAULT_ITERATIONS, MAX_ITERATIONS, MAX_PASSWORD_LEN, MIN_ITERATIONS, PasswordHash,
     hash_password,
 };

@@ -1,6 +1,6 @@
 //! The stored form (`casplus::cas::stored`: tickets and throttle counters as the Worker
 //! keeps them in KV and Durable Objects) and the TACACS+ gateway's request
-//! (`casplus::tacacs::gateway::GatewayRequest`): total on any bytes — a typed error, never a
+//! (`casplus::aaa::gateway::GatewayRequest`): total on any bytes — a typed error, never a
 //! panic or an allocation the input does not pay for — and what decodes re-encodes to a
 //! value that decodes the same. The first byte picks the decoder.
 #![no_main]
@@ -8,7 +8,7 @@
 use casplus::cas::stored;
 use casplus::cas::throttle::ThrottleState;
 use casplus::cas::ticket::Ticket;
-use casplus::tacacs::gateway::GatewayRequest;
+use casplus::aaa::gateway::GatewayRequest;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

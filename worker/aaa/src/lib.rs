@@ -2,7 +2,8 @@
 //! service binding (`AAA` in `wrangler.toml`) for logins whose authentication source is
 //! `tacacs` and for accounting; it has no route of its own (`workers_dev = false`) and
 //! refuses any request that came from the Internet. The messages are
-//! [`casplus::tacacs::gateway`]; [`tacacs`] drives the core's login backend over sockets.
+//! [`casplus::aaa::gateway`]; [`tacacs`] drives the core's TACACS+ client over sockets for
+//! the bridge ([`casplus::aaa`]).
 //!
 //! TACACS+ lives in its own Worker so that its code (codec, login state machine, sockets)
 //! is not part of the CAS Worker's cold start: deployments without TACACS+ never load it,
@@ -16,7 +17,7 @@ pub mod tacacs;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use casplus::tacacs::gateway::{GatewayRequest, PATH};
+use casplus::aaa::gateway::{GatewayRequest, PATH};
 use casplus::tacacs::login::LoginConfig;
 use casplus::time::Timestamp;
 use worker::{Context, Env, Method, Request, Response, Result, event};
@@ -90,33 +91,19 @@ pub async fn main(mut req: Request, _env: Env, _ctx: Context) -> Result<Response
             return plain(400, &format!("bad tacacs configuration: {e}"));
         }
     };
-    match request {
-        GatewayRequest::Authenticate {
-            request_id,
-            username,
-            password,
-            service,
-            rem_addr,
-            ..
-        } => {
-            let login = tacacs::Credentials {
-                request_id: &request_id,
-                username: &username,
-                password: &password,
-                service: service.as_deref(),
-                rem_addr: rem_addr.as_deref(),
-            };
-            Response::from_json(&tacacs::authenticate(&config, &login).await)
-        }
-        GatewayRequest::Account {
-            request_id,
-            effects,
-            ..
-        } => {
-            tacacs::account(&config, &request_id, &effects).await;
-            Ok(Response::empty()?.with_status(204))
-        }
+    if let Some((login, rem_addr)) = request.login() {
+        let result = tacacs::authenticate(&config, &login, rem_addr, request.request_id()).await;
+        return Response::from_json(&result);
     }
+    if let GatewayRequest::Account {
+        request_id,
+        effects,
+        ..
+    } = &request
+    {
+        tacacs::account(&config, request_id, effects).await;
+    }
+    Ok(Response::empty()?.with_status(204))
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
-//! TACACS+ (RFC 8907) over `worker::Socket`: drives the core's sans-IO login backend
-//! ([`casplus::tacacs::login`]). This module only moves bytes and reads the clock: which
-//! server to try, when to fail over, what a reply means and which AV pairs become
-//! attributes are all decided by [`Login`], [`AcctJob`] and
-//! [`casplus::tacacs::gateway::auth_result`].
+//! TACACS+ (RFC 8907) over `worker::Socket`: drives the core's sans-IO client
+//! ([`casplus::tacacs::login`], any [`Machine`]) for the bridge ([`casplus::aaa`]). This
+//! module only moves bytes and reads the clock: which server to try, when to fail over,
+//! what a reply means, which AV pairs become attributes and which accounting records are
+//! due are all decided by the core ([`casplus::aaa::login`], [`auth_result`],
+//! [`accounting_request`]).
 //!
 //! - [`authenticate`]: PASS (and authorization PASS_ADD/PASS_REPL) → the AV pairs become
 //!   the CAS attributes; FAIL → "incorrect" (with the server's message when it sent one);
@@ -10,6 +11,8 @@
 //! - [`account`]: the CAS engine's session lifecycle effects (`SessionStarted`,
 //!   `SessionUsed`, `SessionEnded`); the core ([`accounting_request`]) says which record
 //!   each calls for, and it is sent — a failure is logged, never shown.
+//! - Operator notes are typed by the core ([`NoteKind`]); a key mismatch gets its own
+//!   event so that an operator can alert on it.
 //! - Timeouts: each `Action::Connect` / `Action::Receive` carries an absolute deadline; the
 //!   wait is raced with a JS timer ([`Delay`]).
 //! - TLS (RFC 9887): `Action::Connect { tls: true }` opens the socket with
@@ -22,13 +25,12 @@
 
 use std::time::Duration;
 
-use casplus::cas::auth::{AuthFailure, AuthResult};
+use casplus::aaa::{accounting_request, auth_result};
+use casplus::cas::auth::{AuthFailure, AuthRequest, AuthResult};
 use casplus::cas::web::Effect;
 use casplus::tacacs::acct::AcctRequest;
-use casplus::tacacs::gateway::auth_result;
 use casplus::tacacs::login::{
-    AcctJob, AcctOutcome, Action, Login, LoginConfig, LoginRequest, MIN_ENTROPY, Outcome, Password,
-    accounting_request,
+    AcctJob, AcctOutcome, Action, LoginConfig, MIN_ENTROPY, Machine, Note, NoteKind, Outcome,
 };
 use casplus::time::Timestamp;
 use futures_util::future::{Either, select};
@@ -41,50 +43,6 @@ use crate::now;
 const READ_CHUNK: usize = 4096;
 /// Time allowed for closing a socket (the result does not matter).
 const CLOSE_TIMEOUT: Duration = Duration::from_millis(500);
-
-/// The adapter inputs common to [`Login`] and [`AcctJob`].
-trait Machine {
-    type Out;
-    fn poll(&mut self) -> Action<Self::Out>;
-    fn connected(&mut self, now: Timestamp);
-    fn connect_error(&mut self, reason: &str, now: Timestamp);
-    fn input(&mut self, bytes: &[u8], now: Timestamp);
-    fn timeout(&mut self, now: Timestamp);
-    fn closed(&mut self, now: Timestamp);
-    fn notes(&self) -> &[String];
-}
-
-macro_rules! machine {
-    ($t:ty, $out:ty) => {
-        impl Machine for $t {
-            type Out = $out;
-            fn poll(&mut self) -> Action<$out> {
-                <$t>::poll(self)
-            }
-            fn connected(&mut self, now: Timestamp) {
-                self.handle_connected(now)
-            }
-            fn connect_error(&mut self, reason: &str, now: Timestamp) {
-                self.handle_connect_error(reason, now)
-            }
-            fn input(&mut self, bytes: &[u8], now: Timestamp) {
-                self.handle_input(bytes, now)
-            }
-            fn timeout(&mut self, now: Timestamp) {
-                self.handle_timeout(now)
-            }
-            fn closed(&mut self, now: Timestamp) {
-                self.handle_closed(now)
-            }
-            fn notes(&self) -> &[String] {
-                self.log()
-            }
-        }
-    };
-}
-
-machine!(Login, Outcome);
-machine!(AcctJob, AcctOutcome);
 
 /// Time left until `deadline` (zero when it has passed).
 fn until(deadline: Timestamp) -> Duration {
@@ -141,7 +99,7 @@ async fn connect(
 }
 
 /// Runs a machine to its end, performing its actions.
-async fn drive<M: Machine>(machine: &mut M) -> M::Out {
+async fn drive<M: Machine>(machine: &mut M) -> M::Output {
     let mut socket: Option<Socket> = None;
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
@@ -159,10 +117,10 @@ async fn drive<M: Machine>(machine: &mut M) -> M::Out {
                 match connect(&host, port, tls, deadline).await {
                     Ok(Some(s)) => {
                         socket = Some(s);
-                        machine.connected(now());
+                        machine.handle_connected(now());
                     }
-                    Ok(None) => machine.timeout(now()),
-                    Err(e) => machine.connect_error(&e, now()),
+                    Ok(None) => machine.handle_timeout(now()),
+                    Err(e) => machine.handle_connect_error(&e, now()),
                 }
             }
             Action::Send(bytes) => {
@@ -171,23 +129,23 @@ async fn drive<M: Machine>(machine: &mut M) -> M::Out {
                     None => false,
                 };
                 if !sent {
-                    machine.closed(now());
+                    machine.handle_closed(now());
                 }
             }
             Action::Receive { deadline } => {
                 let Some(s) = socket.as_mut() else {
-                    machine.closed(now());
+                    machine.handle_closed(now());
                     continue;
                 };
                 let got = within(deadline, s.read(&mut buf)).await;
                 let now = now();
                 match got {
                     Waited::Done(Ok(n)) if n > 0 => match buf.get(..n) {
-                        Some(bytes) => machine.input(bytes, now),
-                        None => machine.closed(now),
+                        Some(bytes) => machine.handle_input(bytes, now),
+                        None => machine.handle_closed(now),
                     },
-                    Waited::Done(_) => machine.closed(now),
-                    Waited::TimedOut => machine.timeout(now),
+                    Waited::Done(_) => machine.handle_closed(now),
+                    Waited::TimedOut => machine.handle_timeout(now),
                 }
             }
             Action::Close => {
@@ -233,47 +191,30 @@ enum Level {
 
 /// The core's operator notes, one JSON line each; a key mismatch gets its own event so an
 /// operator can alert on it.
-fn log_notes(request_id: &str, user: &str, notes: &[String]) {
+fn log_notes(request_id: &str, user: &str, notes: &[Note]) {
     for note in notes {
-        let event = if note.contains("key mismatch") {
-            "tacacs_key_mismatch"
-        } else {
-            "tacacs_log"
-        };
-        let level = if event == "tacacs_log" {
-            Level::Info
-        } else {
-            Level::Error
+        let (event, level) = match note.kind {
+            NoteKind::KeyMismatch => ("tacacs_key_mismatch", Level::Error),
+            _ => ("tacacs_log", Level::Info),
         };
         log(
             level,
             request_id,
-            serde_json::json!({ "event": event, "user": user, "note": note }),
+            serde_json::json!({ "event": event, "user": user, "note": note.text }),
         );
     }
 }
 
-/// A login to check: what the CAS Worker sent ([`casplus::tacacs::gateway::GatewayRequest`]).
-pub struct Credentials<'a> {
-    /// The CAS Worker's request id (log lines).
-    pub request_id: &'a str,
-    /// The user name as typed.
-    pub username: &'a str,
-    /// The password.
-    pub password: &'a str,
-    /// The CAS service of the login.
-    pub service: Option<&'a str>,
-    /// The browser's address (`rem_addr`, §5.1).
-    pub rem_addr: Option<&'a str>,
-}
-
-/// Checks `login` against the configured TACACS+ servers.
-pub async fn authenticate(config: &LoginConfig, login: &Credentials<'_>) -> AuthResult {
-    // Accounting START is sent once the TGT exists (the engine's `SessionStarted`), not by
-    // the login.
-    let mut config = config.clone();
-    config.accounting = false;
-    let (rid, user) = (login.request_id, login.username);
+/// Checks `request` (what the CAS Worker sent, [`casplus::aaa::gateway::GatewayRequest`])
+/// against the configured TACACS+ servers; `rid` is the CAS Worker's request id (log
+/// lines), `rem_addr` the browser's address (§5.1).
+pub async fn authenticate(
+    config: &LoginConfig,
+    request: &AuthRequest,
+    rem_addr: Option<&str>,
+    rid: &str,
+) -> AuthResult {
+    let user = request.username.as_str();
     let started = now();
     let unavailable = |reason: String| {
         log(
@@ -287,14 +228,7 @@ pub async fn authenticate(config: &LoginConfig, login: &Credentials<'_>) -> Auth
         Ok(e) => e,
         Err(e) => return unavailable(format!("entropy: {e}")),
     };
-    let login_request = LoginRequest {
-        username: user.to_owned(),
-        password: Password::new(login.password.as_bytes()),
-        rem_addr: login.rem_addr.unwrap_or_default().to_owned(),
-        cas_service: login.service.map(str::to_owned),
-        task_id: String::new(),
-    };
-    let mut machine = match Login::new(&config, login_request, &entropy, started) {
+    let mut machine = match casplus::aaa::login(config, request, rem_addr, &entropy, started) {
         Ok(l) => l,
         Err(e) => return unavailable(e.to_string()),
     };

@@ -4,7 +4,8 @@
 //! The CAS Worker (`worker/`) never opens a socket: a login whose authentication source is
 //! `tacacs`, and the session lifecycle effects that call for accounting records, go as one
 //! JSON request each to the gateway Worker (`worker/aaa/`) over a Cloudflare service
-//! binding. The gateway drives [`super::login`] against the servers and answers. Keeping
+//! binding. The gateway drives the TACACS+ client ([`crate::tacacs::login`], set up by
+//! [`super::login`]) against the servers and answers. Keeping
 //! TACACS+ in its own Worker keeps its code out of the CAS Worker's cold start (README
 //! "TACACS+ gateway"); deployments without TACACS+ never load it.
 //!
@@ -24,16 +25,18 @@
 //! over the service binding (never a network hop), and neither side logs it
 //! ([`GatewayRequest`]'s `Debug` redacts both).
 //!
-//! What a login's outcome means for CAS is decided here ([`auth_result`]), not in either
-//! adapter.
+//! What a login's outcome means for CAS is decided by the bridge ([`super::auth_result`]),
+//! not in either adapter.
 
 use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::login::{LoginConfig, Outcome};
-use crate::cas::auth::{AuthFailure, AuthResult};
+use crate::cas::auth::AuthRequest;
+use crate::cas::config::TACACS_SOURCE;
 use crate::cas::web::Effect;
+use crate::password::Password;
+use crate::tacacs::login::LoginConfig;
 
 /// The path the gateway answers on (POST only).
 pub const PATH: &str = "/aaa";
@@ -50,7 +53,7 @@ const MARGIN_MS: u64 = 2_000;
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum GatewayRequest {
     /// Check credentials: authentication (§5), then authorization (§6) when configured.
-    /// The reply is an [`AuthResult`] ([`auth_result`]).
+    /// The reply is a [`crate::cas::auth::AuthResult`] ([`super::auth_result`]).
     Authenticate {
         /// The `tacacs` configuration section (JSON), secrets resolved.
         tacacs: String,
@@ -66,7 +69,7 @@ pub enum GatewayRequest {
         rem_addr: Option<String>,
     },
     /// Send the accounting records (§7) these session effects call for
-    /// ([`super::login::accounting_request`] decides). The reply is empty (204).
+    /// ([`super::accounting_request`] decides). The reply is empty (204).
     Account {
         /// The `tacacs` configuration section (JSON), secrets resolved.
         tacacs: String,
@@ -79,6 +82,47 @@ pub enum GatewayRequest {
 }
 
 impl GatewayRequest {
+    /// The request that checks a CAS login through the gateway: `tacacs` is the
+    /// configuration section (JSON, secrets resolved), `rem_addr` the browser's address.
+    pub fn authenticate(
+        tacacs: &str,
+        request_id: &str,
+        login: &AuthRequest,
+        rem_addr: Option<&str>,
+    ) -> Self {
+        Self::Authenticate {
+            tacacs: tacacs.to_owned(),
+            request_id: request_id.to_owned(),
+            username: login.username.clone(),
+            password: login.password.expose().to_owned(),
+            service: login.service.clone(),
+            rem_addr: rem_addr.map(str::to_owned),
+        }
+    }
+
+    /// For [`GatewayRequest::Authenticate`]: the CAS login it carries (its source is
+    /// [`TACACS_SOURCE`]) and the browser's address; `None` for other requests.
+    pub fn login(&self) -> Option<(AuthRequest, Option<&str>)> {
+        match self {
+            Self::Authenticate {
+                username,
+                password,
+                service,
+                rem_addr,
+                ..
+            } => Some((
+                AuthRequest {
+                    username: username.clone(),
+                    password: Password::new(password.as_str()),
+                    source: TACACS_SOURCE.into(),
+                    service: service.clone(),
+                },
+                rem_addr.as_deref(),
+            )),
+            Self::Account { .. } => None,
+        }
+    }
+
     /// The request as sent; `None` only if an effect cannot be sent (a single logout).
     pub fn to_json(&self) -> Option<String> {
         serde_json::to_string(self).ok()
@@ -137,33 +181,6 @@ impl fmt::Debug for GatewayRequest {
     }
 }
 
-/// What a login's outcome means for CAS:
-/// - authenticated (and authorized) → the principal as the server named it, with the
-///   authorized AV pairs as attributes;
-/// - FAIL with a `server_msg` (§5.2 "a message to be displayed to the user") → refused,
-///   showing it; FAIL without one → rejected as invalid credentials;
-/// - no trustworthy answer (timeouts, key mismatch, errors) → unavailable: no login, and
-///   not counted as a failed attempt by throttling.
-pub fn auth_result(outcome: Outcome) -> AuthResult {
-    match outcome {
-        Outcome::Authenticated(a) => AuthResult::Authenticated {
-            principal: a.username,
-            attributes: a.attributes,
-        },
-        Outcome::Rejected {
-            server_msg: Some(message),
-            ..
-        } => AuthResult::Refused {
-            failure: AuthFailure::InvalidCredentials,
-            message,
-        },
-        Outcome::Rejected {
-            server_msg: None, ..
-        } => AuthResult::Rejected(AuthFailure::InvalidCredentials),
-        Outcome::Unavailable { .. } => AuthResult::Rejected(AuthFailure::Unavailable),
-    }
-}
-
 /// The longest a login through the gateway can take with `config`: every server tried in
 /// turn, each with a connection and up to four replies (an ASCII login's GETUSER, GETPASS
 /// and PASS, then authorization), each bounded by the server's `timeout_ms`, plus a
@@ -177,6 +194,13 @@ pub fn budget_ms(config: &LoginConfig) -> u64 {
     servers.saturating_add(MARGIN_MS)
 }
 
+/// The longest an accounting request through the gateway can take with `config` for
+/// `effects` session effects: one [`budget_ms`] per record, sent one after the other.
+pub fn account_budget_ms(config: &LoginConfig, effects: usize) -> u64 {
+    let records = u64::try_from(effects).unwrap_or(u64::MAX);
+    budget_ms(config).saturating_mul(records)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(
@@ -187,7 +211,6 @@ mod tests {
     )]
     use super::*;
     use crate::cas::web::{EndReason, SessionRecord};
-    use crate::tacacs::login::{AcctOutcome, Authenticated};
     use crate::time::Timestamp;
 
     fn session() -> SessionRecord {
@@ -211,6 +234,19 @@ mod tests {
             service: Some("https://app.example/".into()),
             rem_addr: None,
         };
+        let (cas_login, rem_addr) = login.login().unwrap();
+        assert_eq!(
+            (
+                cas_login.source.as_str(),
+                cas_login.password.expose(),
+                rem_addr
+            ),
+            ("tacacs", "pa55word", None)
+        );
+        assert_eq!(
+            GatewayRequest::authenticate(login.tacacs(), "r1", &cas_login, None),
+            login
+        );
         let json = login.to_json().unwrap();
         assert!(json.starts_with(r#"{"op":"authenticate""#), "{json}");
         assert_eq!(GatewayRequest::from_json(json.as_bytes()).unwrap(), login);
@@ -237,6 +273,7 @@ mod tests {
         assert!(json.contains(r#""reason":"idle""#), "{json}");
         assert_eq!(GatewayRequest::from_json(json.as_bytes()).unwrap(), acct);
         assert_eq!(acct.tacacs(), "{}");
+        assert!(acct.login().is_none());
         assert_eq!(acct.request_id(), "r2");
     }
 
@@ -260,57 +297,6 @@ mod tests {
     }
 
     #[test]
-    fn outcomes_map_to_cas_results() {
-        let ok = Outcome::Authenticated(Authenticated {
-            username: "Alice".into(),
-            server: 1,
-            authorization: None,
-            attributes: [("priv-lvl".to_owned(), vec!["15".to_owned()])].into(),
-            accounting: AcctOutcome::NotSent,
-        });
-        let AuthResult::Authenticated {
-            principal,
-            attributes,
-        } = auth_result(ok)
-        else {
-            panic!("authenticated");
-        };
-        assert_eq!(principal, "Alice");
-        assert_eq!(attributes["priv-lvl"], ["15"]);
-        let refused = auth_result(Outcome::Rejected {
-            message: "Invalid".into(),
-            server_msg: Some("password expired".into()),
-        });
-        assert_eq!(
-            refused,
-            AuthResult::Refused {
-                failure: AuthFailure::InvalidCredentials,
-                message: "password expired".into()
-            }
-        );
-        assert_eq!(
-            auth_result(Outcome::Rejected {
-                message: "Invalid".into(),
-                server_msg: None
-            }),
-            AuthResult::Rejected(AuthFailure::InvalidCredentials)
-        );
-        assert_eq!(
-            auth_result(Outcome::Unavailable {
-                reason: "key mismatch".into()
-            }),
-            AuthResult::Rejected(AuthFailure::Unavailable)
-        );
-        // The reply's wire form.
-        let json = serde_json::to_string(&refused).unwrap();
-        assert_eq!(
-            json,
-            r#"{"refused":{"failure":"invalid_credentials","message":"password expired"}}"#
-        );
-        assert_eq!(serde_json::from_str::<AuthResult>(&json).unwrap(), refused);
-    }
-
-    #[test]
     fn budget_covers_every_server_and_reply() {
         let cfg = LoginConfig::from_json(
             r#"{"servers":[{"host":"a","key":"k","timeout_ms":1000},
@@ -318,5 +304,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(budget_ms(&cfg), 5 * 1000 + 5 * 3000 + MARGIN_MS);
+        assert_eq!(account_budget_ms(&cfg, 3), 3 * budget_ms(&cfg));
+        assert_eq!(account_budget_ms(&cfg, 0), 0);
     }
 }
