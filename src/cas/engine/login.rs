@@ -1,0 +1,792 @@
+//! `/login` (§2.1, §2.2): the credential requestor (SSO, `renew`, `gateway`, `warn`) and
+//! the credential acceptor, up to and after the credentials check.
+
+use crate::cas::audit::{self, AuditEvent, LoginFailureReason, ShortId};
+use crate::cas::auth::{AuthFailure, AuthRequest, AuthResult, Password};
+use crate::cas::params::{Params, cookie_values};
+use crate::cas::registry::RegisteredService;
+use crate::cas::store::{Store, StoreError};
+use crate::cas::throttle::{ThrottleKey, Verdict};
+use crate::cas::ticket::{
+    Authentication, Entropy, LoginPurpose, LoginTicket, Ticket, TicketGrantingTicket, TicketId,
+    TicketKind,
+};
+use crate::cas::web::{
+    Effect, EndReason, Fault, HttpRequest, LoginError, LoginForm, Method, Response, ResponseMethod,
+    SessionRecord, View, WarnPage, WebReply, fields,
+};
+
+use crate::time::Timestamp;
+
+use super::session::*;
+use super::{Engine, is_clean_name};
+
+/// A login waiting for its credentials to be checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingLogin {
+    service: Option<String>,
+    method: Option<ResponseMethod>,
+    warn: bool,
+    remember_me: bool,
+    username: String,
+    source: String,
+    client_address: Option<String>,
+    existing_tgt: Option<TicketId>,
+    https: bool,
+}
+
+/// The first step of a `/login` request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoginStep {
+    /// Finished: send this.
+    Reply(WebReply),
+    /// Check these credentials with `request.source`, then call
+    /// [`Engine::login_authenticated`].
+    Authenticate {
+        /// What to check.
+        request: AuthRequest,
+        /// Hand back with the result.
+        pending: PendingLogin,
+    },
+}
+
+impl Engine {
+    /// A fresh login form (with a new login ticket).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn login_form<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        status: u16,
+        service: Option<&str>,
+        method: Option<ResponseMethod>,
+        error: Option<LoginError>,
+        username: Option<String>,
+    ) -> WebReply {
+        let lt = LoginTicket {
+            id: TicketId::generate(TicketKind::Login, entropy),
+            purpose: LoginPurpose::Credentials,
+            service: service.map(str::to_owned),
+            created_at: now,
+        };
+        let login_ticket = lt.id.clone();
+        if let Err(e) = self.put(store, &Ticket::Login(lt)).await {
+            return WebReply::fault(Fault::Store(e));
+        }
+        WebReply::page(
+            status,
+            View::LoginForm(LoginForm {
+                service: service.map(str::to_owned),
+                service_name: service
+                    .and_then(|s| self.registry.find(s))
+                    .map(|s| s.definition().name.clone()),
+                method,
+                login_ticket,
+                error,
+                username,
+                remember_me: self.config.remember_me,
+                source_message: None,
+            }),
+        )
+    }
+
+    /// `/login` (§2.1, §2.2). A GET (or a POST without credentials) is the credential
+    /// requestor; a POST with `username`/`password`/`lt` is the credential acceptor, which
+    /// asks for the credentials to be checked ([`LoginStep::Authenticate`]).
+    ///
+    /// Credentials in a query string are never accepted.
+    pub async fn login<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        request: &HttpRequest<'_>,
+    ) -> LoginStep {
+        let Ok(query) = Params::parse(request.query) else {
+            return LoginStep::Reply(bad_request("request too large"));
+        };
+        if request.method != Method::Post {
+            return LoginStep::Reply(self.requestor(store, entropy, now, &query, request).await);
+        }
+        let Ok(form) = Params::parse(request.body) else {
+            return LoginStep::Reply(bad_request("request too large"));
+        };
+        // Form fields win; the query (the form's action URL) fills in the rest.
+        let mut pairs: Vec<(String, String)> = form.pairs().to_vec();
+        for (n, v) in query.pairs() {
+            if !form.contains(n) {
+                pairs.push((n.clone(), v.clone()));
+            }
+        }
+        let merged = Params::from_pairs(pairs);
+        let is_acceptor = [
+            fields::USERNAME,
+            fields::PASSWORD,
+            fields::LT,
+            fields::EXECUTION,
+        ]
+        .iter()
+        .any(|f| form.contains(f));
+        if is_acceptor {
+            self.acceptor(store, entropy, now, &merged, request).await
+        } else {
+            LoginStep::Reply(self.requestor(store, entropy, now, &merged, request).await)
+        }
+    }
+
+    /// The credential requestor (§2.1).
+    pub(super) async fn requestor<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        p: &Params,
+        request: &HttpRequest<'_>,
+    ) -> WebReply {
+        let cookie = request.cookie;
+        let (service, method) = match service_and_method(p) {
+            Ok(x) => x,
+            Err(reason) => return bad_request(reason),
+        };
+        let renew = p.flag("renew");
+        // §2.1.1: "It is RECOMMENDED that CAS implementations ignore the gateway parameter
+        // if renew is set."
+        let gateway = p.flag("gateway") && !renew;
+        let warn = p.flag(fields::WARN);
+        let registered = match service {
+            Some(s) => match self.browser_service(s) {
+                Some(r) => Some(r),
+                None => return unknown_service(s),
+            },
+            None => None,
+        };
+
+        let mut effects = Vec::new();
+        let mut clear_cookie = false;
+        let tgt = match self.tgt_from_cookie(store, cookie).await {
+            Ok(t) => t,
+            Err(e) => return WebReply::fault(Fault::Store(e)),
+        };
+        let tgt = match tgt.map(|t| (self.session_expiry(&t, now), t)) {
+            Some((None, t)) => Some(t),
+            Some((Some((reason, _)), expired)) => {
+                // §2.3.3: "SLO requests MAY also be initiated by the CAS Server upon TGT
+                // idle timeout."
+                match self
+                    .destroy_session(
+                        store,
+                        entropy,
+                        now,
+                        &expired,
+                        reason,
+                        request.client_address,
+                    )
+                    .await
+                {
+                    Ok(e) => effects = e,
+                    Err(e) => return WebReply::fault(Fault::Store(e)),
+                }
+                clear_cookie = true;
+                None
+            }
+            None => None,
+        };
+        // A service requiring another authentication source does not accept this session.
+        let tgt = tgt.filter(|t| {
+            registered
+                .and_then(|r| r.definition().authentication_source.as_deref())
+                .is_none_or(|src| src == t.authentication.source)
+        });
+
+        let mut reply = match (tgt, service, registered) {
+            // §2.1.5: SSO, unless renew (§2.1.1: "single sign-on will be bypassed").
+            (Some(tgt), None, _) if !renew => WebReply::page(
+                200,
+                View::AlreadyLoggedIn {
+                    principal: tgt.authentication.principal,
+                },
+            ),
+            (Some(mut tgt), Some(service), Some(registered)) if !renew => {
+                if tgt.warn || warn {
+                    self.warn_page(store, entropy, now, &tgt, service, registered, method)
+                        .await
+                } else {
+                    let previous_use = tgt.last_used_at;
+                    match self
+                        .issue_service_ticket(store, entropy, now, &mut tgt, service, false)
+                        .await
+                    {
+                        Ok(st) => {
+                            let event = sso_issued(&tgt, service, &st);
+                            let mut r =
+                                WebReply::with_ticket(method.unwrap_or_default(), service, st, 302);
+                            r.effects
+                                .push(session_used(&tgt, previous_use, now, request));
+                            r.audit.push(event);
+                            r
+                        }
+                        Err(e) => WebReply::fault(Fault::Store(e)),
+                    }
+                }
+            }
+            // §2.1.1 gateway: "CAS MUST redirect the client to the URL specified by the
+            // service parameter with no "ticket" parameter appended to the URL."
+            (_, Some(service), Some(_)) if gateway => WebReply::redirect(302, service.to_owned()),
+            // §2.1.3: request credentials.
+            _ => {
+                self.login_form(store, entropy, now, 200, service, method, None, None)
+                    .await
+            }
+        };
+        if clear_cookie && reply.cookie.is_none() && reply.fault.is_none() {
+            reply.cookie = Some(self.cookie(None, false, request.https));
+        }
+        effects.append(&mut reply.effects);
+        reply.effects = effects;
+        reply
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn warn_page<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        tgt: &TicketGrantingTicket,
+        service: &str,
+        registered: &RegisteredService,
+        method: Option<ResponseMethod>,
+    ) -> WebReply {
+        let lt = LoginTicket {
+            id: TicketId::generate(TicketKind::Login, entropy),
+            purpose: LoginPurpose::WarnConfirm {
+                tgt: tgt.id.clone(),
+            },
+            service: Some(service.to_owned()),
+            created_at: now,
+        };
+        let login_ticket = lt.id.clone();
+        if let Err(e) = self.put(store, &Ticket::Login(lt)).await {
+            return WebReply::fault(Fault::Store(e));
+        }
+        WebReply::page(
+            200,
+            View::Warn(WarnPage {
+                service: service.to_owned(),
+                service_name: registered.definition().name.clone(),
+                principal: tgt.authentication.principal.clone(),
+                login_ticket,
+                method,
+            }),
+        )
+    }
+
+    /// The credential acceptor (§2.2), up to the point where credentials must be checked.
+    pub(super) async fn acceptor<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        p: &Params,
+        request: &HttpRequest<'_>,
+    ) -> LoginStep {
+        let (service, method) = match service_and_method(p) {
+            Ok(x) => x,
+            Err(reason) => return LoginStep::Reply(bad_request(reason)),
+        };
+        let registered = match service {
+            Some(s) => match self.browser_service(s) {
+                Some(r) => Some(r),
+                None => return LoginStep::Reply(unknown_service(s)),
+            },
+            None => None,
+        };
+        // §3.5.1: the login ticket is valid for one authentication attempt, whatever its
+        // outcome — take it first.
+        let lt_value = match (p.unique(fields::LT), p.unique(fields::EXECUTION)) {
+            (Ok(Some(v)), _) | (Ok(None), Ok(Some(v))) => Some(v),
+            _ => None,
+        };
+        let lt = match lt_value.map(TicketId::parse) {
+            Some(Ok(id)) if id.kind() == TicketKind::Login => match store.take(&id).await {
+                Ok(Some(Ticket::Login(lt))) => Some(lt),
+                Ok(_) => None,
+                Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
+            },
+            _ => None,
+        };
+        let lt = lt.filter(|lt| {
+            self.config.tickets.login_ticket(lt, now).is_valid() && lt.service.as_deref() == service
+        });
+        let Some(lt) = lt else {
+            return LoginStep::Reply(
+                self.login_form(
+                    store,
+                    entropy,
+                    now,
+                    403,
+                    service,
+                    method,
+                    Some(LoginError::FormExpired),
+                    None,
+                )
+                .await,
+            );
+        };
+
+        if let LoginPurpose::WarnConfirm { tgt: tgt_id } = &lt.purpose {
+            let (Some(service), Some(registered)) = (service, registered) else {
+                return LoginStep::Reply(
+                    self.login_form(
+                        store,
+                        entropy,
+                        now,
+                        403,
+                        service,
+                        method,
+                        Some(LoginError::FormExpired),
+                        None,
+                    )
+                    .await,
+                );
+            };
+            let tgt = match self.tgt_from_cookie(store, request.cookie).await {
+                Ok(t) => t,
+                Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
+            };
+            let tgt = tgt.filter(|t| {
+                &t.id == tgt_id && self.config.tickets.ticket_granting(t, now).is_valid()
+            });
+            let tgt = tgt.filter(|t| {
+                registered
+                    .definition()
+                    .authentication_source
+                    .as_deref()
+                    .is_none_or(|src| src == t.authentication.source)
+            });
+            let Some(mut tgt) = tgt else {
+                return LoginStep::Reply(
+                    self.login_form(
+                        store,
+                        entropy,
+                        now,
+                        200,
+                        Some(service),
+                        method,
+                        Some(LoginError::FormExpired),
+                        None,
+                    )
+                    .await,
+                );
+            };
+            let previous_use = tgt.last_used_at;
+            return LoginStep::Reply(
+                match self
+                    .issue_service_ticket(store, entropy, now, &mut tgt, service, false)
+                    .await
+                {
+                    Ok(st) => {
+                        let event = sso_issued(&tgt, service, &st);
+                        let mut r =
+                            WebReply::with_ticket(method.unwrap_or_default(), service, st, 303);
+                        r.effects
+                            .push(session_used(&tgt, previous_use, now, request));
+                        r.audit.push(event);
+                        r
+                    }
+                    Err(e) => WebReply::fault(Fault::Store(e)),
+                },
+            );
+        }
+
+        // Surrounding whitespace is a typing accident, not part of a user name.
+        let username = p
+            .unique(fields::USERNAME)
+            .ok()
+            .flatten()
+            .unwrap_or("")
+            .trim();
+        let password = p.unique(fields::PASSWORD).ok().flatten().unwrap_or("");
+        if username.is_empty() || password.is_empty() {
+            let keep = is_clean_name(username).then(|| username.to_owned());
+            return LoginStep::Reply(
+                self.login_form(
+                    store,
+                    entropy,
+                    now,
+                    400,
+                    service,
+                    method,
+                    Some(LoginError::MissingCredentials),
+                    keep,
+                )
+                .await,
+            );
+        }
+
+        // Throttling (checked before any password is looked at).
+        let keys = self.throttle_keys(username, request.client_address);
+        let mut locked_until: Option<Timestamp> = None;
+        if self.config.throttle.enabled {
+            for key in &keys {
+                match store.throttle(&key.storage_key()).await {
+                    Ok(state) => {
+                        if let Verdict::Locked { until } =
+                            self.config.throttle.check(state.as_ref(), now)
+                        {
+                            locked_until = locked_until.max(Some(until));
+                        }
+                    }
+                    Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
+                }
+            }
+        }
+        if let Some(until) = locked_until {
+            let keep = is_clean_name(username).then(|| username.to_owned());
+            let mut reply = self
+                .login_form(
+                    store,
+                    entropy,
+                    now,
+                    429,
+                    service,
+                    method,
+                    Some(throttled(until, now)),
+                    keep,
+                )
+                .await;
+            reply.audit.push(AuditEvent::LoginFailure {
+                username: username.to_owned(),
+                source: None,
+                reason: LoginFailureReason::Locked,
+                client_address: request.client_address.map(str::to_owned),
+            });
+            return LoginStep::Reply(reply);
+        }
+
+        if !is_clean_name(username) {
+            if let Err(e) = self.record_failure(store, &keys, now).await {
+                return LoginStep::Reply(WebReply::fault(Fault::Store(e)));
+            }
+            return LoginStep::Reply(
+                self.login_form(
+                    store,
+                    entropy,
+                    now,
+                    401,
+                    service,
+                    method,
+                    Some(LoginError::InvalidCredentials),
+                    None,
+                )
+                .await,
+            );
+        }
+
+        let source = registered
+            .and_then(|r| r.definition().authentication_source.clone())
+            .unwrap_or_else(|| self.config.default_source.clone());
+        let existing_tgt = request
+            .cookie
+            .map(|h| cookie_values(h, &self.config.cookie.name))
+            .unwrap_or_default()
+            .into_iter()
+            .find_map(|v| TicketId::parse(v).ok())
+            .filter(|id| id.kind() == TicketKind::TicketGranting);
+        LoginStep::Authenticate {
+            request: AuthRequest {
+                username: username.to_owned(),
+                password: Password::new(password),
+                source: source.clone(),
+                service: service.map(str::to_owned),
+            },
+            pending: PendingLogin {
+                service: service.map(str::to_owned),
+                method,
+                warn: p.flag(fields::WARN),
+                remember_me: p.flag(fields::REMEMBER_ME),
+                username: username.to_owned(),
+                source,
+                client_address: request.client_address.map(str::to_owned),
+                existing_tgt,
+                https: request.https,
+            },
+        }
+    }
+
+    pub(super) async fn record_failure<S: Store>(
+        &self,
+        store: &S,
+        keys: &[ThrottleKey],
+        now: Timestamp,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        if !self.config.throttle.enabled {
+            return Ok(None);
+        }
+        let mut locked = None;
+        for key in keys {
+            let update = self.config.throttle.failure(key, now);
+            let state = store.update_throttle(&key.storage_key(), &update).await?;
+            if let Verdict::Locked { until } = self.config.throttle.check(state.as_ref(), now) {
+                locked = locked.max(Some(until));
+            }
+        }
+        Ok(locked)
+    }
+
+    /// Finishes a `/login` POST once the credentials were checked (§2.2.4): on success a
+    /// TGT (and TGC) and, with a service, a service ticket by redirect (303 after POST,
+    /// Appendix B); on failure the form again with an error and no ticket. The reply's
+    /// [`WebReply::audit`] says what happened (login success or failure, lockout,
+    /// unavailable source, ST issued).
+    pub async fn login_authenticated<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        pending: PendingLogin,
+        result: AuthResult,
+    ) -> WebReply {
+        let facts = audit::LoginFacts {
+            username: pending.username.clone(),
+            source: pending.source.clone(),
+            service: pending.service.clone(),
+            client_address: pending.client_address.clone(),
+            remember_me: pending.remember_me && self.config.remember_me,
+        };
+        let (principal, unavailable) = match &result {
+            AuthResult::Authenticated { principal, .. } => (Some(principal.clone()), false),
+            AuthResult::Rejected(f) | AuthResult::Refused { failure: f, .. } => {
+                (None, *f == AuthFailure::Unavailable)
+            }
+        };
+        let mut reply = self
+            .check_authenticated(store, entropy, now, pending, result)
+            .await;
+        let events = audit::login_events(facts, principal.as_deref(), unavailable, &reply, now);
+        reply.audit.extend(events);
+        reply
+    }
+
+    pub(super) async fn check_authenticated<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        pending: PendingLogin,
+        result: AuthResult,
+    ) -> WebReply {
+        let service = pending.service.as_deref();
+        let keys = self.throttle_keys(&pending.username, pending.client_address.as_deref());
+        let (result, source_message) = match result {
+            AuthResult::Refused { failure, message } => {
+                let shown =
+                    (failure != AuthFailure::Unavailable && !message.is_empty()).then_some(message);
+                (AuthResult::Rejected(failure), shown)
+            }
+            other => (other, None),
+        };
+        let (principal, attributes) = match result {
+            AuthResult::Authenticated {
+                principal,
+                attributes,
+            } => (principal, attributes),
+            AuthResult::Rejected(AuthFailure::Unavailable) | AuthResult::Refused { .. } => {
+                return self
+                    .login_form(
+                        store,
+                        entropy,
+                        now,
+                        503,
+                        service,
+                        pending.method,
+                        Some(LoginError::SourceUnavailable),
+                        Some(pending.username),
+                    )
+                    .await;
+            }
+            AuthResult::Rejected(_) => {
+                let (status, error) = match self.record_failure(store, &keys, now).await {
+                    Ok(Some(until)) => (429, throttled(until, now)),
+                    Ok(None) => (401, LoginError::InvalidCredentials),
+                    Err(e) => return WebReply::fault(Fault::Store(e)),
+                };
+                let mut reply = self
+                    .login_form(
+                        store,
+                        entropy,
+                        now,
+                        status,
+                        service,
+                        pending.method,
+                        Some(error),
+                        Some(pending.username),
+                    )
+                    .await;
+                if let Response::Page {
+                    view: View::LoginForm(form),
+                    ..
+                } = &mut reply.response
+                {
+                    form.source_message = source_message;
+                }
+                return reply;
+            }
+        };
+        if !is_clean_name(&principal) {
+            return WebReply::fault(Fault::InvalidPrincipal);
+        }
+        if self.config.throttle.enabled
+            && let Some(user_key) = keys.first()
+            && let Err(e) = store
+                .update_throttle(
+                    &user_key.storage_key(),
+                    &crate::cas::throttle::ThrottleUpdate::Reset,
+                )
+                .await
+        {
+            return WebReply::fault(Fault::Store(e));
+        }
+
+        let long_term = pending.remember_me && self.config.remember_me;
+        let authentication = Authentication {
+            principal,
+            attributes,
+            authenticated_at: now,
+            long_term,
+            source: pending.source.clone(),
+        };
+        let mut effects = Vec::new();
+        let existing = match &pending.existing_tgt {
+            Some(id) => match store.get(id).await {
+                Ok(Some(Ticket::TicketGranting(t))) => Some(t),
+                Ok(_) => None,
+                Err(e) => return WebReply::fault(Fault::Store(e)),
+            },
+            None => None,
+        };
+        // A renewed login by the same principal refreshes the session (keeping its
+        // services for single logout); another principal's session is ended first.
+        let client_address = pending.client_address.as_deref();
+        let mut tgt = match existing {
+            Some(mut t)
+                if t.authentication.principal == authentication.principal
+                    && self.config.tickets.ticket_granting(&t, now).is_valid() =>
+            {
+                // The session goes on under a new accounting task (new `created_at`).
+                effects.push(Effect::SessionEnded {
+                    session: SessionRecord::of(&t, client_address),
+                    reason: EndReason::Renewed,
+                    ended_at: now,
+                });
+                t.authentication = authentication;
+                t.created_at = now;
+                t.last_used_at = now;
+                t.warn = pending.warn;
+                t
+            }
+            other => {
+                if let Some(old) = other {
+                    let reason = self
+                        .session_expiry(&old, now)
+                        .map_or(EndReason::Replaced, |(r, _)| r);
+                    match self
+                        .destroy_session(store, entropy, now, &old, reason, client_address)
+                        .await
+                    {
+                        Ok(e) => effects = e,
+                        Err(e) => return WebReply::fault(Fault::Store(e)),
+                    }
+                }
+                TicketGrantingTicket {
+                    id: TicketId::generate(TicketKind::TicketGranting, entropy),
+                    authentication,
+                    created_at: now,
+                    last_used_at: now,
+                    warn: pending.warn,
+                    services: Vec::new(),
+                    proxy_granting_tickets: Vec::new(),
+                }
+            }
+        };
+
+        let mut reply = match service {
+            Some(service) => {
+                match self
+                    .issue_service_ticket(store, entropy, now, &mut tgt, service, true)
+                    .await
+                {
+                    Ok(st) => {
+                        WebReply::with_ticket(pending.method.unwrap_or_default(), service, st, 303)
+                    }
+                    Err(e) => return WebReply::fault(Fault::Store(e)),
+                }
+            }
+            None => {
+                if let Err(e) = self.put(store, &Ticket::TicketGranting(tgt.clone())).await {
+                    return WebReply::fault(Fault::Store(e));
+                }
+                WebReply::page(
+                    200,
+                    View::SsoStarted {
+                        principal: tgt.authentication.principal.clone(),
+                    },
+                )
+            }
+        };
+        reply.cookie = Some(self.cookie(Some(tgt.id.clone()), long_term, pending.https));
+        effects.push(Effect::SessionStarted(SessionRecord::of(
+            &tgt,
+            client_address,
+        )));
+        reply.effects = effects;
+        reply
+    }
+}
+
+pub(super) type ServiceAndMethod<'p> = (Option<&'p str>, Option<ResponseMethod>);
+
+/// `service` and `method` of a `/login` request, or why the request is bad.
+pub(super) fn service_and_method(p: &Params) -> Result<ServiceAndMethod<'_>, &'static str> {
+    let service = p
+        .unique(fields::SERVICE)
+        .map_err(|_| "ambiguous or oversized service parameter")?
+        .filter(|s| !s.is_empty());
+    let method = match p.unique(fields::METHOD) {
+        Ok(None) => None,
+        Ok(Some(m)) => Some(ResponseMethod::parse(m).ok_or("unsupported method")?),
+        Err(_) => return Err("ambiguous method parameter"),
+    };
+    Ok((service, method))
+}
+
+pub(super) fn throttled(until: Timestamp, now: Timestamp) -> LoginError {
+    LoginError::Throttled {
+        retry_after_seconds: (until.millis_since(now) + 999).div_euclid(1000).max(1),
+    }
+}
+
+/// The audit event of a service ticket issued from an existing session.
+pub(super) fn sso_issued(tgt: &TicketGrantingTicket, service: &str, st: &TicketId) -> AuditEvent {
+    AuditEvent::StIssued {
+        principal: tgt.authentication.principal.clone(),
+        service: service.to_owned(),
+        ticket: ShortId::of(st),
+        tgt: ShortId::of(&tgt.id),
+        sso: true,
+    }
+}
+
+pub(super) fn bad_request(reason: &'static str) -> WebReply {
+    WebReply::page(400, View::BadRequest { reason })
+}
+
+pub(super) fn unknown_service(service: &str) -> WebReply {
+    WebReply::page(
+        403,
+        View::UnknownService {
+            service: service.to_owned(),
+        },
+    )
+}
