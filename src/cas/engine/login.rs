@@ -1,7 +1,7 @@
 //! `/login` (§2.1, §2.2): the credential requestor (SSO, `renew`, `gateway`, `warn`) and
 //! the credential acceptor, up to and after the credentials check.
 
-use crate::cas::audit::{self, AuditEvent, LoginFailureReason, ShortId};
+use crate::cas::audit::{AuditEvent, LoginFailureReason, ShortId};
 use crate::cas::auth::{AuthFailure, AuthRequest, AuthResult, Password};
 use crate::cas::params::{Params, cookie_values};
 use crate::cas::registry::RegisteredService;
@@ -548,35 +548,6 @@ impl Engine {
         pending: PendingLogin,
         result: AuthResult,
     ) -> WebReply {
-        let facts = audit::LoginFacts {
-            username: pending.username.clone(),
-            source: pending.source.clone(),
-            service: pending.service.clone(),
-            client_address: pending.client_address.clone(),
-            remember_me: pending.remember_me && self.config.remember_me,
-        };
-        let (principal, unavailable) = match &result {
-            AuthResult::Authenticated { principal, .. } => (Some(principal.clone()), false),
-            AuthResult::Rejected(f) | AuthResult::Refused { failure: f, .. } => {
-                (None, *f == AuthFailure::Unavailable)
-            }
-        };
-        let mut reply = self
-            .check_authenticated(store, entropy, now, pending, result)
-            .await;
-        let events = audit::login_events(facts, principal.as_deref(), unavailable, &reply, now);
-        reply.audit.extend(events);
-        reply
-    }
-
-    pub(super) async fn check_authenticated<S: Store>(
-        &self,
-        store: &S,
-        entropy: &mut dyn Entropy,
-        now: Timestamp,
-        pending: PendingLogin,
-        result: AuthResult,
-    ) -> WebReply {
         let service = pending.service.as_deref();
         let keys = self.throttle_keys(&pending.username, pending.client_address.as_deref());
         let (result, source_message) = match result {
@@ -593,7 +564,14 @@ impl Engine {
                 attributes,
             } => (principal, attributes),
             AuthResult::Rejected(AuthFailure::Unavailable) | AuthResult::Refused { .. } => {
-                return self
+                let events = vec![
+                    AuditEvent::AuthSourceError {
+                        source: pending.source.clone(),
+                        username: pending.username.clone(),
+                    },
+                    pending.failure(LoginFailureReason::SourceUnavailable),
+                ];
+                let reply = self
                     .login_form(
                         store,
                         entropy,
@@ -605,13 +583,23 @@ impl Engine {
                         Some(pending.username),
                     )
                     .await;
+                return with_events(reply, events);
             }
             AuthResult::Rejected(_) => {
+                let mut events = Vec::new();
                 let (status, error) = match self.record_failure(store, &keys, now).await {
-                    Ok(Some(until)) => (429, throttled(until, now)),
+                    Ok(Some(until)) => {
+                        events.push(AuditEvent::Lockout {
+                            username: pending.username.clone(),
+                            client_address: pending.client_address.clone(),
+                            until: now.plus_secs(retry_after(until, now)),
+                        });
+                        (429, throttled(until, now))
+                    }
                     Ok(None) => (401, LoginError::InvalidCredentials),
                     Err(e) => return WebReply::fault(Fault::Store(e)),
                 };
+                events.push(pending.failure(LoginFailureReason::InvalidCredentials));
                 let mut reply = self
                     .login_form(
                         store,
@@ -631,7 +619,7 @@ impl Engine {
                 {
                     form.source_message = source_message;
                 }
-                return reply;
+                return with_events(reply, events);
             }
         };
         if !is_clean_name(&principal) {
@@ -711,6 +699,8 @@ impl Engine {
             }
         };
 
+        let session = ShortId::of(&tgt.id);
+        let principal = tgt.authentication.principal.clone();
         let mut reply = match service {
             Some(service) => {
                 match self
@@ -718,7 +708,21 @@ impl Engine {
                     .await
                 {
                     Ok(st) => {
-                        WebReply::with_ticket(pending.method.unwrap_or_default(), service, st, 303)
+                        let issued = AuditEvent::StIssued {
+                            principal: principal.clone(),
+                            service: service.to_owned(),
+                            ticket: ShortId::of(&st),
+                            tgt: session.clone(),
+                            sso: false,
+                        };
+                        let mut r = WebReply::with_ticket(
+                            pending.method.unwrap_or_default(),
+                            service,
+                            st,
+                            303,
+                        );
+                        r.audit.push(issued);
+                        r
                     }
                     Err(e) => return WebReply::fault(Fault::Store(e)),
                 }
@@ -741,8 +745,40 @@ impl Engine {
             client_address,
         )));
         reply.effects = effects;
+        reply.audit.insert(
+            0,
+            AuditEvent::LoginSuccess {
+                principal,
+                source: pending.source,
+                service: pending.service,
+                tgt: session,
+                remember_me: long_term,
+                client_address: pending.client_address,
+            },
+        );
         reply
     }
+}
+
+impl PendingLogin {
+    /// The `login_failure` event of this login, for `reason`.
+    fn failure(&self, reason: LoginFailureReason) -> AuditEvent {
+        AuditEvent::LoginFailure {
+            username: self.username.clone(),
+            source: Some(self.source.clone()),
+            reason,
+            client_address: self.client_address.clone(),
+        }
+    }
+}
+
+/// `reply` with `events`, unless it is a fault (a 500 with nothing issued: the adapter
+/// logs the fault instead).
+fn with_events(mut reply: WebReply, events: Vec<AuditEvent>) -> WebReply {
+    if reply.fault.is_none() {
+        reply.audit.extend(events);
+    }
+    reply
 }
 
 pub(super) type ServiceAndMethod<'p> = (Option<&'p str>, Option<ResponseMethod>);
@@ -763,8 +799,14 @@ pub(super) fn service_and_method(p: &Params) -> Result<ServiceAndMethod<'_>, &'s
 
 pub(super) fn throttled(until: Timestamp, now: Timestamp) -> LoginError {
     LoginError::Throttled {
-        retry_after_seconds: (until.millis_since(now) + 999).div_euclid(1000).max(1),
+        retry_after_seconds: retry_after(until, now),
     }
+}
+
+/// The seconds from `now` until a lockout ending at `until` is over, rounded up: what the
+/// reply announces (`Retry-After`), and what the `lockout` event says (`now` plus these).
+fn retry_after(until: Timestamp, now: Timestamp) -> i64 {
+    (until.millis_since(now) + 999).div_euclid(1000).max(1)
 }
 
 /// The audit event of a service ticket issued from an existing session.

@@ -1,13 +1,13 @@
 //! `/proxy` (§2.7): proxy tickets from a proxy-granting ticket.
 
+use crate::cas::audit::{AuditEvent, ShortId};
 use crate::cas::params::Params;
 use crate::cas::response::{FailureCode, Format, ServiceResponse};
 use crate::cas::store::Store;
 use crate::cas::ticket::{Entropy, ProxyTicket, Ticket, TicketId, TicketKind};
-
 use crate::time::Timestamp;
 
-use super::validate::*;
+use super::validate::{ValidationBody, ValidationReply, named, parse_format};
 use super::{Engine, Reject, fail, failure};
 
 impl Engine {
@@ -19,7 +19,26 @@ impl Engine {
         now: Timestamp,
         query: &[u8],
     ) -> ValidationReply {
+        let parsed = Params::parse(query);
+        // What the request named, as its audit event shows it.
+        let target_service = named(parsed.as_ref().ok(), "targetService");
+        let pgt = named(parsed.as_ref().ok(), "pgt").map(|t| ShortId::parse(&t));
         let reply = |format: Format, r: Result<TicketId, Reject>| {
+            let event = match (&r, target_service, pgt) {
+                (Ok(pt), Some(target_service), Some(pgt)) => AuditEvent::PtIssued {
+                    target_service,
+                    ticket: ShortId::of(pt),
+                    pgt,
+                },
+                (r, target_service, pgt) => AuditEvent::ProxyRejected {
+                    target_service,
+                    pgt,
+                    code: match r {
+                        Err(Reject::Fail(f)) => f.code.as_str(),
+                        Ok(_) | Err(Reject::Fault(_)) => FailureCode::InternalError.as_str(),
+                    },
+                },
+            };
             let (response, fault) = match r {
                 Ok(pt) => (
                     ServiceResponse::ProxySuccess {
@@ -39,9 +58,10 @@ impl Engine {
             ValidationReply {
                 body: ValidationBody::Service { response, format },
                 fault,
+                audit: vec![event],
             }
         };
-        let Ok(p) = Params::parse(query) else {
+        let Ok(p) = parsed else {
             return reply(
                 Format::Xml,
                 fail(FailureCode::InvalidRequest, "request too large"),

@@ -1,16 +1,19 @@
 //! `/samlValidate` (§4.2): SAML 1.1 validation of a service ticket.
 
+use crate::cas::audit::{AuditEvent, ShortId};
 use crate::cas::params::{Params, Scheme, http_url_scheme};
 use crate::cas::response::{Attributes, Failure, FailureCode, Success};
+use crate::cas::saml;
 use crate::cas::store::{Store, StoreError};
 use crate::cas::ticket::{Entropy, random_token};
 use crate::cas::web::Method;
-
-use crate::cas::saml;
 use crate::time::Timestamp;
 
-use super::validate::*;
+use super::validate::protocol_attributes;
 use super::{Engine, Reject, fail, failure};
+
+/// The endpoint's path, as audit events name it.
+const SAML_VALIDATE: &str = "samlValidate";
 
 /// A `/samlValidate` request (§4.2).
 #[derive(Clone, Copy, Default)]
@@ -56,6 +59,9 @@ pub struct SamlReply {
     pub outcome: Result<Success, Failure>,
     /// The fault behind an `INTERNAL_ERROR`, for logs.
     pub fault: Option<StoreError>,
+    /// What happened, for the audit log (README "Audit log"): one `st_validated` or
+    /// `st_rejected` event (endpoint `samlValidate`).
+    pub audit: Vec<AuditEvent>,
 }
 
 impl SamlReply {
@@ -112,7 +118,12 @@ impl Engine {
             authentication_instant: now,
             outcome: Err(failure(FailureCode::InternalError, "")),
             fault: None,
+            audit: Vec::new(),
         };
+        // The ticket the request named, as its audit event shows it.
+        let ticket = parsed
+            .as_ref()
+            .map(|r| ShortId::parse(&r.assertion_artifact));
         let outcome = if request.method != Method::Post {
             fail(FailureCode::InvalidRequest, "samlValidate requires POST")
         } else if target.is_empty() {
@@ -140,6 +151,22 @@ impl Engine {
                 Err(failure(FailureCode::InternalError, "internal error"))
             }
         };
+        let service = Some(target).filter(|t| !t.is_empty());
+        reply.audit.push(match (&reply.outcome, service, ticket) {
+            (Ok(success), Some(service), Some(ticket)) => AuditEvent::StValidated {
+                endpoint: SAML_VALIDATE,
+                service,
+                ticket,
+                principal: success.user.clone(),
+                pgt_issued: false,
+            },
+            (outcome, service, ticket) => AuditEvent::StRejected {
+                endpoint: SAML_VALIDATE,
+                service,
+                ticket,
+                code: outcome.as_ref().err().map(|f| f.code.as_str()),
+            },
+        });
         reply
     }
 

@@ -1,6 +1,7 @@
 //! The validation endpoints (§2.4–§2.9): `/validate`, `/serviceValidate`,
 //! `/proxyValidate`, `/p3/*`, with the proxy callback (§2.5.4).
 
+use crate::cas::audit::{AuditEvent, ShortId};
 use crate::cas::params::{Params, append_query};
 use crate::cas::registry::{PgtUrlCheck, RegisteredService};
 use crate::cas::response::{Attributes, Failure, FailureCode, Format, ServiceResponse, Success};
@@ -52,6 +53,18 @@ impl Endpoint {
     pub const fn releases_attributes(self) -> bool {
         matches!(self, Self::P3ServiceValidate | Self::P3ProxyValidate)
     }
+
+    /// The path below the CAS prefix ([`Endpoint::from_path`] reads it back), as audit
+    /// events name the endpoint.
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::Validate => "validate",
+            Self::ServiceValidate => "serviceValidate",
+            Self::ProxyValidate => "proxyValidate",
+            Self::P3ServiceValidate => "p3/serviceValidate",
+            Self::P3ProxyValidate => "p3/proxyValidate",
+        }
+    }
 }
 
 /// The CAS 1.0 `/validate` answer (§2.4.2).
@@ -101,6 +114,10 @@ pub struct ValidationReply {
     pub body: ValidationBody,
     /// The fault behind an `INTERNAL_ERROR`, for logs.
     pub fault: Option<StoreError>,
+    /// What happened, for the audit log (README "Audit log"): one `st_validated` or
+    /// `st_rejected` event for a validation, one `pt_issued` or `proxy_rejected` for
+    /// `/proxy`.
+    pub audit: Vec<AuditEvent>,
 }
 
 impl ValidationReply {
@@ -191,6 +208,7 @@ impl core::fmt::Debug for ProxyCallback {
 /// A validation waiting for its proxy callback's outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingValidation {
+    asked: Asked,
     format: Format,
     success: Success,
     pgt: ProxyGrantingTicket,
@@ -209,6 +227,59 @@ pub enum ValidationStep {
         /// Hand back with the outcome.
         pending: Box<PendingValidation>,
     },
+}
+
+/// What a validation request named, as its audit event shows it: the endpoint, the
+/// `service` and the `ticket` (shortened), each `None` when missing, empty or ambiguous.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Asked {
+    endpoint: Endpoint,
+    service: Option<String>,
+    ticket: Option<ShortId>,
+}
+
+impl Asked {
+    fn new(endpoint: Endpoint, p: Option<&Params>) -> Self {
+        Self {
+            endpoint,
+            service: named(p, "service"),
+            ticket: named(p, "ticket").map(|t| ShortId::parse(&t)),
+        }
+    }
+
+    /// The event of the validation's outcome: validated with a principal, or rejected
+    /// with the failure code the response carries (none for `/validate`'s `no`).
+    fn event(self, result: &Result<Success, Reject>) -> AuditEvent {
+        let endpoint = self.endpoint.path();
+        match (result, self.service, self.ticket) {
+            (Ok(s), Some(service), Some(ticket)) => AuditEvent::StValidated {
+                endpoint,
+                service,
+                ticket,
+                principal: s.user.clone(),
+                pgt_issued: s.proxy_granting_ticket.is_some(),
+            },
+            (result, service, ticket) => AuditEvent::StRejected {
+                endpoint,
+                service,
+                ticket,
+                code: match result {
+                    _ if self.endpoint == Endpoint::Validate => None,
+                    Ok(_) => None,
+                    Err(Reject::Fail(f)) => Some(f.code.as_str()),
+                    Err(Reject::Fault(_)) => Some(FailureCode::InternalError.as_str()),
+                },
+            },
+        }
+    }
+}
+
+/// The parameter `name` of a request for its audit event: `None` when the query could not
+/// be read, or the parameter is missing, empty or ambiguous.
+pub(super) fn named(p: Option<&Params>, name: &'static str) -> Option<String> {
+    p.and_then(|p| p.unique(name).ok().flatten())
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
 }
 
 /// A consumed (taken, judged) service or proxy ticket.
@@ -332,10 +403,12 @@ impl Engine {
         endpoint: Endpoint,
         query: &[u8],
     ) -> ValidationStep {
+        let parsed = Params::parse(query);
+        let asked = Asked::new(endpoint, parsed.as_ref().ok());
         let done = |format: Format, r: Result<Success, Reject>| {
-            ValidationStep::Done(validation_reply(endpoint, format, r))
+            ValidationStep::Done(validation_reply(asked.clone(), format, r))
         };
-        let Ok(p) = Params::parse(query) else {
+        let Ok(p) = parsed else {
             return done(
                 Format::Xml,
                 fail(FailureCode::InvalidRequest, "request too large"),
@@ -450,6 +523,7 @@ impl Engine {
                 pgt_url: pgt_url.to_owned(),
             },
             pending: Box::new(PendingValidation {
+                asked,
                 format,
                 success,
                 pgt,
@@ -468,8 +542,8 @@ impl Engine {
         pending: Box<PendingValidation>,
         status: Option<u16>,
     ) -> ValidationReply {
-        let endpoint = Endpoint::ServiceValidate;
         let PendingValidation {
+            asked,
             format,
             mut success,
             pgt,
@@ -481,7 +555,7 @@ impl Engine {
                 None => "the proxy callback could not be reached".to_owned(),
             };
             return validation_reply(
-                endpoint,
+                asked,
                 format,
                 Err(Reject::Fail(failure(
                     FailureCode::InvalidProxyCallback,
@@ -490,7 +564,7 @@ impl Engine {
             );
         }
         if let Err(e) = self.put(store, &Ticket::ProxyGranting(pgt.clone())).await {
-            return validation_reply(endpoint, format, Err(Reject::Fault(e)));
+            return validation_reply(asked, format, Err(Reject::Fault(e)));
         }
         // Best effort: remember the PGT in its TGT so logout deletes it. Correctness does
         // not depend on it — a PGT is honoured only while its TGT lives (§3.3.1).
@@ -499,7 +573,7 @@ impl Engine {
             let _ = self.put(store, &Ticket::TicketGranting(tgt)).await;
         }
         success.proxy_granting_ticket = Some(iou.as_str().to_owned());
-        validation_reply(endpoint, format, Ok(success))
+        validation_reply(asked, format, Ok(success))
     }
 }
 
@@ -521,11 +595,14 @@ pub(super) fn protocol_attributes(auth: &Authentication, from_new_login: bool) -
     .collect()
 }
 
-pub(super) fn validation_reply(
-    endpoint: Endpoint,
+/// The reply of a validation `asked` with its outcome `result`, and its audit event.
+fn validation_reply(
+    asked: Asked,
     format: Format,
     result: Result<Success, Reject>,
 ) -> ValidationReply {
+    let endpoint = asked.endpoint;
+    let audit = vec![asked.event(&result)];
     if endpoint == Endpoint::Validate {
         let (body, fault) = match result {
             Ok(s) => (Cas1Response::Yes { user: s.user }, None),
@@ -535,6 +612,7 @@ pub(super) fn validation_reply(
         return ValidationReply {
             body: ValidationBody::Cas1(body),
             fault,
+            audit,
         };
     }
     let (response, fault) = match result {
@@ -551,6 +629,7 @@ pub(super) fn validation_reply(
     ValidationReply {
         body: ValidationBody::Service { response, format },
         fault,
+        audit,
     }
 }
 

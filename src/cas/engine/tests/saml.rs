@@ -4,25 +4,6 @@ use super::*;
 
 // ----- /samlValidate (§4.2) ----------------------------------------------------------
 
-fn saml_body(artifact: &str) -> String {
-    format!(
-        r#"<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Header/><SOAP-ENV:Body><samlp:Request xmlns:samlp="urn:oasis:names:tc:SAML:1.0:protocol" MajorVersion="1" MinorVersion="1" RequestID="_192.168.16.51.1024506224022" IssueInstant="2002-06-19T17:03:44.022Z"><samlp:AssertionArtifact>{artifact}</samlp:AssertionArtifact></samlp:Request></SOAP-ENV:Body></SOAP-ENV:Envelope>"#
-    )
-}
-
-fn saml(f: &mut Fx, method: Method, target: &str, artifact: Option<&str>) -> SamlReply {
-    let query = enc(&[("TARGET", target)]);
-    let body = artifact.map(saml_body).unwrap_or_default();
-    let req = SamlValidateRequest {
-        method,
-        query: query.as_bytes(),
-        body: body.as_bytes(),
-    };
-    run(f
-        .engine
-        .saml_validate(&f.store, &mut f.entropy, f.now, &req))
-}
-
 #[test]
 fn saml_validate_success_4_2_5() {
     let mut f = Fx::new();
