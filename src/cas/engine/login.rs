@@ -19,7 +19,7 @@ use crate::cas::web::{
 use crate::time::Timestamp;
 
 use super::session::*;
-use super::{Engine, is_clean_name};
+use super::{Engine, accepts_source, is_clean_name};
 
 /// A login waiting for its credentials to be checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,11 +193,8 @@ impl Engine {
             None => None,
         };
         // A service requiring another authentication source does not accept this session.
-        let tgt = tgt.filter(|t| {
-            registered
-                .and_then(|r| r.definition().authentication_source.as_deref())
-                .is_none_or(|src| src == t.authentication.source)
-        });
+        let tgt =
+            tgt.filter(|t| registered.is_none_or(|r| accepts_source(r, &t.authentication.source)));
 
         let mut reply = match (tgt, service, registered) {
             // §2.1.5: SSO, unless renew (§2.1.1: "single sign-on will be bypassed").
@@ -358,13 +355,7 @@ impl Engine {
             let tgt = tgt.filter(|t| {
                 &t.id == tgt_id && self.config.tickets.ticket_granting(t, now).is_valid()
             });
-            let tgt = tgt.filter(|t| {
-                registered
-                    .definition()
-                    .authentication_source
-                    .as_deref()
-                    .is_none_or(|src| src == t.authentication.source)
-            });
+            let tgt = tgt.filter(|t| accepts_source(registered, &t.authentication.source));
             let Some(mut tgt) = tgt else {
                 return LoginStep::Reply(
                     self.login_form(

@@ -211,6 +211,18 @@ fn is_clean_name(s: &str) -> bool {
     s.len() <= MAX_USERNAME_LEN && xml::is_representable_user(s)
 }
 
+/// Whether `service` accepts an authentication by `source`: a service that names an
+/// `authenticationSource` accepts only logins checked by that source — for single sign-on,
+/// for a proxy ticket issued to it and for every ticket validated for it; any other
+/// service accepts every source.
+fn accepts_source(service: &RegisteredService, source: &str) -> bool {
+    service
+        .definition()
+        .authentication_source
+        .as_deref()
+        .is_none_or(|required| required == source)
+}
+
 impl Engine {
     /// Builds an engine, compiling the registry and checking the lifetimes.
     pub fn new(config: EngineConfig) -> Result<Self, ConfigError> {

@@ -8,7 +8,7 @@ use crate::cas::ticket::{Entropy, ProxyTicket, Ticket, TicketId, TicketKind};
 use crate::time::Timestamp;
 
 use super::validate::{ValidationBody, ValidationReply, named, parse_format};
-use super::{Engine, Reject, fail, failure};
+use super::{Engine, Reject, accepts_source, fail, failure};
 
 impl Engine {
     /// `/proxy` (§2.7): a proxy ticket for `targetService` from a live PGT.
@@ -136,10 +136,11 @@ impl Engine {
             .registry
             .find(&pgt.service)
             .is_some_and(|s| s.definition().proxy_callback.is_some());
-        let target_ok = self
-            .registry
-            .find(target)
-            .is_some_and(|s| s.definition().proxy_tickets);
+        // A target that requires an authentication source gets no proxy ticket from a
+        // login checked by another (the PGT carries its login's source).
+        let target_ok = self.registry.find(target).is_some_and(|s| {
+            s.definition().proxy_tickets && accepts_source(s, &pgt.authentication.source)
+        });
         if !proxier_ok || !target_ok {
             return fail(
                 FailureCode::UnauthorizedService,

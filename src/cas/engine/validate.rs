@@ -13,7 +13,7 @@ use crate::cas::ticket::{
 use crate::cas::{json, xml};
 use crate::time::Timestamp;
 
-use super::{Engine, Reject, fail, failure};
+use super::{Engine, Reject, accepts_source, fail, failure};
 
 /// The validation endpoints (§2.4–§2.9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -360,6 +360,15 @@ impl Engine {
         let Some(registered) = self.registry.find(service) else {
             return fail(FailureCode::InvalidService, "service is not registered");
         };
+        // A service that requires an authentication source accepts no ticket from another
+        // (a proxy ticket minted from a PGT of another source, a service ticket issued
+        // before the requirement was configured).
+        if !accepts_source(registered, &authentication.source) {
+            return fail(
+                FailureCode::InvalidTicket,
+                "the ticket does not come from the authentication source this service requires",
+            );
+        }
         Ok(Consumed {
             authentication,
             from_new_login,

@@ -171,3 +171,63 @@ fn pgt_idle_timeout() {
     let v = f.proxy(&enc(&[("pgt", &pgt), ("targetService", BACKEND)]));
     assert_eq!(code(&v), FailureCode::InvalidTicket);
 }
+
+/// [`config`] plus a proxy target that accepts only TACACS+ logins.
+const TAC_TARGET: &str = "https://tac.example.org/api";
+
+fn with_tacacs_target(default_source: &str) -> EngineConfig {
+    let mut c = config();
+    c.services.push(
+        serde_json::from_value(serde_json::json!({
+            "id": 8, "name": "TACACS+ only", "service": {"exact": TAC_TARGET},
+            "proxyTickets": true, "authenticationSource": "tacacs"
+        }))
+        .unwrap(),
+    );
+    c.default_source = default_source.to_owned();
+    c
+}
+
+#[test]
+fn proxy_refuses_a_target_requiring_another_source_2_7_3() {
+    // A built-in login at the portal: its PGT must not reach a TACACS+-only service.
+    let mut f = Fx::with(with_tacacs_target(BUILTIN_SOURCE));
+    let (pgt, _) = proxy_setup(&mut f);
+    let v = f.proxy(&enc(&[("pgt", &pgt), ("targetService", TAC_TARGET)]));
+    assert_eq!(code(&v), FailureCode::UnauthorizedService);
+    // Targets without a required source still get their proxy ticket.
+    let pt = f.proxy_ticket(&pgt, BACKEND);
+    success(&f.sv(Endpoint::ProxyValidate, BACKEND, &pt));
+
+    // A TACACS+ login (the default source here) gets one, and it validates.
+    let mut f = Fx::with(with_tacacs_target("tacacs"));
+    let (pgt, _) = proxy_setup(&mut f);
+    let pt = f.proxy_ticket(&pgt, TAC_TARGET);
+    assert_eq!(
+        success(&f.sv(Endpoint::ProxyValidate, TAC_TARGET, &pt)).user,
+        "casuser"
+    );
+}
+
+#[test]
+fn proxy_ticket_from_another_source_does_not_validate_2_6() {
+    // Issued while the target required no source; the requirement is configured before
+    // the ticket is validated: the ticket is refused (and burnt).
+    let mut f = Fx::with(with_tacacs_target(BUILTIN_SOURCE));
+    let mut relaxed = with_tacacs_target(BUILTIN_SOURCE);
+    relaxed.services.last_mut().unwrap().authentication_source = None;
+    f.engine = Engine::new(relaxed).unwrap();
+    let (pgt, _) = proxy_setup(&mut f);
+    let pt = f.proxy_ticket(&pgt, TAC_TARGET);
+    let pt2 = f.proxy_ticket(&pgt, TAC_TARGET);
+    f.engine = Engine::new(with_tacacs_target(BUILTIN_SOURCE)).unwrap();
+    let v = f.sv(Endpoint::ProxyValidate, TAC_TARGET, &pt);
+    assert_eq!(code(&v), FailureCode::InvalidTicket);
+    assert!(
+        !f.store.contains(&pt),
+        "consumed whatever the outcome (§3.2.1)"
+    );
+    // At the CAS 3.0 endpoint too.
+    let v = f.sv(Endpoint::P3ProxyValidate, TAC_TARGET, &pt2);
+    assert_eq!(code(&v), FailureCode::InvalidTicket);
+}
