@@ -645,25 +645,34 @@ impl Engine {
             },
             None => None,
         };
-        // A renewed login by the same principal refreshes the session (keeping its
-        // services for single logout); another principal's session is ended first.
+        // Every credential login gets a new TGT id, so a stolen cookie does not survive
+        // the victim's next login. A renewed login by the same principal carries the
+        // session's services over (single logout still reaches them) and revokes the old
+        // TGT and its PGTs; another principal's session is ended first.
         let client_address = pending.client_address.as_deref();
         let mut tgt = match existing {
-            Some(mut t)
-                if t.authentication.principal == authentication.principal
-                    && self.config.tickets.ticket_granting(&t, now).is_valid() =>
+            Some(old)
+                if old.authentication.principal == authentication.principal
+                    && self.config.tickets.ticket_granting(&old, now).is_valid() =>
             {
+                if let Err(e) = self.revoke(store, &old).await {
+                    return WebReply::fault(Fault::Store(e));
+                }
                 // The session goes on under a new accounting task (new `created_at`).
                 effects.push(Effect::SessionEnded {
-                    session: SessionRecord::of(&t, client_address),
+                    session: SessionRecord::of(&old, client_address),
                     reason: EndReason::Renewed,
                     ended_at: now,
                 });
-                t.authentication = authentication;
-                t.created_at = now;
-                t.last_used_at = now;
-                t.warn = pending.warn;
-                t
+                TicketGrantingTicket {
+                    id: TicketId::generate(TicketKind::TicketGranting, entropy),
+                    authentication,
+                    created_at: now,
+                    last_used_at: now,
+                    warn: pending.warn,
+                    services: old.services,
+                    proxy_granting_tickets: Vec::new(),
+                }
             }
             other => {
                 if let Some(old) = other {

@@ -88,10 +88,7 @@ impl Engine {
         reason: EndReason,
         client_address: Option<&str>,
     ) -> Result<Vec<Effect>, StoreError> {
-        store.delete(&tgt.id).await?;
-        for pgt in &tgt.proxy_granting_tickets {
-            store.delete(pgt).await?;
-        }
+        self.revoke(store, tgt).await?;
         let ended_at = match reason {
             EndReason::Expired | EndReason::Idle => {
                 self.session_expiry(tgt, now).map_or(now, |(_, at)| at)
@@ -119,6 +116,20 @@ impl Engine {
             }
         }
         Ok(effects)
+    }
+
+    /// Revokes the TGT `tgt` and its PGTs (§3.3.1): its cookie and its proxy grants stop
+    /// working; its service tickets are left alone.
+    pub(super) async fn revoke<S: Store>(
+        &self,
+        store: &S,
+        tgt: &TicketGrantingTicket,
+    ) -> Result<(), StoreError> {
+        store.delete(&tgt.id).await?;
+        for pgt in &tgt.proxy_granting_tickets {
+            store.delete(pgt).await?;
+        }
+        Ok(())
     }
 
     /// Issues a service ticket from `tgt` for `service` and records it in the TGT

@@ -652,7 +652,7 @@ fn unavailable_source_is_not_counted_as_a_failure() {
 }
 
 #[test]
-fn relogin_by_same_principal_keeps_the_session() {
+fn relogin_by_same_principal_keeps_the_session_under_a_new_id() {
     let mut f = Fx::new();
     let (_, cookie) = f.login(Some(APP), &[]);
     let r = f.login_as(
@@ -662,10 +662,43 @@ fn relogin_by_same_principal_keeps_the_session() {
         &[("renew", "true")],
         Some(&cookie),
     );
-    assert_eq!(tgc(&r), cookie);
+    let renewed = tgc(&r);
+    assert_ne!(renewed, cookie, "a new TGT id at every credential login");
     assert_eq!(slo_count(&r), 0);
-    let out = f.logout("", Some(&cookie));
+    let out = f.logout("", Some(&renewed));
     assert_eq!(slo_count(&out), 2, "both services get single logout");
+}
+
+#[test]
+fn a_stolen_cookie_dies_at_the_victims_next_login() {
+    let mut f = Fx::new();
+    let (_, stolen) = f.login(Some(APP), &[]);
+    // A PGT of the session (the portal, by SSO).
+    let st = f.sso(PORTAL, &stolen);
+    let (v, cb) = f.validate_with_pgt(Endpoint::ServiceValidate, PORTAL, &st, PGT_URL, Some(200));
+    success(&v);
+    let pgt = Fx::pgt_from_callback(&cb.unwrap());
+    let pt = f.proxy_ticket(&pgt, BACKEND);
+    success(&f.sv(Endpoint::ProxyValidate, BACKEND, &pt));
+    // The victim logs in again (renew) with the same browser.
+    let r = f.login_as(
+        "casuser",
+        "Mellon",
+        Some(APP),
+        &[("renew", "true")],
+        Some(&stolen),
+    );
+    let fresh = tgc(&r);
+    // The old cookie no longer signs in; the new one does.
+    let sso = f.get(&enc(&[("service", APP)]), Some(&stolen));
+    assert_eq!(sso.service_ticket, None);
+    login_form(&sso);
+    f.sso(APP, &fresh);
+    // The old TGT is gone from the store, with its proxy grants (§3.3.1).
+    let old = TicketId::parse(stolen.split_once('=').unwrap().1).unwrap();
+    assert!(!f.store.contains(&old));
+    let v = f.proxy(&enc(&[("pgt", &pgt), ("targetService", BACKEND)]));
+    assert_eq!(code(&v), FailureCode::InvalidTicket);
 }
 
 #[test]
