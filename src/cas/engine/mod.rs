@@ -15,10 +15,13 @@
 //! proxy callback ([`ValidationStep::ProxyCallback`], §2.5.4). The adapter performs the
 //! call and hands the outcome back with the pending value.
 //!
-//! One file per endpoint: `login.rs` (requestor and acceptor), `logout.rs`, `validate.rs`
-//! (with the proxy callback), `proxy.rs`, `saml.rs`; `session.rs` holds what they share
-//! about a session (expiry, ending it, issuing a service ticket from it). This file holds
-//! the configuration and the [`Engine`] itself.
+//! One file per endpoint: `login.rs` (the credential requestor and the login form),
+//! `acceptor.rs` (the credential acceptor), `logout.rs`, `validate.rs` (with the proxy
+//! callback), `proxy.rs`, `saml.rs`; `session.rs` holds what they share about a session
+//! (expiry, ending or revoking it, issuing a service ticket from it). This file holds the
+//! configuration, the [`Engine`] and the rules every endpoint asks (which authentication
+//! source a service accepts, what a clean user name is). Every reply carries the audit
+//! events of what the engine decided ([`crate::cas::audit`]).
 //!
 //! Validation failures are outcomes (a [`Failure`] with the spec's code, HTTP 200); store
 //! faults become `INTERNAL_ERROR` (validation) or a 500 page (browser) — never a ticket.
@@ -81,6 +84,7 @@ use crate::cas::ticket::{Ticket, TicketGrantingTicket, TicketId, TicketKind};
 use crate::cas::web::SetCookie;
 use crate::cas::xml;
 
+mod acceptor;
 mod login;
 mod logout;
 mod proxy;
@@ -88,7 +92,8 @@ mod saml;
 mod session;
 mod validate;
 
-pub use login::{LoginStep, PendingLogin};
+pub use acceptor::PendingLogin;
+pub use login::LoginStep;
 pub use saml::{SamlReply, SamlValidateRequest};
 pub use validate::{
     Cas1Response, Endpoint, PendingValidation, ProxyCallback, ValidationBody, ValidationReply,
