@@ -263,11 +263,12 @@ impl Asked {
                 endpoint,
                 service,
                 ticket,
+                // `/validate` answers a bare `no` (§2.4.2): no code.
                 code: match result {
                     _ if self.endpoint == Endpoint::Validate => None,
-                    Ok(_) => None,
                     Err(Reject::Fail(f)) => Some(f.code.as_str()),
                     Err(Reject::Fault(_)) => Some(FailureCode::InternalError.as_str()),
+                    Ok(_) => None,
                 },
             },
         }
