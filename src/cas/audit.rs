@@ -230,6 +230,20 @@ mod tests {
         assert_eq!(ShortId::parse("ST-<script>").as_str(), "invalid");
     }
 
+    /// The events are plain values: this module knows no engine and no reply type, so the
+    /// engine and `web` can both use it without a cycle (issue 14).
+    #[test]
+    fn imports_neither_the_engine_nor_web() {
+        let uses = include_str!("audit.rs")
+            .lines()
+            .filter(|l| l.starts_with("use "))
+            .collect::<Vec<_>>();
+        assert!(!uses.is_empty());
+        for u in uses {
+            assert!(!u.contains("cas::engine") && !u.contains("cas::web"), "{u}");
+        }
+    }
+
     /// The JSON the adapter logs: `event` first named by the variant, fields as declared,
     /// `null` for an unknown optional field (operators alert on these names).
     #[test]
