@@ -8,6 +8,7 @@
 
 use core::fmt;
 
+use crate::cas::audit::{AuditEvent, ShortId};
 use crate::cas::params::{Params, append_query};
 use crate::cas::saml;
 use crate::cas::store::StoreError;
@@ -349,6 +350,16 @@ impl LogoutNotice {
     pub fn form_body(&self) -> String {
         Params::from_pairs([("logoutRequest", self.logout_request())]).encode()
     }
+
+    /// The audit event of this request once sent (§2.3.3); `status`: the HTTP status the
+    /// service answered (`None`: no answer).
+    pub fn sent(&self, status: Option<u16>) -> AuditEvent {
+        AuditEvent::SingleLogoutSent {
+            service: self.url.clone(),
+            session_index: ShortId::of(&self.session_index),
+            status,
+        }
+    }
 }
 
 /// An SSO session (a TGT) as accounting sees it: who, since when, through which source,
@@ -498,7 +509,7 @@ pub struct WebReply {
     /// A fault behind a 500 reply (for logs).
     pub fault: Option<Fault>,
     /// What happened, for the audit log (README "Audit log").
-    pub audit: Vec<crate::cas::audit::AuditEvent>,
+    pub audit: Vec<AuditEvent>,
 }
 
 impl WebReply {

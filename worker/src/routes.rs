@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use casplus::cas::audit::{self, AuditEvent};
+use casplus::cas::audit::AuditEvent;
 use casplus::cas::auth::{AuthFailure, AuthResult};
 use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
 use casplus::cas::web::{self, Effect, HttpRequest, Response as WebResponse, WebReply};
@@ -508,8 +508,7 @@ async fn validate(mut cas: Cas, endpoint: Endpoint) -> Result<Response> {
     if let Some(fault) = &reply.fault {
         log_fault(&cas.request_id, "validate", &fault.to_string());
     }
-    let event = audit::validation(endpoint, cas.req.query.as_bytes(), &reply);
-    audit_log(&cas.request_id, cas.now, &[event]);
+    audit_log(&cas.request_id, cas.now, &reply.audit);
     respond(200, &reply.headers(), reply.render())
 }
 
@@ -523,8 +522,7 @@ async fn proxy(mut cas: Cas) -> Result<Response> {
     if let Some(fault) = &reply.fault {
         log_fault(&cas.request_id, "proxy", &fault.to_string());
     }
-    let event = audit::proxy(cas.req.query.as_bytes(), &reply);
-    audit_log(&cas.request_id, cas.now, &[event]);
+    audit_log(&cas.request_id, cas.now, &reply.audit);
     respond(200, &reply.headers(), reply.render())
 }
 
@@ -543,8 +541,7 @@ async fn saml_validate(mut cas: Cas) -> Result<Response> {
     if let Some(fault) = &reply.fault {
         log_fault(&cas.request_id, "samlValidate", &fault.to_string());
     }
-    let event = audit::saml_validate(&cas.req.body, &reply);
-    audit_log(&cas.request_id, cas.now, &[event]);
+    audit_log(&cas.request_id, cas.now, &reply.audit);
     let headers = [
         ("Content-Type", reply.content_type().to_owned()),
         ("Cache-Control", "no-store".to_owned()),
@@ -610,7 +607,7 @@ fn finish(rendered: Rendered, cas: &Cas, ctx: &Context) -> Result<Response> {
                 match effect {
                     Effect::SingleLogout(notice) => {
                         let status = outbound::single_logout(&notice).await;
-                        let event = AuditEvent::single_logout_sent(&notice, status);
+                        let event = notice.sent(status);
                         audit_log(&request_id, platform::now(), &[event]);
                     }
                     other => log_fault(

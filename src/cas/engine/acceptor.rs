@@ -1,0 +1,552 @@
+//! The credential acceptor of `/login` (§2.2): a POST with `username`, `password` and
+//! `lt`, throttled before any password is looked at, then finished once the credentials
+//! were checked — with the audit events of the outcome.
+
+use crate::cas::audit::{AuditEvent, LoginFailureReason, ShortId};
+use crate::cas::auth::{AuthFailure, AuthRequest, AuthResult};
+use crate::password::Password;
+use crate::cas::params::{Params, cookie_values};
+use crate::cas::store::{Store, StoreError};
+use crate::cas::throttle::{ThrottleKey, Verdict};
+use crate::cas::ticket::{
+    Authentication, Entropy, LoginPurpose, Ticket, TicketGrantingTicket, TicketId, TicketKind,
+};
+use crate::cas::web::{
+    Effect, EndReason, Fault, HttpRequest, LoginError, Response, ResponseMethod, SessionRecord,
+    View, WebReply, fields,
+};
+
+use crate::time::Timestamp;
+
+use super::login::{LoginStep, bad_request, service_and_method, sso_issued, unknown_service};
+use super::session::session_used;
+use super::{Engine, accepts_source, is_clean_name};
+
+/// A login waiting for its credentials to be checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingLogin {
+    service: Option<String>,
+    method: Option<ResponseMethod>,
+    warn: bool,
+    remember_me: bool,
+    username: String,
+    source: String,
+    client_address: Option<String>,
+    existing_tgt: Option<TicketId>,
+    https: bool,
+}
+
+impl Engine {
+    /// The credential acceptor (§2.2), up to the point where credentials must be checked.
+    pub(super) async fn acceptor<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        p: &Params,
+        request: &HttpRequest<'_>,
+    ) -> LoginStep {
+        let (service, method) = match service_and_method(p) {
+            Ok(x) => x,
+            Err(reason) => return LoginStep::Reply(bad_request(reason)),
+        };
+        let registered = match service {
+            Some(s) => match self.browser_service(s) {
+                Some(r) => Some(r),
+                None => return LoginStep::Reply(unknown_service(s)),
+            },
+            None => None,
+        };
+        // §3.5.1: the login ticket is valid for one authentication attempt, whatever its
+        // outcome — take it first.
+        let lt_value = match (p.unique(fields::LT), p.unique(fields::EXECUTION)) {
+            (Ok(Some(v)), _) | (Ok(None), Ok(Some(v))) => Some(v),
+            _ => None,
+        };
+        let lt = match lt_value.map(TicketId::parse) {
+            Some(Ok(id)) if id.kind() == TicketKind::Login => match store.take(&id).await {
+                Ok(Some(Ticket::Login(lt))) => Some(lt),
+                Ok(_) => None,
+                Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
+            },
+            _ => None,
+        };
+        let lt = lt.filter(|lt| {
+            self.config.tickets.login_ticket(lt, now).is_valid() && lt.service.as_deref() == service
+        });
+        let Some(lt) = lt else {
+            return LoginStep::Reply(
+                self.login_form(
+                    store,
+                    entropy,
+                    now,
+                    403,
+                    service,
+                    method,
+                    Some(LoginError::FormExpired),
+                    None,
+                )
+                .await,
+            );
+        };
+
+        if let LoginPurpose::WarnConfirm { tgt: tgt_id } = &lt.purpose {
+            let (Some(service), Some(registered)) = (service, registered) else {
+                return LoginStep::Reply(
+                    self.login_form(
+                        store,
+                        entropy,
+                        now,
+                        403,
+                        service,
+                        method,
+                        Some(LoginError::FormExpired),
+                        None,
+                    )
+                    .await,
+                );
+            };
+            let tgt = match self.tgt_from_cookie(store, request.cookie).await {
+                Ok(t) => t,
+                Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
+            };
+            let tgt = tgt.filter(|t| {
+                &t.id == tgt_id && self.config.tickets.ticket_granting(t, now).is_valid()
+            });
+            let tgt = tgt.filter(|t| accepts_source(registered, &t.authentication.source));
+            let Some(mut tgt) = tgt else {
+                return LoginStep::Reply(
+                    self.login_form(
+                        store,
+                        entropy,
+                        now,
+                        200,
+                        Some(service),
+                        method,
+                        Some(LoginError::FormExpired),
+                        None,
+                    )
+                    .await,
+                );
+            };
+            let previous_use = tgt.last_used_at;
+            return LoginStep::Reply(
+                match self
+                    .issue_service_ticket(store, entropy, now, &mut tgt, service, false)
+                    .await
+                {
+                    Ok(st) => {
+                        let event = sso_issued(&tgt, service, &st);
+                        let mut r =
+                            WebReply::with_ticket(method.unwrap_or_default(), service, st, 303);
+                        r.effects
+                            .push(session_used(&tgt, previous_use, now, request));
+                        r.audit.push(event);
+                        r
+                    }
+                    Err(e) => WebReply::fault(Fault::Store(e)),
+                },
+            );
+        }
+
+        // Surrounding whitespace is a typing accident, not part of a user name.
+        let username = p
+            .unique(fields::USERNAME)
+            .ok()
+            .flatten()
+            .unwrap_or("")
+            .trim();
+        let password = p.unique(fields::PASSWORD).ok().flatten().unwrap_or("");
+        if username.is_empty() || password.is_empty() {
+            let keep = is_clean_name(username).then(|| username.to_owned());
+            return LoginStep::Reply(
+                self.login_form(
+                    store,
+                    entropy,
+                    now,
+                    400,
+                    service,
+                    method,
+                    Some(LoginError::MissingCredentials),
+                    keep,
+                )
+                .await,
+            );
+        }
+
+        // Throttling (checked before any password is looked at).
+        let keys = self.throttle_keys(username, request.client_address);
+        let mut locked_until: Option<Timestamp> = None;
+        if self.config.throttle.enabled {
+            for key in &keys {
+                match store.throttle(&key.storage_key()).await {
+                    Ok(state) => {
+                        if let Verdict::Locked { until } =
+                            self.config.throttle.check(state.as_ref(), now)
+                        {
+                            locked_until = locked_until.max(Some(until));
+                        }
+                    }
+                    Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
+                }
+            }
+        }
+        if let Some(until) = locked_until {
+            let keep = is_clean_name(username).then(|| username.to_owned());
+            let mut reply = self
+                .login_form(
+                    store,
+                    entropy,
+                    now,
+                    429,
+                    service,
+                    method,
+                    Some(throttled(until, now)),
+                    keep,
+                )
+                .await;
+            reply.audit.push(AuditEvent::LoginFailure {
+                username: username.to_owned(),
+                source: None,
+                reason: LoginFailureReason::Locked,
+                client_address: request.client_address.map(str::to_owned),
+            });
+            return LoginStep::Reply(reply);
+        }
+
+        if !is_clean_name(username) {
+            if let Err(e) = self.record_failure(store, &keys, now).await {
+                return LoginStep::Reply(WebReply::fault(Fault::Store(e)));
+            }
+            return LoginStep::Reply(
+                self.login_form(
+                    store,
+                    entropy,
+                    now,
+                    401,
+                    service,
+                    method,
+                    Some(LoginError::InvalidCredentials),
+                    None,
+                )
+                .await,
+            );
+        }
+
+        let source = registered
+            .and_then(|r| r.definition().authentication_source.clone())
+            .unwrap_or_else(|| self.config.default_source.clone());
+        let existing_tgt = request
+            .cookie
+            .map(|h| cookie_values(h, &self.config.cookie.name))
+            .unwrap_or_default()
+            .into_iter()
+            .find_map(|v| TicketId::parse(v).ok())
+            .filter(|id| id.kind() == TicketKind::TicketGranting);
+        LoginStep::Authenticate {
+            request: AuthRequest {
+                username: username.to_owned(),
+                password: Password::new(password),
+                source: source.clone(),
+                service: service.map(str::to_owned),
+            },
+            pending: PendingLogin {
+                service: service.map(str::to_owned),
+                method,
+                warn: p.flag(fields::WARN),
+                remember_me: p.flag(fields::REMEMBER_ME),
+                username: username.to_owned(),
+                source,
+                client_address: request.client_address.map(str::to_owned),
+                existing_tgt,
+                https: request.https,
+            },
+        }
+    }
+
+    pub(super) async fn record_failure<S: Store>(
+        &self,
+        store: &S,
+        keys: &[ThrottleKey],
+        now: Timestamp,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        if !self.config.throttle.enabled {
+            return Ok(None);
+        }
+        let mut locked = None;
+        for key in keys {
+            let update = self.config.throttle.failure(key, now);
+            let state = store.update_throttle(&key.storage_key(), &update).await?;
+            if let Verdict::Locked { until } = self.config.throttle.check(state.as_ref(), now) {
+                locked = locked.max(Some(until));
+            }
+        }
+        Ok(locked)
+    }
+
+    /// Finishes a `/login` POST once the credentials were checked (§2.2.4): on success a
+    /// TGT (and TGC) and, with a service, a service ticket by redirect (303 after POST,
+    /// Appendix B); on failure the form again with an error and no ticket. The reply's
+    /// [`WebReply::audit`] says what happened (login success or failure, lockout,
+    /// unavailable source, ST issued).
+    pub async fn login_authenticated<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        pending: PendingLogin,
+        result: AuthResult,
+    ) -> WebReply {
+        let service = pending.service.as_deref();
+        let keys = self.throttle_keys(&pending.username, pending.client_address.as_deref());
+        let (result, source_message) = match result {
+            AuthResult::Refused { failure, message } => {
+                let shown =
+                    (failure != AuthFailure::Unavailable && !message.is_empty()).then_some(message);
+                (AuthResult::Rejected(failure), shown)
+            }
+            other => (other, None),
+        };
+        let (principal, attributes) = match result {
+            AuthResult::Authenticated {
+                principal,
+                attributes,
+            } => (principal, attributes),
+            AuthResult::Rejected(AuthFailure::Unavailable) | AuthResult::Refused { .. } => {
+                let events = vec![
+                    AuditEvent::AuthSourceError {
+                        source: pending.source.clone(),
+                        username: pending.username.clone(),
+                    },
+                    pending.failure(LoginFailureReason::SourceUnavailable),
+                ];
+                let reply = self
+                    .login_form(
+                        store,
+                        entropy,
+                        now,
+                        503,
+                        service,
+                        pending.method,
+                        Some(LoginError::SourceUnavailable),
+                        Some(pending.username),
+                    )
+                    .await;
+                return with_events(reply, events);
+            }
+            AuthResult::Rejected(_) => {
+                let mut events = Vec::new();
+                let (status, error) = match self.record_failure(store, &keys, now).await {
+                    Ok(Some(until)) => {
+                        events.push(AuditEvent::Lockout {
+                            username: pending.username.clone(),
+                            client_address: pending.client_address.clone(),
+                            until: now.plus_secs(retry_after(until, now)),
+                        });
+                        (429, throttled(until, now))
+                    }
+                    Ok(None) => (401, LoginError::InvalidCredentials),
+                    Err(e) => return WebReply::fault(Fault::Store(e)),
+                };
+                events.push(pending.failure(LoginFailureReason::InvalidCredentials));
+                let mut reply = self
+                    .login_form(
+                        store,
+                        entropy,
+                        now,
+                        status,
+                        service,
+                        pending.method,
+                        Some(error),
+                        Some(pending.username),
+                    )
+                    .await;
+                if let Response::Page {
+                    view: View::LoginForm(form),
+                    ..
+                } = &mut reply.response
+                {
+                    form.source_message = source_message;
+                }
+                return with_events(reply, events);
+            }
+        };
+        if !is_clean_name(&principal) {
+            return WebReply::fault(Fault::InvalidPrincipal);
+        }
+        if self.config.throttle.enabled
+            && let Some(user_key) = keys.first()
+            && let Err(e) = store
+                .update_throttle(
+                    &user_key.storage_key(),
+                    &crate::cas::throttle::ThrottleUpdate::Reset,
+                )
+                .await
+        {
+            return WebReply::fault(Fault::Store(e));
+        }
+
+        let long_term = pending.remember_me && self.config.remember_me;
+        let authentication = Authentication {
+            principal,
+            attributes,
+            authenticated_at: now,
+            long_term,
+            source: pending.source.clone(),
+        };
+        let mut effects = Vec::new();
+        let existing = match &pending.existing_tgt {
+            Some(id) => match store.get(id).await {
+                Ok(Some(Ticket::TicketGranting(t))) => Some(t),
+                Ok(_) => None,
+                Err(e) => return WebReply::fault(Fault::Store(e)),
+            },
+            None => None,
+        };
+        // Every credential login gets a new TGT id, so a stolen cookie does not survive
+        // the victim's next login. A renewed login by the same principal carries the
+        // session's services over (single logout still reaches them) and revokes the old
+        // TGT and its PGTs; another principal's session is ended first.
+        let client_address = pending.client_address.as_deref();
+        let mut tgt = match existing {
+            Some(old)
+                if old.authentication.principal == authentication.principal
+                    && self.config.tickets.ticket_granting(&old, now).is_valid() =>
+            {
+                if let Err(e) = self.revoke(store, &old).await {
+                    return WebReply::fault(Fault::Store(e));
+                }
+                // The session goes on under a new accounting task (new `created_at`).
+                effects.push(Effect::SessionEnded {
+                    session: SessionRecord::of(&old, client_address),
+                    reason: EndReason::Renewed,
+                    ended_at: now,
+                });
+                TicketGrantingTicket {
+                    id: TicketId::generate(TicketKind::TicketGranting, entropy),
+                    authentication,
+                    created_at: now,
+                    last_used_at: now,
+                    warn: pending.warn,
+                    services: old.services,
+                    proxy_granting_tickets: Vec::new(),
+                }
+            }
+            other => {
+                if let Some(old) = other {
+                    let reason = self
+                        .session_expiry(&old, now)
+                        .map_or(EndReason::Replaced, |(r, _)| r);
+                    match self
+                        .destroy_session(store, entropy, now, &old, reason, client_address)
+                        .await
+                    {
+                        Ok(e) => effects = e,
+                        Err(e) => return WebReply::fault(Fault::Store(e)),
+                    }
+                }
+                TicketGrantingTicket {
+                    id: TicketId::generate(TicketKind::TicketGranting, entropy),
+                    authentication,
+                    created_at: now,
+                    last_used_at: now,
+                    warn: pending.warn,
+                    services: Vec::new(),
+                    proxy_granting_tickets: Vec::new(),
+                }
+            }
+        };
+
+        let session = ShortId::of(&tgt.id);
+        let principal = tgt.authentication.principal.clone();
+        let mut reply = match service {
+            Some(service) => {
+                match self
+                    .issue_service_ticket(store, entropy, now, &mut tgt, service, true)
+                    .await
+                {
+                    Ok(st) => {
+                        let issued = AuditEvent::StIssued {
+                            principal: principal.clone(),
+                            service: service.to_owned(),
+                            ticket: ShortId::of(&st),
+                            tgt: session.clone(),
+                            sso: false,
+                        };
+                        let mut r = WebReply::with_ticket(
+                            pending.method.unwrap_or_default(),
+                            service,
+                            st,
+                            303,
+                        );
+                        r.audit.push(issued);
+                        r
+                    }
+                    Err(e) => return WebReply::fault(Fault::Store(e)),
+                }
+            }
+            None => {
+                if let Err(e) = self.put(store, &Ticket::TicketGranting(tgt.clone())).await {
+                    return WebReply::fault(Fault::Store(e));
+                }
+                WebReply::page(
+                    200,
+                    View::SsoStarted {
+                        principal: tgt.authentication.principal.clone(),
+                    },
+                )
+            }
+        };
+        reply.cookie = Some(self.cookie(Some(tgt.id.clone()), long_term, pending.https));
+        effects.push(Effect::SessionStarted(SessionRecord::of(
+            &tgt,
+            client_address,
+        )));
+        reply.effects = effects;
+        reply.audit.insert(
+            0,
+            AuditEvent::LoginSuccess {
+                principal,
+                source: pending.source,
+                service: pending.service,
+                tgt: session,
+                remember_me: long_term,
+                client_address: pending.client_address,
+            },
+        );
+        reply
+    }
+}
+
+impl PendingLogin {
+    /// The `login_failure` event of this login, for `reason`.
+    fn failure(&self, reason: LoginFailureReason) -> AuditEvent {
+        AuditEvent::LoginFailure {
+            username: self.username.clone(),
+            source: Some(self.source.clone()),
+            reason,
+            client_address: self.client_address.clone(),
+        }
+    }
+}
+
+/// `reply` with `events`, unless it is a fault (a 500 with nothing issued: the adapter
+/// logs the fault instead).
+fn with_events(mut reply: WebReply, events: Vec<AuditEvent>) -> WebReply {
+    if reply.fault.is_none() {
+        reply.audit.extend(events);
+    }
+    reply
+}
+
+pub(super) fn throttled(until: Timestamp, now: Timestamp) -> LoginError {
+    LoginError::Throttled {
+        retry_after_seconds: retry_after(until, now),
+    }
+}
+
+/// The seconds from `now` until a lockout ending at `until` is over, rounded up: what the
+/// reply announces (`Retry-After`), and what the `lockout` event says (`now` plus these).
+fn retry_after(until: Timestamp, now: Timestamp) -> i64 {
+    (until.millis_since(now) + 999).div_euclid(1000).max(1)
+}

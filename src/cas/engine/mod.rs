@@ -1,0 +1,344 @@
+//! The CAS 3.0 engine: every endpoint as an operation on a [`Store`], with `now` and
+//! [`Entropy`](crate::cas::ticket::Entropy) passed in, returning a reply value (and
+//! effects) for the adapter to send.
+//!
+//! | endpoint | operation | reply |
+//! |---|---|---|
+//! | `/login` GET/POST | [`Engine::login`] → maybe [`Engine::login_authenticated`] | [`WebReply`](crate::cas::web::WebReply) |
+//! | `/logout` | [`Engine::logout`] | [`WebReply`](crate::cas::web::WebReply) |
+//! | `/validate`, `/serviceValidate`, `/proxyValidate`, `/p3/*` | [`Engine::validate`] → maybe [`Engine::proxy_callback_result`] | [`ValidationReply`] |
+//! | `/proxy` | [`Engine::proxy`] | [`ValidationReply`] |
+//! | `/samlValidate` | [`Engine::saml_validate`] | [`SamlReply`] |
+//!
+//! Two operations need an answer from a third party before they can finish, and return a
+//! step instead of a reply: checking credentials ([`LoginStep::Authenticate`]) and the
+//! proxy callback ([`ValidationStep::ProxyCallback`], §2.5.4). The adapter performs the
+//! call and hands the outcome back with the pending value.
+//!
+//! One file per endpoint: `login.rs` (the credential requestor and the login form),
+//! `acceptor.rs` (the credential acceptor), `logout.rs`, `validate.rs` (with the proxy
+//! callback), `proxy.rs`, `saml.rs`; `session.rs` holds what they share about a session
+//! (expiry, ending or revoking it, issuing a service ticket from it). This file holds the
+//! configuration, the [`Engine`] and the rules every endpoint asks (which authentication
+//! source a service accepts, what a clean user name is). Every reply carries the audit
+//! events of what the engine decided ([`crate::cas::audit`]).
+//!
+//! Validation failures are outcomes (a [`Failure`] with the spec's code, HTTP 200); store
+//! faults become `INTERNAL_ERROR` (validation) or a 500 page (browser) — never a ticket.
+//!
+//! # Example: login, then validate (what an adapter — or a benchmark — does)
+//!
+//! ```
+//! use casplus::cas::auth::UserStore;
+//! use casplus::cas::engine::{Endpoint, Engine, LoginStep, ValidationStep};
+//! use casplus::cas::store::{MemoryStore, now_or_never};
+//! use casplus::cas::ticket::DeterministicEntropy;
+//! use casplus::cas::web::{HttpRequest, Method, View, Response};
+//! use casplus::cas::demo;
+//! use casplus::time::Timestamp;
+//!
+//! let engine = Engine::from_json(demo::ENGINE_JSON).unwrap();
+//! let users = UserStore::from_json(demo::USERS_JSON).unwrap();
+//! let store = MemoryStore::new(); // the Worker brings KV + a Durable Object instead
+//! let mut entropy = DeterministicEntropy::new(1); // the Worker uses a CSPRNG
+//! let now = Timestamp(1_795_331_018_000);
+//! // The memory store never waits, so one poll finishes each call; a Worker `.await`s.
+//! fn run<F: std::future::Future>(f: F) -> F::Output { now_or_never(f).unwrap() }
+//!
+//! // GET /cas/login?service=… → the login form with a single-use login ticket.
+//! let get = HttpRequest { query: b"service=http%3A%2F%2F127.0.0.1%3A9000%2Fapp", ..Default::default() };
+//! let LoginStep::Reply(form) = run(engine.login(&store, &mut entropy, now, &get)) else { panic!() };
+//! let Response::Page { view: View::LoginForm(form), .. } = form.response else { panic!() };
+//!
+//! // POST /cas/login → check the credentials (here: the built-in user store) → 303.
+//! let body = format!("username=casuser&password=Mellon&lt={}&service=http%3A%2F%2F127.0.0.1%3A9000%2Fapp",
+//!                    form.login_ticket.as_str());
+//! let post = HttpRequest { method: Method::Post, body: body.as_bytes(), ..Default::default() };
+//! let LoginStep::Authenticate { request, pending } = run(engine.login(&store, &mut entropy, now, &post))
+//!     else { panic!() };
+//! let result = users.answer(&request);
+//! let reply = run(engine.login_authenticated(&store, &mut entropy, now, pending, result));
+//! assert_eq!(reply.status(), 303);
+//! let st = reply.service_ticket.clone().unwrap();
+//!
+//! // GET /cas/p3/serviceValidate?service=…&ticket=ST-… → authenticationSuccess.
+//! let query = format!("service=http%3A%2F%2F127.0.0.1%3A9000%2Fapp&ticket={}", st.as_str());
+//! let ValidationStep::Done(v) = run(engine.validate(&store, &mut entropy, now,
+//!                                                    Endpoint::P3ServiceValidate, query.as_bytes()))
+//!     else { panic!() };
+//! assert_eq!(v.success().unwrap().user, "casuser");
+//! assert!(v.render().contains("<cas:user>casuser</cas:user>"));
+//! ```
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::cas::auth::BUILTIN_SOURCE;
+use crate::cas::params::{cookie_values, http_url_scheme};
+use crate::cas::policy::{ExpirationPolicies, PolicyError};
+use crate::cas::registry::{RegisteredService, RegistryError, ServiceDefinition, ServiceRegistry};
+use crate::cas::response::{Failure, FailureCode};
+use crate::cas::store::{Store, StoreError};
+use crate::cas::throttle::{Lowercase, ThrottleKey, ThrottlePolicy};
+use crate::cas::ticket::{Ticket, TicketGrantingTicket, TicketId, TicketKind};
+use crate::cas::web::SetCookie;
+use crate::cas::xml;
+
+mod acceptor;
+mod login;
+mod logout;
+mod proxy;
+mod saml;
+mod session;
+mod validate;
+
+pub use acceptor::PendingLogin;
+pub use login::LoginStep;
+pub use saml::{SamlReply, SamlValidateRequest};
+pub use validate::{
+    Cas1Response, Endpoint, PendingValidation, ProxyCallback, ValidationBody, ValidationReply,
+    ValidationStep,
+};
+
+/// Longest user name accepted at the login form.
+pub const MAX_USERNAME_LEN: usize = 256;
+
+/// The ticket-granting cookie's settings (§3.6.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct CookieConfig {
+    /// Cookie name (§3.6.1: "SHOULD begin with the characters `TGC-`").
+    pub name: String,
+    /// Cookie path (§3.6.1: as restrictive as possible, e.g. `/cas`).
+    pub path: String,
+    /// The `Secure` attribute; turn off only for plain-http loopback development.
+    pub secure: bool,
+}
+
+impl Default for CookieConfig {
+    fn default() -> Self {
+        Self {
+            name: "TGC-casplus".into(),
+            path: "/cas".into(),
+            secure: true,
+        }
+    }
+}
+
+/// Everything the engine is configured with (users are the adapter's: see
+/// [`crate::cas::auth::UserStore`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// Registered services, in evaluation order.
+    pub services: Vec<ServiceDefinition>,
+    /// Ticket lifetimes.
+    pub tickets: ExpirationPolicies,
+    /// Login throttling.
+    pub throttle: ThrottlePolicy,
+    /// The ticket-granting cookie.
+    pub cookie: CookieConfig,
+    /// Offer remember-me / long-term TGTs (§4.1).
+    pub remember_me: bool,
+    /// Send single-logout requests (§2.3.3) to services that allow them.
+    pub single_logout: bool,
+    /// Authentication source for services that do not name one.
+    pub default_source: String,
+    /// Validity window of a SAML 1.1 assertion (`NotOnOrAfter − NotBefore`), seconds.
+    pub saml_assertion_seconds: i64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            services: Vec::new(),
+            tickets: ExpirationPolicies::default(),
+            throttle: ThrottlePolicy::default(),
+            cookie: CookieConfig::default(),
+            remember_me: true,
+            single_logout: true,
+            default_source: BUILTIN_SOURCE.into(),
+            saml_assertion_seconds: 30,
+        }
+    }
+}
+
+/// A configuration error.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// In the service registry.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// In the ticket lifetimes.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// The JSON does not describe an engine configuration.
+    #[error("engine configuration JSON: {0}")]
+    Json(String),
+}
+
+/// The CAS engine: configuration and service registry; all state is in the [`Store`].
+#[derive(Clone, Debug)]
+pub struct Engine {
+    config: EngineConfig,
+    registry: ServiceRegistry,
+    lowercase: Lowercase,
+}
+
+/// Why a ticket could not be consumed.
+enum Reject {
+    Fail(Failure),
+    Fault(StoreError),
+}
+
+impl From<StoreError> for Reject {
+    fn from(e: StoreError) -> Self {
+        Self::Fault(e)
+    }
+}
+
+fn failure(code: FailureCode, description: impl Into<String>) -> Failure {
+    Failure {
+        code,
+        description: description.into(),
+    }
+}
+
+fn fail<T>(code: FailureCode, description: &str) -> Result<T, Reject> {
+    Err(Reject::Fail(failure(code, description)))
+}
+
+/// A user name or principal that every response format can carry unambiguously
+/// ([`xml::is_representable_user`]: no control characters or line separators, no
+/// surrounding whitespace) and of bounded length.
+fn is_clean_name(s: &str) -> bool {
+    s.len() <= MAX_USERNAME_LEN && xml::is_representable_user(s)
+}
+
+/// Whether `service` accepts an authentication by `source`: a service that names an
+/// `authenticationSource` accepts only logins checked by that source — for single sign-on,
+/// for a proxy ticket issued to it and for every ticket validated for it; any other
+/// service accepts every source.
+fn accepts_source(service: &RegisteredService, source: &str) -> bool {
+    service
+        .definition()
+        .authentication_source
+        .as_deref()
+        .is_none_or(|required| required == source)
+}
+
+impl Engine {
+    /// Builds an engine, compiling the registry and checking the lifetimes.
+    pub fn new(config: EngineConfig) -> Result<Self, ConfigError> {
+        Self::with_lowercase(config, str::to_lowercase)
+    }
+
+    /// [`Engine::new`] with the runtime's own implementation of the Unicode lower-case
+    /// mapping ([`Lowercase`]) for case-insensitive throttling.
+    pub fn with_lowercase(config: EngineConfig, lowercase: Lowercase) -> Result<Self, ConfigError> {
+        config.tickets.validate()?;
+        let registry = ServiceRegistry::new(config.services.clone())?;
+        Ok(Self {
+            config,
+            registry,
+            lowercase,
+        })
+    }
+
+    /// Parses an [`EngineConfig`] from JSON and builds the engine.
+    pub fn from_json(json: &str) -> Result<Self, ConfigError> {
+        let config: EngineConfig =
+            serde_json::from_str(json).map_err(|e| ConfigError::Json(e.to_string()))?;
+        Self::new(config)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The compiled service registry.
+    pub fn registry(&self) -> &ServiceRegistry {
+        &self.registry
+    }
+
+    // ----- shared pieces -------------------------------------------------------------
+
+    /// The throttle counters a login attempt for `username` from `address` counts on.
+    fn throttle_keys(&self, username: &str, address: Option<&str>) -> Vec<ThrottleKey> {
+        let mut keys = vec![ThrottleKey::user(username, self.lowercase)];
+        if let Some(a) = address.filter(|a| !a.is_empty()) {
+            keys.push(ThrottleKey::Address(a.to_owned()));
+        }
+        keys
+    }
+
+    /// A registered service usable as a browser destination: registered (§2.2.1) and an
+    /// absolute http(s) URL without user info.
+    fn browser_service(&self, service: &str) -> Option<&RegisteredService> {
+        http_url_scheme(service)?;
+        self.registry.find(service)
+    }
+
+    /// The ticket-granting cookie (§3.6); `https` says whether the request came over
+    /// TLS, where it is always `Secure`.
+    fn cookie(&self, value: Option<TicketId>, long_term: bool, https: bool) -> SetCookie {
+        SetCookie {
+            name: self.config.cookie.name.clone(),
+            value,
+            path: self.config.cookie.path.clone(),
+            secure: self.config.cookie.secure || https,
+            max_age: long_term.then_some(self.config.tickets.long_term.hard_seconds),
+        }
+    }
+
+    async fn put<S: Store>(&self, store: &S, ticket: &Ticket) -> Result<(), StoreError> {
+        store
+            .put(ticket, self.config.tickets.expires_at(ticket))
+            .await
+    }
+
+    /// The ticket-granting ticket the request's cookie names, if it names exactly one (a
+    /// well-formed `TGT-` id; a few cookies may be sent for wider paths or parent domains,
+    /// and then no single session is meant). Pure: nothing is read. An adapter may use it
+    /// to run the request where that session's tickets are.
+    pub fn cookie_session(&self, cookie: Option<&str>) -> Option<TicketId> {
+        let mut ids = cookie_values(cookie?, &self.config.cookie.name)
+            .into_iter()
+            .filter_map(|v| TicketId::parse(v).ok())
+            .filter(|id| id.kind() == TicketKind::TicketGranting);
+        let id = ids.next()?;
+        ids.next().is_none().then_some(id)
+    }
+
+    /// The TGT named by the request's ticket-granting cookie, live or not.
+    async fn tgt_from_cookie<S: Store>(
+        &self,
+        store: &S,
+        cookie: Option<&str>,
+    ) -> Result<Option<TicketGrantingTicket>, StoreError> {
+        let Some(header) = cookie else {
+            return Ok(None);
+        };
+        // A few candidates at most (cookies for wider paths or parent domains).
+        for value in cookie_values(header, &self.config.cookie.name)
+            .into_iter()
+            .take(3)
+        {
+            let Ok(id) = TicketId::parse(value) else {
+                continue;
+            };
+            if id.kind() != TicketKind::TicketGranting {
+                continue;
+            }
+            if let Some(Ticket::TicketGranting(tgt)) = store.get(&id).await? {
+                return Ok(Some(tgt));
+            }
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests;
