@@ -4,7 +4,6 @@
 
 use crate::cas::audit::{AuditEvent, LoginFailureReason, ShortId};
 use crate::cas::auth::{AuthFailure, AuthRequest, AuthResult};
-use crate::password::Password;
 use crate::cas::params::{Params, cookie_values};
 use crate::cas::store::{Store, StoreError};
 use crate::cas::throttle::{ThrottleKey, Verdict};
@@ -15,6 +14,7 @@ use crate::cas::web::{
     Effect, EndReason, Fault, HttpRequest, LoginError, Response, ResponseMethod, SessionRecord,
     View, WebReply, fields,
 };
+use crate::password::Password;
 
 use crate::time::Timestamp;
 

@@ -6,9 +6,8 @@ use std::future::Future;
 
 use super::*;
 
-use crate::cas::auth::{AuthFailure, AuthRequest, AuthResult, BUILTIN_SOURCE};
 use crate::cas::auth::UserStore;
-use crate::password::{MIN_ITERATIONS, hash_password};
+use crate::cas::auth::{AuthFailure, AuthRequest, AuthResult, BUILTIN_SOURCE};
 use crate::cas::params::Params;
 use crate::cas::response::{Attributes, Failure, FailureCode, Format, ServiceResponse, Success};
 use crate::cas::store::{MemoryStore, now_or_never};
@@ -21,6 +20,7 @@ use crate::cas::web::{
     Effect, Fault, HttpRequest, LoginError, LoginForm, Method, Response, ResponseMethod, View,
     WebReply,
 };
+use crate::password::{MIN_ITERATIONS, hash_password};
 use crate::time::Timestamp;
 
 const T0: Timestamp = Timestamp(1_795_331_018_000);
