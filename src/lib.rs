@@ -10,6 +10,7 @@
 //! - [`capture`]: captures in every form (pcap, pcapng, tcpdump/Wireshark text, hex, base64):
 //!   TCP reassembly and TACACS+ PDUs with their place in the capture.
 //! - [`cas`]: the CAS protocol 3.0 engine: tickets, services, validation responses.
+//! - [`url`]: the one URL parser (hosts read as browsers read them).
 //! - `wasm` (features `wasm`, `wasm-tacacs`, `wasm-cas`): the wasm-bindgen exports of the npm
 //!   package `casplus`.
 #![forbid(unsafe_code)]
@@ -20,6 +21,7 @@ pub mod cas;
 pub mod codec;
 pub mod tacacs;
 pub mod time;
+pub mod url;
 #[cfg(feature = "wasm-bindings")]
 pub mod wasm;
 #[cfg(feature = "inspector")]
