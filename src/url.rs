@@ -160,6 +160,11 @@ impl<'a> Url<'a> {
         self.port.or_else(|| default_port(&self.scheme))
     }
 
+    /// Whether the port is the scheme's own (80 for `http`, 443 for `https`), written or not.
+    pub fn has_default_port(&self) -> bool {
+        self.port.is_none_or(|p| Some(p) == default_port(&self.scheme))
+    }
+
     /// Everything after the authority as written: path, `?query`, `#fragment`.
     pub fn after_authority(&self) -> &'a str {
         self.tail
