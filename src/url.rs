@@ -162,7 +162,8 @@ impl<'a> Url<'a> {
 
     /// Whether the port is the scheme's own (80 for `http`, 443 for `https`), written or not.
     pub fn has_default_port(&self) -> bool {
-        self.port.is_none_or(|p| Some(p) == default_port(&self.scheme))
+        self.port
+            .is_none_or(|p| Some(p) == default_port(&self.scheme))
     }
 
     /// Everything after the authority as written: path, `?query`, `#fragment`.
