@@ -578,8 +578,8 @@ pub(crate) fn host_proof(p: &Pattern, matcher: &Matcher) -> HostProof {
     }
     let names = spelled_names(re);
     let example = ["https", "http"].iter().find_map(|scheme| {
-        names.iter().find_map(|n| {
-            attacker_urls(scheme, n)
+        names.iter().find_map(|(n, tail)| {
+            attacker_urls(scheme, n, tail)
                 .into_iter()
                 .filter(|u| matcher.matches(u))
                 .find_map(|u| {
@@ -591,59 +591,105 @@ pub(crate) fn host_proof(p: &Pattern, matcher: &Matcher) -> HostProof {
     HostProof::Unproven { example }
 }
 
-/// URLs on the attacker's host that a sloppy pattern for `name` may accept.
-fn attacker_urls(scheme: &str, name: &str) -> Vec<String> {
-    [
-        format!("{scheme}://{EVIL}?.{name}/"),
-        format!("{scheme}://{EVIL}#.{name}/"),
-        format!("{scheme}://{EVIL}/.{name}/"),
-        format!("{scheme}://{EVIL}?.{name}"),
-        format!("{scheme}://{EVIL}#.{name}"),
-        format!("{scheme}://{EVIL}?{name}/"),
-        format!("{scheme}://{EVIL}/{name}/"),
-        format!("{scheme}://{EVIL}/?{name}"),
-        format!("{scheme}://{name}.{EVIL}/"),
-        format!("{scheme}://{name}.{EVIL}"),
-        format!("{scheme}://{name}-{EVIL}/"),
-        format!("{scheme}://evil-{name}/"),
-        format!("{scheme}://evil{name}/"),
-        format!("{scheme}://{EVIL}/"),
-    ]
-    .into()
+/// URLs on the attacker's host that a sloppy pattern for `name` may accept; `tail` is
+/// what the pattern spells after the name (`/pgt`), `/` when nothing.
+fn attacker_urls(scheme: &str, name: &str, tail: &str) -> Vec<String> {
+    let t = if tail.is_empty() { "/" } else { tail };
+    let mut urls = vec![
+        format!("{scheme}://{EVIL}?.{name}{t}"),
+        format!("{scheme}://{EVIL}#.{name}{t}"),
+        format!("{scheme}://{EVIL}/.{name}{t}"),
+        format!("{scheme}://{EVIL}?{name}{t}"),
+        format!("{scheme}://{EVIL}/{name}{t}"),
+        format!("{scheme}://{name}.{EVIL}{t}"),
+        format!("{scheme}://{name}-{EVIL}{t}"),
+        format!("{scheme}://evil-{name}{t}"),
+        format!("{scheme}://evil{name}{t}"),
+    ];
+    if tail.is_empty() {
+        urls.extend([
+            format!("{scheme}://{EVIL}?.{name}"),
+            format!("{scheme}://{EVIL}#.{name}"),
+            format!("{scheme}://{EVIL}/?{name}"),
+            format!("{scheme}://{name}.{EVIL}"),
+        ]);
+    }
+    urls.push(format!("{scheme}://{EVIL}/"));
+    urls
 }
 
-/// Host-like names spelled in a regex: runs of letters, digits, `-` and (escaped or not)
-/// dots that contain a dot, dots trimmed, lower-cased; `example.org` when there is none.
-fn spelled_names(re: &str) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
+/// Host-like names spelled in a regex — runs of letters, digits, `-` and (escaped or not)
+/// dots that contain a dot, dots trimmed, lower-cased — each with the literal text the
+/// regex spells right after it (`/pgt` in `\.example\.org/pgt(\?.*)?`); `example.org`
+/// when there is none.
+fn spelled_names(re: &str) -> Vec<(String, String)> {
+    let mut names: Vec<(String, String)> = Vec::new();
     let mut cur = String::new();
     let mut chars = re.chars().peekable();
-    let mut flush = |cur: &mut String| {
-        let n = cur.trim_matches('.').to_ascii_lowercase();
-        if n.contains('.') && is_host_name(&n) && !names.contains(&n) {
-            names.push(n);
-        }
-        cur.clear();
-    };
     while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'.') => {
-                chars.next();
-                cur.push('.');
-            }
-            '\\' => {
-                chars.next();
-                flush(&mut cur);
-            }
-            c if c.is_ascii_alphanumeric() || c == '-' || c == '.' => cur.push(c),
-            _ => flush(&mut cur),
+        let escaped_dot = c == '\\' && chars.peek() == Some(&'.');
+        if escaped_dot {
+            chars.next();
+            cur.push('.');
+            continue;
         }
+        if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+            cur.push(c);
+            continue;
+        }
+        // The run ended at `c`. Not a name: skip `c` (and what it escapes).
+        if !is_spelled_name(&cur) {
+            cur.clear();
+            if c == '\\' {
+                chars.next();
+            }
+            continue;
+        }
+        // A name: read the literal text that follows it.
+        let mut tail = String::new();
+        let mut next = Some(c);
+        while let Some(t) = next {
+            if t == '\\' {
+                match chars.peek() {
+                    Some(&e) if e.is_ascii_punctuation() => {
+                        tail.push(e);
+                        chars.next();
+                    }
+                    _ => break,
+                }
+            } else if t.is_ascii_alphanumeric() || "/-_=&%".contains(t) {
+                tail.push(t);
+            } else {
+                break;
+            }
+            next = chars
+                .peek()
+                .copied()
+                .filter(|p| p.is_ascii_alphanumeric() || "/-_=&%\\".contains(*p));
+            if next.is_some() {
+                chars.next();
+            }
+        }
+        push_name(&mut names, &cur, tail);
+        cur.clear();
     }
-    flush(&mut cur);
+    push_name(&mut names, &cur, String::new());
     if names.is_empty() {
-        names.push("example.org".to_owned());
+        names.push(("example.org".to_owned(), String::new()));
     }
     names
+}
+
+fn is_spelled_name(run: &str) -> bool {
+    let n = run.trim_matches('.');
+    n.contains('.') && is_host_name(n)
+}
+
+fn push_name(names: &mut Vec<(String, String)>, run: &str, tail: String) {
+    let n = run.trim_matches('.').to_ascii_lowercase();
+    if is_spelled_name(&n) && !names.iter().any(|(m, _)| *m == n) {
+        names.push((n, tail));
+    }
 }
 
 #[cfg(test)]

@@ -253,3 +253,24 @@ fn registry_refuses_attacker_urls_with_host_patterns() {
         PgtUrlCheck::InvalidCallback
     );
 }
+
+#[test]
+fn names_and_what_follows_them_are_read_from_regexes() {
+    let n = |re: &str| spelled_names(re);
+    assert_eq!(
+        n(r"^https://[^/]+\.example\.org(/.*)?$"),
+        [("example.org".into(), String::new())]
+    );
+    assert_eq!(
+        n(r"^https://app\.example\.org.*"),
+        [("app.example.org".into(), String::new())]
+    );
+    assert_eq!(
+        n(r"https://[a-z.?#]+\.example\.org/pgt(\?.*)?"),
+        [("example.org".into(), "/pgt".into())]
+    );
+    assert_eq!(
+        n(r"https://[a-z]+/\d+"),
+        [("example.org".into(), String::new())]
+    );
+}
