@@ -226,7 +226,10 @@ fn refused_service_regexes_show_the_attacker_url() {
     let parsed = SiteConfig::from_json(&out(&j)).unwrap();
     let reg = parsed.build().unwrap();
     let r = reg.engine.registry();
-    assert_eq!(r.find("https://a.b.example.org/").unwrap().definition().id, 1);
+    assert_eq!(
+        r.find("https://a.b.example.org/").unwrap().definition().id,
+        1
+    );
     assert_eq!(r.find("https://x.example.net/").unwrap().definition().id, 3);
     assert!(r.find("https://evil.test?.example.org/").is_none());
 }

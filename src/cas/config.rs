@@ -26,6 +26,8 @@
 //! - service and proxy-callback patterns compile (anchored, as the registry uses them);
 //! - no pattern accepts URLs on an arbitrary host unless `allow_any_service = true` (§2.2.1:
 //!   a non-open CAS server denies unknown services; a catch-all pattern makes it open);
+//! - a regular expression spells its host literally, or the service sets `allowRegexHosts`
+//!   ([`crate::cas::service`]); a refused one is explained with an attacker URL it accepts;
 //! - a service reachable over plain `http://` is on a loopback host (127.0.0.0/8,
 //!   `localhost`, `[::1]`) — tickets travel in URLs (§2.2.4), so anything else must be https;
 //!   regexes are read conservatively: a host casplus cannot read literally is not loopback;

@@ -223,6 +223,10 @@ pub fn fuzz_round_trip(data: &[u8]) {
     }
     if let Ok(s) = core::str::from_utf8(data) {
         let _ = http_url_scheme(s);
+        if let Ok(u) = crate::url::Url::parse(s) {
+            assert!(s.ends_with(u.after_authority()), "the rest is a suffix");
+            let _ = u.origin();
+        }
         let _ = cookie_values(s, "TGC");
         let url = append_query(s, &[("ticket", "ST-1")]);
         assert!(url.contains("ticket=ST-1"));
