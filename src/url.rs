@@ -14,7 +14,9 @@
 //! - the host is lower-cased; it is a registered name of ASCII letters, digits, `-`, `_`
 //!   and dots (a trailing dot is kept, as browsers keep it), or an IPv6 literal in
 //!   brackets. Percent-escapes (browsers decode `%2e` to `.`), non-ASCII names (browsers
-//!   map them through IDNA) and every other character are refused ([`UrlError::BadHost`]);
+//!   map them through IDNA), IPv4 addresses not spelled as four plain decimal numbers
+//!   (browsers read `0x7f.1` and `2130706433` as 127.0.0.1) and every other character are
+//!   refused ([`UrlError::BadHost`]);
 //! - whitespace and control characters anywhere are refused (browsers strip or drop them,
 //!   so the string would not be the URL they follow).
 //!
@@ -244,10 +246,37 @@ fn split_host(hostport: &str) -> Result<(String, Option<&str>), UrlError> {
     if host.is_empty() {
         return Err(UrlError::NoHost);
     }
-    if !is_host_name(host) {
+    if !is_host_name(host) || (ends_in_a_number(host) && !is_dotted_quad(host)) {
         return Err(UrlError::BadHost);
     }
     Ok((host.to_ascii_lowercase(), port))
+}
+
+/// WHATWG "ends in a number": the last label (before a trailing dot) is decimal digits or
+/// `0x` hex, so browsers read the whole host as an IPv4 address (`0x7f.1` is 127.0.0.1).
+fn ends_in_a_number(host: &str) -> bool {
+    let name = host.strip_suffix('.').unwrap_or(host);
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let hex = last.strip_prefix("0x").or_else(|| last.strip_prefix("0X"));
+    match hex {
+        Some(h) => h.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()),
+    }
+}
+
+/// An IPv4 address as browsers serialize it: four decimal numbers 0–255 without leading
+/// zeros and no trailing dot. Any other numeric host (`127.1`, `0x7f.0.0.1`, `2130706433`,
+/// `127.0.0.1.`) names the same address under another spelling, and is refused.
+fn is_dotted_quad(host: &str) -> bool {
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+                && p.parse::<u8>().is_ok()
+        })
 }
 
 /// Dot-separated labels of ASCII letters, digits, `-` and `_`; one trailing dot allowed.

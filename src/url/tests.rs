@@ -59,6 +59,9 @@ fn hostile_hosts_are_read_as_a_browser_reads_them() {
         ),
         ("https://APP.Example.ORG/", "app.example.org"),
         ("https://app.example.org./", "app.example.org."),
+        ("http://127.0.0.1:8080/", "127.0.0.1"),
+        ("http://10.0.0.255/", "10.0.0.255"),
+        ("http://1a.example/", "1a.example"),
     ] {
         assert_eq!(host(url), Ok(h.into()), "{url}");
     }
@@ -73,6 +76,13 @@ fn hostile_hosts_are_read_as_a_browser_reads_them() {
         ("https://.example/", UrlError::BadHost),
         ("https://*.example.org/", UrlError::BadHost),
         ("https://a.example';x/", UrlError::BadHost),
+        ("http://0x7f.0.0.1/", UrlError::BadHost),
+        ("http://127.1/", UrlError::BadHost),
+        ("http://2130706433/", UrlError::BadHost),
+        ("http://127.0.0.01/", UrlError::BadHost),
+        ("http://127.0.0.1./", UrlError::BadHost),
+        ("http://256.0.0.1/", UrlError::BadHost),
+        ("http://app.example.0x1/", UrlError::BadHost),
         ("https:///evil.com/", UrlError::NoHost),
         ("https://:443/", UrlError::NoHost),
         ("https://a.example:x/", UrlError::BadPort),
