@@ -15,6 +15,7 @@
 //! - [`site`]: the site configuration as a whole (CAS engine, users, TACACS+ section).
 //! - [`password`]: password hashing (PBKDF2) shared by the CAS user store and the TACACS+
 //!   server.
+//! - [`url`]: the one URL parser (hosts read as browsers read them).
 //! - `wasm` (features `wasm`, `wasm-tacacs`, `wasm-cas`): the wasm-bindgen exports of the npm
 //!   package `casplus`.
 #![forbid(unsafe_code)]
@@ -28,6 +29,7 @@ pub mod password;
 pub mod site;
 pub mod tacacs;
 pub mod time;
+pub mod url;
 #[cfg(feature = "wasm-bindings")]
 pub mod wasm;
 #[cfg(feature = "inspector")]

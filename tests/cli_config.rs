@@ -177,3 +177,59 @@ fn usage_errors() {
     assert!(err(&o).contains("cannot read"));
     assert!(out(&casplus(&["config", "--help"], "")).contains("wrangler secret put"));
 }
+
+const HOSTS: &str = r#"[engine]
+
+[[engine.services]]
+id = 1
+name = "Any subdomain, the old way"
+service = { regex = '^https://[^/]+\.example\.org(/.*)?$' }
+
+[[engine.services]]
+id = 2
+name = "Any subdomain"
+service = { host = "*.example.org", path = '/app([/?#].*)?' }
+proxyCallback = { host = ["app.example.org", "www.example.org"], path = '/pgt' }
+
+[[engine.services]]
+id = 3
+name = "Vouched for"
+service = { regex = '^https://[a-z]+\.example\.net(/.*)?$' }
+allowRegexHosts = true
+"#;
+
+/// Issue 20: a regex that would send tickets to another host is refused with the URL that
+/// shows it; the host-pattern syntax and `allowRegexHosts` pass.
+#[test]
+fn refused_service_regexes_show_the_attacker_url() {
+    let f = temp("hosts.toml", HOSTS);
+    let o = casplus(&["config", "check", &f], "");
+    assert_eq!(o.status.code(), Some(1));
+    let text = out(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "{f}:6: engine.services[0].service.regex: the regular expression would accept \
+             https://evil.test?.example.org/ (host evil.test)"
+        )),
+        "{text}"
+    );
+    let fixed = HOSTS.replace(
+        r"service = { regex = '^https://[^/]+\.example\.org(/.*)?$' }",
+        r#"service = { host = "*.example.org" }"#,
+    );
+    let f = temp("hosts-fixed.toml", &fixed);
+    let o = casplus(&["config", "check", &f], "");
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let j = casplus(&["config", "json", &f], "");
+    let parsed = SiteConfig::from_json(&out(&j)).unwrap();
+    let reg = parsed.build().unwrap();
+    let r = reg.engine.registry();
+    assert_eq!(
+        r.find("https://a.b.example.org/").unwrap().definition().id,
+        1
+    );
+    assert_eq!(r.find("https://x.example.net/").unwrap().definition().id, 3);
+    assert!(r.find("https://evil.test?.example.org/").is_none());
+}

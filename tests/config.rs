@@ -407,3 +407,78 @@ fn every_problem_is_reported_at_once() {
     assert_eq!(f.len(), 4, "{f:#?}");
     assert_eq!(load_json(&v.to_string()).unwrap_err().len(), 4);
 }
+
+/// Issue 20: the patterns operators write for "any subdomain" or "this host" also match URLs
+/// whose host is the attacker's; the check refuses them and names such a URL.
+#[test]
+fn regexes_must_spell_their_host_or_be_allowed_issue_20() {
+    for (re, attack) in [
+        (
+            r"^https://[^/]+\.example\.org(/.*)?$",
+            "would accept https://evil.test?.example.org/ (host evil.test)",
+        ),
+        (
+            r"^https://[^/#]+\.example\.org(/.*)?$",
+            "would accept https://evil.test?.example.org/ (host evil.test)",
+        ),
+        (
+            r"^https://[^/?]+\.example\.org(/.*)?$",
+            "would accept https://evil.test#.example.org/ (host evil.test)",
+        ),
+        (
+            r"^https://app\.example\.org.*",
+            "would accept https://app.example.org.evil.test/ (host app.example.org.evil.test)",
+        ),
+    ] {
+        let v = with_service(json!({ "regex": re }));
+        assert_one(&v, "engine.services[0].service.regex", attack);
+        assert!(load_json(&v.to_string()).is_err(), "{re}");
+        // The operator may vouch for it, per service.
+        let mut allowed = v.clone();
+        allowed["engine"]["services"][0]["allowRegexHosts"] = json!(true);
+        assert_eq!(found(&allowed), vec![], "{re}");
+        assert!(load_json(&allowed.to_string()).is_ok());
+    }
+    // The same for proxy callbacks (§2.5.4).
+    let mut v = base();
+    v["engine"]["services"][0]["proxyCallback"] =
+        json!({ "regex": r"https://[a-z.?#]+\.example\.org/pgt" });
+    assert_one(
+        &v,
+        "engine.services[0].proxyCallback.regex",
+        "so proxy-granting tickets could go to that host",
+    );
+}
+
+#[test]
+fn host_patterns_declare_hosts_by_name() {
+    let v = with_service(json!({ "host": "*.example.org", "path": "/app([/?#].*)?" }));
+    assert_eq!(found(&v), vec![]);
+    let site = load_json(&v.to_string()).unwrap();
+    let r = site.engine.registry();
+    assert!(r.find("https://a.example.org/app?x=1").is_some());
+    assert!(r.find("https://evil.test?.example.org/app").is_none());
+    assert!(r.find("https://example.org/app").is_none());
+    // Plain http needs loopback hosts, spelled exactly.
+    assert_one(
+        &with_service(json!({ "host": "*.example.org", "scheme": ["http", "https"] })),
+        "engine.services[0].service.host",
+        "plain http://",
+    );
+    let mut v =
+        with_service(json!({ "host": ["127.0.0.1", "localhost"], "scheme": "http", "port": "*" }));
+    v["engine"]["cookie"] = json!({ "secure": false });
+    assert_eq!(found(&v), vec![]);
+    // Any host is an open server (§2.2.1).
+    assert_one(
+        &with_service(json!({ "host": "*" })),
+        "engine.services[0].service.host",
+        "any host",
+    );
+    for (bad, words) in [
+        (json!({ "host": "*.org" }), "top-level domain"),
+        (json!({ "host": "app.example.org/x" }), "not a host name"),
+    ] {
+        assert_one(&with_service(bad), "engine.services[0].service.host", words);
+    }
+}

@@ -30,6 +30,8 @@
 //! - service and proxy-callback patterns compile (anchored, as the registry uses them);
 //! - no pattern accepts URLs on an arbitrary host unless `allow_any_service = true` (§2.2.1:
 //!   a non-open CAS server denies unknown services; a catch-all pattern makes it open);
+//! - a regular expression spells its host literally, or the service sets `allowRegexHosts`
+//!   ([`crate::cas::service`]); a refused one is explained with an attacker URL it accepts;
 //! - a service reachable over plain `http://` is on a loopback host (127.0.0.0/8,
 //!   `localhost`, `[::1]`) — tickets travel in URLs (§2.2.4), so anything else must be https;
 //!   regexes are read conservatively: a host casplus cannot read literally is not loopback;
@@ -51,9 +53,10 @@ use serde::{Deserialize, Serialize};
 use crate::cas::auth::{BUILTIN_SOURCE, UserRecord};
 use crate::cas::demo;
 use crate::cas::engine::{EngineConfig, MAX_USERNAME_LEN};
-use crate::cas::params::{Scheme, http_url_scheme};
+use crate::cas::params::http_url_scheme;
 use crate::cas::policy::MAX_LONG_TERM_SECONDS;
 use crate::cas::registry::{Pattern, ServiceDefinition};
+use crate::cas::service::{HostProof, Matcher, Reach, host_proof, pattern_reach};
 use crate::password::PasswordHash;
 
 /// The authentication source name of the TACACS+ backend (`authenticationSource`,
@@ -419,7 +422,8 @@ fn check_service(
         }
         Ok(matcher) => {
             let reach = pattern_reach(service);
-            if let Some(probe) = ANY_HOST_PROBES.iter().find(|p| matcher.matches(p))
+            let any_host = ANY_HOST_PROBES.iter().find(|p| matcher.matches(p));
+            if let Some(probe) = any_host
                 && !config.allow_any_service
             {
                 out.push(Problem::new(
@@ -430,8 +434,10 @@ fn check_service(
                          allow_any_service = true at the top level"
                     ),
                 ));
+            } else if any_host.is_none() {
+                check_host_proof(config, def, service, &matcher, &service_at, "tickets", out);
             }
-            if reach.http && !reach.loopback_only() {
+            if reach.http && !loopback_only(&reach) {
                 out.push(Problem::new(
                     service_at,
                     "accepts plain http:// URLs for a host that is not (provably) loopback: \
@@ -447,12 +453,16 @@ fn check_service(
         match compile(cb) {
             Err(p) => out.push(Problem::new(cb_at, p)),
             Ok(matcher) => {
-                if !config.allow_any_service && ANY_HOST_PROBES.iter().any(|p| matcher.matches(p)) {
+                let any_host = ANY_HOST_PROBES.iter().any(|p| matcher.matches(p));
+                if !config.allow_any_service && any_host {
                     out.push(Problem::new(
                         cb_at,
                         "matches callback URLs on any host: proxy-granting tickets could be \
                          sent anywhere (§2.5.4); list the service's own callback URLs",
                     ));
+                } else if !any_host {
+                    let what = "proxy-granting tickets";
+                    check_host_proof(config, def, cb, &matcher, &cb_at, what, out);
                 }
             }
         }
@@ -462,60 +472,69 @@ fn check_service(
     {
         out.push(unknown_source(at.key("authenticationSource"), source));
     }
-    reach.loopback_only()
+    loopback_only(&reach)
+}
+
+/// A regular expression must spell its host literally, unless the service or the site
+/// says otherwise ([`crate::cas::service`]): explains a refusal with an attacker URL the
+/// pattern accepts.
+fn check_host_proof(
+    config: &SiteConfig,
+    def: &ServiceDefinition,
+    pattern: &Pattern,
+    matcher: &Matcher,
+    at: &Path,
+    what: &str,
+    out: &mut Vec<Problem>,
+) {
+    if def.allow_regex_hosts || config.allow_any_service {
+        return;
+    }
+    let HostProof::Unproven { example } = host_proof(pattern, matcher) else {
+        return;
+    };
+    let accepts = match example {
+        Some((url, host)) => {
+            format!("would accept {url} (host {host}), so {what} could go to that host")
+        }
+        None => format!("does not spell its host literally, so {what} could go to other hosts"),
+    };
+    out.push(Problem::new(
+        at.clone(),
+        format!(
+            "the regular expression {accepts}: match hosts by name with \
+             {{ host = \"app.example.org\" or \"*.example.org\", path = '…' }}, spell the host \
+             literally (https://app\\.example\\.org/…), or set allowRegexHosts = true on \
+             this service"
+        ),
+    ));
 }
 
 fn pattern_path(at: Path, p: &Pattern) -> Path {
     match p {
         Pattern::Exact(_) => at.key("exact"),
         Pattern::Regex(_) => at.key("regex"),
+        Pattern::Url(_) => at.key("host"),
     }
 }
 
-enum Matcher {
-    Exact(String),
-    Regex(regex_lite::Regex),
-}
-
-impl Matcher {
-    fn matches(&self, s: &str) -> bool {
-        match self {
-            Self::Exact(e) => e == s,
-            Self::Regex(r) => r.is_match(s),
-        }
-    }
-}
-
-/// Compiles a pattern the way the registry does (anchored at both ends).
+/// Compiles a pattern the way the registry does; an exact pattern must also be an http(s)
+/// URL.
 fn compile(p: &Pattern) -> Result<Matcher, String> {
     match p {
         Pattern::Exact(s) if http_url_scheme(s).is_none() => Err(format!(
             "{s:?} is not an absolute http(s) URL, so it can never match a service"
         )),
-        Pattern::Exact(s) => Ok(Matcher::Exact(s.clone())),
-        Pattern::Regex(r) => regex_lite::RegexBuilder::new(&format!("^(?:{r})$"))
-            .size_limit(1 << 20)
-            .nest_limit(64)
-            .build()
-            .map(Matcher::Regex)
-            .map_err(|e| format!("bad regular expression: {e}")),
+        _ => Matcher::compile(p).map_err(|e| e.to_string()),
     }
 }
 
-/// What a pattern can reach, as far as a conservative reading can tell.
-struct Reach {
-    /// May match `http://` URLs.
-    http: bool,
-    /// The hosts it is confined to, when they could be read literally.
-    hosts: Option<Vec<String>>,
-}
-
-impl Reach {
-    fn loopback_only(&self) -> bool {
-        self.hosts
-            .as_ref()
-            .is_some_and(|h| !h.is_empty() && h.iter().all(|h| is_loopback(h)))
-    }
+/// Whether a pattern is confined to loopback hosts.
+fn loopback_only(reach: &Reach) -> bool {
+    reach
+        .hosts
+        .as_ref()
+        .is_some_and(|h| !h.is_empty() && h.iter().all(|h| is_loopback(h)))
 }
 
 /// `127.0.0.0/8`, `localhost`, `[::1]`.
@@ -531,152 +550,10 @@ pub fn is_loopback(host: &str) -> bool {
             .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
 }
 
-fn pattern_reach(p: &Pattern) -> Reach {
-    match p {
-        Pattern::Exact(url) => {
-            let http = http_url_scheme(url) == Some(Scheme::Http);
-            let host = url.split_once("://").map(|(_, rest)| {
-                let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-                let host = if authority.starts_with('[') {
-                    authority.split_inclusive(']').next().unwrap_or(authority)
-                } else {
-                    authority.split(':').next().unwrap_or(authority)
-                };
-                host.to_ascii_lowercase()
-            });
-            Reach {
-                http,
-                hosts: host.map(|h| vec![h]),
-            }
-        }
-        Pattern::Regex(r) => regex_reach(r),
-    }
-}
-
-/// Reads `scheme://host…` at the start of a regular expression. Anything this does not
-/// recognise counts as "may be http" and "any host", so it errs on the side of a problem.
-fn regex_reach(re: &str) -> Reach {
-    let unknown = Reach {
-        http: true,
-        hosts: None,
-    };
-    let Some((scheme, rest)) = re.split_once("://").or_else(|| re.split_once(r":\/\/")) else {
-        return unknown;
-    };
-    let scheme = scheme
-        .replace("(?:", "")
-        .replace(['^', '(', ')'], "")
-        .to_ascii_lowercase();
-    Reach {
-        http: scheme != "https",
-        hosts: literal_hosts(rest),
-    }
-}
-
-/// The literal host alternatives at the start of `rest` (after `://`): `host`,
-/// `(a|b)` or `(?:a|b)`, followed by a port, path, query or the end.
-fn literal_hosts(rest: &str) -> Option<Vec<String>> {
-    let group = rest.strip_prefix("(?:").or_else(|| rest.strip_prefix('('));
-    let (hosts, after) = match group {
-        Some(inner) => {
-            let close = inner.find(')')?;
-            let (body, after) = inner.split_at(close);
-            let after = after.get(1..)?;
-            // `(a|b)?` or `(a|b)*` makes the host optional: not a literal host any more.
-            if after.starts_with(['?', '*', '+', '{']) {
-                return None;
-            }
-            let mut hosts = Vec::new();
-            for alt in body.split('|') {
-                let (h, left) = literal_host(alt);
-                if h.is_empty() || !left.is_empty() {
-                    return None;
-                }
-                hosts.push(h);
-            }
-            (hosts, after)
-        }
-        None => {
-            let (h, after) = literal_host(rest);
-            if h.is_empty() {
-                return None;
-            }
-            (vec![h], after)
-        }
-    };
-    let next = after
-        .strip_prefix("(?:")
-        .or_else(|| after.strip_prefix('('))
-        .unwrap_or(after);
-    let ends_host = next.is_empty()
-        || next.starts_with([':', '/', '$', '#', ')'])
-        || [r"\/", r"\?", r"\#", "[/", "[:", "[?", "[#"]
-            .iter()
-            .any(|p| next.starts_with(p));
-    ends_host.then_some(hosts)
-}
-
-/// A host spelled literally: letters, digits, `-`, escaped dots, or `\[v6\]`.
-fn literal_host(s: &str) -> (String, &str) {
-    let mut host = String::new();
-    let mut rest = s;
-    if let Some(v6) = rest.strip_prefix(r"\[") {
-        let Some(end) = v6.find(r"\]") else {
-            return (String::new(), s);
-        };
-        let (inner, after) = v6.split_at(end);
-        if !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
-            return (String::new(), s);
-        }
-        return (
-            format!("[{}]", inner.to_ascii_lowercase()),
-            after.get(2..).unwrap_or(""),
-        );
-    }
-    loop {
-        if let Some(r) = rest.strip_prefix(r"\.") {
-            host.push('.');
-            rest = r;
-        } else if let Some(c) = rest
-            .chars()
-            .next()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        {
-            host.push(c.to_ascii_lowercase());
-            rest = &rest[c.len_utf8()..];
-        } else {
-            return (host, rest);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn hosts(re: &str) -> Option<Vec<String>> {
-        regex_reach(re).hosts
-    }
-
-    #[test]
-    fn literal_hosts_are_read_conservatively() {
-        let demo = r"^https?://(127\.0\.0\.1|localhost)(:\d+)?(/.*)?$";
-        assert_eq!(hosts(demo).unwrap(), ["127.0.0.1", "localhost"]);
-        assert!(regex_reach(demo).http);
-        assert!(!regex_reach(r"https://app\.example\.org/.*").http);
-        assert_eq!(
-            hosts(r"^http://127\.0\.0\.1:\d+/app([/?#].*)?$").unwrap(),
-            ["127.0.0.1"]
-        );
-        assert_eq!(hosts(r"http://\[::1\]:8080/").unwrap(), ["[::1]"]);
-        // Unescaped dots, classes, optional hosts and trailing wildcards are not literal.
-        assert_eq!(hosts(r"http://127.0.0.1/"), None);
-        assert_eq!(hosts(r"http://localhost.*"), None);
-        assert_eq!(hosts(r"http://(localhost)?evil\.test/"), None);
-        assert_eq!(hosts(r"http://[a-z]+\.test/"), None);
-        assert_eq!(hosts(r".*"), None);
-    }
 
     #[test]
     fn loopback_names() {

@@ -6,7 +6,8 @@
 //! - [`web`]: `/login` and `/logout` input, view models and HTTP-level intent.
 //! - [`ticket`], [`policy`]: tickets (ids, records, lineage) and their expiration policies.
 //! - [`store`]: the storage trait the adapter implements, and an in-memory store.
-//! - [`registry`]: registered services.
+//! - [`registry`]: registered services; [`service`]: how service URLs are matched (host by
+//!   name, the rest by pattern) and what a configuration check can prove about a pattern.
 //! - [`auth`], [`throttle`]: sans-IO authentication (built-in PBKDF2 user store) and
 //!   login throttling.
 //! - [`params`]: query/form parsing and redirect URL building.
@@ -31,6 +32,7 @@ pub mod policy;
 pub mod registry;
 pub mod response;
 pub mod saml;
+pub mod service;
 pub mod store;
 pub mod stored;
 pub mod throttle;

@@ -12,6 +12,8 @@
 
 use thiserror::Error;
 
+use crate::url::parse_http;
+
 /// Upper bound on the size of a query string or form body that [`Params::parse`] accepts.
 pub const MAX_INPUT_LEN: usize = 16 * 1024;
 /// Upper bound on the number of `name=value` pairs that [`Params::parse`] accepts.
@@ -180,30 +182,16 @@ pub enum Scheme {
 }
 
 /// Checks that `url` is an absolute `http(s)://host…` URL that is safe to redirect a
-/// browser to or to call back: a non-empty authority without user info (so a sloppy
-/// registry pattern like `https://good.example.*` cannot be satisfied by
-/// `https://good.example@evil.example/`), and no whitespace, control characters,
-/// backslashes, quotes or angle brackets anywhere. Returns its scheme, or `None`.
+/// browser to or to call back ([`crate::url::parse_http`]: the one URL parser): a host a
+/// browser reads the same way, no user info (so a sloppy registry pattern like
+/// `https://good.example.*` cannot be satisfied by `https://good.example@evil.example/`),
+/// no whitespace, control characters, backslashes, quotes, angle brackets or `.`/`..`
+/// path segments. Returns its scheme, or `None`.
 pub fn http_url_scheme(url: &str) -> Option<Scheme> {
-    if url
-        .chars()
-        .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '\\' | '"' | '<' | '>'))
-    {
-        return None;
+    match parse_http(url).ok()?.scheme() {
+        "https" => Some(Scheme::Https),
+        _ => Some(Scheme::Http),
     }
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = if scheme.eq_ignore_ascii_case("https") {
-        Scheme::Https
-    } else if scheme.eq_ignore_ascii_case("http") {
-        Scheme::Http
-    } else {
-        return None;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.is_empty() || authority.contains('@') || authority.starts_with(':') {
-        return None;
-    }
-    Some(scheme)
 }
 
 /// The value of cookie `name` in a `Cookie:` request header (RFC 6265 §5.4: pairs
@@ -235,6 +223,10 @@ pub fn fuzz_round_trip(data: &[u8]) {
     }
     if let Ok(s) = core::str::from_utf8(data) {
         let _ = http_url_scheme(s);
+        if let Ok(u) = crate::url::Url::parse(s) {
+            assert!(s.ends_with(u.after_authority()), "the rest is a suffix");
+            let _ = u.origin();
+        }
         let _ = cookie_values(s, "TGC");
         let url = append_query(s, &[("ticket", "ST-1")]);
         assert!(url.contains("ticket=ST-1"));
@@ -366,6 +358,9 @@ mod tests {
             "https://a.example/\nx",
             "ftp://a.example/",
             "https://:443/",
+            "https://evil.com\\@good.example/",
+            "https://good%2eexample/",
+            "https://good.example/app/../admin",
             "",
         ] {
             assert_eq!(http_url_scheme(bad), None, "{bad}");

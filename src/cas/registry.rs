@@ -2,16 +2,26 @@
 //!
 //! The server runs in non-open mode (§2.2.1: "the CAS Server MUST deny operation and print
 //! out a meaningful message if a non-authorized service URL is presented"): entries are
-//! tried in order and the first match wins. A pattern is an exact string or a regular
-//! expression (`regex-lite`: small in wasm, linear-time matching) that must match the
-//! **whole** service URL — it is anchored as `^(?:…)$`, so `https://app\.example/.*` can
-//! never be satisfied by `https://evil.example/?https://app.example/`.
+//! tried in order and the first match wins. A pattern ([`Pattern`]) is
+//!
+//! - an exact string,
+//! - a URL described by parts — scheme, **host by name** (`app.example.org`,
+//!   `*.example.org`), port — and a regular expression for the rest (path, query,
+//!   fragment): see [`crate::cas::service`], which explains why a host must not be matched
+//!   by a regular expression over the whole URL;
+//! - or, for compatibility, a regular expression (`regex-lite`: small in wasm, linear-time
+//!   matching) over the **whole** URL, anchored as `^(?:…)$` so `https://app\.example/.*`
+//!   can never be satisfied by `https://evil.example/?https://app.example/`. When its host
+//!   is spelled literally the parsed host must also be that name.
+//!
+//! The same matching decides `service` at `/login` and the validation endpoints, the
+//! `pgtUrl` callbacks, single-logout targets, the `/logout` redirect and `/proxy` targets.
 //!
 //! Loaded from JSON (or any serde format):
 //!
 //! ```json
 //! [{ "id": 1, "name": "Demo",
-//!    "service": { "regex": "https://app\\.example\\.org(/.*)?" },
+//!    "service": { "host": "*.example.org", "path": "/app(/.*)?" },
 //!    "proxyTickets": true,
 //!    "proxyCallback": { "regex": "https://app\\.example\\.org/proxy/.*" },
 //!    "releasedAttributes": ["email", "memberOf"],
@@ -24,15 +34,19 @@ use thiserror::Error;
 
 use crate::cas::params::{Scheme, http_url_scheme};
 use crate::cas::response::Attributes;
+use crate::cas::service::{CompileError, Matcher, PatternRepr, UrlPattern};
 
-/// How a URL is matched.
+/// How a URL is matched. Serialized as `{ "exact": … }`, `{ "regex": … }` or
+/// `{ "host": …, "path": …, "scheme": …, "port": … }`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(try_from = "PatternRepr", into = "PatternRepr")]
 pub enum Pattern {
     /// The URL must equal this string.
     Exact(String),
     /// The whole URL must match this regular expression (anchored for you).
     Regex(String),
+    /// Scheme, host and port by name, the rest by a regular expression.
+    Url(UrlPattern),
 }
 
 /// One registered service as configured.
@@ -63,10 +77,19 @@ pub struct ServiceDefinition {
     /// an SSO session from another source does not count (the user logs in again).
     #[serde(default)]
     pub authentication_source: Option<String>,
+    /// Let `service` and `proxyCallback` be regular expressions whose host casplus cannot
+    /// read literally ([`crate::cas::service`]): the operator vouches that they cannot
+    /// match a URL on someone else's host. Off by default.
+    #[serde(default, alias = "allow_regex_hosts", skip_serializing_if = "is_false")]
+    pub allow_regex_hosts: bool,
 }
 
 fn default_true() -> bool {
     true
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A configuration mistake in the registry.
@@ -81,6 +104,14 @@ pub enum RegistryError {
         /// The compiler's message.
         message: String,
     },
+    /// A host, scheme or port of a pattern is not one.
+    #[error("service {id}: {message}")]
+    BadPattern {
+        /// The service's id.
+        id: u64,
+        /// What is wrong.
+        message: String,
+    },
     /// Two entries share an id.
     #[error("service id {0} is used twice")]
     DuplicateId(u64),
@@ -89,34 +120,11 @@ pub enum RegistryError {
     Json(String),
 }
 
-#[derive(Clone, Debug)]
-enum Matcher {
-    Exact(String),
-    Regex(regex_lite::Regex),
-}
-
-impl Matcher {
-    fn compile(p: &Pattern, id: u64) -> Result<Self, RegistryError> {
-        match p {
-            Pattern::Exact(s) => Ok(Self::Exact(s.clone())),
-            Pattern::Regex(r) => regex_lite::RegexBuilder::new(&format!("^(?:{r})$"))
-                .size_limit(1 << 20)
-                .nest_limit(64)
-                .build()
-                .map(Self::Regex)
-                .map_err(|e| RegistryError::BadRegex {
-                    id,
-                    message: e.to_string(),
-                }),
-        }
-    }
-
-    fn matches(&self, s: &str) -> bool {
-        match self {
-            Self::Exact(e) => e == s,
-            Self::Regex(r) => r.is_match(s),
-        }
-    }
+fn compile(p: &Pattern, id: u64) -> Result<Matcher, RegistryError> {
+    Matcher::compile(p).map_err(|e| match e {
+        CompileError::Regex(message) => RegistryError::BadRegex { id, message },
+        CompileError::Pattern(message) => RegistryError::BadPattern { id, message },
+    })
 }
 
 /// A registered service with its patterns compiled.
@@ -144,7 +152,8 @@ impl RegisteredService {
         &self.definition
     }
 
-    /// Whether `service` is covered by this entry.
+    /// Whether `service` is covered by this entry ([`crate::cas::service`]: parsed by the
+    /// one URL parser, host matched by name).
     pub fn matches(&self, service: &str) -> bool {
         self.service.matches(service)
     }
@@ -191,11 +200,11 @@ impl ServiceRegistry {
             if services.iter().any(|s| s.definition.id == definition.id) {
                 return Err(RegistryError::DuplicateId(definition.id));
             }
-            let service = Matcher::compile(&definition.service, definition.id)?;
+            let service = compile(&definition.service, definition.id)?;
             let proxy_callback = definition
                 .proxy_callback
                 .as_ref()
-                .map(|p| Matcher::compile(p, definition.id))
+                .map(|p| compile(p, definition.id))
                 .transpose()?;
             services.push(RegisteredService {
                 definition,
@@ -227,6 +236,7 @@ impl ServiceRegistry {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
+    // Tests of host matching and hostile URLs: `cas/service/tests.rs`.
     use super::*;
 
     fn registry() -> ServiceRegistry {

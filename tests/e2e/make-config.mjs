@@ -78,6 +78,13 @@ const config = {
         service: { regex: String.raw`^http://${loop}:\d+/modcas([/?#].*)?$` },
         singleLogout: true,
       },
+      {
+        // Host by name, the rest by pattern (issue 20): security.test.mjs.
+        id: 11, name: 'E2E host pattern',
+        service: { host: '127.0.0.1', scheme: 'http', port: '*', path: '/hosted([/?#].*)?' },
+        proxyCallback: { host: ['127.0.0.1', 'localhost'], port: '*', path: '/callback([/?].*)?' },
+        singleLogout: false,
+      },
     ],
     tickets: { serviceTicketSeconds: 4, proxyTicketSeconds: 4 },
     // Per-address limits stay out of the way of the other tests (every test comes from

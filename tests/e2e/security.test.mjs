@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, Browser, q, loginTicket, submitLogin, loginForTicket, validate, xmlText, failureCode, httpServer,
+  BASE, Browser, q, loginTicket, submitLogin, loginForTicket, ssoTicket, validate, xmlText, failureCode,
+  httpServer, eventually, startWrangler,
 } from './lib.mjs';
 
 const app = await httpServer();
@@ -181,6 +182,75 @@ test('every HTML answer carries the strict CSP and anti-framing headers', async 
     assert.match(csp, /frame-ancestors 'none'/);
     assert.match(csp, /base-uri 'none'/);
     assert.equal(res.headers.get('x-frame-options'), 'DENY');
+  }
+});
+
+// Issue 20 item 1: a service is matched in two parts — the host by name, the rest by
+// pattern — so URLs whose host (as a browser reads it) is the attacker's never get a ticket.
+const HOSTED = `${app.url}/hosted`;
+const PORT = new URL(app.url).port;
+const HOST_ATTACKS = [
+  `http://evil.test?.127.0.0.1:${PORT}/hosted`,
+  `http://evil.test#.127.0.0.1:${PORT}/hosted`,
+  `http://127.0.0.1.evil.test:${PORT}/hosted`,
+  `http://127.0.0.1:${PORT}@evil.test/hosted`,
+  `http://evil.test\\@127.0.0.1:${PORT}/hosted`,
+  `http://127.0.0.1%2e:${PORT}/hosted`,
+  `http://127.0.0.1:${PORT}/hosted/../app`,
+  `http://127.0.0.1:${PORT}/hosted/%2e%2e/app`,
+];
+
+test('service hosts 20.1: a host pattern serves its own URLs (login, SSO, validation)', async () => {
+  const b = new Browser();
+  const st = await loginForTicket(b, HOSTED);
+  const v = await validate('/p3/serviceValidate', { service: HOSTED, ticket: st });
+  assert.equal(xmlText(v.body, 'user'), 'casuser', v.body);
+  const st2 = await ssoTicket(b, `${HOSTED}?page=2`);
+  const v2 = await validate('/serviceValidate', { service: `${HOSTED}?page=2`, ticket: st2 });
+  assert.equal(xmlText(v2.body, 'user'), 'casuser', v2.body);
+});
+
+test('service hosts 20.1: attacker hosts get no form, no SSO ticket and no validation', async () => {
+  const b = new Browser();
+  await loginForTicket(b, HOSTED);
+  for (const service of HOST_ATTACKS) {
+    for (const browser of [new Browser(), b]) {
+      const res = await browser.get(`/login?${q({ service })}`);
+      assert.equal(res.headers.get('location'), null, `no redirect to ${service}`);
+      assert.ok([400, 403].includes(res.status), `${service}: ${res.status}`);
+    }
+    const st = await ssoTicket(b, HOSTED);
+    const v = await validate('/serviceValidate', { service, ticket: st });
+    assert.equal(xmlText(v.body, 'user'), undefined, `${service}: ${v.body}`);
+    assert.ok(['INVALID_SERVICE', 'INVALID_TICKET'].includes(failureCode(v.body)), v.body);
+  }
+});
+
+test('service hosts 20.1: a pgtUrl on an attacker host is never called back', async () => {
+  const b = new Browser();
+  for (const pgtUrl of ['https://evil.test?.localhost:8443/callback', 'https://localhost.evil.test:8443/callback']) {
+    const st = await loginForTicket(b, HOSTED);
+    const v = await validate('/serviceValidate', { service: HOSTED, ticket: st, pgtUrl });
+    assert.equal(failureCode(v.body), 'INVALID_PROXY_CALLBACK', v.body);
+  }
+});
+
+test('service hosts 20.1: a configuration with a regex that matches attacker hosts is refused', async () => {
+  const sloppy = JSON.stringify({
+    engine: { services: [{ id: 1, name: 'Any subdomain', service: { regex: String.raw`^https://[^/]+\.example\.org(/.*)?$` } }] },
+  });
+  const w = await startWrangler({
+    vars: { CASPLUS_CONFIG: sloppy },
+    workers: 'cas',
+    ready: async (origin) => { await fetch(`${origin}/cas/nope`); return true; },
+  });
+  try {
+    const res = await fetch(`${w.origin}/cas/login?${q({ service: 'https://evil.test?.example.org/' })}`, { redirect: 'manual' });
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('location'), null);
+    assert.ok(await eventually(() => /evil\.test/.test(w.log()), 3000), 'the log names the attacker URL');
+  } finally {
+    await w.stop();
   }
 });
 

@@ -1,7 +1,9 @@
 //! URLs without the `url` crate: its IDNA/Unicode tables cost ≈ 60 KB of wasm (see
 //! bench/RESULTS.md, Worker), and the Worker only needs to split URLs the runtime has
 //! already parsed and serialized (WHATWG), and to name the origin of a service URL in a
-//! CSP.
+//! CSP. Both go through the core's one parser, [`casplus::url`].
+
+use casplus::url::Url;
 
 /// The parts of a request URL the routes read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,22 +20,23 @@ impl RequestUrl {
         Self::parse(&req.inner().url())
     }
 
-    /// Splits a serialized absolute URL: `scheme://[userinfo@]host[:port]/path?query#frag`.
+    /// Splits a serialized absolute URL with the core's one parser ([`Url::parse`]). A URL
+    /// it refuses (the runtime never serializes one) gives an empty scheme and host and the
+    /// path `/`.
     pub fn parse(url: &str) -> Self {
-        let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-        let rest = rest.split('#').next().unwrap_or("");
-        let end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, rest) = rest.split_at(end);
-        let authority = authority.rsplit('@').next().unwrap_or("");
-        let (path, query) = match rest.split_once('?') {
-            Some((p, q)) => (p, Some(q.to_owned())),
-            None => (rest, None),
-        };
-        Self {
-            scheme: scheme.to_ascii_lowercase(),
-            host: host_of(authority).0.to_ascii_lowercase(),
-            path: if path.is_empty() { "/" } else { path }.to_owned(),
-            query,
+        match Url::parse(url) {
+            Ok(u) => Self {
+                scheme: u.scheme().to_owned(),
+                host: u.host().to_owned(),
+                path: if u.path().is_empty() { "/" } else { u.path() }.to_owned(),
+                query: u.query().map(str::to_owned),
+            },
+            Err(_) => Self {
+                scheme: String::new(),
+                host: String::new(),
+                path: "/".to_owned(),
+                query: None,
+            },
         }
     }
 
@@ -58,64 +61,20 @@ impl RequestUrl {
     }
 }
 
-/// `(host, port)` of an authority without user info.
-fn host_of(authority: &str) -> (&str, Option<&str>) {
-    if authority.starts_with('[') {
-        match authority.find(']') {
-            Some(end) => {
-                let (host, rest) = authority.split_at(end + 1);
-                (host, rest.strip_prefix(':'))
-            }
-            None => (authority, None),
-        }
-    } else {
-        match authority.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        }
-    }
-}
-
 /// The origin (`scheme://host[:port]`) of an absolute http(s) URL, for `form-action`:
-/// lower-case scheme and host, default port dropped. `None` if it has none that can be
-/// named in a CSP (another scheme, user info, a host or port that is not plain ASCII
-/// letters, digits, dots, dashes — e.g. an IDN not written in punycode).
+/// [`Url::origin`] (lower-case scheme and host, default port dropped), `None` if it has
+/// none that can be named in a CSP host-source (another scheme, user info, a host that is
+/// not ASCII letters, digits, dots and dashes — e.g. an IDN not written in punycode).
 pub fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "http" => "80",
-        "https" => "443",
-        _ => return None,
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.contains('@') {
+    let u = Url::parse(url).ok()?;
+    let csp_host = u.host().starts_with('[')
+        || u.host()
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    if !csp_host {
         return None;
     }
-    let (host, port) = host_of(authority);
-    let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        !v6.is_empty()
-            && v6
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-    } else {
-        !host.is_empty()
-            && host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-    };
-    let port = port.filter(|p| !p.is_empty());
-    let port_ok = port.is_none_or(|p| p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
-    if !host_ok || !port_ok {
-        return None;
-    }
-    let host = host.to_ascii_lowercase();
-    Some(match port.map(|p| p.trim_start_matches('0')) {
-        Some(p) if p != default_port => {
-            format!("{scheme}://{host}:{}", if p.is_empty() { "0" } else { p })
-        }
-        _ => format!("{scheme}://{host}"),
-    })
+    u.origin()
 }
 
 #[cfg(test)]

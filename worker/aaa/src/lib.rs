@@ -51,9 +51,11 @@ fn config(json: &str) -> std::result::Result<Rc<LoginConfig>, String> {
 
 /// The path of a request URL (`https://host/path?query` → `/path`).
 fn path_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/");
-    path.split(['?', '#']).next().unwrap_or(path)
+    casplus::url::Url::parse(url)
+        .ok()
+        .map(|u| u.path())
+        .filter(|p| !p.is_empty())
+        .unwrap_or("/")
 }
 
 fn plain(status: u16, text: &str) -> Result<Response> {
