@@ -23,7 +23,6 @@ use worker::js_sys::Uint8Array;
 use worker::{KvStore, ObjectNamespace};
 
 use crate::guard::{GuardReply, GuardRequest, TicketGuard};
-use crate::routes::{Rendered, SessionRequest};
 
 /// Where a ticket kind lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,7 +87,7 @@ pub struct WorkerStore<'g> {
     guard: ObjectNamespace,
     now: Timestamp,
     revocation_seconds: i64,
-    /// The guard object this store runs inside (a [`crate::routes::SessionRequest`]), if any: calls to it
+    /// The guard object this store runs inside (a [`crate::session::SessionRequest`]), if any: calls to it
     /// are made in place, synchronously, instead of through its stub.
     local: Option<(String, &'g TicketGuard)>,
 }
@@ -119,22 +118,8 @@ impl<'g> WorkerStore<'g> {
         }
     }
 
-    /// Runs `/login` in the session object `name`, next to the session's tickets
-    /// ([`crate::routes::run_in_session`]): one call instead of one per ticket read or
-    /// written.
-    pub async fn hand_to_session(
-        &self,
-        name: &str,
-        request: SessionRequest,
-    ) -> Result<Rendered, StoreError> {
-        let bytes = self
-            .call(name, &GuardRequest::Session(Box::new(request)))
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("the session object gave no answer".to_owned()))?;
-        stored::decode(&bytes).map_err(corrupt)
-    }
-
-    /// One call to the guard object `name` (never logged: it may be a ticket id).
+    /// One row operation on the guard object `name` (never logged: it may be a ticket
+    /// id), made in place when this store runs inside that object.
     async fn call(
         &self,
         name: &str,
@@ -149,14 +134,23 @@ impl<'g> WorkerStore<'g> {
                 .map(|reply| reply.value)
                 .map_err(|e| unavailable("guard", e));
         }
+        let body = stored::encode(request).map_err(|e| unavailable("guard request", e))?;
+        let bytes = self.post(name, "/", body).await?;
+        let reply: GuardReply =
+            stored::decode(&bytes).map_err(|e| StoreError::Corrupt(format!("guard reply: {e}")))?;
+        Ok(reply.value)
+    }
+
+    /// POSTs `body` to `path` of the guard object `name` and returns the answer's body
+    /// (a row operation at `/`, a session hand-off at [`crate::session::PATH`]).
+    pub async fn post(&self, name: &str, path: &str, body: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         let stub = self
             .guard
             .get_by_name(name)
             .map_err(|e| unavailable("guard stub", e))?;
-        let body = stored::encode(request).map_err(|e| unavailable("guard request", e))?;
         let body = Uint8Array::from(body.as_slice()).into();
         let req = crate::outbound::request(
-            "https://guard/",
+            &format!("https://guard{path}"),
             "POST",
             Some(("application/octet-stream", &body)),
         )
@@ -172,10 +166,7 @@ impl<'g> WorkerStore<'g> {
                 resp.status_code()
             )));
         }
-        let bytes = resp.bytes().await.map_err(|e| unavailable("guard", e))?;
-        let reply: GuardReply =
-            stored::decode(&bytes).map_err(|e| StoreError::Corrupt(format!("guard reply: {e}")))?;
-        Ok(reply.value)
+        resp.bytes().await.map_err(|e| unavailable("guard", e))
     }
 
     async fn kv_put(&self, id: &TicketId, bytes: &[u8], expiration: u64) -> Result<(), StoreError> {
