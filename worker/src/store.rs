@@ -57,18 +57,6 @@ pub fn kv_expiration(now: Timestamp, expires_at: Timestamp) -> u64 {
     u64::try_from(at_least.max(wanted)).unwrap_or(u64::MAX)
 }
 
-/// How long a revocation mark must outlive the logout: longer than any copy of the
-/// revoked ticket can live in KV. A copy written by a request racing the logout expires at
-/// most a hard timeout after it was written, so the longest hard timeout plus a margin.
-pub fn revocation_seconds(config: &EngineConfig) -> i64 {
-    let t = &config.tickets;
-    t.ticket_granting
-        .hard_seconds
-        .max(t.long_term.hard_seconds)
-        .max(t.proxy_granting.hard_seconds)
-        .saturating_add(300)
-}
-
 /// The guard object that holds `id` (or its revocation mark): its session's object when
 /// the id carries a route, else its own.
 pub fn guard_name(id: &TicketId) -> String {
@@ -104,7 +92,7 @@ impl<'g> WorkerStore<'g> {
             kv,
             guard,
             now,
-            revocation_seconds: revocation_seconds(config),
+            revocation_seconds: config.tickets.revocation_seconds(),
             local: None,
         }
     }
@@ -398,14 +386,5 @@ mod tests {
         );
         // Already expired: still a legal expiration.
         assert_eq!(kv_expiration(now, Timestamp(0)), 1_000_061);
-    }
-
-    #[test]
-    fn revocation_outlives_every_session_policy() {
-        let c = EngineConfig::default();
-        let r = revocation_seconds(&c);
-        assert!(r > c.tickets.long_term.hard_seconds);
-        assert!(r > c.tickets.ticket_granting.hard_seconds);
-        assert!(r > c.tickets.proxy_granting.hard_seconds);
     }
 }
