@@ -9,6 +9,7 @@
 //! - [`effects`]: the engine's effects (single logout, accounting), in one place.
 //! - [`reply`]: responses, the engine's replies rendered, the Worker's own pages.
 //! - [`log`]: audit and fault lines with the request id.
+//! - [`body`]: request bodies, read as they stream in, never past a cap.
 //! - [`store`]: the engine's `Store` on KV + Durable Objects.
 //! - [`guard`]: the Durable Object's rows (single use, revocation, throttle counters);
 //!   [`object`]: its entry points (`fetch`, `alarm`).
@@ -26,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aaa;
+pub mod body;
 pub mod config;
 pub mod effects;
 pub mod faults;

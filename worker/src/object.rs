@@ -8,16 +8,19 @@ use casplus::time::Timestamp;
 use worker::{DurableObject, Env, Request, Response, Result, State};
 
 use crate::guard::TicketGuard;
-use crate::{config, effects, platform, session};
+use crate::{body, config, effects, platform, session};
 
 impl DurableObject for TicketGuard {
     fn new(state: State, env: Env) -> Self {
         Self::create(state, env)
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let body = req.bytes().await?;
-        if req.inner().url().ends_with(session::PATH) {
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        // From this Worker only (a stub's call): no cap beyond the runtime's.
+        let body = body::read(req.inner(), usize::MAX)
+            .await?
+            .unwrap_or_default();
+        if req.inner().url() == session::URL {
             session::serve(self, self.env(), &body).await
         } else {
             self.serve(&body).await

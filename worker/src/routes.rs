@@ -12,12 +12,10 @@ use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationS
 use casplus::cas::http::{self, MAX_BODY, Route};
 use casplus::cas::web::{self, HttpRequest, WebReply};
 use casplus::time::Timestamp;
-use worker::js_sys::{Reflect, Uint8Array};
-use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::wasm_bindgen_futures::JsFuture;
-use worker::{Context, Env, Request, Response, Result, web_sys};
+use worker::{Context, Env, Request, Response, Result};
 
 use crate::aaa;
+use crate::body;
 use crate::config::{self, Loaded};
 use crate::effects;
 use crate::faults::{self, FAULTS_HEADER, FaultyStore};
@@ -119,7 +117,7 @@ async fn prepare(
         return reply::too_large().map(Err);
     }
     let body = if method == web::Method::Post {
-        match read_body(&req, MAX_BODY).await? {
+        match body::read(req.inner(), MAX_BODY).await? {
             Some(body) => body,
             None => return reply::too_large().map(Err),
         }
@@ -165,33 +163,6 @@ async fn prepare(
         host,
         request_id,
     }))
-}
-
-/// Reads the body of `req` as it streams in, at most `cap` bytes: `None` as soon as it
-/// grows past `cap` (the rest is never read), whatever its `Content-Length` said.
-async fn read_body(req: &Request, cap: usize) -> Result<Option<Vec<u8>>> {
-    let Some(stream) = req.inner().body() else {
-        return Ok(Some(Vec::new()));
-    };
-    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let (done, value) = (JsValue::from_str("done"), JsValue::from_str("value"));
-    let mut body = Vec::new();
-    loop {
-        let chunk = JsFuture::from(reader.read()).await?;
-        if Reflect::get(&chunk, &done)?.is_truthy() {
-            return Ok(Some(body));
-        }
-        let bytes: Uint8Array = Reflect::get(&chunk, &value)?.unchecked_into();
-        let len = usize::try_from(bytes.length()).unwrap_or(usize::MAX);
-        if len > cap.saturating_sub(body.len()) {
-            // Stop the upload: nothing more of it is read.
-            let _ = reader.cancel();
-            return Ok(None);
-        }
-        let at = body.len();
-        body.resize(at + len, 0);
-        bytes.copy_to(&mut body[at..]);
-    }
 }
 
 impl Incoming {

@@ -1,7 +1,7 @@
 //! The session hand-off: a `/login` GET or a `/logout` whose cookie names an SSO session
 //! runs inside that session's [`TicketGuard`] object, next to the session's tickets.
 //!
-//! The Worker sends a [`SessionRequest`] to the object ([`hand_off`], `POST` to [`PATH`]);
+//! The Worker sends a [`SessionRequest`] to the object ([`hand_off`], `POST` to [`URL`]);
 //! the object runs it ([`run_in_session`]) and answers the [`Rendered`] response, whose
 //! effects the Worker performs after responding. Both in the stored form (version byte +
 //! postcard), like the object's row operations ([`crate::guard::GuardRequest`]).
@@ -21,8 +21,9 @@ use crate::platform::{self, Csprng};
 use crate::reply::{self, Rendered};
 use crate::store::WorkerStore;
 
-/// The path of a hand-off in a call to a guard object (row operations go to `/`).
-pub const PATH: &str = "/session";
+/// The URL of a hand-off in a call to a guard object (row operations go to
+/// [`crate::store::ROWS_URL`]).
+pub const URL: &str = "https://guard/session";
 
 /// What a session object runs for the Worker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,7 +104,7 @@ pub async fn hand_off(
 ) -> Result<Rendered, StoreError> {
     let body = stored::encode(&request)
         .map_err(|e| StoreError::Unavailable(format!("session request: {e}")))?;
-    let bytes = store.post(&request.session, PATH, body).await?;
+    let bytes = store.post(&request.session, URL, body).await?;
     stored::decode(&bytes).map_err(|e| StoreError::Corrupt(format!("session reply: {e}")))
 }
 

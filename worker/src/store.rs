@@ -66,6 +66,9 @@ pub fn guard_name(id: &TicketId) -> String {
     }
 }
 
+/// The URL of a row operation in a call to a guard object ([`GuardRequest`]).
+pub const ROWS_URL: &str = "https://guard/";
+
 /// How long to wait before the one retry of a failed KV write.
 pub const KV_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(1100);
 
@@ -123,26 +126,22 @@ impl<'g> WorkerStore<'g> {
                 .map_err(|e| unavailable("guard", e));
         }
         let body = stored::encode(request).map_err(|e| unavailable("guard request", e))?;
-        let bytes = self.post(name, "/", body).await?;
+        let bytes = self.post(name, ROWS_URL, body).await?;
         let reply: GuardReply =
             stored::decode(&bytes).map_err(|e| StoreError::Corrupt(format!("guard reply: {e}")))?;
         Ok(reply.value)
     }
 
-    /// POSTs `body` to `path` of the guard object `name` and returns the answer's body
-    /// (a row operation at `/`, a session hand-off at [`crate::session::PATH`]).
-    pub async fn post(&self, name: &str, path: &str, body: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+    /// POSTs `body` to `url` of the guard object `name` and returns the answer's body
+    /// (a row operation at [`ROWS_URL`], a session hand-off at [`crate::session::URL`]).
+    pub async fn post(&self, name: &str, url: &str, body: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         let stub = self
             .guard
             .get_by_name(name)
             .map_err(|e| unavailable("guard stub", e))?;
         let body = Uint8Array::from(body.as_slice()).into();
-        let req = crate::outbound::request(
-            &format!("https://guard{path}"),
-            "POST",
-            Some(("application/octet-stream", &body)),
-        )
-        .map_err(|e| unavailable("guard request", e))?;
+        let req = crate::outbound::request(url, "POST", Some(("application/octet-stream", &body)))
+            .map_err(|e| unavailable("guard request", e))?;
         let mut resp = stub
             .fetch_with_request(req)
             .await
