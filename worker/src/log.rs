@@ -2,19 +2,21 @@
 //! per line, each stamped with the request's id.
 
 use casplus::cas::audit::AuditEvent;
+use casplus::cas::ticket::random_token;
 use casplus::time::Timestamp;
+
+use crate::platform::Csprng;
 
 /// The request id of the audit log: the `cf-ray` header (Cloudflare's id of the request,
 /// also in `wrangler tail`), else 16 random hex digits.
 pub fn request_id(cf_ray: Option<&str>) -> String {
     match cf_ray {
         Some(ray) if !ray.is_empty() && ray.len() <= 64 && ray.is_ascii() => ray.to_owned(),
-        _ => {
-            let mut b = [0u8; 8];
-            // A broken generator is refused by `Csprng::check` before anything is issued.
-            let _ = getrandom::fill(&mut b);
-            b.iter().map(|x| format!("{x:02x}")).collect()
-        }
+        // A broken generator is refused by `Csprng::check` before anything is issued.
+        _ => match Csprng::check() {
+            Ok(mut rng) => random_token(&mut rng, "", 8),
+            Err(_) => "0".repeat(16),
+        },
     }
 }
 
