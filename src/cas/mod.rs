@@ -11,6 +11,7 @@
 //! - [`auth`], [`throttle`]: sans-IO authentication (built-in PBKDF2 user store) and
 //!   login throttling.
 //! - [`params`]: query/form parsing and redirect URL building.
+//! - [`http`]: the HTTP surface: routes, the methods each serves, body and outbound limits.
 //! - [`config`]: the site configuration file (engine, users, TACACS+) and its checks.
 //! - [`demo`]: the development configuration (`make dev`).
 //! - [`response`]: the response model the engine produces.
@@ -26,6 +27,7 @@ pub mod client;
 pub mod config;
 pub mod demo;
 pub mod engine;
+pub mod http;
 pub mod json;
 pub mod params;
 pub mod policy;

@@ -127,6 +127,10 @@ impl Default for ExpirationPolicies {
 /// Longest remember-me lifetime accepted (§4.1.5: "MAY not exceed 3 months").
 pub const MAX_LONG_TERM_SECONDS: i64 = 90 * 86_400;
 
+/// How much longer than the longest session a revocation mark is kept
+/// ([`ExpirationPolicies::revocation_seconds`]).
+pub const REVOCATION_MARGIN_SECONDS: i64 = 300;
+
 /// A lifetime setting that makes no sense.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
 #[error("ticket lifetime `{0}` must be positive (and long-term at most 90 days)")]
@@ -167,6 +171,19 @@ impl ExpirationPolicies {
             return Err(PolicyError("longTerm.hardSeconds"));
         }
         Ok(())
+    }
+
+    /// How long a revocation mark (a logged-out TGT, a revoked PGT) must be kept, seconds:
+    /// longer than any copy of the revoked ticket can live in an eventually consistent
+    /// store. A copy written by a request racing the revocation expires at most one hard
+    /// timeout after it was written, so the longest hard timeout plus
+    /// [`REVOCATION_MARGIN_SECONDS`].
+    pub fn revocation_seconds(&self) -> i64 {
+        self.ticket_granting
+            .hard_seconds
+            .max(self.long_term.hard_seconds)
+            .max(self.proxy_granting.hard_seconds)
+            .saturating_add(REVOCATION_MARGIN_SECONDS)
     }
 
     /// The session policy of a TGT (long-term when remember-me was used, §4.1).
@@ -249,6 +266,21 @@ mod tests {
     use proptest::prelude::*;
 
     const T0: Timestamp = Timestamp(1_700_000_000_000);
+
+    #[test]
+    fn revocation_outlives_every_session_policy() {
+        let mut p = ExpirationPolicies::default();
+        let r = p.revocation_seconds();
+        assert!(r > p.long_term.hard_seconds);
+        assert!(r > p.ticket_granting.hard_seconds);
+        assert!(r > p.proxy_granting.hard_seconds);
+        // The configured lifetimes, not the defaults: a longer PGT lifetime counts.
+        p.proxy_granting.hard_seconds = MAX_LONG_TERM_SECONDS + 1;
+        assert_eq!(
+            p.revocation_seconds(),
+            MAX_LONG_TERM_SECONDS + 1 + REVOCATION_MARGIN_SECONDS
+        );
+    }
 
     #[test]
     fn defaults_3_1_1() {

@@ -159,6 +159,16 @@ impl ThrottleUpdate {
         }
         Some(s)
     }
+
+    /// When the counter `state` that this update left behind may be dropped (the store's
+    /// lifetime for the row): the policy's [`ThrottlePolicy::expires_at`] for a failure;
+    /// `None` after a reset, which leaves no counter.
+    pub fn expires_at(&self, state: &ThrottleState) -> Option<Timestamp> {
+        match self {
+            Self::Failure { policy, .. } => Some(policy.expires_at(state)),
+            Self::Reset => None,
+        }
+    }
 }
 
 impl ThrottlePolicy {
@@ -309,6 +319,37 @@ mod tests {
             ThrottleKey::Username("a".into()).storage_key(),
             ThrottleKey::Address("a".into()).storage_key()
         );
+    }
+
+    #[test]
+    fn a_counter_lives_as_long_as_its_own_policy_says() {
+        // A configured policy, not the default one, sets the row's lifetime.
+        let p = ThrottlePolicy {
+            window_seconds: 10,
+            lockout_seconds: 7_200,
+            max_lockout_seconds: 86_400,
+            ..ThrottlePolicy::default()
+        };
+        let u = p.failure(&ThrottleKey::Username("alice".into()), T0);
+        let s = u.apply(None).unwrap_or_default();
+        assert_eq!(u.expires_at(&s), Some(p.expires_at(&s)));
+        assert_eq!(u.expires_at(&s), Some(T0.plus_secs(86_400 + 10)));
+        assert_ne!(
+            u.expires_at(&s),
+            Some(ThrottlePolicy::default().expires_at(&s))
+        );
+        // A locked counter lives at least until its lockout ends.
+        let locked = p.failure(&ThrottleKey::Username("alice".into()), T0);
+        let s = ThrottleUpdate::Failure {
+            now: T0,
+            limit: 1,
+            policy: p,
+        }
+        .apply(None)
+        .unwrap_or_default();
+        assert!(locked.expires_at(&s) >= s.locked_until);
+        // A reset leaves nothing to keep.
+        assert_eq!(ThrottleUpdate::Reset.expires_at(&s), None);
     }
 
     #[test]

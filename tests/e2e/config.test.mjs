@@ -24,6 +24,11 @@ function raw(url, { method = 'GET', headers = {}, body } = {}) {
   });
 }
 
+/** The log lines of `event` (the Worker logs one JSON object per line). */
+function logLines(log, event) {
+  return log.split('\n').filter((l) => l.includes(`"event":"${event}"`));
+}
+
 async function withWrangler(config, fn, { https = false } = {}) {
   const w = await startWrangler({
     vars: config === undefined ? {} : { CASPLUS_CONFIG: config },
@@ -38,7 +43,7 @@ async function withWrangler(config, fn, { https = false } = {}) {
   }
 }
 
-test('an invalid CASPLUS_CONFIG: every /cas endpoint answers 503 with the reason, and it is logged', async () => {
+test('an invalid CASPLUS_CONFIG: every /cas endpoint answers 503 with the request id only; the reason is logged', async () => {
   const bad = JSON.stringify({ engine: { services: [{ id: 1, name: 'x', service: { regex: '(' } }] } });
   await withWrangler(bad, async (base, log) => {
     for (const path of ['/cas/login', '/cas/serviceValidate?service=x&ticket=ST-1', '/cas/logout']) {
@@ -46,21 +51,50 @@ test('an invalid CASPLUS_CONFIG: every /cas endpoint answers 503 with the reason
       assert.equal(res.status, 503, path);
       const html = await res.text();
       assert.match(html, /not configured/);
-      assert.match(html, /regular expression/);
+      assert.match(html, /misconfigured/);
+      assert.ok(!/regular expression|CASPLUS_CONFIG/.test(html), `the page names no problem:\n${html}`);
       assert.ok(!/name="lt"/.test(html), 'no login form');
+      const id = html.match(/Request id: <code>([0-9A-Za-z-]+)<\/code>/)?.[1];
+      assert.ok(id, `the page shows the request id:\n${html}`);
+      // The operator finds the reason under that id in the log.
+      assert.ok(await eventually(() => logLines(log(), 'config_error').some((l) =>
+        l.includes(id) && /regular expression/.test(l)), 3000), log().slice(-3000));
     }
-    assert.ok(await eventually(() => /config_invalid|config_error/.test(log()), 3000), 'a log line names the problem');
+  });
+});
+
+test('issue 20 item 11: the 503 page never lists user names, TACACS+ hosts or secret names', async () => {
+  const bad = JSON.stringify({
+    engine: { services: [{ id: 1, name: 'x', service: { regex: '^http://127\\.0\\.0\\.1:\\d+/app$' } }] },
+    users: { 'secret-admin-name': { password: 'not a hash' } },
+    tacacs: {
+      servers: [{ host: 'tacacs-internal.corp.example', port: 49, key_secret: 'HIDDEN_TACACS_SECRET' }],
+      authen: 'pap',
+    },
+  });
+  await withWrangler(bad, async (base, log) => {
+    const res = await fetch(`${base}/cas/login`, { redirect: 'manual' });
+    assert.equal(res.status, 503);
+    const html = await res.text();
+    for (const leak of ['secret-admin-name', 'tacacs-internal.corp.example', 'HIDDEN_TACACS_SECRET', 'tacacs.servers']) {
+      assert.ok(!html.includes(leak), `${leak} is not on the page:\n${html}`);
+    }
+    assert.match(html, /Request id: <code>/);
+    assert.ok(await eventually(() => logLines(log(), 'config_error').some((l) => l.includes('HIDDEN_TACACS_SECRET')), 3000),
+      `the log names it:\n${log().slice(-3000)}`);
   });
 });
 
 test('no CASPLUS_CONFIG: the development configuration is served on loopback only', async () => {
-  await withWrangler(undefined, async (base) => {
+  await withWrangler(undefined, async (base, log) => {
     const local = await fetch(`${base}/cas/login`);
     assert.equal(local.status, 200);
-    // The same request addressed to a public host name is refused.
+    // The same request addressed to a public host name is refused; the log says why.
     const pub = await raw(`${base}/cas/login`, { headers: { Host: 'cas.example.org' } });
     assert.equal(pub.status, 503);
-    assert.match(pub.body, /only on 127\.0\.0\.1\/localhost/);
+    assert.match(pub.body, /misconfigured/);
+    assert.ok(await eventually(() => logLines(log(), 'config_error').some((l) => /only on 127\.0\.0\.1\/localhost/.test(l)), 3000),
+      log().slice(-3000));
   });
 });
 

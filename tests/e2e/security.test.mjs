@@ -2,6 +2,7 @@
 // escaping, throttling, request size limits, cookie tampering.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import {
   BASE, Browser, q, loginTicket, submitLogin, loginForTicket, ssoTicket, validate, xmlText, failureCode,
   httpServer, eventually, startWrangler,
@@ -148,6 +149,63 @@ test('oversized parameters: INVALID_REQUEST for validation, 400/413 for login', 
   assert.equal(login.status, 400);
   const big = await fetch(`${BASE}/login`, { method: 'POST', redirect: 'manual', body: 'x'.repeat(70 * 1024), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
   assert.equal(big.status, 413);
+});
+
+/** POSTs `chunks` to `url` with `Transfer-Encoding: chunked` (no Content-Length); ends the
+ * body only when `end`. Resolves with the status of the answer, rejects after `ms`. */
+function chunkedPost(url, chunks, { end = true, ms = 5000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL(url), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Transfer-Encoding': 'chunked' },
+    }, (res) => {
+      res.resume();
+      clearTimeout(timer);
+      resolve(res.statusCode);
+      req.destroy();
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`no answer within ${ms} ms`));
+    }, ms);
+    // Once answered, the Worker may drop the rest of the upload.
+    req.on('error', () => {});
+    for (const c of chunks) req.write(c);
+    if (end) req.end();
+  });
+}
+
+test('issue 20 item 7: a body without Content-Length is refused (413) as soon as it passes 64 KiB, its end never waited for', async () => {
+  const chunk = 'x'.repeat(16 * 1024);
+  // 80 KiB sent, and the body never ends: reading it whole would wait forever.
+  const status = await chunkedPost(`${BASE}/login`, Array(5).fill(chunk), { end: false });
+  assert.equal(status, 413);
+  // A complete one over the cap: 413 too.
+  assert.equal(await chunkedPost(`${BASE}/login`, Array(5).fill(chunk)), 413);
+  // A small chunked form is read and judged by the engine as usual (no login ticket: not 413).
+  const small = await chunkedPost(`${BASE}/login`, ['username=casuser&', 'password=Mellon&lt=LT-0']);
+  assert.ok(![413, 500].includes(small), `a small chunked body is read: ${small}`);
+});
+
+test('issue 20 item 12: single-logout POSTs go out concurrently; a hanging service delays none of the others', async () => {
+  const hang = await httpServer(() => { /* never answers: the Worker gives up after its timeout */ });
+  const ok = await httpServer();
+  try {
+    const b = new Browser();
+    // The hanging service got the session's first ticket: it is the first to be told.
+    await loginForTicket(b, `${hang.url}/app/hangs`);
+    const fast = ['/app/a', '/app/b', '/app/c', '/second'];
+    for (const p of fast) await ssoTicket(b, `${ok.url}${p}`);
+    const started = Date.now();
+    assert.equal((await b.get('/logout')).status, 200);
+    const posted = () => new Set(ok.requests.filter((r) => r.method === 'POST').map((r) => r.url));
+    assert.ok(await eventually(() => posted().size >= fast.length, 10000), `logouts for: ${[...posted()].join(' ')}`);
+    const ms = Date.now() - started;
+    assert.ok(ms < 4000, `the others did not wait for the hanging service's 5 s timeout (${ms} ms)`);
+    assert.ok(hang.requests.some((r) => r.method === 'POST'), 'the hanging service was told too');
+  } finally {
+    await Promise.all([hang.close(), ok.close()]);
+  }
 });
 
 test('tampered or foreign cookies give no session', async () => {

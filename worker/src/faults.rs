@@ -32,6 +32,15 @@ pub const FAULTS_VAR: &str = "CASPLUS_FAULTS";
 /// With `CASPLUS_FAULTS=per-request`, the request header naming the faults.
 pub const FAULTS_HEADER: &str = "X-Casplus-Faults";
 
+/// The faults for a request to `host` with the fault header `header`: none unless
+/// [`FAULTS_VAR`] is set (never in a deployment).
+pub fn for_request(env: &worker::Env, header: Option<&str>, host: &str) -> Faults {
+    match env.var(FAULTS_VAR) {
+        Ok(v) => Faults::from_settings(Some(&v.to_string()), header, host),
+        Err(_) => Faults::none(),
+    }
+}
+
 /// The faults of one request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Faults(Vec<String>);

@@ -13,23 +13,20 @@
 //! empty. Values are opaque bytes: the core's stored form ([`casplus::cas::stored`]).
 //!
 //! The protocol is a [`GuardRequest`] POSTed to the object, answered by a [`GuardReply`],
-//! both in the stored form (version byte + postcard).
+//! both in the stored form (version byte + postcard). A session object also runs the
+//! `/login` and `/logout` requests of its session ([`crate::session`]); the object's
+//! entry points (`fetch`, `alarm`) are in [`crate::object`].
 //!
 //! [`TicketId::route`]: casplus::cas::ticket::TicketId::route
 
 #![allow(missing_docs)] // `#[durable_object]` generates undocumented glue.
 
-use crate::routes::SessionRequest;
 use casplus::cas::stored;
-use casplus::cas::throttle::{ThrottlePolicy, ThrottleState, ThrottleUpdate};
-use casplus::cas::ticket::Ticket;
-use casplus::cas::web::Effect;
+use casplus::cas::throttle::{ThrottleState, ThrottleUpdate};
+use casplus::cas::ticket::TicketKind;
 use casplus::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use worker::{
-    DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
-    durable_object,
-};
+use worker::{Env, Response, Result, SqlStorage, SqlStorageValue, State, durable_object};
 
 /// Row key of a stored ticket.
 pub fn ticket_key(id: &str) -> String {
@@ -43,6 +40,12 @@ pub fn revoked_key(id: &str) -> String {
 
 /// Row key of a throttle counter (its object is named by the throttle key).
 pub const THROTTLE: &str = "throttle";
+
+/// The SQL `LIKE` pattern of the row keys of tickets of `kind`: its key prefix, from the
+/// kind's id prefix ([`TicketKind::prefix`]; none holds `%` or `_`).
+pub fn ticket_key_pattern(kind: TicketKind) -> String {
+    format!("{}%", ticket_key(kind.prefix()))
+}
 
 /// What a caller asks of a guard object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,10 +98,6 @@ pub enum GuardRequest {
         /// The change.
         update: ThrottleUpdate,
     },
-    /// Run this `/login` GET or `/logout` here, in the session's object: the engine reads and writes
-    /// the session's tickets in place ([`crate::routes::run_in_session`]). The reply is
-    /// the rendered response ([`crate::routes::Rendered`]).
-    Session(Box<SessionRequest>),
 }
 
 /// The answer: a stored value (a ticket, a throttle counter, a revocation mark) or none.
@@ -224,8 +223,7 @@ impl TicketGuard {
         Ok(())
     }
 
-    /// Performs one request on this object's rows (not [`GuardRequest::Session`], which
-    /// `fetch` runs).
+    /// Performs one request on this object's rows.
     pub(crate) async fn handle(&self, req: GuardRequest) -> Result<GuardReply> {
         self.ensure_schema()?;
         let value = match req {
@@ -277,11 +275,6 @@ impl TicketGuard {
             GuardRequest::IsRevoked { id } => {
                 self.read(&revoked_key(&id))?.map(|_| b"revoked".to_vec())
             }
-            GuardRequest::Session(_) => {
-                return Err(worker::Error::RustError(
-                    "a session request is run by fetch".into(),
-                ));
-            }
             GuardRequest::Throttle => self.read(THROTTLE)?,
             GuardRequest::UpdateThrottle { update } => {
                 // Read, apply, write: no await in between.
@@ -292,7 +285,8 @@ impl TicketGuard {
                 match next {
                     Some(s) => {
                         let bytes = stored::encode(&s).map_err(|e| e.to_string())?;
-                        let exp = throttle_expiry(&update, &s).0;
+                        // The lifetime the update's own (configured) policy gives it.
+                        let exp = update.expires_at(&s).unwrap_or(s.window_start).0;
                         self.write(THROTTLE, &bytes, exp)?;
                         self.schedule(exp).await?;
                         Some(bytes)
@@ -309,39 +303,8 @@ impl TicketGuard {
 }
 
 impl TicketGuard {
-    /// What the engine says ends with these expired TGTs (accounting STOP when TACACS+
-    /// accounts the session). Failures are logged; the rows are gone either way.
-    async fn sessions_expired(&self, rows: &[Vec<u8>], now: Timestamp) {
-        let loaded = match crate::config::load_any_host(&self.env) {
-            Ok(l) => l,
-            Err(e) => {
-                worker::console_error!("session expiry: configuration: {e}");
-                return;
-            }
-        };
-        let effects: Vec<Effect> = rows
-            .iter()
-            .filter_map(|r| match Ticket::from_bytes(r) {
-                Ok(Ticket::TicketGranting(tgt)) => loaded.engine.expired_session(&tgt, now),
-                _ => None,
-            })
-            .collect();
-        if let Some(t) = &loaded.tacacs {
-            crate::aaa::account(&self.env, t, "alarm", effects).await;
-        }
-    }
-}
-
-/// When a throttle counter may be dropped: the policy's hint, or a day for a reset.
-fn throttle_expiry(update: &ThrottleUpdate, s: &ThrottleState) -> Timestamp {
-    match update {
-        ThrottleUpdate::Failure { policy, .. } => policy.expires_at(s),
-        ThrottleUpdate::Reset => ThrottlePolicy::default().expires_at(s),
-    }
-}
-
-impl DurableObject for TicketGuard {
-    fn new(state: State, env: Env) -> Self {
+    /// A guard object over `state` (the Durable Object's constructor).
+    pub(crate) fn create(state: State, env: Env) -> Self {
         Self {
             state,
             env,
@@ -350,23 +313,18 @@ impl DurableObject for TicketGuard {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let body = req.bytes().await?;
-        let request: GuardRequest = match stored::decode(&body) {
+    /// The Worker's environment, as the object received it.
+    pub(crate) fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// Answers a row operation: `body` is a [`GuardRequest`] in the stored form, the
+    /// answer a [`GuardReply`] in the stored form (HTTP 400/500 with the reason on failure).
+    pub(crate) async fn serve(&self, body: &[u8]) -> Result<Response> {
+        let request: GuardRequest = match stored::decode(body) {
             Ok(r) => r,
             Err(e) => return Response::error(format!("bad guard request: {e}"), 400),
         };
-        if let GuardRequest::Session(request) = request {
-            let reply = crate::routes::run_in_session(self, &self.env, *request)
-                .await
-                .and_then(|rendered| stored::encode(&rendered).map_err(|e| e.to_string()))
-                .map(|bytes| GuardReply { value: Some(bytes) })
-                .and_then(|reply| stored::encode(&reply).map_err(|e| e.to_string()));
-            return match reply {
-                Ok(bytes) => Response::from_bytes(bytes),
-                Err(e) => Response::error(format!("session request: {e}"), 500),
-            };
-        }
         match self
             .handle(request)
             .await
@@ -378,25 +336,26 @@ impl DurableObject for TicketGuard {
         }
     }
 
-    async fn alarm(&self) -> Result<Response> {
+    /// The alarm's work on the rows: deletes every row expired at `now` and returns the
+    /// sessions (stored TGTs) among them, for the engine to end.
+    pub(crate) async fn expire(&self, now: Timestamp) -> Result<Vec<Vec<u8>>> {
         self.ensure_schema()?;
-        let now = crate::platform::now();
         // Sessions that expired without being seen again: read them, then delete every
         // expired row at once (no await in between, so a request cannot find the TGT and
-        // end the session a second time), then tell the world.
+        // end the session a second time).
         let ended = blobs(&self.sql().exec(
-            "SELECT v FROM entries WHERE k LIKE 't:TGT-%' AND exp <= ?",
-            vec![SqlStorageValue::from(now.0)],
+            "SELECT v FROM entries WHERE k LIKE ? AND exp <= ?",
+            vec![
+                ticket_key_pattern(TicketKind::TicketGranting).into(),
+                SqlStorageValue::from(now.0),
+            ],
         )?)?;
         self.sql().exec(
             "DELETE FROM entries WHERE exp <= ?",
             vec![SqlStorageValue::from(now.0)],
         )?;
         self.reschedule().await?;
-        if !ended.is_empty() {
-            self.sessions_expired(&ended, now).await;
-        }
-        Response::ok("")
+        Ok(ended)
     }
 }
 
@@ -406,7 +365,7 @@ mod tests {
 
     #[test]
     fn protocol_round_trips_in_the_stored_form() {
-        let policy = ThrottlePolicy::default();
+        let policy = casplus::cas::throttle::ThrottlePolicy::default();
         for r in [
             GuardRequest::Put {
                 id: "ST-1".into(),
@@ -446,16 +405,20 @@ mod tests {
     }
 
     #[test]
-    fn throttle_rows_outlive_their_lockout() {
-        let policy = ThrottlePolicy::default();
-        let u = ThrottleUpdate::Failure {
-            now: Timestamp(1_000_000),
-            limit: 1,
-            policy,
-        };
-        let s = u.apply(None).expect("a counter");
-        let exp = throttle_expiry(&u, &s);
-        assert!(exp >= s.locked_until.unwrap_or(s.window_start));
-        assert!(exp > Timestamp(1_000_000));
+    fn the_alarm_finds_sessions_by_the_kind_s_own_prefix() {
+        let mut e = casplus::cas::ticket::DeterministicEntropy::new(3);
+        let tgt = casplus::cas::ticket::TicketId::generate(TicketKind::TicketGranting, &mut e);
+        let pattern = ticket_key_pattern(TicketKind::TicketGranting);
+        let prefix = pattern.strip_suffix('%').unwrap_or_default();
+        assert_eq!(pattern, "t:TGT-%");
+        assert!(ticket_key(tgt.as_str()).starts_with(prefix));
+        for kind in TicketKind::ALL {
+            if kind != TicketKind::TicketGranting {
+                let id = casplus::cas::ticket::TicketId::generate(kind, &mut e);
+                assert!(!ticket_key(id.as_str()).starts_with(prefix), "{kind:?}");
+            }
+        }
+        assert!(!revoked_key(tgt.as_str()).starts_with(prefix));
+        assert!(!pattern[..pattern.len() - 1].contains(['%', '_']));
     }
 }

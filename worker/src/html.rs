@@ -352,14 +352,17 @@ pub fn internal_error() -> Page {
     )
 }
 
-/// The page shown when the configuration does not load.
-pub fn config_error(problem: &str) -> Page {
+/// The page shown when the configuration does not load. It names no problem: those name
+/// users, TACACS+ hosts and secrets, and go to the log only, under `request_id` (the id
+/// the page shows, so an operator can find the line).
+pub fn config_error(request_id: &str) -> Page {
     message(
         "Service not configured",
         &format!(
-            "<p>This Central Authentication Service cannot serve requests: its \
-             configuration is not usable.</p><p class=\"muted\"><code>{}</code></p>",
-            escape(problem)
+            "<p>This Central Authentication Service cannot serve requests: it is \
+             misconfigured. Its operator can find the reason in the log.</p>\
+             <p class=\"muted\">Request id: <code>{}</code></p>",
+            escape(request_id)
         ),
     )
 }
@@ -485,6 +488,21 @@ mod tests {
     }
 
     #[test]
+    fn the_config_error_page_shows_the_request_id_and_no_problem() {
+        let p = config_error("8f1c2a3b4d5e6f70-AMS");
+        assert!(p.body.contains("misconfigured"), "{}", p.body);
+        assert!(p.body.contains("<code>8f1c2a3b4d5e6f70-AMS</code>"));
+        assert!(!p.body.contains("CASPLUS_CONFIG"));
+        assert_eq!(
+            config_error("<script>")
+                .body
+                .matches("&lt;script&gt;")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
     fn every_page_uses_the_hashed_stylesheet_only() {
         let pages = [
             render(&View::LoggedOut),
@@ -495,7 +513,7 @@ mod tests {
                 service: "<x>".into(),
             }),
             internal_error(),
-            config_error("bad"),
+            config_error("<x>"),
         ];
         for p in pages {
             assert!(p.body.contains(&format!("<style>{CSS}</style>")));

@@ -3,9 +3,16 @@
 //! the server. This crate only translates HTTP to engine calls and performs the engine's
 //! effects; every protocol decision is the engine's.
 //!
-//! - [`routes`]: the router and one handler per endpoint.
+//! - [`routes`]: the router and one handler per endpoint (the table of endpoints and
+//!   methods is the core's, [`casplus::cas::http`]).
+//! - [`session`]: the session hand-off: a request of an SSO session runs in its object.
+//! - [`effects`]: the engine's effects (single logout, accounting), in one place.
+//! - [`reply`]: responses, the engine's replies rendered, the Worker's own pages.
+//! - [`log`]: audit and fault lines with the request id.
+//! - [`body`]: request bodies, read as they stream in, never past a cap.
 //! - [`store`]: the engine's `Store` on KV + Durable Objects.
-//! - [`guard`]: the Durable Object (single use, revocation, throttle counters).
+//! - [`guard`]: the Durable Object's rows (single use, revocation, throttle counters);
+//!   [`object`]: its entry points (`fetch`, `alarm`).
 //! - [`html`]: the login, warn, logout and error pages, with their CSP.
 //! - [`outbound`]: the proxy callback and single-logout requests.
 //! - [`config`]: the configuration (`CASPLUS_CONFIG`, or the development default).
@@ -13,18 +20,27 @@
 //! - [`faults`]: TEST ONLY fault injection (`CASPLUS_FAULTS`, loopback hosts only).
 //! - [`aaa`]: the TACACS+ authentication source and accounting, through the gateway
 //!   Worker (`worker/aaa`, a service binding).
+//!
+//! Imports go one way: `routes` → `session` → `store` → `guard`; `faults` → `store`;
+//! `object` → `session`, `effects`; nothing imports `routes` or `object`.
 
 #![forbid(unsafe_code)]
 
 pub mod aaa;
+pub mod body;
 pub mod config;
+pub mod effects;
 pub mod faults;
 pub mod guard;
 pub mod html;
+pub mod log;
+pub mod object;
 pub mod outbound;
 pub mod platform;
+pub mod reply;
 pub mod requrl;
 pub mod routes;
+pub mod session;
 pub mod store;
 
 use worker::{Context, Env, Request, Response, Result, event};

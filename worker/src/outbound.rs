@@ -1,19 +1,15 @@
 //! Calls the engine asks for: the proxy callback (§2.5.4) and single-logout requests
-//! (§2.3.3). Both are bounded in time; neither follows redirects.
+//! (§2.3.3). Both are bounded in time ([`casplus::cas::http`]); neither follows redirects.
 
 use std::time::Duration;
 
 use casplus::cas::engine::ProxyCallback;
-use casplus::cas::web::{Effect, LogoutNotice};
+use casplus::cas::http::{LOGOUT_TIMEOUT, PROXY_CALLBACK_TIMEOUT};
+use casplus::cas::web::LogoutNotice;
 use futures_util::future::{Either, select};
 use worker::wasm_bindgen::JsValue;
 use worker::web_sys;
 use worker::{AbortController, Delay, Fetch, Request};
-
-/// Time allowed for the proxy callback (the service is waiting on its validation).
-pub const PROXY_CALLBACK_TIMEOUT: Duration = Duration::from_secs(5);
-/// Time allowed for each single-logout POST.
-pub const LOGOUT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A request built with web-sys directly: `worker::RequestInit`'s conversion carries its
 /// whole `cf` option set (≈ 7 KB of wasm) for options casplus never sets. `content_type`
@@ -101,18 +97,6 @@ pub async fn single_logout(notice: &LogoutNotice) -> Option<u16> {
         Err(e) => {
             log_event("single_logout_failed", &notice.url, &e);
             None
-        }
-    }
-}
-
-/// Performs every effect, one after the other (run it under `wait_until`).
-pub async fn perform(effects: Vec<Effect>) {
-    for effect in effects {
-        match effect {
-            Effect::SingleLogout(notice) => {
-                single_logout(&notice).await;
-            }
-            other => worker::console_error!("unhandled engine effect: {other:?}"),
         }
     }
 }

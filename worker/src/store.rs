@@ -23,7 +23,6 @@ use worker::js_sys::Uint8Array;
 use worker::{KvStore, ObjectNamespace};
 
 use crate::guard::{GuardReply, GuardRequest, TicketGuard};
-use crate::routes::{Rendered, SessionRequest};
 
 /// Where a ticket kind lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,18 +57,6 @@ pub fn kv_expiration(now: Timestamp, expires_at: Timestamp) -> u64 {
     u64::try_from(at_least.max(wanted)).unwrap_or(u64::MAX)
 }
 
-/// How long a revocation mark must outlive the logout: longer than any copy of the
-/// revoked ticket can live in KV. A copy written by a request racing the logout expires at
-/// most a hard timeout after it was written, so the longest hard timeout plus a margin.
-pub fn revocation_seconds(config: &EngineConfig) -> i64 {
-    let t = &config.tickets;
-    t.ticket_granting
-        .hard_seconds
-        .max(t.long_term.hard_seconds)
-        .max(t.proxy_granting.hard_seconds)
-        .saturating_add(300)
-}
-
 /// The guard object that holds `id` (or its revocation mark): its session's object when
 /// the id carries a route, else its own.
 pub fn guard_name(id: &TicketId) -> String {
@@ -78,6 +65,9 @@ pub fn guard_name(id: &TicketId) -> String {
         None => id.as_str().to_owned(),
     }
 }
+
+/// The URL of a row operation in a call to a guard object ([`GuardRequest`]).
+pub const ROWS_URL: &str = "https://guard/";
 
 /// How long to wait before the one retry of a failed KV write.
 pub const KV_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(1100);
@@ -88,7 +78,7 @@ pub struct WorkerStore<'g> {
     guard: ObjectNamespace,
     now: Timestamp,
     revocation_seconds: i64,
-    /// The guard object this store runs inside (a [`crate::routes::SessionRequest`]), if any: calls to it
+    /// The guard object this store runs inside (a [`crate::session::SessionRequest`]), if any: calls to it
     /// are made in place, synchronously, instead of through its stub.
     local: Option<(String, &'g TicketGuard)>,
 }
@@ -105,7 +95,7 @@ impl<'g> WorkerStore<'g> {
             kv,
             guard,
             now,
-            revocation_seconds: revocation_seconds(config),
+            revocation_seconds: config.tickets.revocation_seconds(),
             local: None,
         }
     }
@@ -119,22 +109,8 @@ impl<'g> WorkerStore<'g> {
         }
     }
 
-    /// Runs `/login` in the session object `name`, next to the session's tickets
-    /// ([`crate::routes::run_in_session`]): one call instead of one per ticket read or
-    /// written.
-    pub async fn hand_to_session(
-        &self,
-        name: &str,
-        request: SessionRequest,
-    ) -> Result<Rendered, StoreError> {
-        let bytes = self
-            .call(name, &GuardRequest::Session(Box::new(request)))
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("the session object gave no answer".to_owned()))?;
-        stored::decode(&bytes).map_err(corrupt)
-    }
-
-    /// One call to the guard object `name` (never logged: it may be a ticket id).
+    /// One row operation on the guard object `name` (never logged: it may be a ticket
+    /// id), made in place when this store runs inside that object.
     async fn call(
         &self,
         name: &str,
@@ -149,18 +125,23 @@ impl<'g> WorkerStore<'g> {
                 .map(|reply| reply.value)
                 .map_err(|e| unavailable("guard", e));
         }
+        let body = stored::encode(request).map_err(|e| unavailable("guard request", e))?;
+        let bytes = self.post(name, ROWS_URL, body).await?;
+        let reply: GuardReply =
+            stored::decode(&bytes).map_err(|e| StoreError::Corrupt(format!("guard reply: {e}")))?;
+        Ok(reply.value)
+    }
+
+    /// POSTs `body` to `url` of the guard object `name` and returns the answer's body
+    /// (a row operation at [`ROWS_URL`], a session hand-off at [`crate::session::URL`]).
+    pub async fn post(&self, name: &str, url: &str, body: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         let stub = self
             .guard
             .get_by_name(name)
             .map_err(|e| unavailable("guard stub", e))?;
-        let body = stored::encode(request).map_err(|e| unavailable("guard request", e))?;
         let body = Uint8Array::from(body.as_slice()).into();
-        let req = crate::outbound::request(
-            "https://guard/",
-            "POST",
-            Some(("application/octet-stream", &body)),
-        )
-        .map_err(|e| unavailable("guard request", e))?;
+        let req = crate::outbound::request(url, "POST", Some(("application/octet-stream", &body)))
+            .map_err(|e| unavailable("guard request", e))?;
         let mut resp = stub
             .fetch_with_request(req)
             .await
@@ -172,10 +153,7 @@ impl<'g> WorkerStore<'g> {
                 resp.status_code()
             )));
         }
-        let bytes = resp.bytes().await.map_err(|e| unavailable("guard", e))?;
-        let reply: GuardReply =
-            stored::decode(&bytes).map_err(|e| StoreError::Corrupt(format!("guard reply: {e}")))?;
-        Ok(reply.value)
+        resp.bytes().await.map_err(|e| unavailable("guard", e))
     }
 
     async fn kv_put(&self, id: &TicketId, bytes: &[u8], expiration: u64) -> Result<(), StoreError> {
@@ -407,14 +385,5 @@ mod tests {
         );
         // Already expired: still a legal expiration.
         assert_eq!(kv_expiration(now, Timestamp(0)), 1_000_061);
-    }
-
-    #[test]
-    fn revocation_outlives_every_session_policy() {
-        let c = EngineConfig::default();
-        let r = revocation_seconds(&c);
-        assert!(r > c.tickets.long_term.hard_seconds);
-        assert!(r > c.tickets.ticket_granting.hard_seconds);
-        assert!(r > c.tickets.proxy_granting.hard_seconds);
     }
 }
