@@ -490,7 +490,7 @@ fn seq_gaps_duplicates_and_replies_to_unknown_sessions_are_flagged() {
     ];
     let text: String = stream
         .iter()
-        .map(|p| capture::hex::encode(p) + "\n")
+        .map(|p| casplus::codec::hex::encode(p) + "\n")
         .collect();
     let a = capture::analyze(text.as_bytes(), &keyed());
     assert_eq!(a.format.form, InputFormat::Hex);

@@ -51,9 +51,9 @@
 mod diag;
 mod flow;
 mod framing;
-pub mod hex;
 mod model;
 mod packet;
+pub mod paste;
 mod pcap;
 mod source;
 mod tcp;

@@ -488,7 +488,7 @@ pub struct Pdu {
     /// The header.
     pub header: Header,
     /// Bytes as captured: header and (obfuscated) body, possibly incomplete.
-    #[serde(serialize_with = "super::hex::serialize")]
+    #[serde(serialize_with = "crate::codec::hex::serialize")]
     pub wire: Box<[u8]>,
     /// False when the body is incomplete (capture ended, or segments missing).
     pub complete: bool,

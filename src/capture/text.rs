@@ -11,9 +11,9 @@ use core::ops::Range;
 use base64::Engine as _;
 
 use crate::codec::Span;
+use crate::codec::hex::digit;
 
 use super::diag::{Diags, codes};
-use super::hex::digit;
 use super::model::{Diagnostic, FrameTime, InputFormat, Severity};
 
 /// Text decoded into bytes.

@@ -18,20 +18,7 @@ use super::body::Body;
 use super::enums::AcctRecordKind;
 use super::header::Header;
 use super::text::escape;
-
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        for nib in [b >> 4, b & 0x0f] {
-            if let Some(&d) = DIGITS.get(usize::from(nib)) {
-                s.push(char::from(d));
-            }
-        }
-    }
-    s
-}
+use crate::codec::hex::encode as hex;
 
 /// A text field as an escaped string.
 struct Txt<'a>(&'a [u8]);

@@ -1009,7 +1009,7 @@ fn json_is_the_documented_schema() {
         }
         assert_eq!(j["header"]["major"], 12);
         assert_eq!(j["header"]["session_id"], 0x0102_0304);
-        assert_eq!(j["body_clear_hex"], json::hex(&bytes));
+        assert_eq!(j["body_clear_hex"], crate::codec::hex::encode(&bytes));
         assert_eq!(j["key_index"], 0);
         assert_eq!(j["body"]["kind"], value.kind().as_str());
         let fields: &[&str] = match value.kind() {
@@ -1354,7 +1354,7 @@ fn debug_output_never_shows_the_password() {
     ));
     let d = format!("{pdu:?}");
     assert!(d.contains("admin") && !d.contains("pass123"), "{d}");
-    assert!(!d.contains(&json::hex(b"pass123")));
+    assert!(!d.contains(&crate::codec::hex::encode(b"pass123")));
     let partial = decode_all(
         &start[..40],
         &DecodeOptions::with_key(Key::from_text("tac_plus_key")),

@@ -590,21 +590,12 @@ pub fn unescape(s: &str) -> Result<Vec<u8>, String> {
 
 /// Hex digits to bytes (no separators; either letter case).
 fn unhex(field: &str, s: &str) -> Result<Vec<u8>, String> {
-    let digits: Vec<u32> = s
-        .chars()
-        .map(|c| c.to_digit(16))
-        .collect::<Option<_>>()
-        .ok_or_else(|| format!("{field} is not hex: {s:?}"))?;
-    if !digits.len().is_multiple_of(2) {
-        return Err(format!("{field} has an odd number of hex digits"));
-    }
-    Ok(digits
-        .chunks_exact(2)
-        .map(|p| match p {
-            [h, l] => ((h << 4) | l) as u8,
-            _ => 0,
-        })
-        .collect())
+    crate::codec::hex::decode(s).map_err(|e| match e {
+        crate::codec::hex::HexError::NotHex(_) => format!("{field} is not hex: {s:?}"),
+        crate::codec::hex::HexError::OddLength => {
+            format!("{field} has an odd number of hex digits")
+        }
+    })
 }
 
 /// `data` from `data` or `data_hex` (both given: they must agree).

@@ -243,7 +243,7 @@ fn request_id(cf_ray: Option<&str>) -> String {
             let mut b = [0u8; 8];
             // A broken generator was already refused by `Csprng::check`.
             let _ = getrandom::fill(&mut b);
-            b.iter().map(|x| format!("{x:02x}")).collect()
+            casplus::codec::hex::encode(&b)
         }
     }
 }
