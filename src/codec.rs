@@ -227,11 +227,13 @@ pub trait Wire: Sized {
 /// hex, hex pastes).
 pub mod hex {
     /// Why hex text could not be read.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
     pub enum HexError {
         /// The byte at this offset is neither a hex digit nor a tolerated separator.
+        #[error("not a hex digit at offset {0}")]
         NotHex(usize),
         /// An odd number of hex digits.
+        #[error("odd number of hex digits")]
         OddLength,
     }
 

@@ -10,8 +10,8 @@
 //! - [`capture`]: captures in every form (pcap, pcapng, tcpdump/Wireshark text, hex, base64):
 //!   TCP reassembly and TACACS+ PDUs with their place in the capture.
 //! - [`cas`]: the CAS protocol 3.0 engine: tickets, services, validation responses.
-//! - `wasm` (features `wasm`, `wasm-tacacs`, `wasm-cas`): the wasm-bindgen exports of the npm
-//!   package `casplus`.
+//! - `wasm` (features `wasm`, `wasm-tacacs`, `wasm-encode`, `wasm-cas`, `inspector`): the
+//!   wasm-bindgen exports of the npm package `casplus` and (`wasm::inspect`) of the inspector page.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -22,5 +22,3 @@ pub mod tacacs;
 pub mod time;
 #[cfg(feature = "wasm-bindings")]
 pub mod wasm;
-#[cfg(feature = "inspector")]
-pub mod wasm_inspect;

@@ -35,6 +35,8 @@
 
 #[cfg(any(feature = "wasm-tacacs", feature = "wasm-encode"))]
 pub mod input;
+#[cfg(feature = "inspector")]
+pub mod inspect;
 pub mod schema;
 
 #[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas"))]
@@ -85,6 +87,8 @@ pub mod codes {
     pub const SHORT_PACKET: &str = "SHORT_PACKET";
     /// A result could not be turned into JavaScript values (a bug: please report it).
     pub const INTERNAL: &str = "INTERNAL";
+    /// The inspector's `onProgress` callback asked to stop the analysis (inspector only).
+    pub const CANCELLED: &str = "CANCELLED";
 }
 
 /// Builds a JavaScript `Error` (or `TypeError`) carrying `code` (and `offset`, when known).
