@@ -10,8 +10,8 @@
 
 use std::path::PathBuf;
 
-use casplus::capture::{self, Analysis, ConnectionKind, Direction, InputFormat, Options, Pdu};
-use casplus::tacacs::{BodyState, Key};
+use casplus::capture::{self, Analysis, ConnectionKind, InputFormat, Options, Pdu};
+use casplus::tacacs::{BodyState, Direction, Key};
 use md5::{Digest, Md5};
 use serde_json::Value;
 
@@ -120,8 +120,8 @@ fn check_against_expected(a: &Analysis, name: &str) {
             .nth(nth)
             .unwrap_or_else(|| panic!("{name}: connection {client} -> {server} #{nth} not found"));
         for (field, dir) in [
-            ("to_server", Direction::ToServer),
-            ("to_client", Direction::ToClient),
+            ("to_server", Direction::ClientToServer),
+            ("to_client", Direction::ServerToClient),
         ] {
             let want: Vec<PduKey> = c[field]
                 .as_array()

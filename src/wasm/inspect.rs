@@ -28,10 +28,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::{codes, js_error, key_from_js};
-use crate::capture::{
-    self, Analysis, Direction, FormatInfo, InputFormat, Options, Progress, Severity,
-};
-use crate::tacacs::{BodyState, Key};
+use crate::capture::{self, Analysis, FormatInfo, InputFormat, Options, Progress, Severity};
+use crate::tacacs::{BodyState, Direction, Key};
 
 /// Plain objects and `null`, as `JSON.parse` would give.
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
@@ -122,7 +120,7 @@ struct Overview<'a> {
     streams: &'a [capture::Stream],
     keys_ok: &'a [u32],
     keys: usize,
-    diagnostics: &'a [capture::Diagnostic],
+    diagnostics: &'a [capture::CaptureDiagnostic],
     stats: &'a capture::Stats,
     frames: usize,
     pdus: usize,
@@ -231,8 +229,8 @@ impl Inspection {
             conn.push(p.conn.map_or(-1, |c| i32::try_from(c).unwrap_or(-1)));
             session.push(p.session.map_or(-1, |c| i32::try_from(c).unwrap_or(-1)));
             dir.push(match p.direction {
-                Direction::ToServer => 0u8,
-                Direction::ToClient => 1,
+                Direction::ClientToServer => 0u8,
+                Direction::ServerToClient => 1,
             });
             kind.push(p.header.kind);
             seq_no.push(p.header.seq_no);

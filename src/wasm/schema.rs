@@ -630,7 +630,7 @@ pub struct Connection {
     /// Indexes into `options.keys` of the keys that decoded every PDU of the connection.
     pub keys_ok: Vec<u32>,
     /// Single Connection Mode negotiation (§4.3).
-    pub single_connect: Option<SingleConnect>,
+    pub single_connect: Option<SingleConnectSeen>,
 }
 
 /// An IP address (text) and TCP port.
@@ -675,12 +675,12 @@ pub enum ConnectionEnd {
     Reset,
 }
 
-/// Single Connection Mode (§4.3).
+/// What the capture shows of Single Connection Mode (§4.3).
 #[derive(Tsify)]
 #[cfg_attr(test, derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 #[tsify(missing_as_null)]
-pub struct SingleConnect {
+pub struct SingleConnectSeen {
     pub requested: bool,
     pub accepted: Option<bool>,
     pub sessions: u32,
