@@ -81,6 +81,7 @@ pub mod body;
 pub mod diag;
 pub mod encode;
 pub mod enums;
+pub mod from_json;
 pub mod gateway;
 pub mod header;
 mod json;
