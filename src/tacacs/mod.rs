@@ -55,6 +55,8 @@ pub mod text;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod vectors;
 
 pub use acct::{AcctArgs, AcctReply, AcctRequest};
 pub use authen::{AuthenContinue, AuthenReply, AuthenStart, ChapData, ChapKind};

@@ -820,30 +820,10 @@ mod tests {
 
     /// The codec vectors (tacacs-plus / scapy): hex of one PDU and its key.
     fn pdu_vectors() -> Vec<(String, String, Key)> {
-        let mut out = Vec::new();
-        for kind in [
-            "authen_start",
-            "authen_reply",
-            "authen_continue",
-            "author_request",
-            "author_response",
-            "acct_request",
-            "acct_reply",
-        ] {
-            let doc: Value = serde_json::from_str(
-                &std::fs::read_to_string(vectors_dir().join(format!("{kind}.json"))).unwrap(),
-            )
-            .unwrap();
-            for v in doc["vectors"].as_array().unwrap() {
-                let key = Key::from_hex(v["key_hex"].as_str().unwrap_or("")).unwrap();
-                out.push((
-                    v["name"].as_str().unwrap().to_owned(),
-                    v["pdu_hex"].as_str().unwrap().to_owned(),
-                    key,
-                ));
-            }
-        }
-        out
+        crate::tacacs::vectors::codec_vectors()
+            .into_iter()
+            .map(|v| (v.name, crate::codec::hex::encode(&v.wire), v.key))
+            .collect()
     }
 
     fn decode_json(input: &[u8], keys: Vec<Key>) -> Value {
