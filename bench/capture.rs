@@ -52,8 +52,8 @@ fn analyze_and_summarise(input: &[u8], opts: &Options) -> usize {
         let time = a.frame(p.last_frame).and_then(|f| f.time);
         let conn = p.conn.and_then(|c| a.connections.get(c as usize));
         let (src, dst) = match (conn, p.direction) {
-            (Some(c), capture::Direction::ToServer) => (c.client, c.server),
-            (Some(c), capture::Direction::ToClient) => (c.server, c.client),
+            (Some(c), casplus::tacacs::Direction::ClientToServer) => (c.client, c.server),
+            (Some(c), casplus::tacacs::Direction::ServerToClient) => (c.server, c.client),
             (None, _) => continue,
         };
         let time = time.map(|t| t.to_string()).unwrap_or_default();

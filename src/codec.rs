@@ -223,6 +223,75 @@ pub trait Wire: Sized {
     }
 }
 
+/// Hex text: the one encoder and decoder of the crate (JSON `*_hex` fields, keys given in
+/// hex, hex pastes).
+pub mod hex {
+    /// Why hex text could not be read.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+    pub enum HexError {
+        /// The byte at this offset is neither a hex digit nor a tolerated separator.
+        #[error("not a hex digit at offset {0}")]
+        NotHex(usize),
+        /// An odd number of hex digits.
+        #[error("odd number of hex digits")]
+        OddLength,
+    }
+
+    /// Lowercase hex of `bytes`.
+    pub fn encode(bytes: &[u8]) -> String {
+        const fn nibble(n: u8) -> char {
+            (if n < 10 { b'0' + n } else { b'a' + n - 10 }) as char
+        }
+        let mut s = String::with_capacity(bytes.len().saturating_mul(2));
+        for &b in bytes {
+            s.push(nibble(b >> 4));
+            s.push(nibble(b & 0x0f));
+        }
+        s
+    }
+
+    /// The value of one ASCII hex digit (either letter case).
+    pub const fn digit(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+
+    /// Hex digits to bytes: no separators, either letter case.
+    pub fn decode(text: &str) -> Result<Vec<u8>, HexError> {
+        decode_skipping(text, |_| false)
+    }
+
+    /// Hex digits to bytes, skipping every byte for which `skip` holds (separators); the digit
+    /// count over the whole text must be even. Errors give the byte offset in `text`.
+    pub fn decode_skipping(text: &str, skip: impl Fn(u8) -> bool) -> Result<Vec<u8>, HexError> {
+        let mut out = Vec::with_capacity(text.len() / 2);
+        let mut hi: Option<u8> = None;
+        for (i, c) in text.bytes().enumerate() {
+            if skip(c) {
+                continue;
+            }
+            let v = digit(c).ok_or(HexError::NotHex(i))?;
+            match hi.take() {
+                None => hi = Some(v),
+                Some(h) => out.push((h << 4) | v),
+            }
+        }
+        if hi.is_some() {
+            return Err(HexError::OddLength);
+        }
+        Ok(out)
+    }
+
+    /// `serialize_with` helper: bytes as a lowercase hex string.
+    pub(crate) fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&encode(bytes))
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
@@ -269,5 +338,21 @@ mod tests {
         let mut r = Reader::at(&[1, 2], 5);
         assert_eq!(r.take_up_to(10), (&[1u8, 2][..], Span::new(5, 2)));
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn hex_round_trips_and_says_where_it_fails() {
+        assert_eq!(hex::encode(&[0xc0, 0x01, 0xff, 0x0a]), "c001ff0a");
+        assert_eq!(hex::digit(b'F'), Some(15));
+        assert_eq!(hex::digit(b'g'), None);
+        assert_eq!(hex::decode("C001ff0a"), Ok(vec![0xc0, 0x01, 0xff, 0x0a]));
+        assert_eq!(hex::decode("c0z1"), Err(hex::HexError::NotHex(2)));
+        assert_eq!(hex::decode("c01"), Err(hex::HexError::OddLength));
+        assert_eq!(
+            hex::decode_skipping("c0:01 ff", |c| c == b':' || c == b' '),
+            Ok(vec![0xc0, 0x01, 0xff])
+        );
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(hex::decode(&hex::encode(&all)), Ok(all));
     }
 }

@@ -16,8 +16,8 @@
 //! - [`password`]: password hashing (PBKDF2) shared by the CAS user store and the TACACS+
 //!   server.
 //! - [`url`]: the one URL parser (hosts read as browsers read them).
-//! - `wasm` (features `wasm`, `wasm-tacacs`, `wasm-cas`): the wasm-bindgen exports of the npm
-//!   package `casplus`.
+//! - `wasm` (features `wasm`, `wasm-tacacs`, `wasm-encode`, `wasm-cas`, `inspector`): the
+//!   wasm-bindgen exports of the npm package `casplus` and (`wasm::inspect`) of the inspector page.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -32,5 +32,3 @@ pub mod time;
 pub mod url;
 #[cfg(feature = "wasm-bindings")]
 pub mod wasm;
-#[cfg(feature = "inspector")]
-pub mod wasm_inspect;

@@ -10,8 +10,8 @@
 
 use std::path::PathBuf;
 
-use casplus::capture::{self, Analysis, ConnectionKind, Direction, InputFormat, Options, Pdu};
-use casplus::tacacs::{BodyState, Key};
+use casplus::capture::{self, Analysis, ConnectionKind, InputFormat, Options, Pdu};
+use casplus::tacacs::{BodyState, Direction, Key};
 use md5::{Digest, Md5};
 use serde_json::Value;
 
@@ -63,7 +63,7 @@ type PduKey = (u64, u64, u64, u64, u64, u64, String, bool);
 fn key_of(p: &Pdu, key: &str) -> PduKey {
     let h = &p.header;
     let body = if p.complete {
-        capture::hex::encode(&clear_body(p, key))
+        casplus::codec::hex::encode(&clear_body(p, key))
     } else {
         String::new()
     };
@@ -120,8 +120,8 @@ fn check_against_expected(a: &Analysis, name: &str) {
             .nth(nth)
             .unwrap_or_else(|| panic!("{name}: connection {client} -> {server} #{nth} not found"));
         for (field, dir) in [
-            ("to_server", Direction::ToServer),
-            ("to_client", Direction::ToClient),
+            ("to_server", Direction::ClientToServer),
+            ("to_client", Direction::ServerToClient),
         ] {
             let want: Vec<PduKey> = c[field]
                 .as_array()
@@ -368,8 +368,9 @@ fn every_pdu_maps_back_to_frames_and_input_bytes() {
     assert_eq!(t.pdus.len(), a.pdus.len());
     for p in &t.pdus {
         for s in &p.segments {
-            let first = capture::hex::encode(&p.wire[s.pdu_offset as usize..][..1]);
-            let last = capture::hex::encode(&p.wire[(s.pdu_offset + s.len - 1) as usize..][..1]);
+            let first = casplus::codec::hex::encode(&p.wire[s.pdu_offset as usize..][..1]);
+            let last =
+                casplus::codec::hex::encode(&p.wire[(s.pdu_offset + s.len - 1) as usize..][..1]);
             let span = &text[s.input.range()];
             assert_eq!(std::str::from_utf8(&span[..2]).unwrap(), first);
             assert_eq!(std::str::from_utf8(&span[span.len() - 2..]).unwrap(), last);

@@ -8,7 +8,8 @@
     clippy::panic
 )]
 
-use casplus::capture::{self, Direction, InputFormat, Options};
+use casplus::capture::{self, InputFormat, Options};
+use casplus::tacacs::Direction;
 use proptest::prelude::*;
 
 mod capture_gen;
@@ -125,8 +126,8 @@ proptest! {
             v.sort_by_key(|p| p.stream_span.start);
             v.into_iter().map(|p| p.wire.to_vec()).collect::<Vec<_>>()
         };
-        prop_assert_eq!(got(Direction::ToServer), want_server);
-        prop_assert_eq!(got(Direction::ToClient), want_client);
+        prop_assert_eq!(got(Direction::ClientToServer), want_server);
+        prop_assert_eq!(got(Direction::ServerToClient), want_client);
         prop_assert!(a.pdus.iter().all(|p| p.complete));
         prop_assert!(a.streams.iter().all(|s| s.gaps.is_empty()));
         prop_assert!(a.diagnostics.iter().all(|d| d.code != "not-tacacs-skipped"), "{:#?}", a.diagnostics);

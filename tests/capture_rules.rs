@@ -10,10 +10,8 @@
 mod capture_gen;
 
 use capture_gen::*;
-use casplus::capture::{
-    self, ConnectionEnd, ConnectionKind, Direction, InputFormat, Options, RoleBasis,
-};
-use casplus::tacacs::Key;
+use casplus::capture::{self, ConnectionEnd, ConnectionKind, InputFormat, Options, RoleBasis};
+use casplus::tacacs::{Direction, Key};
 
 const KEY: &[u8] = b"s3cret";
 
@@ -210,7 +208,7 @@ fn a_gap_is_reported_and_decoding_resumes_at_the_next_header() {
     let starts: Vec<_> = a
         .pdus
         .iter()
-        .filter(|p| p.direction == Direction::ToServer)
+        .filter(|p| p.direction == Direction::ClientToServer)
         .collect();
     assert_eq!(starts.len(), 1);
     assert_eq!(&starts[0].wire[..], &s2[..]);
@@ -312,7 +310,7 @@ fn direction_from_seq_parity_confirmed_by_port_49() {
     let c = &a.connections[0];
     assert_eq!(c.server.port, 49, "the first sender is the server");
     assert_eq!(c.role_basis, RoleBasis::SeqParityAndPort);
-    assert_eq!(a.pdus[0].direction, Direction::ToClient);
+    assert_eq!(a.pdus[0].direction, Direction::ServerToClient);
     assert!(
         a.frame(1)
             .unwrap()
@@ -344,7 +342,7 @@ fn a_pdu_against_its_streams_direction_is_flagged_by_the_codec() {
     );
     let a = capture::analyze(&pcap(&f), &keyed());
     let p = &a.pdus[1];
-    assert_eq!(p.direction, Direction::ToServer);
+    assert_eq!(p.direction, Direction::ClientToServer);
     assert!(p.codec_diagnostics.iter().any(|d| d.code == "seq-parity"));
     assert!(p.decoded.is_none(), "full decodes are not kept by default");
 }
@@ -490,7 +488,7 @@ fn seq_gaps_duplicates_and_replies_to_unknown_sessions_are_flagged() {
     ];
     let text: String = stream
         .iter()
-        .map(|p| capture::hex::encode(p) + "\n")
+        .map(|p| casplus::codec::hex::encode(p) + "\n")
         .collect();
     let a = capture::analyze(text.as_bytes(), &keyed());
     assert_eq!(a.format.form, InputFormat::Hex);

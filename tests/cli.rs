@@ -55,10 +55,7 @@ fn vector(kind: &str, name: &str) -> Value {
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    casplus::codec::hex::decode(s).unwrap_or_else(|e| panic!("bad hex {s}: {e:?}"))
 }
 
 fn temp_file(name: &str, data: &[u8]) -> PathBuf {
@@ -535,4 +532,80 @@ fn decode_input_format_is_checked() {
         2,
         "--input-format",
     );
+}
+
+// ---- the README's JSON schema ---------------------------------------------------------
+
+/// The first cell of every table row in `text` (without its backticks).
+fn first_cells(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn owned(keys: &[&str]) -> Vec<String> {
+    sorted(keys.iter().map(|k| (*k).to_owned()).collect())
+}
+
+/// The README's `--json` tables list exactly the keys of the schema the code defines
+/// (`casplus::tacacs::json`), so the documentation cannot drift from the output.
+#[test]
+fn readme_json_schema_is_the_one_the_code_defines() {
+    use casplus::tacacs::json;
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("### JSON schema (`--json`)").unwrap();
+    let section = &readme[start..];
+    let section = &section[..section.find("\n## ").unwrap()];
+    let part = |from: &str, to: &str| {
+        let a = section
+            .find(from)
+            .unwrap_or_else(|| panic!("README lacks {from:?}"));
+        let rest = &section[a..];
+        &rest[..rest
+            .find(to)
+            .unwrap_or_else(|| panic!("README lacks {to:?}"))]
+    };
+    assert_eq!(
+        sorted(first_cells(part(
+            "| key | type | meaning |",
+            "**`header`**"
+        ))),
+        owned(json::PDU),
+        "top-level keys"
+    );
+    assert_eq!(
+        sorted(first_cells(part("**`header`**", "**`body`**"))),
+        owned(json::HEADER),
+        "header keys"
+    );
+    assert_eq!(
+        sorted(first_cells(part("**`diagnostics`**", "Codes:"))),
+        owned(json::DIAGNOSTIC),
+        "diagnostic keys"
+    );
+    let kinds = part("| kind | RFC 8907 | fields |", "\n\n");
+    let mut seen = Vec::new();
+    for row in kinds.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let kind = cells[1].trim_matches('`');
+        let fields: Vec<String> = cells[3]
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect();
+        let want = json::body_fields(kind).unwrap_or_else(|| panic!("README kind {kind}"));
+        assert_eq!(sorted(fields), owned(want), "fields of {kind}");
+        seen.push(kind.to_owned());
+    }
+    let all: Vec<&str> = json::BODY.iter().map(|(k, _)| *k).collect();
+    assert_eq!(sorted(seen), owned(&all), "body kinds");
 }

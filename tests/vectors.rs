@@ -37,11 +37,7 @@ struct Vector {
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd hex {s}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    casplus::codec::hex::decode(s).unwrap_or_else(|e| panic!("bad hex {s}: {e:?}"))
 }
 
 fn load(kind: &str) -> Vec<Vector> {

@@ -27,10 +27,7 @@ const FILES: &[&str] = &[
 ];
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    casplus::codec::hex::decode(s).unwrap_or_else(|e| panic!("bad hex {s}: {e:?}"))
 }
 
 fn vectors() -> Vec<Value> {

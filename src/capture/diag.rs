@@ -1,7 +1,7 @@
 //! Collecting diagnostics with a bound: a hostile capture can repeat one problem a million times,
 //! the report keeps the first [`Diags::PER_CODE`] of each code and counts the rest.
 
-use super::model::{Diagnostic, Severity};
+use super::model::{CaptureDiagnostic, Severity};
 
 /// Stable diagnostic codes of capture analysis (kebab-case, like [`crate::tacacs::codes`]).
 pub mod codes {
@@ -95,7 +95,7 @@ pub mod codes {
     pub const DIAGNOSTICS_TRUNCATED: &str = "diagnostics-truncated";
 }
 
-impl Diagnostic {
+impl CaptureDiagnostic {
     /// A diagnostic with no location yet.
     pub(crate) fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Self {
         Self {
@@ -144,7 +144,7 @@ impl Diagnostic {
 /// A bounded list of diagnostics.
 #[derive(Debug, Default)]
 pub(crate) struct Diags {
-    list: Vec<Diagnostic>,
+    list: Vec<CaptureDiagnostic>,
     /// Count per code (a handful of codes: a vector is smaller than a map in wasm).
     per_code: Vec<(&'static str, u32)>,
     dropped: u64,
@@ -154,7 +154,7 @@ impl Diags {
     /// How many diagnostics of one code are kept.
     pub(crate) const PER_CODE: u32 = 200;
 
-    pub(crate) fn push(&mut self, d: Diagnostic) {
+    pub(crate) fn push(&mut self, d: CaptureDiagnostic) {
         let n = match self.per_code.iter_mut().find(|(c, _)| *c == d.code) {
             Some((_, n)) => {
                 *n = n.saturating_add(1);
@@ -182,10 +182,10 @@ impl Diags {
     }
 
     /// The kept diagnostics plus one summary per code that overflowed, and the number dropped.
-    pub(crate) fn finish(mut self) -> (Vec<Diagnostic>, u64) {
+    pub(crate) fn finish(mut self) -> (Vec<CaptureDiagnostic>, u64) {
         for (code, n) in &self.per_code {
             if *n > Self::PER_CODE {
-                self.list.push(Diagnostic::new(
+                self.list.push(CaptureDiagnostic::new(
                     codes::DIAGNOSTICS_TRUNCATED,
                     Severity::Info,
                     format!(
@@ -207,9 +207,9 @@ mod tests {
     fn repeated_codes_are_capped_and_summarised() {
         let mut d = Diags::default();
         for _ in 0..(Diags::PER_CODE + 5) {
-            d.push(Diagnostic::new("x", Severity::Warning, "m"));
+            d.push(CaptureDiagnostic::new("x", Severity::Warning, "m"));
         }
-        d.push(Diagnostic::new("y", Severity::Info, "m"));
+        d.push(CaptureDiagnostic::new("y", Severity::Info, "m"));
         assert_eq!(d.count("x"), Diags::PER_CODE + 5);
         let (list, dropped) = d.finish();
         assert_eq!(dropped, 5);

@@ -14,7 +14,7 @@ use crate::tacacs::{
 
 use super::Decoder;
 use super::diag::{Diags, codes};
-use super::model::{Connection, Diagnostic, Direction, Pdu, Severity};
+use super::model::{CaptureDiagnostic, Connection, Pdu, Severity, serialize_direction};
 
 /// One step of a session: a PDU (its [`Pdu::summary`] is the step's line).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -22,7 +22,8 @@ pub struct Step {
     /// Index in [`super::Analysis::pdus`].
     pub pdu: u32,
     /// Who sent it.
-    pub direction: Direction,
+    #[serde(serialize_with = "serialize_direction")]
+    pub direction: tacacs::Direction,
     /// Its `seq_no`.
     pub seq_no: u8,
 }
@@ -54,9 +55,11 @@ pub struct Session {
     pub last_frame: u32,
 }
 
-/// Single Connection Mode on a connection (RFC 8907 §4.3).
+/// What a capture shows of Single Connection Mode on a connection (RFC 8907 §4.3): the
+/// flags each side set and the sessions carried (the negotiation itself is
+/// [`tacacs::session::SingleConnect`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct SingleConnect {
+pub struct SingleConnectSeen {
     /// The client set TAC_PLUS_SINGLE_CONNECT_FLAG in the first packet of the connection.
     pub requested: bool,
     /// The server's first reply: `Some(true)` when it set the flag too (mode on).
@@ -220,7 +223,7 @@ fn asks_secret(p: &tacacs::Pdu) -> bool {
 /// Sessions, PDU → session links, per-connection single-connect state, and summaries.
 pub(crate) struct Flows {
     pub sessions: Vec<Session>,
-    pub single_connect: Vec<Option<SingleConnect>>,
+    pub single_connect: Vec<Option<SingleConnectSeen>>,
 }
 
 struct Open {
@@ -240,7 +243,7 @@ pub(crate) fn build(
 ) -> Flows {
     let mut sessions: Vec<Session> = Vec::new();
     let mut open: BTreeMap<(u32, u32), Open> = BTreeMap::new();
-    let mut sc: Vec<Option<SingleConnect>> = vec![None; conns];
+    let mut sc: Vec<Option<SingleConnectSeen>> = vec![None; conns];
     for p in pdus.iter_mut() {
         let Some(decoded) = decoder.decode(p) else {
             continue;
@@ -255,7 +258,7 @@ pub(crate) fn build(
         let seq = h.seq_no;
         let frame = p.last_frame;
         let diag = |code: &'static str, sev: Severity, msg: String| {
-            Diagnostic::new(code, sev, msg)
+            CaptureDiagnostic::new(code, sev, msg)
                 .conn(p.conn)
                 .pdu(p.index)
                 .frame(frame)
@@ -268,7 +271,7 @@ pub(crate) fn build(
             let flag = h.flags.contains(HeaderFlags::SINGLE_CONNECT);
             match slot {
                 None => {
-                    *slot = Some(SingleConnect {
+                    *slot = Some(SingleConnectSeen {
                         requested: flag && seq % 2 == 1,
                         accepted: None,
                         sessions: 0,
@@ -437,7 +440,7 @@ pub(crate) fn build(
         if !s.finished {
             let last = s.steps.last().map_or(0, |x| x.seq_no);
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::SESSION_UNFINISHED,
                     Severity::Info,
                     format!("session {:#010x} ends at seq_no {last} without a final reply in the capture", s.session_id),
@@ -458,7 +461,7 @@ pub(crate) fn build(
                 _ => "the server never answered",
             };
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::SINGLE_CONNECT_NOT_NEGOTIATED,
                     Severity::Warning,
                     format!(
@@ -516,7 +519,7 @@ pub(crate) fn keys(
         };
         if *wrong > 0 {
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::KEY_NONE_FITS,
                     Severity::Warning,
                     format!(
@@ -528,7 +531,7 @@ pub(crate) fn keys(
             );
         } else if chosen.len() > 1 {
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::KEY_INCONSISTENT,
                     Severity::Warning,
                     format!(
@@ -556,7 +559,7 @@ pub(crate) fn keys(
         }
     }
     if missing > 0 && nkeys == 0 {
-        diags.push(Diagnostic::new(
+        diags.push(CaptureDiagnostic::new(
             codes::KEY_MISSING,
             Severity::Info,
             format!("{missing} PDU(s) have obfuscated bodies and no key was given"),

@@ -7,6 +7,7 @@ use core::net::IpAddr;
 use serde::Serialize;
 
 use crate::codec::Span;
+use crate::tacacs::Direction;
 
 use super::Options;
 
@@ -359,7 +360,7 @@ pub struct Connection {
     /// [`super::Options::keys`]); empty when none did or no key was given.
     pub keys_ok: Vec<u32>,
     /// Single Connection Mode negotiation (RFC 8907 §4.3), when TACACS+ was seen.
-    pub single_connect: Option<super::flow::SingleConnect>,
+    pub single_connect: Option<super::flow::SingleConnectSeen>,
 }
 
 /// How a connection ended in the capture.
@@ -409,25 +410,16 @@ pub struct Stream {
     pub pdus: u32,
 }
 
-/// Direction of a PDU.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Client → server (request; odd seq_no).
-    ToServer,
-    /// Server → client (reply; even seq_no).
-    ToClient,
-}
-
-impl Direction {
-    /// The direction RFC 8907 §4.1 implies for a seq_no: odd from the client, even from the server.
-    pub const fn from_seq_no(seq_no: u8) -> Self {
-        if seq_no % 2 == 1 {
-            Self::ToServer
-        } else {
-            Self::ToClient
-        }
-    }
+/// `serialize_with` for the direction of a PDU in capture JSON: the side it goes to,
+/// `"to_server"` or `"to_client"` (the codec's own JSON says `"client_to_server"`).
+pub(crate) fn serialize_direction<S: serde::Serializer>(
+    d: &Direction,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(match d {
+        Direction::ClientToServer => "to_server",
+        Direction::ServerToClient => "to_client",
+    })
 }
 
 /// The 12-byte TACACS+ header as on the wire (RFC 8907 §4.1).
@@ -476,6 +468,7 @@ pub struct Pdu {
     /// The connection, when the input had TCP.
     pub conn: Option<u32>,
     /// Direction: from the stream's role, else from the seq_no parity.
+    #[serde(serialize_with = "serialize_direction")]
     pub direction: Direction,
     /// First frame holding a byte of the PDU.
     pub frame: u32,
@@ -488,7 +481,7 @@ pub struct Pdu {
     /// The header.
     pub header: Header,
     /// Bytes as captured: header and (obfuscated) body, possibly incomplete.
-    #[serde(serialize_with = "super::hex::serialize")]
+    #[serde(serialize_with = "crate::codec::hex::serialize")]
     pub wire: Box<[u8]>,
     /// False when the body is incomplete (capture ended, or segments missing).
     pub complete: bool,
@@ -512,7 +505,7 @@ pub use crate::tacacs::Severity;
 
 /// A finding about the capture, with where it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Diagnostic {
+pub struct CaptureDiagnostic {
     /// Stable code, one of [`super::codes`] (e.g. `tcp-gap`).
     pub code: &'static str,
     /// Severity.
@@ -566,7 +559,7 @@ pub struct Analysis {
     /// of the capture consistently.
     pub keys_ok: Vec<u32>,
     /// Findings, in the order found.
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Vec<CaptureDiagnostic>,
     /// Counters.
     pub stats: Stats,
 }
@@ -637,10 +630,10 @@ impl Analysis {
             };
             let conn = p.conn.and_then(|c| self.connections.get(c as usize));
             let (src, dst) = match (conn, p.direction) {
-                (Some(c), Direction::ToServer) => {
+                (Some(c), Direction::ClientToServer) => {
                     (Some(c.client.to_string()), Some(c.server.to_string()))
                 }
-                (Some(c), Direction::ToClient) => {
+                (Some(c), Direction::ServerToClient) => {
                     (Some(c.server.to_string()), Some(c.client.to_string()))
                 }
                 (None, _) => (None, None),

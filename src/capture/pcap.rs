@@ -15,7 +15,7 @@ use core::ops::Range;
 use crate::codec::{Reader, Span};
 
 use super::diag::{Diags, codes};
-use super::model::{Diagnostic, FrameTime, InputFormat, Link, Severity};
+use super::model::{CaptureDiagnostic, FrameTime, InputFormat, Link, Severity};
 use super::source::Origin;
 
 /// A frame found in a capture file: where its bytes are and what framing they have.
@@ -107,7 +107,7 @@ impl<'a> PcapReader<'a> {
         let mut r = Reader::new(buf);
         let Ok((magic, _)) = r.take_array::<4>("pcap magic") else {
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::PCAP_TRUNCATED,
                     Severity::Error,
                     "pcap file header: need 24 bytes",
@@ -126,7 +126,7 @@ impl<'a> PcapReader<'a> {
             PCAP_MODIFIED => (false, 24),
             _ => {
                 diags.push(
-                    Diagnostic::new(
+                    CaptureDiagnostic::new(
                         codes::PCAP_BAD_MAGIC,
                         Severity::Error,
                         "not a pcap file: unknown magic number",
@@ -138,7 +138,7 @@ impl<'a> PcapReader<'a> {
         };
         let Ok((h, _)) = r.take_array::<20>("pcap file header") else {
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::PCAP_TRUNCATED,
                     Severity::Error,
                     format!(
@@ -180,7 +180,7 @@ impl<'a> PcapReader<'a> {
         let link = Link::from_linktype(linktype);
         if major != 2 {
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::PCAP_VERSION,
                     Severity::Warning,
                     format!("pcap version {major}.{minor} (expected 2.4); reading it as 2.4"),
@@ -190,7 +190,7 @@ impl<'a> PcapReader<'a> {
         }
         if let Link::Other(n) = link {
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::UNSUPPORTED_LINK_TYPE,
                     Severity::Error,
                     format!("pcap link type {n} is not supported (Ethernet, Linux SLL/SLL2, raw IP, NULL/LOOP are)"),
@@ -237,7 +237,7 @@ impl<'a> PcapReader<'a> {
             Err(_) => {
                 self.done = true;
                 diags.push(
-                    Diagnostic::new(
+                    CaptureDiagnostic::new(
                         codes::PCAP_TRUNCATED,
                         Severity::Error,
                         format!(
@@ -265,7 +265,7 @@ impl<'a> PcapReader<'a> {
                 self.done = true;
                 let (_, span) = self.r.take_up_to(want);
                 diags.push(
-                    Diagnostic::new(
+                    CaptureDiagnostic::new(
                         codes::PCAP_TRUNCATED,
                         Severity::Error,
                         format!(
@@ -283,7 +283,7 @@ impl<'a> PcapReader<'a> {
         };
         if incl > self.snaplen && self.snaplen != 0 {
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::PCAP_CAPLEN_OVER_SNAPLEN,
                     Severity::Warning,
                     format!(
@@ -421,7 +421,8 @@ impl<'a> PcapngReader<'a> {
     ) -> Option<RawFrame> {
         self.done = true;
         diags.push(
-            Diagnostic::new(codes::PCAPNG_BAD_BLOCK, Severity::Error, msg).at(origin.input(at)),
+            CaptureDiagnostic::new(codes::PCAPNG_BAD_BLOCK, Severity::Error, msg)
+                .at(origin.input(at)),
         );
         None
     }
@@ -490,7 +491,7 @@ impl<'a> PcapngReader<'a> {
                 let body = cut.take_up_to(left);
                 self.done = true;
                 diags.push(
-                    Diagnostic::new(
+                    CaptureDiagnostic::new(
                         codes::PCAPNG_TRUNCATED,
                         Severity::Error,
                         format!("pcapng block at offset {start}: length {total} but only {left} bytes left; file cut short"),
@@ -511,7 +512,7 @@ impl<'a> PcapngReader<'a> {
                 && u32_of(trailer, be) != total
             {
                 diags.push(
-                    Diagnostic::new(
+                    CaptureDiagnostic::new(
                         codes::PCAPNG_LENGTH_MISMATCH,
                         Severity::Warning,
                         format!("pcapng block at offset {start}: trailing length differs from the leading length {total}"),
@@ -531,7 +532,7 @@ impl<'a> PcapngReader<'a> {
                         if major != 1 {
                             let minor = u16_of([c, d], be);
                             diags.push(
-                                Diagnostic::new(
+                                CaptureDiagnostic::new(
                                     codes::PCAPNG_VERSION,
                                     Severity::Warning,
                                     format!(
@@ -554,7 +555,7 @@ impl<'a> PcapngReader<'a> {
                     if !self.unknown_reported.contains(&other) {
                         self.unknown_reported.push(other);
                         diags.push(
-                            Diagnostic::new(
+                            CaptureDiagnostic::new(
                                 codes::PCAPNG_UNKNOWN_BLOCK,
                                 Severity::Info,
                                 format!(
@@ -625,7 +626,7 @@ impl<'a> PcapngReader<'a> {
         }
         if let Link::Other(n) = iface.link {
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::UNSUPPORTED_LINK_TYPE,
                     Severity::Error,
                     format!(
@@ -693,7 +694,7 @@ impl<'a> PcapngReader<'a> {
             .copied()
         else {
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::PCAPNG_BAD_INTERFACE,
                     Severity::Error,
                     format!("pcapng packet block at offset {start}: interface {if_id} was not described; packet skipped"),
@@ -707,7 +708,7 @@ impl<'a> PcapngReader<'a> {
         let (_, data) = body.take_up_to(want);
         if want > avail && !cut {
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::PCAPNG_BAD_BLOCK,
                     Severity::Error,
                     format!("pcapng packet block at offset {start}: captured length {caplen} exceeds the block ({avail} bytes)"),

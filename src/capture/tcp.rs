@@ -20,9 +20,9 @@ struct Early {
     frame_start: usize,
 }
 
-/// One direction of a connection.
+/// One direction of a connection: its TCP byte stream being reassembled.
 #[derive(Debug)]
-pub(crate) struct Direction {
+pub(crate) struct HalfStream {
     /// Sequence number of stream offset 0.
     base: Option<u32>,
     /// Stream offset expected next.
@@ -51,7 +51,7 @@ pub(crate) struct Direction {
     fin_at: Option<u64>,
 }
 
-impl Direction {
+impl HalfStream {
     pub(crate) fn new(ext: Extractor, max_early: usize, probe_budget: u64) -> Self {
         Self {
             base: None,

@@ -11,10 +11,10 @@ use core::ops::Range;
 use base64::Engine as _;
 
 use crate::codec::Span;
+use crate::codec::hex::digit;
 
 use super::diag::{Diags, codes};
-use super::hex::digit;
-use super::model::{Diagnostic, FrameTime, InputFormat, Severity};
+use super::model::{CaptureDiagnostic, FrameTime, InputFormat, Severity};
 
 /// Text decoded into bytes.
 #[derive(Debug, Default)]
@@ -317,7 +317,7 @@ fn hex_line(b: &mut Builder, line: &[u8], base: usize, diags: &mut Diags) {
         if run == 0 {
             if !is_hex_separator(c) && !c.is_ascii_whitespace() {
                 diags.push(
-                    Diagnostic::new(
+                    CaptureDiagnostic::new(
                         codes::HEX_INVALID_CHARACTER,
                         Severity::Error,
                         format!(
@@ -338,7 +338,7 @@ fn hex_line(b: &mut Builder, line: &[u8], base: usize, diags: &mut Diags) {
             // `0x5` or a stray digit: read the first digit as a byte of its own.
             if !prefixed || run > 1 {
                 diags.push(
-                    Diagnostic::new(
+                    CaptureDiagnostic::new(
                         codes::HEX_ODD_DIGITS,
                         Severity::Warning,
                         format!(
@@ -451,7 +451,7 @@ fn base64_block(b: &mut Builder, chars: &[u8], positions: &[u32], text: Span, di
                 .copied()
                 .map_or(text.start, |p| p as usize);
             diags.push(
-                Diagnostic::new(
+                CaptureDiagnostic::new(
                     codes::BASE64_INVALID,
                     Severity::Error,
                     format!("{msg} at offset {at}; block skipped"),
@@ -643,7 +643,7 @@ pub(crate) fn parse_tcpdump(input: &[u8], diags: &mut Diags) -> TextCapture {
             let have = b.data_len();
             if off != have {
                 diags.push(
-                    Diagnostic::new(
+                    CaptureDiagnostic::new(
                         codes::DUMP_OFFSET_MISMATCH,
                         Severity::Warning,
                         format!("dump line at offset {start} says 0x{off:04x} but {have} bytes were read before it; lines missing?"),
@@ -668,7 +668,7 @@ pub(crate) fn parse_tcpdump(input: &[u8], diags: &mut Diags) -> TextCapture {
         without_dump += 1;
     }
     if without_dump > 0 {
-        diags.push(Diagnostic::new(
+        diags.push(CaptureDiagnostic::new(
             codes::TCPDUMP_WITHOUT_HEX,
             Severity::Warning,
             format!("{without_dump} tcpdump line(s) without a hex dump: run tcpdump with -X or -xx to include the bytes"),
@@ -747,7 +747,7 @@ pub(crate) fn parse_hexdump(input: &[u8], diags: &mut Diags) -> TextCapture {
             let have = b.data_len();
             if off != have && have > 0 {
                 diags.push(
-                    Diagnostic::new(
+                    CaptureDiagnostic::new(
                         codes::DUMP_OFFSET_MISMATCH,
                         Severity::Warning,
                         format!("dump line at offset {start} says {off:04x} but {have} bytes were read before it; lines missing?"),
@@ -783,14 +783,14 @@ pub(crate) fn parse_hexdump(input: &[u8], diags: &mut Diags) -> TextCapture {
         }
     }
     if skipped_sources > 0 {
-        diags.push(Diagnostic::new(
+        diags.push(CaptureDiagnostic::new(
             codes::HEXDUMP_EXTRA_SOURCES_SKIPPED,
             Severity::Info,
             format!("{skipped_sources} extra data source(s) (reassembled/decompressed copies of frame bytes) skipped"),
         ));
     }
     if other_lines > 0 {
-        diags.push(Diagnostic::new(
+        diags.push(CaptureDiagnostic::new(
             codes::HEXDUMP_LINES_IGNORED,
             Severity::Info,
             format!("{other_lines} line(s) that are not hex dump lines ignored"),

@@ -415,7 +415,7 @@ pub fn task_id(tgt: &TicketId, created_at: Timestamp) -> String {
         .chain_update(tgt.as_str().as_bytes())
         .chain_update(created_at.0.to_be_bytes())
         .finalize();
-    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+    crate::codec::hex::encode(digest.get(..12).unwrap_or_default())
 }
 
 /// Why an SSO session ended (the STOP record's `reason`, RFC 8907 §8.3).

@@ -1,5 +1,10 @@
 //! `serde::Serialize` for [`Pdu`], [`Header`] and [`Body`]: the `casplus decode --json`
-//! schema documented in the module docs of [`crate::tacacs`].
+//! schema (also the PDUs of the npm `decode` and the inspector).
+//!
+//! The schema is defined once, here: the key lists below ([`PDU`], [`HEADER`], [`BODY`], …)
+//! are what the serialisers write, a test checks every decoded vector against them, and tests
+//! check the README's tables (`tests/cli.rs`) and the npm package's TypeScript declarations
+//! (`src/wasm/schema.rs`) against the same lists, so none of them can drift.
 #![deny(
     clippy::indexing_slicing,
     clippy::unwrap_used,
@@ -18,19 +23,129 @@ use super::body::Body;
 use super::enums::AcctRecordKind;
 use super::header::Header;
 use super::text::escape;
+use crate::codec::hex::encode as hex;
 
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        for nib in [b >> 4, b & 0x0f] {
-            if let Some(&d) = DIGITS.get(usize::from(nib)) {
-                s.push(char::from(d));
-            }
-        }
-    }
-    s
+/// The keys of a PDU line, in the order they are written.
+pub const PDU: &[&str] = &[
+    "offset",
+    "complete",
+    "direction",
+    "header",
+    "key_index",
+    "body_state",
+    "body_clear_hex",
+    "body",
+    "diagnostics",
+    "span",
+];
+
+/// The keys of `header` (§4.1).
+pub const HEADER: &[&str] = &[
+    "major",
+    "minor",
+    "type",
+    "seq_no",
+    "flags",
+    "session_id",
+    "length",
+    "spans",
+];
+
+/// The fields of `body` per `kind` (besides `kind` first and `spans` last), in the order they
+/// are written; `chap` (AUTHEN START) is present only for CHAP and MS-CHAP logins.
+pub const BODY: &[(&str, &[&str])] = &[
+    (
+        "authen_start",
+        &[
+            "action",
+            "priv_lvl",
+            "authen_type",
+            "authen_service",
+            "user",
+            "port",
+            "rem_addr",
+            "data",
+            "data_hex",
+            "chap",
+        ],
+    ),
+    (
+        "authen_reply",
+        &["status", "flags", "server_msg", "data", "data_hex"],
+    ),
+    (
+        "authen_continue",
+        &["user_msg", "data", "data_hex", "flags"],
+    ),
+    (
+        "author_request",
+        &[
+            "authen_method",
+            "priv_lvl",
+            "authen_type",
+            "authen_service",
+            "user",
+            "port",
+            "rem_addr",
+            "args",
+            "av_pairs",
+        ],
+    ),
+    (
+        "author_response",
+        &[
+            "status",
+            "server_msg",
+            "data",
+            "data_hex",
+            "args",
+            "av_pairs",
+        ],
+    ),
+    (
+        "acct_request",
+        &[
+            "flags",
+            "record",
+            "authen_method",
+            "priv_lvl",
+            "authen_type",
+            "authen_service",
+            "user",
+            "port",
+            "rem_addr",
+            "args",
+            "av_pairs",
+            "acct",
+        ],
+    ),
+    ("acct_reply", &["status", "server_msg", "data", "data_hex"]),
+    ("unknown", &["data_hex"]),
+];
+
+/// The keys of one entry of `diagnostics`.
+pub const DIAGNOSTIC: &[&str] = &["code", "severity", "message", "offset"];
+
+/// The keys of `body.chap` (§5.4.2.3-5).
+pub const CHAP: &[&str] = &["kind", "id", "challenge_hex", "response_hex", "size_ok"];
+
+/// The keys of one entry of `body.av_pairs` (§6.1).
+pub const AV_PAIR: &[&str] = &["name", "value", "mandatory"];
+
+/// The keys `body.acct` may have (§8.3); each only when sent.
+pub const ACCT: &[&str] = &[
+    "task_id",
+    "start_time",
+    "stop_time",
+    "elapsed_time",
+    "timezone",
+    "bytes_in",
+    "bytes_out",
+];
+
+/// The body fields of `kind` (see [`BODY`]).
+pub fn body_fields(kind: &str) -> Option<&'static [&'static str]> {
+    BODY.iter().find(|(k, _)| *k == kind).map(|(_, f)| *f)
 }
 
 /// A text field as an escaped string.
@@ -260,6 +375,7 @@ impl Serialize for Pdu {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -269,6 +385,55 @@ mod tests {
     fn chap_kind_names_are_the_lowercased_variants_5_4_2() {
         for k in [ChapKind::Chap, ChapKind::MsChapV1, ChapKind::MsChapV2] {
             assert_eq!(chap_kind(k), format!("{k:?}").to_lowercase());
+        }
+    }
+
+    fn keys(v: &serde_json::Value) -> Vec<&str> {
+        v.as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    fn same_set(got: Vec<&str>, want: &[&str], what: &str) {
+        let mut got = got;
+        got.sort_unstable();
+        let mut want = want.to_vec();
+        want.sort_unstable();
+        assert_eq!(got, want, "{what}");
+    }
+
+    /// Every known-answer vector (tests/vectors) renders exactly the keys the schema lists.
+    #[test]
+    fn every_decoded_vector_has_exactly_the_schema_keys() {
+        use crate::tacacs::{DecodeOptions, Decoded, decode_pdu};
+        for v in crate::tacacs::vectors::codec_vectors() {
+            let Decoded::Complete(pdu) = decode_pdu(&v.wire, &DecodeOptions::with_key(v.key))
+            else {
+                panic!("{}", v.name);
+            };
+            let j = serde_json::to_value(&pdu).unwrap();
+            same_set(keys(&j), PDU, "pdu");
+            same_set(keys(&j["header"]), HEADER, "header");
+            let body_kind = j["body"]["kind"].as_str().unwrap();
+            let mut want = vec!["kind", "spans"];
+            want.extend(body_fields(body_kind).unwrap());
+            let got = keys(&j["body"]);
+            if j["body"].get("chap").is_none() {
+                want.retain(|k| *k != "chap");
+            }
+            same_set(got, &want, body_kind);
+            if let Some(c) = j["body"].get("chap") {
+                same_set(keys(c), CHAP, "chap");
+            }
+            for av in j["body"]["av_pairs"].as_array().into_iter().flatten() {
+                same_set(keys(av), AV_PAIR, "av_pairs");
+            }
+            if let Some(a) = j["body"].get("acct") {
+                assert!(keys(a).iter().all(|k| ACCT.contains(k)), "acct {a}");
+            }
+            for d in j["diagnostics"].as_array().unwrap() {
+                same_set(keys(d), DIAGNOSTIC, "diagnostics");
+            }
         }
     }
 }

@@ -20,50 +20,12 @@
 //!
 //! # JSON schema
 //!
-//! `serde_json::to_string(&pdu)` is the `casplus decode --json` line (one object per PDU):
-//!
-//! ```text
-//! {
-//!   "offset": 0,                       // absolute offset of the PDU in the input
-//!   "complete": true,                  // false: input ended inside this PDU
-//!   "direction": "client_to_server",   // | "server_to_client", from seq_no parity
-//!   "header": {"major": 12, "minor": 1, "type": "AUTHEN", "seq_no": 1,
-//!              "flags": ["SINGLE_CONNECT"], "session_id": 3735928559, "length": 33,
-//!              "spans": {"version": {"start":0,"end":1}, "type": …, …}},
-//!   "key_index": 0,                    // index into --key values, null if none / no match
-//!   "body_state": "deobfuscated",      // | "clear" (UNENCRYPTED flag) | "obfuscated" (no key)
-//!                                      // | "wrong_key" (no key made the lengths add up)
-//!   "body_clear_hex": "0101…",         // the body after de-obfuscation (as on the wire if
-//!                                      // body_state is "obfuscated")
-//!   "body": {"kind": "authen_start", …fields…, "spans": {field: {"start","end"}, …}},
-//!   "diagnostics": [{"code": "unencrypted", "severity": "warning",
-//!                    "message": "…", "offset": 3}]
-//! }
-//! ```
-//!
-//! Enumerated values are RFC names without the `TAC_PLUS_…_` prefix (`"LOGIN"`, `"PAP"`,
-//! `"PASS_ADD"`, `"KRB5"`), or the number when the value has no name. Flag fields are lists
-//! of names, undefined bits as `"0x80"`-style strings. `priv_lvl` is a number. Text fields
-//! (`user`, `port`, `rem_addr`, `server_msg`, `user_msg`, `data`, `args`) are strings with
-//! control characters, NUL and invalid UTF-8 escaped (`\0`, `\n`, `\xNN`, `\\`, never
-//! truncated); byte fields also come as hex (`data_hex`). Body fields per kind:
-//!
-//! - `authen_start`: `action`, `priv_lvl`, `authen_type`, `authen_service`, `user`, `port`,
-//!   `rem_addr`, `data`, `data_hex`, and for CHAP/MS-CHAP `chap`:
-//!   `{"kind","id","challenge_hex","response_hex","size_ok"}`
-//! - `authen_reply`: `status`, `flags`, `server_msg`, `data`, `data_hex`
-//! - `authen_continue`: `user_msg`, `data`, `data_hex`, `flags`
-//! - `author_request`: `authen_method`, `priv_lvl`, `authen_type`, `authen_service`, `user`,
-//!   `port`, `rem_addr`, `args` (list of strings), `av_pairs`
-//!   (`[{"name","value","mandatory"}]`, `mandatory` null when the separator is missing)
-//! - `author_response`: `status`, `server_msg`, `data`, `data_hex`, `args`, `av_pairs`
-//! - `acct_request`: `flags`, `record` (`"start"|"stop"|"watchdog"|"watchdog_update"|
-//!   "invalid"`), `authen_method`, `priv_lvl`, `authen_type`, `authen_service`, `user`,
-//!   `port`, `rem_addr`, `args`, `av_pairs`, `acct` (`{"task_id","start_time","stop_time",
-//!   "elapsed_time","timezone","bytes_in","bytes_out"}`, times as RFC 3339 UTC strings,
-//!   absent keys omitted)
-//! - `acct_reply`: `status`, `server_msg`, `data`, `data_hex`
-//! - `unknown`: `data_hex`
+//! `serde_json::to_string(&pdu)` is the `casplus decode --json` line (one object per PDU). Its
+//! keys are defined once, in [`json`] ([`json::PDU`], [`json::HEADER`], [`json::BODY`] per body
+//! kind, [`json::DIAGNOSTIC`], …); the README's "JSON schema" section explains every key and
+//! value convention (RFC names for enumerated values, flag lists, escaped text fields, `*_hex`
+//! byte fields), and tests hold the README tables and the npm package's TypeScript
+//! declarations to the same lists. [`from_json`] reads the shape back into a packet.
 //!
 //! Note that JSON output shows secrets (PAP passwords in `data`, ASCII passwords in
 //! `user_msg`) — it is the inspector's view; `Debug` output redacts them.
@@ -81,8 +43,9 @@ pub mod body;
 pub mod diag;
 pub mod encode;
 pub mod enums;
+pub mod from_json;
 pub mod header;
-mod json;
+pub mod json;
 pub mod login;
 pub mod obfuscate;
 pub mod policy;
@@ -91,6 +54,8 @@ pub mod text;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod vectors;
 
 pub use acct::{AcctArgs, AcctReply, AcctRequest};
 pub use authen::{AuthenContinue, AuthenReply, AuthenStart, ChapData, ChapKind};

@@ -22,6 +22,7 @@ use core::fmt;
 use md5::{Digest, Md5};
 
 use super::header::Header;
+use crate::codec::hex::HexError;
 
 /// A TACACS+ shared secret: any bytes, any length (including empty).
 ///
@@ -58,22 +59,12 @@ impl Key {
             .strip_prefix("0x")
             .or_else(|| hex.strip_prefix("0X"))
             .unwrap_or(hex);
-        let mut out = Vec::with_capacity(hex.len() / 2);
-        let mut hi: Option<u8> = None;
-        for (i, c) in hex.char_indices() {
-            if c.is_ascii_whitespace() || c == ':' {
-                continue;
-            }
-            let v = c.to_digit(16).ok_or(KeyError::NotHex(i))? as u8;
-            match hi.take() {
-                None => hi = Some(v),
-                Some(h) => out.push((h << 4) | v),
-            }
-        }
-        if hi.is_some() {
-            return Err(KeyError::OddLength);
-        }
-        Ok(Self(out))
+        crate::codec::hex::decode_skipping(hex, |c| c.is_ascii_whitespace() || c == b':')
+            .map(Self)
+            .map_err(|e| match e {
+                HexError::NotHex(i) => KeyError::NotHex(i),
+                HexError::OddLength => KeyError::OddLength,
+            })
     }
 
     /// The secret bytes.
@@ -223,17 +214,13 @@ mod tests {
         pad
     }
 
-    fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
-    }
-
     /// Known answer checked by hand with Python's hashlib:
     /// `h1 = md5(bytes.fromhex('01020304') + b'tac_plus_key' + bytes([0xc1, 1]))`,
     /// `h2 = md5(same prefix + h1.digest())`.
     #[test]
     fn pseudo_pad_known_answer_4_5() {
         let pad = pseudo_pad(0x0102_0304, b"tac_plus_key", 0xc1, 1, 32);
-        assert_eq!(hex(&pad), KNOWN_PAD);
+        assert_eq!(crate::codec::hex::encode(&pad), KNOWN_PAD);
     }
     const KNOWN_PAD: &str = "8f91cda5a62a2dffe47bfd4fee538ba71e10457cea527ab367bfe8ed5e50fcb7";
 

@@ -99,6 +99,67 @@ fn escape_into(bytes: &[u8], out: &mut String) -> bool {
     non_printable
 }
 
+/// An escape [`escape`] never writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid escape at character offset {offset}")]
+pub struct UnescapeError {
+    /// Byte offset of the `\\` that starts the bad escape.
+    pub offset: usize,
+}
+
+/// The bytes behind the escaped text form of [`escape`] (its inverse):
+/// `\\`, `\0`, `\t`, `\n`, `\r`, `\xNN` (one byte) and `\u{N..}` (a character, as UTF-8).
+pub fn unescape(s: &str) -> Result<Vec<u8>, UnescapeError> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut chars = s.char_indices().peekable();
+    let bad = |offset: usize| UnescapeError { offset };
+    while let Some((at, c)) = chars.next() {
+        if c != '\\' {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        match chars.next().map(|(_, e)| e) {
+            Some('\\') => out.push(b'\\'),
+            Some('0') => out.push(0),
+            Some('t') => out.push(b'\t'),
+            Some('n') => out.push(b'\n'),
+            Some('r') => out.push(b'\r'),
+            Some('x') => {
+                let hi = chars.next().and_then(|(_, d)| d.to_digit(16));
+                let lo = chars.next().and_then(|(_, d)| d.to_digit(16));
+                match (hi, lo) {
+                    (Some(h), Some(l)) => out.push(((h << 4) | l) as u8),
+                    _ => return Err(bad(at)),
+                }
+            }
+            Some('u') => {
+                if chars.next().map(|(_, d)| d) != Some('{') {
+                    return Err(bad(at));
+                }
+                let mut v: u32 = 0;
+                let mut digits = 0;
+                loop {
+                    match chars.next().map(|(_, d)| d) {
+                        Some('}') if digits > 0 => break,
+                        Some(d) if digits < 6 => {
+                            let n = d.to_digit(16).ok_or_else(|| bad(at))?;
+                            v = (v << 4) | n;
+                            digits += 1;
+                        }
+                        _ => return Err(bad(at)),
+                    }
+                }
+                let ch = char::from_u32(v).ok_or_else(|| bad(at))?;
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+            }
+            _ => return Err(bad(at)),
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,
@@ -134,5 +195,31 @@ mod tests {
         assert!(is_non_printable(b"\x00"));
         assert!(!is_non_printable(b"ok"));
         assert_eq!(escape(b""), "");
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn unescape_inverts_the_codec_text_rendering_3_7(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            prop_assert_eq!(unescape(&escape(&bytes)).unwrap(), bytes);
+        }
+    }
+
+    #[test]
+    fn unescape_refuses_what_escape_never_writes() {
+        for bad in [
+            "\\",
+            "\\q",
+            "\\x4",
+            "\\xzz",
+            "\\u{}",
+            "\\u{110000}",
+            "\\u{d800}",
+            "\\u41",
+        ] {
+            assert!(unescape(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(unescape("a\\u{85}\\x00\\\\").unwrap(), b"a\xc2\x85\x00\\");
     }
 }

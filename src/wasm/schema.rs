@@ -630,7 +630,7 @@ pub struct Connection {
     /// Indexes into `options.keys` of the keys that decoded every PDU of the connection.
     pub keys_ok: Vec<u32>,
     /// Single Connection Mode negotiation (§4.3).
-    pub single_connect: Option<SingleConnect>,
+    pub single_connect: Option<SingleConnectSeen>,
 }
 
 /// An IP address (text) and TCP port.
@@ -675,12 +675,12 @@ pub enum ConnectionEnd {
     Reset,
 }
 
-/// Single Connection Mode (§4.3).
+/// What the capture shows of Single Connection Mode (§4.3).
 #[derive(Tsify)]
 #[cfg_attr(test, derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 #[tsify(missing_as_null)]
-pub struct SingleConnect {
+pub struct SingleConnectSeen {
     pub requested: bool,
     pub accepted: Option<bool>,
     pub sessions: u32,
@@ -785,6 +785,8 @@ mod tests {
 
     use serde_json::Value;
 
+    use tsify::Tsify as _;
+
     use super::*;
     use crate::cas::client::parse_validation_response;
     use crate::tacacs::Key;
@@ -818,30 +820,10 @@ mod tests {
 
     /// The codec vectors (tacacs-plus / scapy): hex of one PDU and its key.
     fn pdu_vectors() -> Vec<(String, String, Key)> {
-        let mut out = Vec::new();
-        for kind in [
-            "authen_start",
-            "authen_reply",
-            "authen_continue",
-            "author_request",
-            "author_response",
-            "acct_request",
-            "acct_reply",
-        ] {
-            let doc: Value = serde_json::from_str(
-                &std::fs::read_to_string(vectors_dir().join(format!("{kind}.json"))).unwrap(),
-            )
-            .unwrap();
-            for v in doc["vectors"].as_array().unwrap() {
-                let key = Key::from_hex(v["key_hex"].as_str().unwrap_or("")).unwrap();
-                out.push((
-                    v["name"].as_str().unwrap().to_owned(),
-                    v["pdu_hex"].as_str().unwrap().to_owned(),
-                    key,
-                ));
-            }
-        }
-        out
+        crate::tacacs::vectors::codec_vectors()
+            .into_iter()
+            .map(|v| (v.name, crate::codec::hex::encode(&v.wire), v.key))
+            .collect()
     }
 
     fn decode_json(input: &[u8], keys: Vec<Key>) -> Value {
@@ -955,5 +937,55 @@ mod tests {
             serde_json::from_value::<CasValidation>(v.clone())
                 .unwrap_or_else(|e| panic!("{text}: {e}: {v}"));
         }
+    }
+
+    /// The property names a TypeScript declaration gives (doc comments left out).
+    fn props(decl: &str) -> BTreeSet<String> {
+        let mut text = String::new();
+        let mut rest = decl;
+        while let Some(a) = rest.find("/*") {
+            text.push_str(&rest[..a]);
+            rest = rest[a..].find("*/").map_or("", |b| &rest[a + b + 2..]);
+        }
+        text.push_str(rest);
+        text.split(|c: char| c.is_whitespace() || "{};|(".contains(c))
+            .filter_map(|t| t.strip_suffix(':'))
+            .map(|t| t.trim_end_matches('?'))
+            .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn set(keys: &[&str]) -> BTreeSet<String> {
+        keys.iter().map(|k| (*k).to_owned()).collect()
+    }
+
+    /// The npm package's declarations carry the decode JSON schema defined once in the core
+    /// (`tacacs::json`): a key added to or renamed in the schema fails here until the
+    /// declarations follow.
+    #[test]
+    fn declarations_carry_the_core_decode_schema() {
+        use crate::tacacs::json;
+        assert!(
+            props(Pdu::DECL).is_superset(&set(json::PDU)),
+            "{}",
+            Pdu::DECL
+        );
+        assert_eq!(props(Header::DECL), set(json::HEADER), "{}", Header::DECL);
+        assert_eq!(props(PduDiagnostic::DECL), set(json::DIAGNOSTIC));
+        assert_eq!(props(Chap::DECL), set(json::CHAP), "{}", Chap::DECL);
+        assert_eq!(props(AvPair::DECL), set(json::AV_PAIR), "{}", AvPair::DECL);
+        assert_eq!(props(AcctArgs::DECL), set(json::ACCT), "{}", AcctArgs::DECL);
+        let mut kinds = BTreeSet::new();
+        for part in Body::DECL.split("kind: \"").skip(1) {
+            let (kind, fields) = part.split_once('"').unwrap();
+            let mut got = props(fields);
+            got.remove("spans");
+            let want = json::body_fields(kind).unwrap_or_else(|| panic!("kind {kind}"));
+            assert_eq!(got, set(want), "{kind} in {}", Body::DECL);
+            kinds.insert(kind.to_owned());
+        }
+        let all: Vec<&str> = json::BODY.iter().map(|(k, _)| *k).collect();
+        assert_eq!(kinds, set(&all), "{}", Body::DECL);
     }
 }

@@ -6,7 +6,6 @@ use std::io::Write;
 use casplus::capture::{self, InputFormat};
 use casplus::tacacs::{self, DecodeOptions, Key, Pdu};
 
-use crate::input::{self, Format};
 use crate::{CliError, Io, write_error};
 
 /// Help text of `casplus decode`.
@@ -147,9 +146,8 @@ pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError>
     if !matches!(form, None | Some(InputFormat::Raw | InputFormat::Hex)) {
         return run_capture(&args, form, &name, &raw, io);
     }
-    let (bytes, _format): (Vec<u8>, Format) =
-        input::read_pdus(&raw, forced_pdu_format(args.input_format))
-            .map_err(|e| CliError::Failed(format!("{name}: {e}")))?;
+    let (bytes, _format) = capture::paste::read_pdus(&raw, args.input_format)
+        .map_err(|e| CliError::Failed(format!("{name}: {e}")))?;
     let opts = DecodeOptions {
         keys: args.keys,
         max_length: args.max_length.unwrap_or(tacacs::DEFAULT_MAX_LENGTH),
@@ -167,15 +165,6 @@ pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError>
         }
     }
     Ok(())
-}
-
-/// What `--input-format` says about plain PDU input, if anything.
-fn forced_pdu_format(form: Option<InputFormat>) -> Option<Format> {
-    match form? {
-        InputFormat::Raw => Some(Format::Raw),
-        InputFormat::Hex => Some(Format::Hex),
-        _ => None,
-    }
 }
 
 /// A capture (pcap, pcapng, tcpdump or hex-dump text, base64): TCP reassembly and sessions

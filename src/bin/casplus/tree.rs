@@ -135,7 +135,12 @@ fn hex_lines(out: &mut dyn Write, name: &str, bytes: &[u8]) -> io::Result<()> {
         } else {
             String::new()
         };
-        writeln!(out, "        {label:w$} {}", hex(chunk), w = name.len() + 1)?;
+        writeln!(
+            out,
+            "        {label:w$} {}",
+            casplus::codec::hex::encode(chunk),
+            w = name.len() + 1
+        )?;
     }
     Ok(())
 }
@@ -228,10 +233,6 @@ fn range(span: Option<&Node>) -> String {
         (Some(s), Some(e)) => format!("  [{s}..{e})"),
         _ => String::new(),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A JSON value that keeps the order of object keys (the codec writes fields in RFC order;

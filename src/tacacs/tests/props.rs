@@ -231,7 +231,7 @@ fn debug_output_never_shows_the_password() {
     ));
     let d = format!("{pdu:?}");
     assert!(d.contains("admin") && !d.contains("pass123"), "{d}");
-    assert!(!d.contains(&json::hex(b"pass123")));
+    assert!(!d.contains(&crate::codec::hex::encode(b"pass123")));
     let partial = decode_all(
         &start[..40],
         &DecodeOptions::with_key(Key::from_text("tac_plus_key")),

@@ -36,7 +36,7 @@ fn json_is_the_documented_schema() {
         }
         assert_eq!(j["header"]["major"], 12);
         assert_eq!(j["header"]["session_id"], 0x0102_0304);
-        assert_eq!(j["body_clear_hex"], json::hex(&bytes));
+        assert_eq!(j["body_clear_hex"], crate::codec::hex::encode(&bytes));
         assert_eq!(j["key_index"], 0);
         assert_eq!(j["body"]["kind"], value.kind().as_str());
         let fields: &[&str] = match value.kind() {

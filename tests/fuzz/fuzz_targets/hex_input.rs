@@ -1,12 +1,11 @@
-//! The `casplus decode` input reader (src/bin/casplus/input.rs): never panics, and
+//! The `casplus decode` input reader (`casplus::capture::paste`): never panics, and
 //! `parse(format(x)) == x` for every byte string `x` in every tolerated hex layout.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code)]
-#[path = "../../../src/bin/casplus/input.rs"]
-mod input;
+use casplus::capture::InputFormat;
+use casplus::capture::paste as input;
 
 /// Formats `bytes` as hex text in one of the layouts the reader accepts.
 fn format(bytes: &[u8], style: u8) -> String {
@@ -26,15 +25,15 @@ fn format(bytes: &[u8], style: u8) -> String {
 fuzz_target!(|data: &[u8]| {
     // Arbitrary input: total, and whatever it accepts is stable under a canonical re-format.
     // Forcing a form never panics either, and forced raw is the input itself.
-    let _ = input::read_pdus(data, Some(input::Format::Hex));
+    let _ = input::read_pdus(data, Some(InputFormat::Hex));
     if !data.is_empty() {
         assert_eq!(
-            input::read_pdus(data, Some(input::Format::Raw)),
-            Ok((data.to_vec(), input::Format::Raw))
+            input::read_pdus(data, Some(InputFormat::Raw)),
+            Ok((data.to_vec(), InputFormat::Raw))
         );
     }
     if let Ok((bytes, fmt)) = input::read_pdus(data, None) {
-        if fmt == input::Format::Raw {
+        if fmt == InputFormat::Raw {
             assert_eq!(bytes, data);
         } else {
             assert!(bytes.len() <= data.len() / 2);

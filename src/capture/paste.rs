@@ -1,27 +1,22 @@
-//! Reading `casplus decode` input: raw PDU bytes or hex text.
+//! PDUs given as they are: raw PDU bytes or a strict hex paste (the `casplus decode` input
+//! when no capture form is detected or forced).
 //!
 //! Raw TACACS+ always starts with a byte `0xc?` (major version 12, RFC 8907 §4.1), which is
 //! not ASCII, so the choice is unambiguous: input made only of printable ASCII and whitespace
 //! is hex text, anything else is raw bytes. Hex text tolerates whitespace, `:` and `,`
 //! separators, `0x` prefixes and `#` comments up to the end of the line; every run of hex digits
-//! must have an even length, so that a byte can never straddle a separator.
-//!
-//! This file depends on `std` only, so the fuzz crate includes it as is (`#[path]`).
+//! must have an even length, so that a byte can never straddle a separator. Unlike the lenient
+//! hex form of [`super::analyze`] (which skips what it cannot read, with a diagnostic), a
+//! mistake here is an error that says where.
 
-use std::fmt;
+use core::fmt;
 
-/// How the input was understood.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Binary PDU bytes, used as they are.
-    Raw,
-    /// Hex text, converted to bytes.
-    Hex,
-}
+use super::model::InputFormat;
+use crate::codec::hex::digit;
 
 /// Why hex text could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputError {
+pub enum PasteError {
     /// Nothing to decode.
     Empty,
     /// Text input without a single hex digit.
@@ -46,7 +41,7 @@ pub enum InputError {
     },
 }
 
-impl fmt::Display for InputError {
+impl fmt::Display for PasteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Self::Empty => write!(f, "input is empty"),
@@ -70,37 +65,41 @@ impl fmt::Display for InputError {
     }
 }
 
-impl std::error::Error for InputError {}
+impl core::error::Error for PasteError {}
 
 /// True when `input` is to be read as hex text: UTF-8 without control characters other
 /// than whitespace (comments may be in any language). A raw PDU starts with `0xc0` or
 /// `0xc1` (major version 12), which never begins a UTF-8 sequence.
 pub fn is_text(input: &[u8]) -> bool {
-    std::str::from_utf8(input).is_ok_and(|s| {
+    core::str::from_utf8(input).is_ok_and(|s| {
         s.chars()
             .all(|c| !c.is_control() || c.is_ascii_whitespace())
     })
 }
 
-/// The PDU bytes in `input` and how they were found; `forced` (`--input-format`) says
-/// whether it is raw bytes or hex text instead of guessing.
-pub fn read_pdus(input: &[u8], forced: Option<Format>) -> Result<(Vec<u8>, Format), InputError> {
+/// The PDU bytes in `input` and how they were found ([`InputFormat::Raw`] or
+/// [`InputFormat::Hex`]); `forced` says which instead of guessing (`Hex` for hex text, any
+/// other form for raw bytes).
+pub fn read_pdus(
+    input: &[u8],
+    forced: Option<InputFormat>,
+) -> Result<(Vec<u8>, InputFormat), PasteError> {
     if input.is_empty() {
-        return Err(InputError::Empty);
+        return Err(PasteError::Empty);
     }
-    let text = forced.map_or_else(|| is_text(input), |f| f == Format::Hex);
+    let text = forced.map_or_else(|| is_text(input), |f| f == InputFormat::Hex);
     if !text {
-        return Ok((input.to_vec(), Format::Raw));
+        return Ok((input.to_vec(), InputFormat::Raw));
     }
     let bytes = parse_hex(input)?;
     if bytes.is_empty() {
-        return Err(InputError::NoHexDigits);
+        return Err(PasteError::NoHexDigits);
     }
-    Ok((bytes, Format::Hex))
+    Ok((bytes, InputFormat::Hex))
 }
 
 /// Converts hex text (see the module docs for what is tolerated) to bytes.
-pub fn parse_hex(text: &[u8]) -> Result<Vec<u8>, InputError> {
+pub fn parse_hex(text: &[u8]) -> Result<Vec<u8>, PasteError> {
     let mut out = Vec::with_capacity(text.len() / 2);
     let (mut line, mut column) = (1usize, 0usize);
     // The run of hex digits being read: (first line, first column, digit count, pending nibble).
@@ -119,7 +118,7 @@ pub fn parse_hex(text: &[u8]) -> Result<Vec<u8>, InputError> {
         if in_comment {
             continue;
         }
-        if let Some(nibble) = hex_value(b) {
+        if let Some(nibble) = digit(b) {
             // `0x` at the start of a run is a prefix, not a digit.
             if run.is_none() && b == b'0' && matches!(iter.peek(), Some(b'x' | b'X')) {
                 iter.next();
@@ -141,7 +140,7 @@ pub fn parse_hex(text: &[u8]) -> Result<Vec<u8>, InputError> {
             b':' | b',' => {}
             _ if b.is_ascii_whitespace() => {}
             _ => {
-                return Err(InputError::BadChar {
+                return Err(PasteError::BadChar {
                     ch: char::from(b),
                     line,
                     column,
@@ -153,9 +152,9 @@ pub fn parse_hex(text: &[u8]) -> Result<Vec<u8>, InputError> {
     Ok(out)
 }
 
-fn close_run(run: &mut Option<(usize, usize, usize, u8)>) -> Result<(), InputError> {
+fn close_run(run: &mut Option<(usize, usize, usize, u8)>) -> Result<(), PasteError> {
     match run.take() {
-        Some((line, column, digits, _)) if digits % 2 == 1 => Err(InputError::OddDigits {
+        Some((line, column, digits, _)) if digits % 2 == 1 => Err(PasteError::OddDigits {
             digits,
             line,
             column,
@@ -164,16 +163,8 @@ fn close_run(run: &mut Option<(usize, usize, usize, u8)>) -> Result<(), InputErr
     }
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -201,7 +192,7 @@ mod tests {
         // In "1000x" the "0x" is inside a run: digits 1000, then a bad 'x'.
         assert!(matches!(
             parse_hex(b"1000x"),
-            Err(InputError::BadChar {
+            Err(PasteError::BadChar {
                 ch: 'x',
                 line: 1,
                 column: 5
@@ -213,7 +204,7 @@ mod tests {
     fn errors_say_where() {
         assert_eq!(
             parse_hex(b"c0 01\nzz"),
-            Err(InputError::BadChar {
+            Err(PasteError::BadChar {
                 ch: 'z',
                 line: 2,
                 column: 1
@@ -221,7 +212,7 @@ mod tests {
         );
         assert_eq!(
             parse_hex(b"c0 0 01"),
-            Err(InputError::OddDigits {
+            Err(PasteError::OddDigits {
                 digits: 1,
                 line: 1,
                 column: 4
@@ -229,7 +220,7 @@ mod tests {
         );
         assert_eq!(
             parse_hex(b"c0\n  abc"),
-            Err(InputError::OddDigits {
+            Err(PasteError::OddDigits {
                 digits: 3,
                 line: 2,
                 column: 3
@@ -240,15 +231,15 @@ mod tests {
     #[test]
     fn raw_bytes_are_recognised_by_the_version_byte() {
         let pdu = [0xc0, 0x01, 0x01, 0x00];
-        assert_eq!(read_pdus(&pdu, None), Ok((pdu.to_vec(), Format::Raw)));
+        assert_eq!(read_pdus(&pdu, None), Ok((pdu.to_vec(), InputFormat::Raw)));
         assert_eq!(
             read_pdus(b"c0010100\n", None),
-            Ok((pdu.to_vec(), Format::Hex))
+            Ok((pdu.to_vec(), InputFormat::Hex))
         );
-        assert_eq!(read_pdus(b"", None), Err(InputError::Empty));
+        assert_eq!(read_pdus(b"", None), Err(PasteError::Empty));
         assert_eq!(
             read_pdus(b" # nothing\n", None),
-            Err(InputError::NoHexDigits)
+            Err(PasteError::NoHexDigits)
         );
     }
 
@@ -256,20 +247,23 @@ mod tests {
     fn comments_may_be_any_utf8_text() {
         let text = "# login \u{2192} reply, r\u{e9}ponse\nc0 01 01 00\n";
         let pdu = vec![0xc0, 0x01, 0x01, 0x00];
-        assert_eq!(read_pdus(text.as_bytes(), None), Ok((pdu, Format::Hex)));
+        assert_eq!(
+            read_pdus(text.as_bytes(), None),
+            Ok((pdu, InputFormat::Hex))
+        );
     }
 
     #[test]
     fn a_forced_format_is_not_guessed() {
         // Hex digits only, but the operator says these are raw bytes.
         assert_eq!(
-            read_pdus(b"c001", Some(Format::Raw)),
-            Ok((b"c001".to_vec(), Format::Raw))
+            read_pdus(b"c001", Some(InputFormat::Raw)),
+            Ok((b"c001".to_vec(), InputFormat::Raw))
         );
         // A control character is a hex error when hex is forced, not raw input.
         assert!(matches!(
-            read_pdus(b"c0\x01", Some(Format::Hex)),
-            Err(InputError::BadChar {
+            read_pdus(b"c0\x01", Some(InputFormat::Hex)),
+            Err(PasteError::BadChar {
                 line: 1,
                 column: 3,
                 ..

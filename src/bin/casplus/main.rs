@@ -9,19 +9,10 @@ use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
-// The crate root is src/bin/casplus.rs, so modules are looked up next to it: point at the
-// src/bin/casplus/ directory explicitly.
-#[path = "casplus/config.rs"]
 mod config;
-#[path = "casplus/decode.rs"]
 mod decode;
-#[path = "casplus/hash_password.rs"]
 mod hash_password;
-#[path = "casplus/input.rs"]
-mod input;
-#[path = "casplus/tacacs_server.rs"]
 mod tacacs_server;
-#[path = "casplus/tree.rs"]
 mod tree;
 
 const USAGE: &str = "\

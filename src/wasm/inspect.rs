@@ -16,7 +16,10 @@
 //! ```
 //!
 //! Objects come out JSON-compatible (plain objects, `null` for none). Keys never leave the
-//! [`Inspection`]: no export returns them.
+//! [`Inspection`]: no export returns them. Errors and keys follow the conventions of the npm
+//! exports ([`super`]): a thrown `Error` carries a stable `code` ([`super::codes`]), and a key is
+//! a string (its UTF-8 bytes) or a `Uint8Array`; the page's key box may also give `{text}` or
+//! `{hex}` objects.
 
 use core::ops::ControlFlow;
 
@@ -24,33 +27,33 @@ use js_sys::{Array, Float64Array, Function, Int32Array, Object, Reflect, Uint8Ar
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::capture::{
-    self, Analysis, Direction, FormatInfo, InputFormat, Options, Progress, Severity,
-};
-use crate::tacacs::{BodyState, Key};
+use super::{codes, js_error, key_from_js};
+use crate::capture::{self, Analysis, FormatInfo, InputFormat, Options, Progress, Severity};
+use crate::tacacs::{BodyState, Direction, Key};
 
 /// Plain objects and `null`, as `JSON.parse` would give.
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
+        .map_err(|e| js_error(codes::INTERNAL, &e.to_string(), None))
 }
 
-/// Reads the `keys` argument of [`inspect`]: an array of `{text: string}` or `{hex: string}`.
-fn parse_keys(keys: &Array) -> Result<Vec<Key>, JsError> {
+/// Reads the `keys` argument of [`inspect`]: an array of keys as every export takes them
+/// ([`super::key_from_js`]: a string or a `Uint8Array`), or `{text: string}` / `{hex: string}`.
+fn parse_keys(keys: &Array) -> Result<Vec<Key>, JsValue> {
+    let bad = |m: String| js_error(codes::INVALID_OPTIONS, &m, None);
     let mut out = Vec::with_capacity(keys.length() as usize);
     for (i, k) in keys.iter().enumerate() {
+        if let Some(key) = key_from_js(&k) {
+            out.push(key);
+            continue;
+        }
         let field = |name: &str| Reflect::get(&k, &JsValue::from_str(name)).ok()?.as_string();
         let key = match (field("text"), field("hex")) {
             (Some(t), _) => Key::from_text(&t),
-            (None, Some(h)) => {
-                Key::from_hex(&h).map_err(|e| JsError::new(&format!("key {}: {e}", i + 1)))?
-            }
+            (None, Some(h)) => Key::from_hex(&h).map_err(|e| bad(format!("key {}: {e}", i + 1)))?,
             (None, None) => {
-                return Err(JsError::new(&format!(
-                    "key {}: expected {{text}} or {{hex}}",
-                    i + 1
-                )));
+                return Err(bad(format!("key {}: expected {{text}} or {{hex}}", i + 1)));
             }
         };
         out.push(key);
@@ -61,20 +64,24 @@ fn parse_keys(keys: &Array) -> Result<Vec<Key>, JsError> {
 /// Analyses a capture (any form of [`InputFormat`]; `format` forces one by its name, e.g.
 /// `"tcpdump"`). `keys` is an array of `{text}` / `{hex}` candidate shared secrets.
 /// `on_progress(done, total, frames, pdus)` is called every few thousand frames and at the end;
-/// when it returns `true` the analysis stops and this throws `"capture analysis cancelled"`.
+/// when it returns `true` the analysis stops and this throws `"capture analysis cancelled"`
+/// (code `CANCELLED`). A bad key or form name throws `INVALID_OPTIONS` or `INVALID_INPUT_FORMAT`.
 #[wasm_bindgen]
 pub fn inspect(
     input: &[u8],
     keys: &Array,
     format: Option<String>,
     on_progress: &Function,
-) -> Result<Inspection, JsError> {
+) -> Result<Inspection, JsValue> {
     let format = match format.as_deref() {
         None | Some("" | "auto") => None,
-        Some(name) => Some(
-            InputFormat::from_name(name)
-                .ok_or_else(|| JsError::new(&format!("unknown input form {name:?}")))?,
-        ),
+        Some(name) => Some(InputFormat::from_name(name).ok_or_else(|| {
+            js_error(
+                codes::INVALID_INPUT_FORMAT,
+                &format!("unknown input form {name:?}"),
+                None,
+            )
+        })?),
     };
     let opts = Options {
         format,
@@ -94,7 +101,7 @@ pub fn inspect(
         }
     };
     let analysis = capture::analyze_with_progress(input, &opts, &mut progress)
-        .map_err(|e| JsError::new(&e.to_string()))?;
+        .map_err(|e| js_error(codes::CANCELLED, &e.to_string(), None))?;
     Ok(Inspection { analysis, opts })
 }
 
@@ -113,7 +120,7 @@ struct Overview<'a> {
     streams: &'a [capture::Stream],
     keys_ok: &'a [u32],
     keys: usize,
-    diagnostics: &'a [capture::Diagnostic],
+    diagnostics: &'a [capture::CaptureDiagnostic],
     stats: &'a capture::Stats,
     frames: usize,
     pdus: usize,
@@ -168,7 +175,7 @@ fn body_state_code(s: BodyState) -> u8 {
 #[wasm_bindgen]
 impl Inspection {
     /// Input form, connections, streams, key verdicts, capture diagnostics, counters.
-    pub fn overview(&self) -> Result<JsValue, JsError> {
+    pub fn overview(&self) -> Result<JsValue, JsValue> {
         let a = &self.analysis;
         to_js(&Overview {
             format: &a.format,
@@ -222,8 +229,8 @@ impl Inspection {
             conn.push(p.conn.map_or(-1, |c| i32::try_from(c).unwrap_or(-1)));
             session.push(p.session.map_or(-1, |c| i32::try_from(c).unwrap_or(-1)));
             dir.push(match p.direction {
-                Direction::ToServer => 0u8,
-                Direction::ToClient => 1,
+                Direction::ClientToServer => 0u8,
+                Direction::ServerToClient => 1,
             });
             kind.push(p.header.kind);
             seq_no.push(p.header.seq_no);
@@ -267,14 +274,14 @@ impl Inspection {
 
     /// PDU `index` as found in the capture ([`capture::Pdu`]): segments with their frames and
     /// input offsets, the wire bytes (hex), body state, codec diagnostics; `null` past the end.
-    pub fn pdu(&self, index: u32) -> Result<JsValue, JsError> {
+    pub fn pdu(&self, index: u32) -> Result<JsValue, JsValue> {
         to_js(&self.analysis.pdus.get(index as usize))
     }
 
     /// The codec's decode of PDU `index` ([`capture::decode`], the CLI's JSON schema: fields,
     /// `spans` relative to the PDU's first byte, `body_clear_hex`, diagnostics with offsets).
     #[wasm_bindgen(js_name = decodePdu)]
-    pub fn decode_pdu(&self, index: u32) -> Result<JsValue, JsError> {
+    pub fn decode_pdu(&self, index: u32) -> Result<JsValue, JsValue> {
         let decoded = self
             .analysis
             .pdus
@@ -284,21 +291,22 @@ impl Inspection {
     }
 
     /// Session `index` ([`capture::Session`]: steps, outcome, frames), `null` past the end.
-    pub fn session(&self, index: u32) -> Result<JsValue, JsError> {
+    pub fn session(&self, index: u32) -> Result<JsValue, JsValue> {
         to_js(&self.analysis.sessions.get(index as usize))
     }
 
     /// Every session, in order of their first PDU.
-    pub fn sessions(&self) -> Result<JsValue, JsError> {
+    pub fn sessions(&self) -> Result<JsValue, JsValue> {
         to_js(&self.analysis.sessions)
     }
 
     /// Every PDU as a `casplus decode --json` line ([`Analysis::pdu_lines`]), newline-terminated.
     #[wasm_bindgen(js_name = exportJsonLines)]
-    pub fn export_json_lines(&self) -> Result<String, JsError> {
+    pub fn export_json_lines(&self) -> Result<String, JsValue> {
         let mut out = String::new();
         for line in self.analysis.pdu_lines(&self.opts) {
-            let s = serde_json::to_string(&line).map_err(|e| JsError::new(&e.to_string()))?;
+            let s = serde_json::to_string(&line)
+                .map_err(|e| js_error(codes::INTERNAL, &e.to_string(), None))?;
             out.push_str(&s);
             out.push('\n');
         }

@@ -35,6 +35,8 @@
 
 #[cfg(any(feature = "wasm-tacacs", feature = "wasm-encode"))]
 pub mod input;
+#[cfg(feature = "inspector")]
+pub mod inspect;
 pub mod schema;
 
 #[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas"))]
@@ -85,6 +87,8 @@ pub mod codes {
     pub const SHORT_PACKET: &str = "SHORT_PACKET";
     /// A result could not be turned into JavaScript values (a bug: please report it).
     pub const INTERNAL: &str = "INTERNAL";
+    /// The inspector's `onProgress` callback asked to stop the analysis (inspector only).
+    pub const CANCELLED: &str = "CANCELLED";
 }
 
 /// Builds a JavaScript `Error` (or `TypeError`) carrying `code` (and `offset`, when known).
@@ -244,7 +248,8 @@ pub fn encode_packet(
     packet: Ts<PacketInput>,
     key: Option<Ts<KeyInput>>,
 ) -> Result<Vec<u8>, JsValue> {
-    let packet: PacketInput = from_js(&packet.js_value(), "packet", codes::INVALID_PACKET)?;
+    let packet: tacacs::from_json::PacketJson =
+        from_js(&packet.js_value(), "packet", codes::INVALID_PACKET)?;
     let key = match key.map(|k| k.js_value()) {
         Some(k) if !k.is_undefined() && !k.is_null() => Some(key_from_js(&k).ok_or_else(|| {
             js_error(
@@ -256,7 +261,7 @@ pub fn encode_packet(
         _ => None,
     };
     let (header, body) = packet
-        .into_codec()
+        .into_packet()
         .map_err(|m| js_error(codes::INVALID_PACKET, &format!("packet: {m}"), None))?;
     tacacs::encode_packet(&header, &body, key.as_ref()).map_err(|e| {
         let code = match e {
