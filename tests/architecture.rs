@@ -3,8 +3,8 @@
 //! arrows the code has. An import the picture does not allow fails this test, and so does an
 //! arrow in the picture that the code no longer has, so the picture cannot drift.
 //!
-//! An arrow `a --> b` means "files of part `a` may name items of part `b`" (`use crate::b…`,
-//! `crate::b::…` in code or doc links). A part is a top-level module of the crate: `src/a.rs` or
+//! An arrow `a --> b` means "files of part `a` may name items of part `b`" (`use crate::b…`
+//! or `crate::b::…` in code; comments and docs do not count). A part is a top-level module of the crate: `src/a.rs` or
 //! `src/a/`. The binaries (`src/bin/`) are adapters outside the library and may use all of it;
 //! they are not drawn.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -136,7 +136,20 @@ fn code_arrows(src: &Path) -> BTreeMap<(String, String), Vec<String>> {
     for file in files {
         let rel = file.strip_prefix(src).unwrap();
         let Some(from) = part_of(rel) else { continue };
-        let text = fs::read_to_string(&file).unwrap();
+        // Code only: comments and docs may talk about other parts (a doc says which part
+        // drives this one) without depending on them.
+        let text: String = fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                if l.trim_start().starts_with("//") {
+                    ""
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
         for (to, line) in crate_mentions(&text) {
             // `crate::Self`-like names that are not modules (macros, items of lib.rs) are
             // left to the check below, which wants every target to be a part.
@@ -242,9 +255,9 @@ fn the_diagram_keeps_the_layering_rules() {
 }
 
 #[test]
-fn crate_mentions_are_read_from_paths_groups_and_doc_links() {
+fn crate_mentions_are_read_from_paths_and_groups() {
     let text = "use crate::cas::web::Effect;\nuse crate::{tacacs::{a, b}, codec};\n\
-                /// see [`crate::time::Timestamp`]\nlet x = my_crate::nope;";
+                let t = crate::time::Timestamp(0);\nlet x = my_crate::nope;";
     let names: Vec<String> = crate_mentions(text).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["cas", "tacacs", "codec", "time"]);
 }

@@ -292,35 +292,3 @@ fn a_cas_login_authenticates_and_authorizes_but_leaves_the_start_to_the_session_
         }
     );
 }
-
-/// The files under `src/<dir>` whose text contains `needle` (imports and doc paths alike).
-fn sources_mentioning(dir: &str, needle: &str) -> Vec<String> {
-    fn walk(path: &std::path::Path, needle: &str, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(path).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, needle, out);
-            } else if path.extension().is_some_and(|e| e == "rs")
-                && std::fs::read_to_string(&path).unwrap().contains(needle)
-            {
-                out.push(path.display().to_string());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    walk(&root.join(dir), needle, &mut out);
-    out
-}
-
-#[test]
-fn the_bridge_is_the_only_module_joining_cas_and_tacacs() {
-    assert_eq!(
-        sources_mentioning("tacacs", "crate::cas"),
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        sources_mentioning("cas", "crate::tacacs"),
-        Vec::<String>::new()
-    );
-}
