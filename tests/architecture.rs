@@ -32,7 +32,7 @@ fn allowed_arrows(readme: &str) -> BTreeSet<(String, String)> {
         };
         let name = |s: &str| -> String {
             // `cas[cas: CAS protocol]` → `cas`; `|label|` on the arrow is not a node.
-            let s = s.trim().trim_start_matches(|c| c == '|');
+            let s = s.trim().trim_start_matches('|');
             let s = s.rsplit('|').next().unwrap_or(s).trim();
             s.split(['[', '(', ' ']).next().unwrap_or(s).to_owned()
         };

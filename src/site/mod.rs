@@ -76,21 +76,26 @@ impl SiteConfig {
         lowercase: Lowercase,
         secret: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Site, Vec<Problem>> {
-        let problems = check(self);
+        // Every problem at once, the file's and the missing secrets' alike.
+        let mut problems = check(self);
+        let section = self.tacacs.clone().map(|mut section| {
+            for p in resolve_key_secrets(&mut section, secret) {
+                // The check already says when a name is not a string.
+                if !problems.contains(&p) {
+                    problems.push(p);
+                }
+            }
+            section
+        });
         if !problems.is_empty() {
             return Err(problems);
         }
         let top = |e: &dyn fmt::Display| vec![Problem::new(Path::default(), e.to_string())];
         let engine = Engine::with_lowercase(self.engine.clone(), lowercase).map_err(|e| top(&e))?;
         let users = UserStore::new(self.users.clone()).map_err(|e| top(&e))?;
-        let tacacs = match &self.tacacs {
+        let tacacs = match section {
             None => None,
             Some(section) => {
-                let mut section = section.clone();
-                let problems = resolve_key_secrets(&mut section, secret);
-                if !problems.is_empty() {
-                    return Err(problems);
-                }
                 let json = section.to_string();
                 let config = LoginConfig::from_json(&json).map_err(|e| top(&e))?;
                 Some(Tacacs { config, json })

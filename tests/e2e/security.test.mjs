@@ -285,9 +285,8 @@ test('service hosts 20.1: attacker hosts get no form, no SSO ticket and no valid
 });
 
 test('service hosts 20.1: a pgtUrl on an attacker host is never called back', async () => {
-  const b = new Browser();
   for (const pgtUrl of ['https://evil.test?.localhost:8443/callback', 'https://localhost.evil.test:8443/callback']) {
-    const st = await loginForTicket(b, HOSTED);
+    const st = await loginForTicket(new Browser(), HOSTED);
     const v = await validate('/serviceValidate', { service: HOSTED, ticket: st, pgtUrl });
     assert.equal(failureCode(v.body), 'INVALID_PROXY_CALLBACK', v.body);
   }
