@@ -12,7 +12,7 @@ use casplus::cas::demo;
 use casplus::cas::engine::{Endpoint, Engine, LoginStep, ValidationStep};
 use casplus::cas::response::FailureCode;
 use casplus::cas::store::{MemoryStore, Store, StoreError, now_or_never};
-use casplus::cas::throttle::{ThrottleState, ThrottleUpdate};
+use casplus::cas::throttle::{ThrottleState, ThrottleUpdate, Verdict};
 use casplus::cas::ticket::{DeterministicEntropy, Ticket, TicketId, TicketKind};
 use casplus::cas::web::{HttpRequest, Method, Response, View, WebReply};
 use casplus::time::Timestamp;
@@ -76,7 +76,7 @@ impl Store for Failing {
         &self,
         key: &str,
         update: &ThrottleUpdate,
-    ) -> Result<Option<ThrottleState>, StoreError> {
+    ) -> Result<Verdict, StoreError> {
         self.check("update_throttle", None)?;
         self.inner.update_throttle(key, update).await
     }
@@ -198,9 +198,9 @@ fn failed_st_write_leaves_no_tgt_and_sets_no_tgc_2_2_4() {
 }
 
 #[test]
-fn failed_throttle_read_refuses_the_login_before_the_password() {
+fn failed_throttle_reservation_refuses_the_login_before_the_password() {
     let mut f = Fx::new();
-    let r = f.login(&[("throttle", None)]);
+    let r = f.login(&[("update_throttle", None)]);
     assert_clean_500(&r);
 }
 

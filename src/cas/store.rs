@@ -31,7 +31,9 @@
 //!   the Durable Object too.
 //! - `expires_at` is a TTL hint (e.g. KV `expiration_ttl`, at least 60 s there); the engine
 //!   judges every snapshot with its own policies, so a store may keep records longer.
-//! - [`Store::update_throttle`] MUST apply the update atomically (read, `apply`, write).
+//! - [`Store::update_throttle`] MUST apply the update atomically (read, `apply`, write,
+//!   answer the verdict): it is the test-and-reserve that bounds concurrent password
+//!   checks (`cas::throttle`, "Atomic attempts").
 //! - Errors are faults (`INTERNAL_ERROR`, HTTP 500), never "not found".
 //!
 //! Use [`TicketKind::of`](crate::cas::ticket::TicketKind::of) on an id to route it.
@@ -44,7 +46,7 @@ use std::task::{Context, Poll, Waker};
 
 use thiserror::Error;
 
-use crate::cas::throttle::{ThrottleState, ThrottleUpdate};
+use crate::cas::throttle::{ThrottleState, ThrottleUpdate, Verdict};
 use crate::cas::ticket::{Ticket, TicketId};
 use crate::time::Timestamp;
 
@@ -96,13 +98,13 @@ pub trait Store {
     /// Reads a throttle counter.
     async fn throttle(&self, key: &str) -> Result<Option<ThrottleState>, StoreError>;
 
-    /// Atomically replaces the counter under `key` with `update.apply(current)` (deleting it
-    /// on `None`) and returns the new value.
+    /// Atomically replaces the counter under `key` with the state of
+    /// `update.apply(current)` (deleting it on `None`) and returns the verdict of it.
     async fn update_throttle(
         &self,
         key: &str,
         update: &ThrottleUpdate,
-    ) -> Result<Option<ThrottleState>, StoreError>;
+    ) -> Result<Verdict, StoreError>;
 }
 
 /// An in-memory [`Store`] (tests, benchmarks, the Worker's dev mode). Thread-safe; every
@@ -190,14 +192,14 @@ impl Store for MemoryStore {
         &self,
         key: &str,
         update: &ThrottleUpdate,
-    ) -> Result<Option<ThrottleState>, StoreError> {
+    ) -> Result<Verdict, StoreError> {
         let mut map = lock(&self.throttle);
-        let next = update.apply(map.get(key).copied());
+        let (next, verdict) = update.apply(map.get(key).copied());
         match next {
             Some(s) => map.insert(key.to_owned(), s),
             None => map.remove(key),
         };
-        Ok(next)
+        Ok(verdict)
     }
 }
 
@@ -276,15 +278,19 @@ mod tests {
         s.purge(Timestamp(10));
         assert!(!s.contains(t.id()));
         let p = crate::cas::throttle::ThrottlePolicy::default();
-        let u = ThrottleUpdate::Failure {
-            now: Timestamp(0),
-            limit: 3,
-            policy: p,
-        };
-        let st = now_or_never(s.update_throttle("k", &u)).unwrap().unwrap();
-        assert_eq!(st.map(|x| x.failures), Some(1));
-        assert_eq!(now_or_never(s.throttle("k")).unwrap().unwrap(), st);
-        now_or_never(s.update_throttle("k", &ThrottleUpdate::Reset))
+        let key = crate::cas::throttle::ThrottleKey::Address("k".into());
+        let u = |op| p.update(op, &key, Timestamp(0));
+        use crate::cas::throttle::ThrottleOp;
+        let v = now_or_never(s.update_throttle("k", &u(ThrottleOp::Attempt)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(v, Verdict::Allowed);
+        now_or_never(s.update_throttle("k", &u(ThrottleOp::Failure)))
+            .unwrap()
+            .unwrap();
+        let st = now_or_never(s.throttle("k")).unwrap().unwrap();
+        assert_eq!(st.map(|x| (x.failures, x.pending)), Some((1, 0)));
+        now_or_never(s.update_throttle("k", &u(ThrottleOp::Reset)))
             .unwrap()
             .unwrap();
         assert_eq!(now_or_never(s.throttle("k")).unwrap().unwrap(), None);

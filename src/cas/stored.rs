@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// The first byte of every stored value: the form's version.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 
 /// A value that cannot be stored, or stored bytes that cannot be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -62,21 +62,23 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoredFormError> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::cas::throttle::{ThrottlePolicy, ThrottleState, ThrottleUpdate};
+    use crate::cas::throttle::{ThrottleKey, ThrottleOp, ThrottlePolicy, ThrottleState};
     use crate::time::Timestamp;
 
     #[test]
     fn values_round_trip_behind_the_version_byte() {
-        let s = ThrottleUpdate::Failure {
-            now: Timestamp(1_700_000_000_000),
-            limit: 3,
-            policy: ThrottlePolicy::default(),
-        }
-        .apply(None)
-        .unwrap();
+        let s = ThrottlePolicy::default()
+            .update(
+                ThrottleOp::Failure,
+                &ThrottleKey::Address("192.0.2.1".into()),
+                Timestamp(1_700_000_000_000),
+            )
+            .apply(None)
+            .0
+            .unwrap();
         let bytes = encode(&s).unwrap();
         assert_eq!(bytes.first(), Some(&VERSION));
-        assert!(bytes.len() < 24, "{} bytes", bytes.len());
+        assert!(bytes.len() < 32, "{} bytes", bytes.len());
         assert_eq!(decode::<ThrottleState>(&bytes).unwrap(), s);
     }
 
@@ -109,10 +111,10 @@ mod tests {
         let bytes = encode(&(7u32, String::from("x"))).unwrap();
         assert_eq!(decode::<(u32, String)>(&[]), Err(StoredFormError::Empty));
         let mut other = bytes.clone();
-        other[0] = 2;
+        other[0] = VERSION + 1;
         assert_eq!(
             decode::<(u32, String)>(&other),
-            Err(StoredFormError::Version(2))
+            Err(StoredFormError::Version(VERSION + 1))
         );
         // Truncated, trailing garbage, or JSON from an older build.
         assert!(matches!(

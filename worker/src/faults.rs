@@ -21,7 +21,7 @@
 
 use casplus::cas::config::is_loopback;
 use casplus::cas::store::{Store, StoreError};
-use casplus::cas::throttle::{ThrottleState, ThrottleUpdate};
+use casplus::cas::throttle::{ThrottleState, ThrottleUpdate, Verdict};
 use casplus::cas::ticket::{Ticket, TicketId, TicketKind};
 use casplus::time::Timestamp;
 
@@ -155,7 +155,7 @@ impl Store for FaultyStore<'_> {
         &self,
         key: &str,
         update: &ThrottleUpdate,
-    ) -> Result<Option<ThrottleState>, StoreError> {
+    ) -> Result<Verdict, StoreError> {
         self.faults.check("update_throttle", None)?;
         self.inner.update_throttle(key, update).await
     }

@@ -93,7 +93,8 @@ pub enum GuardRequest {
     },
     /// Read the throttle counter.
     Throttle,
-    /// Apply `update` to the throttle counter atomically.
+    /// Apply `update` to the throttle counter atomically; the reply is its
+    /// [`Verdict`](casplus::cas::throttle::Verdict) (an attempt's test-and-reserve).
     UpdateThrottle {
         /// The change.
         update: ThrottleUpdate,
@@ -277,25 +278,30 @@ impl TicketGuard {
             }
             GuardRequest::Throttle => self.read(THROTTLE)?,
             GuardRequest::UpdateThrottle { update } => {
-                // Read, apply, write: no await in between.
+                // Read, apply, write: no await in between, so the test and the
+                // reservation of an attempt are one step.
                 let previous = self
                     .read(THROTTLE)?
                     .and_then(|v| stored::decode::<ThrottleState>(&v).ok());
-                let next = update.apply(previous);
-                match next {
+                let (next, verdict) = update.apply(previous);
+                let exp = match next {
                     Some(s) => {
                         let bytes = stored::encode(&s).map_err(|e| e.to_string())?;
                         // The lifetime the update's own (configured) policy gives it.
                         let exp = update.expires_at(&s).unwrap_or(s.window_start).0;
                         self.write(THROTTLE, &bytes, exp)?;
-                        self.schedule(exp).await?;
-                        Some(bytes)
+                        Some(exp)
                     }
                     None => {
                         self.remove(THROTTLE)?;
                         None
                     }
+                };
+                let verdict = stored::encode(&verdict).map_err(|e| e.to_string())?;
+                if let Some(exp) = exp {
+                    self.schedule(exp).await?;
                 }
+                Some(verdict)
             }
         };
         Ok(GuardReply { value })
@@ -385,11 +391,11 @@ mod tests {
             GuardRequest::IsRevoked { id: "TGT-1".into() },
             GuardRequest::Throttle,
             GuardRequest::UpdateThrottle {
-                update: ThrottleUpdate::Failure {
-                    now: Timestamp(1),
-                    limit: 3,
-                    policy,
-                },
+                update: policy.update(
+                    casplus::cas::throttle::ThrottleOp::Attempt,
+                    &casplus::cas::throttle::ThrottleKey::address("192.0.2.1"),
+                    Timestamp(1),
+                ),
             },
         ] {
             let bytes = stored::encode(&r).expect("encodes");

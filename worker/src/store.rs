@@ -16,7 +16,7 @@
 use casplus::cas::engine::EngineConfig;
 use casplus::cas::store::{Store, StoreError};
 use casplus::cas::stored::{self, StoredFormError};
-use casplus::cas::throttle::{ThrottleState, ThrottleUpdate};
+use casplus::cas::throttle::{ThrottleState, ThrottleUpdate, Verdict};
 use casplus::cas::ticket::{Ticket, TicketId, TicketKind};
 use casplus::time::Timestamp;
 use worker::js_sys::Uint8Array;
@@ -331,11 +331,12 @@ impl Store for WorkerStore<'_> {
         &self,
         key: &str,
         update: &ThrottleUpdate,
-    ) -> Result<Option<ThrottleState>, StoreError> {
-        self.call(key, &GuardRequest::UpdateThrottle { update: *update })
+    ) -> Result<Verdict, StoreError> {
+        let reply = self
+            .call(key, &GuardRequest::UpdateThrottle { update: *update })
             .await?
-            .map(|b| stored::decode(&b).map_err(corrupt))
-            .transpose()
+            .ok_or_else(|| StoreError::Corrupt("throttle update without a verdict".into()))?;
+        stored::decode(&reply).map_err(corrupt)
     }
 }
 

@@ -1,12 +1,13 @@
 //! The credential acceptor of `/login` (§2.2): a POST with `username`, `password` and
-//! `lt`, throttled before any password is looked at, then finished once the credentials
-//! were checked — with the audit events of the outcome.
+//! `lt`, throttled before any password is looked at (a place reserved on every throttle
+//! counter), then finished once the credentials were checked (the places settled) — with
+//! the audit events of the outcome.
 
 use crate::cas::audit::{AuditEvent, LoginFailureReason, ShortId};
 use crate::cas::auth::{AuthFailure, AuthRequest, AuthResult};
 use crate::cas::params::{Params, cookie_values};
 use crate::cas::store::{Store, StoreError};
-use crate::cas::throttle::{ThrottleKey, Verdict};
+use crate::cas::throttle::{ThrottleKey, ThrottleOp, Verdict};
 use crate::cas::ticket::{
     Authentication, Entropy, LoginPurpose, Ticket, TicketGrantingTicket, TicketId, TicketKind,
 };
@@ -174,23 +175,13 @@ impl Engine {
             );
         }
 
-        // Throttling (checked before any password is looked at).
+        // Throttling: a place is reserved on every counter before any password is looked
+        // at, in one atomic step per counter (issue 20: no check-then-act).
         let keys = self.throttle_keys(username, request.client_address);
-        let mut locked_until: Option<Timestamp> = None;
-        if self.config.throttle.enabled {
-            for key in &keys {
-                match store.throttle(&key.storage_key()).await {
-                    Ok(state) => {
-                        if let Verdict::Locked { until } =
-                            self.config.throttle.check(state.as_ref(), now)
-                        {
-                            locked_until = locked_until.max(Some(until));
-                        }
-                    }
-                    Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
-                }
-            }
-        }
+        let locked_until = match self.reserve(store, &keys, now).await {
+            Ok(refused) => refused,
+            Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
+        };
         if let Some(until) = locked_until {
             let keep = is_clean_name(username).then(|| username.to_owned());
             let mut reply = self
@@ -215,7 +206,10 @@ impl Engine {
         }
 
         if !is_clean_name(username) {
-            if let Err(e) = self.record_failure(store, &keys, now).await {
+            if let Err(e) = self
+                .settle(store, &keys, now, |_| ThrottleOp::Failure)
+                .await
+            {
                 return LoginStep::Reply(WebReply::fault(Fault::Store(e)));
             }
             return LoginStep::Reply(
@@ -264,20 +258,52 @@ impl Engine {
         }
     }
 
-    pub(super) async fn record_failure<S: Store>(
+    /// Reserves a place for one attempt on each of `keys` (`cas::throttle`, "Atomic
+    /// attempts"): `None` when every counter admitted it, else the end of the refusal
+    /// (the places already taken are released).
+    async fn reserve<S: Store>(
         &self,
         store: &S,
         keys: &[ThrottleKey],
         now: Timestamp,
     ) -> Result<Option<Timestamp>, StoreError> {
-        if !self.config.throttle.enabled {
+        let policy = &self.config.throttle;
+        if !policy.enabled {
+            return Ok(None);
+        }
+        for (i, key) in keys.iter().enumerate() {
+            let attempt = policy.update(ThrottleOp::Attempt, key, now);
+            if let Verdict::Locked { until } =
+                store.update_throttle(&key.storage_key(), &attempt).await?
+            {
+                let taken = keys.get(..i).unwrap_or_default();
+                self.settle(store, taken, now, |_| ThrottleOp::Release)
+                    .await?;
+                return Ok(Some(until));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Settles an attempt reserved on `keys` with the operation `op` picks for each; the
+    /// end of the lockout this started, if any.
+    pub(super) async fn settle<S: Store>(
+        &self,
+        store: &S,
+        keys: &[ThrottleKey],
+        now: Timestamp,
+        op: impl Fn(&ThrottleKey) -> ThrottleOp,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let policy = &self.config.throttle;
+        if !policy.enabled {
             return Ok(None);
         }
         let mut locked = None;
         for key in keys {
-            let update = self.config.throttle.failure(key, now);
-            let state = store.update_throttle(&key.storage_key(), &update).await?;
-            if let Verdict::Locked { until } = self.config.throttle.check(state.as_ref(), now) {
+            let update = policy.update(op(key), key, now);
+            if let Verdict::Locked { until } =
+                store.update_throttle(&key.storage_key(), &update).await?
+            {
                 locked = locked.max(Some(until));
             }
         }
@@ -313,6 +339,13 @@ impl Engine {
                 attributes,
             } => (principal, attributes),
             AuthResult::Rejected(AuthFailure::Unavailable) | AuthResult::Refused { .. } => {
+                // No verdict on the password: not a failure, the places are released.
+                if let Err(e) = self
+                    .settle(store, &keys, now, |_| ThrottleOp::Release)
+                    .await
+                {
+                    return WebReply::fault(Fault::Store(e));
+                }
                 let events = vec![
                     AuditEvent::AuthSourceError {
                         source: pending.source.clone(),
@@ -336,7 +369,10 @@ impl Engine {
             }
             AuthResult::Rejected(_) => {
                 let mut events = Vec::new();
-                let (status, error) = match self.record_failure(store, &keys, now).await {
+                let settled = self
+                    .settle(store, &keys, now, |_| ThrottleOp::Failure)
+                    .await;
+                let (status, error) = match settled {
                     Ok(Some(until)) => {
                         events.push(AuditEvent::Lockout {
                             username: pending.username.clone(),
@@ -374,15 +410,12 @@ impl Engine {
         if !is_clean_name(&principal) {
             return WebReply::fault(Fault::InvalidPrincipal);
         }
-        if self.config.throttle.enabled
-            && let Some(user_key) = keys.first()
-            && let Err(e) = store
-                .update_throttle(
-                    &user_key.storage_key(),
-                    &crate::cas::throttle::ThrottleUpdate::Reset,
-                )
-                .await
-        {
+        // The user's counters start afresh; the address only gets its place back.
+        let success = |key: &ThrottleKey| match key {
+            ThrottleKey::Address(_) => ThrottleOp::Release,
+            ThrottleKey::Username(_) | ThrottleKey::Pair { .. } => ThrottleOp::Reset,
+        };
+        if let Err(e) = self.settle(store, &keys, now, success).await {
             return WebReply::fault(Fault::Store(e));
         }
 

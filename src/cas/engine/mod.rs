@@ -265,12 +265,14 @@ impl Engine {
 
     // ----- shared pieces -------------------------------------------------------------
 
-    /// The throttle counters a login attempt for `username` from `address` counts on.
+    /// The throttle counters a login attempt for `username` from `address` counts on:
+    /// the pair, the address (group), the user name from everywhere — the ones that lock
+    /// before the one that only slows down.
     fn throttle_keys(&self, username: &str, address: Option<&str>) -> Vec<ThrottleKey> {
-        let mut keys = vec![ThrottleKey::user(username, self.lowercase)];
-        if let Some(a) = address.filter(|a| !a.is_empty()) {
-            keys.push(ThrottleKey::Address(a.to_owned()));
-        }
+        let address = address.filter(|a| !a.trim().is_empty());
+        let mut keys = vec![ThrottleKey::pair(username, address, self.lowercase)];
+        keys.extend(address.map(ThrottleKey::address));
+        keys.push(ThrottleKey::user(username, self.lowercase));
         keys
     }
 

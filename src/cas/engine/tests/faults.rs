@@ -40,7 +40,7 @@ impl Store for Faulty {
         &self,
         key: &str,
         u: &crate::cas::throttle::ThrottleUpdate,
-    ) -> Result<Option<crate::cas::throttle::ThrottleState>, StoreError> {
+    ) -> Result<crate::cas::throttle::Verdict, StoreError> {
         self.inner.update_throttle(key, u).await
     }
 }

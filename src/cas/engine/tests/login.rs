@@ -1,6 +1,7 @@
 //! `/login`: the credential requestor (§2.1) and acceptor (§2.2).
 
 use super::*;
+use crate::cas::audit::{AuditEvent, LoginFailureReason};
 
 // ----- /login as credential requestor (§2.1) -----------------------------------------
 
@@ -552,19 +553,29 @@ fn remember_me_can_be_disabled_4_1() {
     assert_eq!(r.cookie.as_ref().unwrap().max_age, None);
 }
 
+/// A client address that lives as long as the test (the fixture keeps `&'static str`).
+fn addr(a: String) -> Option<&'static str> {
+    Some(Box::leak(a.into_boxed_str()))
+}
+
+/// POSTs a login for `user` with a fresh login ticket, without answering it.
+fn attempt(f: &mut Fx, user: &str, password: &str) -> LoginStep {
+    let form = login_form(&f.get("", None)).clone();
+    f.post(
+        &enc(&[
+            ("username", user),
+            ("password", password),
+            ("lt", form.login_ticket.as_str()),
+        ]),
+        None,
+    )
+}
+
 #[test]
-fn throttling_locks_a_user_after_repeated_failures() {
+fn throttling_locks_a_user_and_address_pair_after_repeated_failures() {
     let mut f = Fx::new();
+    f.address = Some("192.0.2.1");
     for i in 0..5 {
-        f.address = Some(
-            [
-                "192.0.2.1",
-                "192.0.2.2",
-                "192.0.2.3",
-                "192.0.2.4",
-                "192.0.2.5",
-            ][i],
-        );
         let r = f.login_as("casuser", "bad", Some(APP), &[], None);
         if i < 4 {
             assert_eq!(r.status(), 401);
@@ -573,30 +584,165 @@ fn throttling_locks_a_user_after_repeated_failures() {
             assert!(r.headers().contains(&("Retry-After", "60".into())));
         }
     }
-    // Locked: the right password is not even checked.
-    f.address = Some("198.51.100.9");
-    let form = login_form(&f.get("", None)).clone();
-    let step = f.post(
-        &enc(&[
-            ("username", "CasUser"),
-            ("password", "Mellon"),
-            ("lt", form.login_ticket.as_str()),
-        ]),
-        None,
-    );
-    let LoginStep::Reply(r) = step else {
-        panic!("locked account reached authentication")
+    // Locked from this address: the right password is not even checked.
+    let LoginStep::Reply(r) = attempt(&mut f, "CasUser", "Mellon") else {
+        panic!("locked pair reached authentication")
     };
     assert!(matches!(
         login_form(&r).error,
         Some(LoginError::Throttled { .. })
     ));
-    // After the lockout it works, and success clears the counter.
+    // After the lockout it works, and success clears the user's counters; the address
+    // keeps its failures (a guesser cannot wipe them with an account of its own).
     f.now = f.now.plus_secs(61);
     let (r, _) = f.login(None, &[]);
     assert!(r.cookie.is_some());
-    let key = ThrottleKey::Username("casuser".into()).storage_key();
-    assert_eq!(run(f.store.throttle(&key)).unwrap(), None);
+    for key in [
+        ThrottleKey::Username("casuser".into()),
+        ThrottleKey::pair("casuser", f.address, str::to_lowercase),
+    ] {
+        assert_eq!(run(f.store.throttle(&key.storage_key())).unwrap(), None);
+    }
+    let address = run(f
+        .store
+        .throttle(&ThrottleKey::address("192.0.2.1").storage_key()));
+    assert_eq!(
+        address.unwrap().map(|s| (s.failures, s.pending)),
+        Some((5, 0))
+    );
+}
+
+#[test]
+fn a_lockout_from_one_address_only_slows_the_user_down_elsewhere_20_3() {
+    // Issue 20 item 3: five wrong passwords from anywhere no longer lock the account.
+    let mut f = Fx::new();
+    f.address = Some("203.0.113.66");
+    for _ in 0..5 {
+        f.login_as("casuser", "bad", None, &[], None);
+    }
+    assert_eq!(
+        f.login_as("casuser", "Mellon", None, &[], None).status(),
+        429
+    );
+    // The victim elsewhere waits the first, short delay (1 s), not the lockout (60 s).
+    f.address = Some("198.51.100.9");
+    let r = f.login_as("casuser", "Mellon", None, &[], None);
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains(&("Retry-After", "1".into())));
+    f.now = f.now.plus_secs(1);
+    let r = f.login_as("casuser", "Mellon", None, &[], None);
+    assert_eq!(r.status(), 200);
+    assert!(r.cookie.is_some());
+}
+
+#[test]
+fn throttling_slows_down_a_user_guessed_from_many_addresses_20_3() {
+    // One wrong password from each of 5 addresses: no lockout (the old code locked).
+    let mut f = Fx::new();
+    for i in 0..5 {
+        f.address = addr(format!("192.0.2.{}", i + 1));
+        let r = f.login_as("casuser", "bad", Some(APP), &[], None);
+        assert_eq!(r.status(), 401, "{i}");
+    }
+    // A guesser on a new address every second for ten minutes: past the budget, about
+    // one password check per delay (1, 2, 4, … s, at most 60 s), wherever it comes from.
+    let mut checks = 0;
+    for i in 0..600 {
+        f.address = addr(format!("10.0.{}.{}", i / 200, i % 200));
+        if let step @ LoginStep::Authenticate { .. } = attempt(&mut f, "casuser", "bad") {
+            checks += 1;
+            assert_eq!(f.answer(step).status(), 401);
+        }
+        f.now = f.now.plus_secs(1);
+    }
+    // 1+2+4+8+16+32 = 63 s for six, then one per 60 s.
+    assert!((12..=16).contains(&checks), "{checks} password checks");
+    // The user is never locked: the right password gets in once the delay is over.
+    f.now = f.now.plus_secs(60);
+    f.address = Some("198.51.100.1");
+    let (r, _) = f.login(Some(APP), &[]);
+    assert_eq!(r.status(), 303);
+}
+
+#[test]
+fn ipv6_clients_share_a_counter_per_64_20_3() {
+    let mut f = Fx::new();
+    // Five failures from five addresses of one /64: its pair and address counters.
+    for i in 0..5 {
+        f.address = addr(format!("2001:db8:1:2::{:x}", i + 1));
+        f.login_as("casuser", "bad", None, &[], None);
+    }
+    f.address = Some("2001:db8:1:2:dead:beef:0:1");
+    let r = f.login_as("casuser", "Mellon", None, &[], None);
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains(&("Retry-After", "60".into())));
+    // The next /64 is another site: only the short per-user delay applies.
+    f.address = Some("2001:db8:1:3::1");
+    f.now = f.now.plus_secs(1);
+    let r = f.login_as("casuser", "Mellon", None, &[], None);
+    assert_eq!(r.status(), 200);
+}
+
+#[test]
+fn fifty_concurrent_wrong_passwords_get_at_most_the_limit_of_checks_20_2() {
+    // Issue 20 item 2: 50 POSTs (login tickets collected beforehand) all pass the
+    // throttle before any of them is answered; only the limit may reach a password check.
+    for addresses in [1, 50] {
+        let mut f = Fx::new();
+        let mut steps = Vec::new();
+        for i in 0..50 {
+            f.address = addr(format!("192.0.2.{}", i % addresses + 1));
+            steps.push(attempt(&mut f, "casuser", "bad"));
+        }
+        let checked = steps
+            .iter()
+            .filter(|s| matches!(s, LoginStep::Authenticate { .. }))
+            .count();
+        assert_eq!(checked, 5, "{addresses} address(es)");
+        let mut failures = 0;
+        for step in steps {
+            let r = f.answer(step);
+            failures += r
+                .audit
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e,
+                        AuditEvent::LoginFailure {
+                            reason: LoginFailureReason::InvalidCredentials,
+                            ..
+                        }
+                    )
+                })
+                .count();
+            assert!([401, 429].contains(&r.status()));
+        }
+        assert_eq!(failures, 5, "one failure event per password check");
+    }
+}
+
+#[test]
+fn an_unsettled_attempt_does_not_hold_its_place_forever_20_2() {
+    let mut f = Fx::with(EngineConfig {
+        throttle: ThrottlePolicy {
+            max_failures_per_user: 1,
+            ..ThrottlePolicy::default()
+        },
+        ..config()
+    });
+    // The request dies after its reservation: the next attempt waits, then not.
+    assert!(matches!(
+        attempt(&mut f, "casuser", "bad"),
+        LoginStep::Authenticate { .. }
+    ));
+    assert!(matches!(
+        attempt(&mut f, "casuser", "Mellon"),
+        LoginStep::Reply(_)
+    ));
+    f.now = f.now.plus_secs(RESERVATION_SECONDS);
+    let step = attempt(&mut f, "casuser", "Mellon");
+    assert!(matches!(step, LoginStep::Authenticate { .. }));
+    assert_eq!(f.answer(step).status(), 200);
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::cas::params::Params;
 use crate::cas::response::{Attributes, Failure, FailureCode, Format, ServiceResponse, Success};
 use crate::cas::store::{MemoryStore, now_or_never};
 use crate::cas::store::{Store, StoreError};
-use crate::cas::throttle::ThrottleKey;
+use crate::cas::throttle::{RESERVATION_SECONDS, ThrottleKey, ThrottlePolicy};
 use crate::cas::ticket::DeterministicEntropy;
 use crate::cas::ticket::{Ticket, TicketGrantingTicket, TicketId, TicketKind};
 use crate::cas::web::AutoPost;
