@@ -5,7 +5,9 @@
 //!
 //! Passwords are hashed and checked by [`crate::password`] (salted PBKDF2-SHA256, the same
 //! hashes the TACACS+ server uses). Comparisons are constant-time, and an unknown user name
-//! costs the same PBKDF2 work as a known one, so timing reveals neither.
+//! costs one fixed PBKDF2 work, the default count's ([`PasswordHash::unknown_user`]): as
+//! much as a known user hashed with the default count, so timing tells them apart only for
+//! users hashed with another count, and never more than a default login.
 
 use core::fmt;
 use std::collections::BTreeMap;
@@ -14,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::cas::response::Attributes;
-use crate::password::{HashFormatError, MAX_PASSWORD_LEN, MIN_ITERATIONS, Password, PasswordHash};
+use crate::password::{HashFormatError, MAX_PASSWORD_LEN, Password, PasswordHash};
 
 /// The built-in authentication source's name.
 pub const BUILTIN_SOURCE: &str = "builtin";
@@ -156,14 +158,12 @@ impl UserStore {
     /// Builds the store, parsing every hash up front.
     pub fn new(users: BTreeMap<String, UserRecord>) -> Result<Self, UserStoreError> {
         let mut parsed = BTreeMap::new();
-        let mut max_iterations = MIN_ITERATIONS;
         for (name, record) in users {
             let hash =
                 PasswordHash::parse(&record.password).map_err(|error| UserStoreError::Hash {
                     user: name.clone(),
                     error,
                 })?;
-            max_iterations = max_iterations.max(hash.iterations());
             parsed.insert(
                 name,
                 User {
@@ -173,11 +173,9 @@ impl UserStore {
                 },
             );
         }
-        // Unknown users are checked against this, so they cost as much as known ones.
-        let dummy = PasswordHash::unmatchable(max_iterations);
         Ok(Self {
             users: parsed,
-            dummy,
+            dummy: PasswordHash::unknown_user(),
         })
     }
 
@@ -238,7 +236,7 @@ impl UserStore {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::password::hash_password;
+    use crate::password::{DEFAULT_ITERATIONS, MAX_ITERATIONS, MIN_ITERATIONS, hash_password};
 
     fn store() -> UserStore {
         let hash = hash_password("Mellon", b"0123456789abcdef", MIN_ITERATIONS);
@@ -314,6 +312,40 @@ mod tests {
             UserStoreError::Hash {
                 user: "u".into(),
                 error: HashFormatError::Format
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_users_cost_the_default_count_not_the_highest_one() {
+        // One user at the cap, one below the default: an unknown name costs the default,
+        // whatever the users' counts.
+        let costly = hash_password("x", b"0123456789abcdef", MIN_ITERATIONS)
+            .replace("i=1000", &format!("i={MAX_ITERATIONS}"));
+        let cheap = hash_password("Mellon", b"0123456789abcdef", MIN_ITERATIONS);
+        let s = UserStore::from_json(&format!(
+            r#"{{"slow": {{"password": "{costly}"}}, "fast": {{"password": "{cheap}"}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(s.dummy.iterations(), DEFAULT_ITERATIONS);
+        assert_eq!(
+            store().dummy.iterations(),
+            DEFAULT_ITERATIONS,
+            "users below the default"
+        );
+    }
+
+    #[test]
+    fn a_hash_above_the_cap_is_reported_for_its_user() {
+        let costly =
+            hash_password("x", b"0123456789abcdef", MIN_ITERATIONS).replace("i=1000", "i=5000000");
+        let err =
+            UserStore::from_json(&format!(r#"{{"u": {{"password": "{costly}"}}}}"#)).unwrap_err();
+        assert_eq!(
+            err,
+            UserStoreError::Hash {
+                user: "u".into(),
+                error: HashFormatError::TooCostly(5_000_000)
             }
         );
     }

@@ -37,7 +37,9 @@
 //!   regexes are read conservatively: a host casplus cannot read literally is not loopback;
 //! - a cookie without `Secure` only when every service is on loopback (§3.6.1 recommends
 //!   https; the TGC is the SSO session);
-//! - password hashes are `$pbkdf2-sha256$i=N$salt$hash` with N in the accepted range;
+//! - password hashes are `$pbkdf2-sha256$i=N$salt$hash` with N in the accepted range; a
+//!   count above [`crate::password::MAX_ITERATIONS`] (the Worker's CPU budget per login) is
+//!   refused with its own message;
 //! - ticket lifetimes are positive and sane: ST/PT at most five minutes (§3.1.1, §3.2.1
 //!   recommend it), LT at most a day, remember-me at most 90 days (§4.1.5), throttling
 //!   settings consistent;
@@ -568,6 +570,32 @@ mod tests {
             "[::2]",
         ] {
             assert!(!is_loopback(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn check_refuses_a_hash_above_the_worker_s_iteration_cap() {
+        let mut config = SiteConfig::demo().unwrap();
+        assert!(check(&config).is_empty());
+        let (name, user) = config.users.iter_mut().next().unwrap();
+        let name = name.clone();
+        // 5 M iterations: seconds of Worker CPU per login, accepted before the cap.
+        let at = user.password.find("$i=").unwrap();
+        let rest = user.password[at + 3..]
+            .split_once('$')
+            .unwrap()
+            .1
+            .to_owned();
+        user.password = format!("$pbkdf2-sha256$i=5000000${rest}");
+        let problems = check(&config);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            problems[0].path,
+            Path::keys(&["users"]).key(&name).key("password")
+        );
+        let message = problems[0].to_string();
+        for part in ["5000000 iterations", "above the cap of 1000000", "CPU"] {
+            assert!(message.contains(part), "{message}");
         }
     }
 }

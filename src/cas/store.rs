@@ -34,6 +34,15 @@
 //! - [`Store::update_throttle`] MUST apply the update atomically (read, `apply`, write,
 //!   answer the verdict): it is the test-and-reserve that bounds concurrent password
 //!   checks (`cas::throttle`, "Atomic attempts").
+//! - Reads create nothing. [`Store::get`], [`Store::take`] and [`Store::throttle`] are
+//!   reached with made-up ids and keys by anyone (a `serviceValidate`, `/proxy`, login or
+//!   cookie with a random ticket id): for one never written they MUST answer "not found"
+//!   without allocating storage for it (in a Worker: without creating the Durable Object's
+//!   table), and so must [`Store::delete`] of a missing ST, PT or LT. Only [`Store::put`],
+//!   [`Store::put_all`], [`Store::update_throttle`] and the revocation of a TGT or PGT
+//!   (`delete`; the engine deletes those only after reading them) may store, and what they
+//!   store MUST go away by itself after its `expires_at` or revocation lifetime (KV
+//!   expiration; a Durable Object alarm that drops the object's storage once it is empty).
 //! - Errors are faults (`INTERNAL_ERROR`, HTTP 500), never "not found".
 //!
 //! Use [`TicketKind::of`](crate::cas::ticket::TicketKind::of) on an id to route it.

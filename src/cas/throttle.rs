@@ -20,13 +20,13 @@
 //!
 //! # Atomic attempts
 //!
-//! An attempt first takes a *reservation* on every counter ([`ThrottleUpdate::Attempt`]):
+//! An attempt first takes a *reservation* on every counter ([`ThrottleOp::Attempt`]):
 //! one atomic store operation that tests and increments, so of any number of concurrent
 //! attempts at most as many as the limit allows get a password check. Once the password
 //! was checked the attempt is settled: a wrong password turns the reservation into a
-//! failure ([`ThrottleUpdate::Failure`]), a right one resets the user's counters and
+//! failure ([`ThrottleOp::Failure`]), a right one resets the user's counters and
 //! releases the address's reservation, an unavailable source releases them all
-//! ([`ThrottleUpdate::Release`]). A request that dies in between leaves its reservation
+//! ([`ThrottleOp::Release`]). A request that dies in between leaves its reservation
 //! behind for at most [`RESERVATION_SECONDS`].
 //!
 //! Pure policy: the counters live in the store, which applies a [`ThrottleUpdate`]

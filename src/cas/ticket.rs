@@ -456,7 +456,7 @@ impl Ticket {
         }
     }
 
-    /// The stored form ([`stored`](super::stored): version byte + postcard).
+    /// The stored form ([`super::stored`]: version byte + postcard).
     pub fn to_bytes(&self) -> Result<Vec<u8>, StoredFormError> {
         stored::encode(self)
     }

@@ -8,9 +8,25 @@
 //! per login ticket or ticket without a route; one per throttle key. An object holds rows
 //! `entry(k, v, exp)` keyed by [`ticket_key`]/[`revoked_key`]/[`THROTTLE`]; every operation
 //! is one or two synchronous SQL statements with no `await` in between, so it is atomic —
-//! in particular two concurrent `take`s of one id can never both see the row. An alarm
-//! deletes rows once their `exp` has passed and drops the object's storage when it is
-//! empty. Values are opaque bytes: the core's stored form ([`casplus::cas::stored`]).
+//! in particular two concurrent `take`s of one id can never both see the row. Values are
+//! opaque bytes: the core's stored form ([`casplus::cas::stored`]).
+//!
+//! # Storage is created by writes only, and always cleaned
+//!
+//! Anyone can make the Worker reach an object: a `serviceValidate`, `/proxy`, login or
+//! cookie with a made-up ticket id names one. So an object's storage (its table) is
+//! created only when a row is written, and every row written sets the alarm for its `exp`:
+//!
+//! - [`GuardRequest::may_store`] is the one list of the requests that may write; the
+//!   others (get, take, delete, is-revoked, the throttle read) answer "not found" when the
+//!   object has no table, without creating it;
+//! - the table is created by the row write itself (`write`), which every request follows
+//!   with `schedule(exp)`;
+//! - the alarm deletes the rows whose `exp` has passed, points itself at the next one, and
+//!   drops the object's storage (table and alarm) once nothing is left.
+//!
+//! So an object a read-only request reaches stores nothing, and one that stores something
+//! is emptied and dropped by its alarm once its last row expires.
 //!
 //! The protocol is a [`GuardRequest`] POSTed to the object, answered by a [`GuardReply`],
 //! both in the stored form (version byte + postcard). A session object also runs the
@@ -101,6 +117,26 @@ pub enum GuardRequest {
     },
 }
 
+impl GuardRequest {
+    /// Whether this request may write a row (and so create the object's storage and set
+    /// its alarm). The others only read or delete: on an object with no table they answer
+    /// "not found" and create nothing (see the module docs). The one place that says which
+    /// is which: a new request must be sorted here.
+    pub const fn may_store(&self) -> bool {
+        match self {
+            Self::Put { .. }
+            | Self::PutAll { .. }
+            | Self::Revoke { .. }
+            | Self::UpdateThrottle { .. } => true,
+            Self::Get { .. }
+            | Self::Take { .. }
+            | Self::Delete { .. }
+            | Self::IsRevoked { .. }
+            | Self::Throttle => false,
+        }
+    }
+}
+
 /// The answer: a stored value (a ticket, a throttle counter, a revocation mark) or none.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuardReply {
@@ -115,7 +151,8 @@ pub struct TicketGuard {
     env: Env,
     /// When the alarm is set to fire, as far as this instance knows.
     alarm: std::cell::Cell<Option<i64>>,
-    /// Whether this instance created the table (again since its last `delete_all`).
+    /// Whether the table is known to exist (created or seen by this instance since its last
+    /// `delete_all`).
     schema: std::cell::Cell<bool>,
 }
 
@@ -124,6 +161,9 @@ fn sql_err(e: &worker::Error) -> String {
 }
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS entries (k TEXT PRIMARY KEY, v BLOB NOT NULL, exp INTEGER NOT NULL)";
+
+/// Lists the table if it exists (SQLite's own catalogue; reading it creates nothing).
+const HAS_TABLE: &str = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entries'";
 
 /// The first column of each row of `cursor` that is a blob.
 fn blobs(cursor: &worker::SqlCursor) -> Result<Vec<Vec<u8>>> {
@@ -141,8 +181,17 @@ impl TicketGuard {
         self.state.storage().sql()
     }
 
-    /// Creates the table if needed: on first use, and again after `delete_all` dropped it
-    /// while this instance stayed in memory.
+    /// Whether the object has its table: asks storage only until it is known to (creating
+    /// nothing).
+    fn has_table(&self) -> Result<bool> {
+        if !self.schema.get() && self.sql().exec(HAS_TABLE, None)?.raw().next().is_some() {
+            self.schema.set(true);
+        }
+        Ok(self.schema.get())
+    }
+
+    /// Creates the table if needed: before the first row is written, and again after
+    /// `delete_all` dropped it while this instance stayed in memory. Only `write` calls it.
     fn ensure_schema(&self) -> Result<()> {
         if !self.schema.get() {
             self.sql().exec(SCHEMA, None)?;
@@ -152,13 +201,19 @@ impl TicketGuard {
     }
 
     fn read(&self, k: &str) -> Result<Option<Vec<u8>>> {
+        if !self.has_table()? {
+            return Ok(None);
+        }
         let cursor = self
             .sql()
             .exec("SELECT v FROM entries WHERE k = ?", vec![k.into()])?;
         Ok(blobs(&cursor)?.into_iter().next())
     }
 
+    /// Writes a row, creating the table if needed: the one place storage is created. The
+    /// caller then sets the alarm for `exp` ([`Self::schedule`]).
     fn write(&self, k: &str, v: &[u8], exp: i64) -> Result<()> {
+        self.ensure_schema()?;
         self.sql().exec(
             "INSERT OR REPLACE INTO entries (k, v, exp) VALUES (?, ?, ?)",
             vec![k.into(), v.to_vec().into(), SqlStorageValue::from(exp)],
@@ -167,8 +222,10 @@ impl TicketGuard {
     }
 
     fn remove(&self, k: &str) -> Result<()> {
-        self.sql()
-            .exec("DELETE FROM entries WHERE k = ?", vec![k.into()])?;
+        if self.has_table()? {
+            self.sql()
+                .exec("DELETE FROM entries WHERE k = ?", vec![k.into()])?;
+        }
         Ok(())
     }
 
@@ -224,9 +281,13 @@ impl TicketGuard {
         Ok(())
     }
 
-    /// Performs one request on this object's rows.
+    /// Performs one request on this object's rows. A request that does not store
+    /// ([`GuardRequest::may_store`]) on an object without a table finds nothing and
+    /// creates nothing.
     pub(crate) async fn handle(&self, req: GuardRequest) -> Result<GuardReply> {
-        self.ensure_schema()?;
+        if !req.may_store() && !self.has_table()? {
+            return Ok(GuardReply::default());
+        }
         let value = match req {
             GuardRequest::Put { id, value, exp } => {
                 // A revoked id stays dead: a request that read the TGT before the logout
@@ -345,7 +406,12 @@ impl TicketGuard {
     /// The alarm's work on the rows: deletes every row expired at `now` and returns the
     /// sessions (stored TGTs) among them, for the engine to end.
     pub(crate) async fn expire(&self, now: Timestamp) -> Result<Vec<Vec<u8>>> {
-        self.ensure_schema()?;
+        if !self.has_table()? {
+            // Nothing was stored (or it is gone already): drop whatever is left.
+            self.alarm.set(None);
+            self.state.storage().delete_all().await?;
+            return Ok(Vec::new());
+        }
         // Sessions that expired without being seen again: read them, then delete every
         // expired row at once (no await in between, so a request cannot find the TGT and
         // end the session a second time).
@@ -408,6 +474,41 @@ mod tests {
         assert_eq!(stored::decode::<GuardReply>(&bytes).ok(), Some(reply));
         assert!(stored::decode::<GuardRequest>(br#""throttle""#).is_err());
         assert_ne!(ticket_key("ST-1"), revoked_key("ST-1"));
+    }
+
+    #[test]
+    fn only_writes_may_create_storage() {
+        let policy = casplus::cas::throttle::ThrottlePolicy::default();
+        let id = || "ST-1".to_owned();
+        // What a made-up ticket id or throttle key can reach: never storage.
+        for r in [
+            GuardRequest::Get { id: id() },
+            GuardRequest::Take { id: id() },
+            GuardRequest::Delete { id: id() },
+            GuardRequest::IsRevoked { id: id() },
+            GuardRequest::Throttle,
+        ] {
+            assert!(!r.may_store(), "{r:?}");
+        }
+        for r in [
+            GuardRequest::Put {
+                id: id(),
+                value: vec![1],
+                exp: 5,
+            },
+            GuardRequest::PutAll { items: vec![] },
+            GuardRequest::Revoke { id: id(), exp: 5 },
+            GuardRequest::UpdateThrottle {
+                update: ThrottleUpdate {
+                    op: casplus::cas::throttle::ThrottleOp::Failure,
+                    now: Timestamp(1),
+                    rule: casplus::cas::throttle::Rule::Lock { limit: 3 },
+                    policy,
+                },
+            },
+        ] {
+            assert!(r.may_store(), "{r:?}");
+        }
     }
 
     #[test]

@@ -12,6 +12,10 @@
 //!
 //! One object per session rather than per ticket: a ticket then costs a call to an object
 //! that is already running (and whose alarm is already set) instead of creating one.
+//!
+//! Which row operations may create an object's storage is decided in one place,
+//! [`GuardRequest::may_store`]: reads of made-up ids (get, take, is-revoked, a throttle
+//! read, a delete) find nothing and store nothing ([`crate::guard`]).
 
 use casplus::cas::engine::EngineConfig;
 use casplus::cas::store::{Store, StoreError};

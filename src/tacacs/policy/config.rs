@@ -9,7 +9,7 @@ use regex_lite::Regex;
 use serde::Deserialize;
 
 use super::{ChapSecret, ClientNet, CommandRule, ConfigError, Policy, Rules, ServiceRule, User};
-use crate::password::{MIN_ITERATIONS, PasswordHash, hash_password};
+use crate::password::PasswordHash;
 use crate::tacacs::author::AvPair;
 use crate::tacacs::obfuscate::{Key, KeyError};
 
@@ -271,7 +271,6 @@ impl Policy {
             groups.insert(name.clone(), rules);
         }
         let mut users = BTreeMap::new();
-        let mut max_iterations = MIN_ITERATIONS;
         for (name, u) in &raw.users {
             let p = format!("users.{name}");
             if name.is_empty() || name.len() > 255 {
@@ -293,13 +292,10 @@ impl Policy {
                 groups: u.groups.clone(),
                 rules: parse_rules(&p, &u.services, &u.commands)?,
             };
-            for h in [&user.login, &user.pap, &user.enable].into_iter().flatten() {
-                max_iterations = max_iterations.max(h.iterations());
-            }
             users.insert(name.clone(), user);
         }
-        let dummy = PasswordHash::parse(&hash_password("", &[0x5a; 16], max_iterations))
-            .map_err(|e| ConfigError::new("$", e.to_string()))?;
+        // Unknown users cost the one fixed default, never the highest count configured.
+        let dummy = PasswordHash::unknown_user();
         Ok(Self {
             single_connect: raw.single_connect,
             clients,
