@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use casplus::cas::auth::{AuthFailure, AuthResult};
 use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
-use casplus::cas::http::{self, MAX_BODY, Route};
+use casplus::cas::http::{self, MAX_BODY, RequestTarget, Route, Transport};
 use casplus::cas::web::{self, HttpRequest, WebReply};
 use casplus::time::Timestamp;
 use worker::{Context, Env, Request, Response, Result};
@@ -70,22 +70,56 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
             &[("Allow", route.methods().to_owned())],
         );
     }
-    if route == Route::Root {
-        return redirect(302, &format!("{PREFIX}/login"));
-    }
     let host = url.host_str().unwrap_or("").to_owned();
     let request_id = log::request_id(req.headers().get("cf-ray")?.as_deref());
     let loaded = match config::load(&env, &host) {
         Ok(l) => l,
         Err(problem) => return reply::config_error(&problem, &request_id),
     };
-    let cas = match prepare(req, method, &env, loaded, host, request_id).await? {
+    // Plain http outside loopback goes to https; https answers carry HSTS (the core's rule).
+    let target = RequestTarget {
+        method,
+        https: url.scheme() == "https",
+        host: &host,
+        path: url.path(),
+        query: url.query(),
+    };
+    let hsts = match loaded.engine.config().transport.decide(&target) {
+        Transport::Serve { hsts } => hsts,
+        Transport::Redirect { status, location } => return redirect(status, &location),
+    };
+    let mut response =
+        route_request(req, route, method, &env, &ctx, loaded, host, request_id).await?;
+    if let Some(value) = hsts {
+        response
+            .headers_mut()
+            .set("Strict-Transport-Security", &value)?;
+    }
+    Ok(response)
+}
+
+/// Runs the request on the endpoint `route` names.
+#[allow(clippy::too_many_arguments)]
+async fn route_request(
+    req: Request,
+    route: Route,
+    method: web::Method,
+    env: &Env,
+    ctx: &Context,
+    loaded: Rc<Loaded>,
+    host: String,
+    request_id: String,
+) -> Result<Response> {
+    if route == Route::Root {
+        return redirect(302, &format!("{PREFIX}/login"));
+    }
+    let cas = match prepare(req, method, env, loaded, host, request_id).await? {
         Ok(cas) => cas,
         Err(early) => return Ok(early),
     };
     match route {
-        Route::Login => login(cas, &ctx).await,
-        Route::Logout => logout(cas, &ctx).await,
+        Route::Login => login(cas, ctx).await,
+        Route::Logout => logout(cas, ctx).await,
         Route::Validate(endpoint) => validate(cas, endpoint).await,
         Route::Proxy => proxy(cas).await,
         Route::SamlValidate => saml_validate(cas).await,
@@ -189,7 +223,7 @@ async fn in_session(
     let tgt = cas
         .loaded
         .engine
-        .cookie_session(cas.req.cookie.as_deref())?;
+        .cookie_session(cas.req.cookie.as_deref(), cas.req.https)?;
     tgt.route()?;
     let request = SessionRequest {
         endpoint,

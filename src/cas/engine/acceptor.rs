@@ -106,7 +106,10 @@ impl Engine {
                     .await,
                 );
             };
-            let tgt = match self.tgt_from_cookie(store, request.cookie).await {
+            let tgt = match self
+                .tgt_from_cookie(store, request.cookie, request.https)
+                .await
+            {
                 Ok(t) => t,
                 Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
             };
