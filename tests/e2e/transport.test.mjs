@@ -44,8 +44,8 @@ test('item 8: plain http to a public host is redirected to https; nothing is rea
   assert.equal(get.headers['set-cookie'], undefined);
   assert.equal(get.headers['strict-transport-security'], undefined, 'no HSTS over http (RFC 6797 §7.2)');
   // A POSTed form keeps its method (308) and gets no cookie.
-  const post = await raw(`${BASE}/login`, { method: 'POST', ...form({ username: 'casuser', password: 'x', lt: 'LT-1' }),
-    headers: { ...form({}).headers, Host: PUBLIC } });
+  const f = form({ username: 'casuser', password: 'x', lt: 'LT-1' });
+  const post = await raw(`${BASE}/login`, { method: 'POST', body: f.body, headers: { ...f.headers, Host: PUBLIC } });
   assert.equal(post.status, 308);
   assert.equal(post.headers.location, `https://${PUBLIC}/cas/login`);
   assert.equal(post.headers['set-cookie'], undefined);
