@@ -7,8 +7,11 @@
 use std::rc::Rc;
 
 use casplus::cas::auth::{AuthFailure, AuthResult};
-use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
+use casplus::cas::engine::{
+    Endpoint, LoginStep, PendingLogin, SamlValidateRequest, ValidationStep,
+};
 use casplus::cas::http::{self, MAX_BODY, RequestTarget, Route, Transport};
+use casplus::cas::ticket::TicketId;
 use casplus::cas::web::{self, HttpRequest, WebReply};
 use casplus::time::Timestamp;
 use worker::{Context, Env, Request, Response, Result};
@@ -224,10 +227,22 @@ async fn in_session(
         .loaded
         .engine
         .cookie_session(cas.req.cookie.as_deref(), cas.req.https)?;
+    hand_off(cas, endpoint, &tgt, None, ctx).await
+}
+
+/// Hands the request to the object of the session `tgt`, when it has a route; `None`:
+/// run it here.
+async fn hand_off(
+    cas: &Cas,
+    endpoint: SessionEndpoint,
+    tgt: &TicketId,
+    authenticated: Option<(PendingLogin, AuthResult)>,
+    ctx: &Context,
+) -> Option<Result<Response>> {
     tgt.route()?;
     let request = SessionRequest {
         endpoint,
-        session: guard_name(&tgt),
+        session: guard_name(tgt),
         post: cas.req.method == web::Method::Post,
         body: cas.req.body.clone(),
         host: cas.host.clone(),
@@ -237,6 +252,7 @@ async fn in_session(
         cookie: cas.req.cookie.clone(),
         client_address: cas.req.client_address.clone(),
         https: cas.req.https,
+        authenticated,
     };
     Some(match session::hand_off(cas.store.inner(), request).await {
         Ok(rendered) => finish(rendered, cas, ctx),
@@ -278,6 +294,19 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
                 }
                 (_, false) => cas.loaded.users.answer(&request),
             };
+            // A login that replaces a session rotates its TGT in that session's object.
+            if let Some(old) = pending.session().cloned()
+                && let Some(answer) = hand_off(
+                    &cas,
+                    SessionEndpoint::LoginAuthenticated,
+                    &old,
+                    Some((pending.clone(), result.clone())),
+                    ctx,
+                )
+                .await
+            {
+                return answer;
+            }
             engine
                 .login_authenticated(&cas.store, &mut cas.rng, cas.now, pending, result)
                 .await
