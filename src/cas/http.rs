@@ -1,10 +1,15 @@
 //! The CAS server's HTTP surface, as data an adapter asks for: which endpoint a path names
 //! ([`Route`]), which methods each endpoint serves, and the limits every adapter enforces
 //! the same way (request body size, time and concurrency of the calls the engine asks
-//! for). No I/O: the adapter reads the request and performs the calls.
+//! for), and whether a request is served at all over its transport ([`TransportConfig`]:
+//! plain http outside loopback is sent to https, and https answers carry HSTS). No I/O:
+//! the adapter reads the request and performs the calls.
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
+use crate::cas::config::is_loopback;
 use crate::cas::engine::Endpoint;
 use crate::cas::web::Method;
 
@@ -81,6 +86,144 @@ impl Route {
             Self::Login | Self::Logout => matches!(method, Method::Get | Method::Post),
             Self::Root | Self::Validate(_) | Self::Proxy => matches!(method, Method::Get),
             Self::SamlValidate => true,
+        }
+    }
+}
+
+/// How the CAS server treats the transport of a request (issue 20 item 8): plain http
+/// outside loopback is redirected to https, and answers over https carry
+/// `Strict-Transport-Security` (RFC 6797). The `transport` key of the engine
+/// configuration; [`TransportConfig::decide`] is the rule an adapter asks before routing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct TransportConfig {
+    /// Redirect plain-http requests for a host that is not loopback to https (on by
+    /// default). Turn off only where TLS ends in front of the adapter and the adapter sees
+    /// `http` for every request.
+    pub https_redirect: bool,
+    /// The `Strict-Transport-Security` header of https answers.
+    pub hsts: HstsConfig,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        Self {
+            https_redirect: true,
+            hsts: HstsConfig::default(),
+        }
+    }
+}
+
+/// The `Strict-Transport-Security` header (RFC 6797 §6.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct HstsConfig {
+    /// Send it (on by default); `false` is the off switch.
+    pub enabled: bool,
+    /// `max-age` in seconds (RFC 6797 §6.1.1); one year by default. `0` tells browsers to
+    /// forget an earlier policy.
+    pub max_age: u64,
+    /// `includeSubDomains` (RFC 6797 §6.1.2): off by default, because it binds every host
+    /// below the CAS host name, which the CAS operator may not run.
+    pub include_sub_domains: bool,
+}
+
+impl Default for HstsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_age: 365 * 24 * 60 * 60,
+            include_sub_domains: false,
+        }
+    }
+}
+
+impl HstsConfig {
+    /// The header value, `None` when turned off.
+    pub fn header_value(&self) -> Option<String> {
+        self.enabled.then(|| {
+            let mut v = format!("max-age={}", self.max_age);
+            if self.include_sub_domains {
+                v.push_str("; includeSubDomains");
+            }
+            v
+        })
+    }
+}
+
+/// The request line and host as the adapter received them, for [`TransportConfig::decide`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RequestTarget<'a> {
+    /// The method.
+    pub method: Method,
+    /// Whether the request came over https.
+    pub https: bool,
+    /// The host the request was addressed to (IPv6 in brackets), without the port.
+    pub host: &'a str,
+    /// The path, as received (already percent-encoded).
+    pub path: &'a str,
+    /// The query without `?`, as received.
+    pub query: Option<&'a str>,
+}
+
+/// What to do with a request before routing it ([`TransportConfig::decide`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Serve it; add `Strict-Transport-Security: hsts` to the answer when given.
+    Serve {
+        /// The HSTS header value, for an https request to a host that is not loopback.
+        hsts: Option<String>,
+    },
+    /// Answer only a redirect to the same URL over https; nothing is read or issued.
+    Redirect {
+        /// 301 for GET/HEAD, 308 for anything else (the method and body are kept).
+        status: u16,
+        /// `https://host` + path + query.
+        location: String,
+    },
+}
+
+impl TransportConfig {
+    /// The transport rule for a request to any CAS endpoint (issue 20 item 8).
+    ///
+    /// - Loopback hosts ([`is_loopback`]) are served over either scheme and get no HSTS:
+    ///   local development runs over plain http, and a policy on `localhost` would pin
+    ///   every local server on every port (RFC 6797 §8.1: a host's policy ignores ports).
+    /// - Plain http to another host is redirected to https — browser endpoints and
+    ///   validation endpoints alike. The CAS protocol expects https for everything it
+    ///   carries: the TGC (§3.6.1: secure), the login form's password (§2.2), service and
+    ///   proxy tickets and the user's attributes in validation responses (§2.5–§2.7), the
+    ///   proxy callback (§2.5.4: HTTPS). Nothing is processed over http: no ticket is
+    ///   consumed, no cookie is set or read, so a service validating over http fails loudly
+    ///   (or follows the redirect) instead of sending tickets and attributes in the clear.
+    ///   A GET/HEAD gets 301; another method 308, which keeps it (a `samlValidate` SOAP
+    ///   POST, a login form re-sent over https).
+    /// - An https answer to another host carries `Strict-Transport-Security`
+    ///   ([`HstsConfig`]), so a browser never tries plain http again.
+    pub fn decide(&self, target: &RequestTarget<'_>) -> Transport {
+        if is_loopback(target.host) {
+            return Transport::Serve { hsts: None };
+        }
+        if target.https {
+            return Transport::Serve {
+                hsts: self.hsts.header_value(),
+            };
+        }
+        if !self.https_redirect || target.host.is_empty() {
+            return Transport::Serve { hsts: None };
+        }
+        let mut location = format!("https://{}{}", target.host, target.path);
+        if let Some(query) = target.query {
+            location.push('?');
+            location.push_str(query);
+        }
+        Transport::Redirect {
+            status: if target.method == Method::Get {
+                301
+            } else {
+                308
+            },
+            location,
         }
     }
 }
@@ -171,6 +314,126 @@ mod tests {
         assert!(Route::SamlValidate.admits(method("GET")));
         assert!(Route::SamlValidate.admits(method("PUT")));
         assert_eq!(Route::SamlValidate.methods(), "POST");
+    }
+
+    fn target(https: bool, host: &str) -> RequestTarget<'_> {
+        RequestTarget {
+            method: Method::Get,
+            https,
+            host,
+            path: "/cas/login",
+            query: Some("service=https%3A%2F%2Fapp.example.org%2F"),
+        }
+    }
+
+    #[test]
+    fn plain_http_off_loopback_is_redirected_to_https_issue_20_8() {
+        let t = TransportConfig::default();
+        assert_eq!(
+            t.decide(&target(false, "cas.example.org")),
+            Transport::Redirect {
+                status: 301,
+                location:
+                    "https://cas.example.org/cas/login?service=https%3A%2F%2Fapp.example.org%2F"
+                        .into()
+            }
+        );
+        // Validation too (no ticket consumed over http); a POST keeps its method.
+        let saml = RequestTarget {
+            method: Method::Post,
+            path: "/cas/samlValidate",
+            query: None,
+            ..target(false, "cas.example.org")
+        };
+        assert_eq!(
+            t.decide(&saml),
+            Transport::Redirect {
+                status: 308,
+                location: "https://cas.example.org/cas/samlValidate".into()
+            }
+        );
+        // Loopback is served over http, without HSTS.
+        for host in ["127.0.0.1", "localhost", "[::1]"] {
+            assert_eq!(
+                t.decide(&target(false, host)),
+                Transport::Serve { hsts: None },
+                "{host}"
+            );
+            assert_eq!(
+                t.decide(&target(true, host)),
+                Transport::Serve { hsts: None },
+                "{host}"
+            );
+        }
+        // A host that only looks like loopback is not.
+        assert!(matches!(
+            t.decide(&target(false, "127.0.0.1.evil.test")),
+            Transport::Redirect { .. }
+        ));
+        // The off switch.
+        let off = TransportConfig {
+            https_redirect: false,
+            ..TransportConfig::default()
+        };
+        assert_eq!(
+            off.decide(&target(false, "cas.example.org")),
+            Transport::Serve { hsts: None }
+        );
+    }
+
+    #[test]
+    fn https_answers_carry_hsts_rfc_6797() {
+        let t = TransportConfig::default();
+        assert_eq!(
+            t.decide(&target(true, "cas.example.org")),
+            Transport::Serve {
+                hsts: Some("max-age=31536000".into())
+            }
+        );
+        let sub = TransportConfig {
+            hsts: HstsConfig {
+                max_age: 600,
+                include_sub_domains: true,
+                ..HstsConfig::default()
+            },
+            ..TransportConfig::default()
+        };
+        assert_eq!(
+            sub.decide(&target(true, "cas.example.org")),
+            Transport::Serve {
+                hsts: Some("max-age=600; includeSubDomains".into())
+            }
+        );
+        let off = TransportConfig {
+            hsts: HstsConfig {
+                enabled: false,
+                ..HstsConfig::default()
+            },
+            ..TransportConfig::default()
+        };
+        assert_eq!(
+            off.decide(&target(true, "cas.example.org")),
+            Transport::Serve { hsts: None }
+        );
+        // Plain http never carries HSTS (RFC 6797 §7.2: ignored there anyway).
+        assert_eq!(
+            TransportConfig {
+                https_redirect: false,
+                ..TransportConfig::default()
+            }
+            .decide(&target(false, "cas.example.org")),
+            Transport::Serve { hsts: None }
+        );
+    }
+
+    #[test]
+    fn transport_settings_parse_with_defaults() {
+        let t: TransportConfig =
+            serde_json::from_str(r#"{"hsts":{"maxAge":60,"includeSubDomains":true}}"#)
+                .expect("parses");
+        assert!(t.https_redirect && t.hsts.enabled);
+        assert_eq!(t.hsts.max_age, 60);
+        assert!(serde_json::from_str::<TransportConfig>(r#"{"hsts":{"preload":true}}"#).is_err());
     }
 
     #[test]

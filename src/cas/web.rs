@@ -81,7 +81,7 @@ impl fmt::Debug for HttpRequest<'_> {
 }
 
 /// How the final response to the service is sent (§2.1.1 `method`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum ResponseMethod {
     /// A redirect with `ticket` in the query (the default).
     #[default]

@@ -110,6 +110,7 @@ test('over https the ticket-granting cookie is Secure even when the configuratio
     });
     assert.equal(res.status, 200);
     const [cookie] = res.headers['set-cookie'];
-    assert.match(cookie, /^TGC-casplus=TGT-[^;]+; Path=\/cas; HttpOnly; SameSite=Lax; Secure/);
+    // And a __Host- cookie for the whole host (issue 20 item 10; transport.test.mjs).
+    assert.match(cookie, /^__Host-TGC-casplus=TGT-[^;]+; Path=\/; HttpOnly; SameSite=Lax; Secure/);
   }, { https: true });
 });

@@ -7,8 +7,11 @@
 use std::rc::Rc;
 
 use casplus::cas::auth::{AuthFailure, AuthResult};
-use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
-use casplus::cas::http::{self, MAX_BODY, Route};
+use casplus::cas::engine::{
+    Endpoint, LoginStep, PendingLogin, SamlValidateRequest, ValidationStep,
+};
+use casplus::cas::http::{self, MAX_BODY, RequestTarget, Route, Transport};
+use casplus::cas::ticket::TicketId;
 use casplus::cas::web::{self, HttpRequest, WebReply};
 use casplus::time::Timestamp;
 use worker::{Context, Env, Request, Response, Result};
@@ -70,22 +73,56 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
             &[("Allow", route.methods().to_owned())],
         );
     }
-    if route == Route::Root {
-        return redirect(302, &format!("{PREFIX}/login"));
-    }
     let host = url.host_str().unwrap_or("").to_owned();
     let request_id = log::request_id(req.headers().get("cf-ray")?.as_deref());
     let loaded = match config::load(&env, &host) {
         Ok(l) => l,
         Err(problem) => return reply::config_error(&problem, &request_id),
     };
-    let cas = match prepare(req, method, &env, loaded, host, request_id).await? {
+    // Plain http outside loopback goes to https; https answers carry HSTS (the core's rule).
+    let target = RequestTarget {
+        method,
+        https: url.scheme() == "https",
+        host: &host,
+        path: url.path(),
+        query: url.query(),
+    };
+    let hsts = match loaded.engine.config().transport.decide(&target) {
+        Transport::Serve { hsts } => hsts,
+        Transport::Redirect { status, location } => return redirect(status, &location),
+    };
+    let mut response =
+        route_request(req, route, method, &env, &ctx, loaded, host, request_id).await?;
+    if let Some(value) = hsts {
+        response
+            .headers_mut()
+            .set("Strict-Transport-Security", &value)?;
+    }
+    Ok(response)
+}
+
+/// Runs the request on the endpoint `route` names.
+#[allow(clippy::too_many_arguments)]
+async fn route_request(
+    req: Request,
+    route: Route,
+    method: web::Method,
+    env: &Env,
+    ctx: &Context,
+    loaded: Rc<Loaded>,
+    host: String,
+    request_id: String,
+) -> Result<Response> {
+    if route == Route::Root {
+        return redirect(302, &format!("{PREFIX}/login"));
+    }
+    let cas = match prepare(req, method, env, loaded, host, request_id).await? {
         Ok(cas) => cas,
         Err(early) => return Ok(early),
     };
     match route {
-        Route::Login => login(cas, &ctx).await,
-        Route::Logout => logout(cas, &ctx).await,
+        Route::Login => login(cas, ctx).await,
+        Route::Logout => logout(cas, ctx).await,
         Route::Validate(endpoint) => validate(cas, endpoint).await,
         Route::Proxy => proxy(cas).await,
         Route::SamlValidate => saml_validate(cas).await,
@@ -189,11 +226,23 @@ async fn in_session(
     let tgt = cas
         .loaded
         .engine
-        .cookie_session(cas.req.cookie.as_deref())?;
+        .cookie_session(cas.req.cookie.as_deref(), cas.req.https)?;
+    hand_off(cas, endpoint, &tgt, None, ctx).await
+}
+
+/// Hands the request to the object of the session `tgt`, when it has a route; `None`:
+/// run it here.
+async fn hand_off(
+    cas: &Cas,
+    endpoint: SessionEndpoint,
+    tgt: &TicketId,
+    authenticated: Option<(PendingLogin, AuthResult)>,
+    ctx: &Context,
+) -> Option<Result<Response>> {
     tgt.route()?;
     let request = SessionRequest {
         endpoint,
-        session: guard_name(&tgt),
+        session: guard_name(tgt),
         post: cas.req.method == web::Method::Post,
         body: cas.req.body.clone(),
         host: cas.host.clone(),
@@ -203,6 +252,7 @@ async fn in_session(
         cookie: cas.req.cookie.clone(),
         client_address: cas.req.client_address.clone(),
         https: cas.req.https,
+        authenticated,
     };
     Some(match session::hand_off(cas.store.inner(), request).await {
         Ok(rendered) => finish(rendered, cas, ctx),
@@ -244,6 +294,19 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
                 }
                 (_, false) => cas.loaded.users.answer(&request),
             };
+            // A login that replaces a session rotates its TGT in that session's object.
+            if let Some(old) = pending.session().cloned()
+                && let Some(answer) = hand_off(
+                    &cas,
+                    SessionEndpoint::LoginAuthenticated,
+                    &old,
+                    Some((pending.clone(), result.clone())),
+                    ctx,
+                )
+                .await
+            {
+                return answer;
+            }
             engine
                 .login_authenticated(&cas.store, &mut cas.rng, cas.now, pending, result)
                 .await

@@ -1,12 +1,15 @@
 //! The session hand-off: a `/login` GET or a `/logout` whose cookie names an SSO session
-//! runs inside that session's [`TicketGuard`] object, next to the session's tickets.
+//! runs inside that session's [`TicketGuard`] object, next to the session's tickets; so
+//! does the end of a credential login that replaces such a session (its TGT rotation,
+//! issue 20 item 6), once the Worker has checked the credentials.
 //!
 //! The Worker sends a [`SessionRequest`] to the object ([`hand_off`], `POST` to [`URL`]);
 //! the object runs it ([`run_in_session`]) and answers the [`Rendered`] response, whose
 //! effects the Worker performs after responding. Both in the stored form (version byte +
 //! postcard), like the object's row operations ([`crate::guard::GuardRequest`]).
 
-use casplus::cas::engine::LoginStep;
+use casplus::cas::auth::AuthResult;
+use casplus::cas::engine::{LoginStep, PendingLogin};
 use casplus::cas::store::StoreError;
 use casplus::cas::stored;
 use casplus::cas::web::{HttpRequest, Method};
@@ -32,13 +35,16 @@ pub enum SessionEndpoint {
     Login,
     /// `/logout`, GET or POST (§2.3).
     Logout,
+    /// The end of a `/login` POST whose credentials were checked, replacing the session
+    /// ([`casplus::cas::engine::PendingLogin::session`]): new TGT, old one revoked.
+    LoginAuthenticated,
 }
 
 impl SessionEndpoint {
     /// The endpoint's name in log lines.
     pub const fn name(self) -> &'static str {
         match self {
-            Self::Login => "login",
+            Self::Login | Self::LoginAuthenticated => "login",
             Self::Logout => "logout",
         }
     }
@@ -70,6 +76,8 @@ pub struct SessionRequest {
     pub client_address: Option<String>,
     /// Whether the request came over https.
     pub https: bool,
+    /// For [`SessionEndpoint::LoginAuthenticated`]: the login and the credentials' answer.
+    pub authenticated: Option<(PendingLogin, AuthResult)>,
 }
 
 impl core::fmt::Debug for SessionRequest {
@@ -124,7 +132,8 @@ pub async fn serve(guard: &TicketGuard, env: &Env, body: &[u8]) -> worker::Resul
     }
 }
 
-/// Runs a `/login` GET or a `/logout` inside the session object `guard` (its name is
+/// Runs a `/login` GET, a `/logout` or the end of a login that replaces the session
+/// (its TGT rotation) inside the session object `guard` (its name is
 /// `request.session`): the engine reads and writes that session's tickets in place — for
 /// an SSO, the TGT read and the new ST and TGT written with no await in between — and
 /// reaches everything else (login tickets, PGTs) as usual. One call from the Worker for
@@ -155,6 +164,14 @@ pub async fn run_in_session(
             LoginStep::Authenticate { .. } => return Err("a GET asked for credentials".to_owned()),
         },
         SessionEndpoint::Logout => engine.logout(&store, &mut rng, now, &http).await,
+        SessionEndpoint::LoginAuthenticated => {
+            let Some((pending, result)) = request.authenticated.clone() else {
+                return Err("a finished login without its credentials' answer".to_owned());
+            };
+            engine
+                .login_authenticated(&store, &mut rng, now, pending, result)
+                .await
+        }
     };
     log::audit(&request.request_id, now, &reply.audit);
     Ok(reply::render(
@@ -182,6 +199,7 @@ mod tests {
             cookie: Some("TGC-casplus=TGT-secret".into()),
             client_address: Some("192.0.2.1".into()),
             https: false,
+            authenticated: None,
         };
         let bytes = stored::encode(&request).expect("encodes");
         assert_eq!(

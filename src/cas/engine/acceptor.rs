@@ -23,8 +23,9 @@ use super::login::{LoginStep, bad_request, service_and_method, sso_issued, unkno
 use super::session::session_used;
 use super::{Engine, accepts_source, is_clean_name};
 
-/// A login waiting for its credentials to be checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A login waiting for its credentials to be checked. Serializable, so that an adapter can
+/// finish it where the session it replaces lives ([`PendingLogin::session`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PendingLogin {
     service: Option<String>,
     method: Option<ResponseMethod>,
@@ -35,6 +36,18 @@ pub struct PendingLogin {
     client_address: Option<String>,
     existing_tgt: Option<TicketId>,
     https: bool,
+}
+
+impl PendingLogin {
+    /// The SSO session (TGT) this login replaces: the one the request's ticket-granting
+    /// cookie named, if any. [`Engine::login_authenticated`] reads it, revokes it and carries
+    /// its services over to the new TGT (issue 20 item 6); an adapter that keeps a session's
+    /// tickets in one place runs that call there, like an SSO or a logout of the session
+    /// ([`Engine::cookie_session`]), so that no concurrent SSO of the old session works
+    /// from a copy the rotation has already replaced.
+    pub fn session(&self) -> Option<&TicketId> {
+        self.existing_tgt.as_ref()
+    }
 }
 
 impl Engine {
@@ -107,7 +120,10 @@ impl Engine {
                     .await,
                 );
             };
-            let tgt = match self.tgt_from_cookie(store, request.cookie).await {
+            let tgt = match self
+                .tgt_from_cookie(store, request.cookie, request.https)
+                .await
+            {
                 Ok(t) => t,
                 Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
             };

@@ -149,7 +149,7 @@ impl Engine {
 
         let mut effects = Vec::new();
         let mut clear_cookie = false;
-        let tgt = match self.tgt_from_cookie(store, cookie).await {
+        let tgt = match self.tgt_from_cookie(store, cookie, request.https).await {
             Ok(t) => t,
             Err(e) => return WebReply::fault(Fault::Store(e)),
         };

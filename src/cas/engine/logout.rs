@@ -25,7 +25,10 @@ impl Engine {
             .ok()
             .and_then(|p| p.unique(fields::SERVICE).ok().flatten().map(str::to_owned));
         let mut ended = None;
-        let effects = match self.tgt_from_cookie(store, request.cookie).await {
+        let effects = match self
+            .tgt_from_cookie(store, request.cookie, request.https)
+            .await
+        {
             Ok(Some(tgt)) => match self
                 .destroy_session(
                     store,

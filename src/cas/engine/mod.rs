@@ -74,6 +74,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::cas::auth::BUILTIN_SOURCE;
+use crate::cas::http::TransportConfig;
 use crate::cas::params::{cookie_values, http_url_scheme};
 use crate::cas::policy::{ExpirationPolicies, PolicyError};
 use crate::cas::registry::{RegisteredService, RegistryError, ServiceDefinition, ServiceRegistry};
@@ -113,7 +114,19 @@ pub struct CookieConfig {
     pub path: String,
     /// The `Secure` attribute; turn off only for plain-http loopback development.
     pub secure: bool,
+    /// Over https, name the cookie `__Host-` + [`CookieConfig::name`] with `Path=/`
+    /// (issue 20 item 10; on by default). A `__Host-` cookie is `Secure`, host-only and
+    /// for the whole host (RFC 6265bis §4.1.3.2), so no sibling or parent domain can set
+    /// one that the server would read (cookie tossing), while a `Path=/cas` cookie of the
+    /// plain name can be shadowed by one a sibling sets with `Domain=` the parent. The
+    /// path is no protection worth keeping: every path of the host is the same origin, and
+    /// the cookie is `HttpOnly`. Plain http (loopback development) keeps the plain name and
+    /// [`CookieConfig::path`]. `false` keeps the plain name and path over https too.
+    pub host_prefix: bool,
 }
+
+/// The prefix of a cookie bound to its host (RFC 6265bis §4.1.3.2).
+pub const HOST_PREFIX: &str = "__Host-";
 
 impl Default for CookieConfig {
     fn default() -> Self {
@@ -121,6 +134,7 @@ impl Default for CookieConfig {
             name: "TGC-casplus".into(),
             path: "/cas".into(),
             secure: true,
+            host_prefix: true,
         }
     }
 }
@@ -138,6 +152,8 @@ pub struct EngineConfig {
     pub throttle: ThrottlePolicy,
     /// The ticket-granting cookie.
     pub cookie: CookieConfig,
+    /// https redirect and HSTS ([`TransportConfig::decide`]).
+    pub transport: TransportConfig,
     /// Offer remember-me / long-term TGTs (§4.1).
     pub remember_me: bool,
     /// Send single-logout requests (§2.3.3) to services that allow them.
@@ -155,6 +171,7 @@ impl Default for EngineConfig {
             tickets: ExpirationPolicies::default(),
             throttle: ThrottlePolicy::default(),
             cookie: CookieConfig::default(),
+            transport: TransportConfig::default(),
             remember_me: true,
             single_logout: true,
             default_source: BUILTIN_SOURCE.into(),
@@ -284,14 +301,34 @@ impl Engine {
     }
 
     /// The ticket-granting cookie (§3.6); `https` says whether the request came over
-    /// TLS, where it is always `Secure`.
+    /// TLS, where it is always `Secure` and, unless turned off, a `__Host-` cookie for the
+    /// whole host ([`CookieConfig::host_prefix`]).
     fn cookie(&self, value: Option<TicketId>, long_term: bool, https: bool) -> SetCookie {
+        let c = &self.config.cookie;
+        let host_bound = https && c.host_prefix;
         SetCookie {
-            name: self.config.cookie.name.clone(),
+            name: self.cookie_name(https),
             value,
-            path: self.config.cookie.path.clone(),
-            secure: self.config.cookie.secure || https,
+            path: if host_bound {
+                "/".into()
+            } else {
+                c.path.clone()
+            },
+            secure: c.secure || https,
             max_age: long_term.then_some(self.config.tickets.long_term.hard_seconds),
+        }
+    }
+
+    /// The name of the ticket-granting cookie the server sets, and the only one it reads,
+    /// over https (`https`) or plain http: over https `__Host-` + the configured name
+    /// ([`CookieConfig::host_prefix`]), so a plain-named cookie tossed by a sibling domain
+    /// is never read there.
+    pub fn cookie_name(&self, https: bool) -> String {
+        let c = &self.config.cookie;
+        if https && c.host_prefix {
+            format!("{HOST_PREFIX}{}", c.name)
+        } else {
+            c.name.clone()
         }
     }
 
@@ -305,8 +342,9 @@ impl Engine {
     /// well-formed `TGT-` id; a few cookies may be sent for wider paths or parent domains,
     /// and then no single session is meant). Pure: nothing is read. An adapter may use it
     /// to run the request where that session's tickets are.
-    pub fn cookie_session(&self, cookie: Option<&str>) -> Option<TicketId> {
-        let mut ids = cookie_values(cookie?, &self.config.cookie.name)
+    /// `https`: the request came over TLS ([`Engine::cookie_name`]).
+    pub fn cookie_session(&self, cookie: Option<&str>, https: bool) -> Option<TicketId> {
+        let mut ids = cookie_values(cookie?, &self.cookie_name(https))
             .into_iter()
             .filter_map(|v| TicketId::parse(v).ok())
             .filter(|id| id.kind() == TicketKind::TicketGranting);
@@ -319,12 +357,13 @@ impl Engine {
         &self,
         store: &S,
         cookie: Option<&str>,
+        https: bool,
     ) -> Result<Option<TicketGrantingTicket>, StoreError> {
         let Some(header) = cookie else {
             return Ok(None);
         };
         // A few candidates at most (cookies for wider paths or parent domains).
-        for value in cookie_values(header, &self.config.cookie.name)
+        for value in cookie_values(header, &self.cookie_name(https))
             .into_iter()
             .take(3)
         {

@@ -857,3 +857,42 @@ fn login_as_another_principal_ends_the_old_session_2_3_3() {
     let r = f.get("", Some(&cookie));
     login_form(&r);
 }
+
+#[test]
+fn a_relogin_names_the_session_it_replaces_issue_20_6() {
+    // The adapter finishes the login where that session's SSOs run (the same id as
+    // `cookie_session`), so no SSO extends a copy the rotation replaced.
+    let mut f = Fx::new();
+    let (_, cookie) = f.login(Some(APP), &[]);
+    let form = login_form(&f.get(&enc(&[("renew", "true")]), Some(&cookie))).clone();
+    let body = enc(&[
+        ("username", "casuser"),
+        ("password", "Mellon"),
+        ("lt", form.login_ticket.as_str()),
+    ]);
+    let LoginStep::Authenticate { pending, .. } = f.post(&body, Some(&cookie)) else {
+        panic!("credentials are checked")
+    };
+    assert_eq!(
+        pending.session(),
+        f.engine.cookie_session(Some(&cookie), false).as_ref()
+    );
+    assert!(pending.session().is_some());
+    // It travels to that place and back unchanged.
+    let bytes = crate::cas::stored::encode(&pending).unwrap();
+    assert_eq!(
+        crate::cas::stored::decode::<PendingLogin>(&bytes).unwrap(),
+        pending
+    );
+    // A first login replaces nothing.
+    let form = login_form(&f.get("", None)).clone();
+    let body = enc(&[
+        ("username", "casuser"),
+        ("password", "Mellon"),
+        ("lt", form.login_ticket.as_str()),
+    ]);
+    let LoginStep::Authenticate { pending, .. } = f.post(&body, None) else {
+        panic!("credentials are checked")
+    };
+    assert_eq!(pending.session(), None);
+}

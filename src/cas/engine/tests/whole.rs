@@ -212,23 +212,82 @@ fn cookie_session_names_one_tgt_or_none() {
     let other = TicketId::generate(TicketKind::TicketGranting, &mut e);
     let name = &engine.config().cookie.name;
     let one = format!("a=b; {name}={}", tgt.as_str());
-    assert_eq!(engine.cookie_session(Some(&one)), Some(tgt.clone()));
+    assert_eq!(engine.cookie_session(Some(&one), false), Some(tgt.clone()));
     // Two candidates: no single session is meant.
     let two = format!("{name}={}; {name}={}", tgt.as_str(), other.as_str());
-    assert_eq!(engine.cookie_session(Some(&two)), None);
+    assert_eq!(engine.cookie_session(Some(&two), false), None);
     // Not a TGT, malformed, another cookie, none.
     let st = TicketId::generate_in(TicketKind::Service, &mut e, &tgt);
     assert_eq!(
-        engine.cookie_session(Some(&format!("{name}={}", st.as_str()))),
+        engine.cookie_session(Some(&format!("{name}={}", st.as_str())), false),
         None
     );
     assert_eq!(
-        engine.cookie_session(Some(&format!("{name}=TGT-<x>"))),
+        engine.cookie_session(Some(&format!("{name}=TGT-<x>")), false),
         None
     );
     assert_eq!(
-        engine.cookie_session(Some(&format!("x{name}={}", tgt.as_str()))),
+        engine.cookie_session(Some(&format!("x{name}={}", tgt.as_str())), false),
         None
     );
-    assert_eq!(engine.cookie_session(None), None);
+    assert_eq!(engine.cookie_session(None, false), None);
+}
+
+#[test]
+fn tgc_over_https_is_a_host_cookie_issue_20_10() {
+    let mut f = Fx::new();
+    f.https = true;
+    let (r, cookie) = f.login(Some(PORTAL), &[]);
+    let set = r.cookie.unwrap().header_value();
+    assert!(set.starts_with("__Host-TGC-casplus=TGT-"), "{set}");
+    // RFC 6265bis §4.1.3.2: Secure, Path=/, no Domain.
+    assert!(
+        set.contains("; Path=/; HttpOnly; SameSite=Lax; Secure"),
+        "{set}"
+    );
+    assert!(!set.contains("Domain"), "{set}");
+    // SSO with it; the Worker hands it to the session it names.
+    f.sso(APP, &cookie);
+    let tgt = TicketId::parse(cookie.split_once('=').unwrap().1).unwrap();
+    assert_eq!(f.engine.cookie_session(Some(&cookie), true), Some(tgt));
+    // A plain-named cookie, as a sibling domain can set for the parent domain, is never
+    // read over https: no SSO, no session.
+    let tossed = cookie.strip_prefix(HOST_PREFIX).unwrap();
+    assert_eq!(f.engine.cookie_session(Some(tossed), true), None);
+    let r = f.get(&enc(&[("service", APP)]), Some(tossed));
+    login_form(&r);
+    // Logout clears the __Host- cookie.
+    let out = f.logout("", Some(&cookie));
+    let cleared = out.cookie.unwrap().header_value();
+    assert!(
+        cleared.starts_with("__Host-TGC-casplus=; Path=/;"),
+        "{cleared}"
+    );
+}
+
+#[test]
+fn tgc_keeps_its_plain_name_and_path_over_http_and_when_turned_off() {
+    // Plain http (loopback development): the configured name and path.
+    let mut f = Fx::new();
+    let (r, cookie) = f.login(Some(PORTAL), &[]);
+    assert!(
+        r.cookie
+            .unwrap()
+            .header_value()
+            .starts_with("TGC-casplus=TGT-")
+    );
+    assert!(cookie.starts_with("TGC-casplus="));
+    // Over https with `hostPrefix = false`: the plain name and `Path=/cas`.
+    let mut c = config();
+    c.cookie.host_prefix = false;
+    let mut f = Fx::with(c);
+    f.https = true;
+    let (r, cookie) = f.login(Some(PORTAL), &[]);
+    let set = r.cookie.unwrap().header_value();
+    assert!(set.starts_with("TGC-casplus=TGT-"), "{set}");
+    assert!(
+        set.contains("; Path=/cas;") && set.contains("; Secure"),
+        "{set}"
+    );
+    f.sso(APP, &cookie);
 }
