@@ -303,6 +303,25 @@ fn service_ids_unique_and_names_present() {
     assert!(f[0].1.contains("engine.services[0]"));
 }
 
+/// Each repeat of an id names the entry that used it last before it.
+#[test]
+fn a_repeated_id_names_the_previous_entry_with_it() {
+    let mut v = base();
+    let services = v["engine"]["services"].as_array_mut().unwrap();
+    for url in ["https://b.example.org/", "https://c.example.org/"] {
+        services.push(json!({ "id": 1, "name": "B", "service": { "exact": url } }));
+    }
+    services
+        .push(json!({ "id": 2, "name": "D", "service": { "exact": "https://d.example.org/" } }));
+    let f = found(&v);
+    assert_eq!(
+        f.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
+        ["engine.services[1].id", "engine.services[2].id"]
+    );
+    assert!(f[0].1.contains("engine.services[0];"), "{f:?}");
+    assert!(f[1].1.contains("engine.services[1];"), "{f:?}");
+}
+
 #[test]
 fn authentication_sources_must_exist() {
     let mut v = base();

@@ -77,11 +77,50 @@ pub enum AuthResult {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A string or a list of strings: a user attribute's values, a service pattern's `host`
+/// or `scheme` ([`crate::cas::service`]). Read by a visitor of its own rather than
+/// `#[serde(untagged)]`, which buffers the value first and costs the Worker's wasm.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
-enum OneOrMany {
+pub(crate) enum OneOrMany {
     One(String),
     Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The values, one or many.
+    pub(crate) fn into_vec(self) -> Vec<String> {
+        match self {
+            Self::One(s) => vec![s],
+            Self::Many(v) => v,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(s.to_owned()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<OneOrMany, A::Error> {
+                let mut v = Vec::new();
+                while let Some(s) = seq.next_element()? {
+                    v.push(s);
+                }
+                Ok(OneOrMany::Many(v))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 fn attributes_from_config<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Attributes, D::Error> {
@@ -90,11 +129,7 @@ fn attributes_from_config<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Attr
     // stable sort of its own (≈ 3 KB of wasm each, bench/RESULTS.md "Worker").
     let mut out = Attributes::new();
     for (k, v) in raw {
-        let values = match v {
-            OneOrMany::One(s) => vec![s],
-            OneOrMany::Many(v) => v,
-        };
-        out.insert(k, values);
+        out.insert(k, v.into_vec());
     }
     Ok(out)
 }

@@ -48,7 +48,7 @@
 //!   secret unless TLS; a host, a non-zero port, a timeout a login can afford).
 
 use core::fmt;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -218,15 +218,17 @@ impl SiteConfig {
 pub fn check(config: &SiteConfig) -> Vec<Problem> {
     let mut out = Vec::new();
     let engine = Path::keys(&["engine"]);
-    let mut sources: BTreeSet<&str> = BTreeSet::from([BUILTIN_SOURCE]);
+    // Short lists searched in place, not a `BTreeSet`/`BTreeMap` (whose `from([…])` sorts
+    // and whose `insert` is one more instance each in the Worker's wasm).
+    let mut sources = vec![BUILTIN_SOURCE];
     if config.tacacs.is_some() {
-        sources.insert(TACACS_SOURCE);
+        sources.push(TACACS_SOURCE);
     }
     let mut all_loopback = true;
-    let mut ids = BTreeMap::new();
     for (i, def) in config.engine.services.iter().enumerate() {
         let at = engine.key("services").index(i);
-        if let Some(first) = ids.insert(def.id, i) {
+        let mut services = config.engine.services.iter().take(i);
+        if let Some(first) = services.rposition(|d| d.id == def.id) {
             out.push(Problem::new(
                 at.key("id"),
                 format!(
@@ -348,7 +350,7 @@ pub fn check(config: &SiteConfig) -> Vec<Problem> {
              the ticket-granting cookie must be Secure (§3.6.1)",
         ));
     }
-    if !sources.contains(config.engine.default_source.as_str()) {
+    if !sources.contains(&config.engine.default_source.as_str()) {
         out.push(unknown_source(
             engine.key("defaultSource"),
             &config.engine.default_source,
@@ -412,7 +414,7 @@ fn check_service(
     config: &SiteConfig,
     def: &ServiceDefinition,
     at: &Path,
-    sources: &BTreeSet<&str>,
+    sources: &[&str],
     out: &mut Vec<Problem>,
 ) -> bool {
     let service = &def.service;
@@ -470,7 +472,7 @@ fn check_service(
         }
     }
     if let Some(source) = &def.authentication_source
-        && !sources.contains(source.as_str())
+        && !sources.contains(&source.as_str())
     {
         out.push(unknown_source(at.key("authenticationSource"), source));
     }

@@ -29,6 +29,7 @@
 use regex_lite::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::cas::auth::OneOrMany;
 use crate::cas::registry::Pattern;
 use crate::url::{Url, is_host_name, parse_http};
 
@@ -77,34 +78,47 @@ pub(crate) struct PatternRepr {
     path: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn of(mut v: Vec<String>) -> Self {
-        match v.len() {
-            1 => Self::One(v.remove(0)),
-            _ => Self::Many(v),
-        }
-    }
-
-    fn into_vec(self) -> Vec<String> {
-        match self {
-            Self::One(s) => vec![s],
-            Self::Many(v) => v,
-        }
+/// The serde form of a list of names: one → a string, several → a list.
+fn one_or_many(mut v: Vec<String>) -> OneOrMany {
+    match v.len() {
+        1 => OneOrMany::One(v.remove(0)),
+        _ => OneOrMany::Many(v),
     }
 }
 
-#[derive(Serialize, Deserialize)]
+/// A port number or `"*"`; read by a visitor of its own, not `#[serde(untagged)]` (which
+/// buffers the value first and costs the Worker's wasm).
+#[derive(Serialize)]
 #[serde(untagged)]
 enum PortRepr {
     Number(u16),
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for PortRepr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = PortRepr;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a port number or \"*\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<PortRepr, E> {
+                u16::try_from(n)
+                    .map(PortRepr::Number)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<PortRepr, E> {
+                u16::try_from(n)
+                    .map(PortRepr::Number)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(n), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<PortRepr, E> {
+                Ok(PortRepr::Text(s.to_owned()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl TryFrom<PatternRepr> for Pattern {
@@ -149,8 +163,8 @@ impl From<Pattern> for PatternRepr {
                 ..Self::default()
             },
             Pattern::Url(u) => Self {
-                scheme: (u.schemes != ["https"]).then(|| OneOrMany::of(u.schemes)),
-                host: Some(OneOrMany::of(u.hosts)),
+                scheme: (u.schemes != ["https"]).then(|| one_or_many(u.schemes)),
+                host: Some(one_or_many(u.hosts)),
                 port: match u.port {
                     PortRule::Default => None,
                     PortRule::Number(n) => Some(PortRepr::Number(n)),
@@ -591,30 +605,39 @@ pub(crate) fn host_proof(p: &Pattern, matcher: &Matcher) -> HostProof {
     HostProof::Unproven { example }
 }
 
+/// The attacker URLs of [`attacker_urls`] after `scheme://`, in the order tried: `E` is
+/// the attacker's host ([`EVIL`]), `N` the name, `T` the tail. Filled in by [`fill`]
+/// rather than one `format!` each: the Worker runs this check too, and each `format!`
+/// costs wasm.
+const ATTACKER_SHAPES: [&str; 9] = [
+    "E?.NT", "E#.NT", "E/.NT", "E?NT", "E/NT", "N.ET", "N-ET", "evil-NT", "evilNT",
+];
+/// More shapes when the pattern spells nothing after the name.
+const BARE_SHAPES: [&str; 4] = ["E?.N", "E#.N", "E/?N", "N.E"];
+
+/// `scheme://` and `shape` with its `E`, `N` and `T` replaced ([`ATTACKER_SHAPES`]).
+fn fill(scheme: &str, shape: &str, name: &str, tail: &str) -> String {
+    let mut url = format!("{scheme}://");
+    for c in shape.chars() {
+        match c {
+            'E' => url.push_str(EVIL),
+            'N' => url.push_str(name),
+            'T' => url.push_str(tail),
+            c => url.push(c),
+        }
+    }
+    url
+}
+
 /// URLs on the attacker's host that a sloppy pattern for `name` may accept; `tail` is
 /// what the pattern spells after the name (`/pgt`), `/` when nothing.
 fn attacker_urls(scheme: &str, name: &str, tail: &str) -> Vec<String> {
     let t = if tail.is_empty() { "/" } else { tail };
-    let mut urls = vec![
-        format!("{scheme}://{EVIL}?.{name}{t}"),
-        format!("{scheme}://{EVIL}#.{name}{t}"),
-        format!("{scheme}://{EVIL}/.{name}{t}"),
-        format!("{scheme}://{EVIL}?{name}{t}"),
-        format!("{scheme}://{EVIL}/{name}{t}"),
-        format!("{scheme}://{name}.{EVIL}{t}"),
-        format!("{scheme}://{name}-{EVIL}{t}"),
-        format!("{scheme}://evil-{name}{t}"),
-        format!("{scheme}://evil{name}{t}"),
-    ];
-    if tail.is_empty() {
-        urls.extend([
-            format!("{scheme}://{EVIL}?.{name}"),
-            format!("{scheme}://{EVIL}#.{name}"),
-            format!("{scheme}://{EVIL}/?{name}"),
-            format!("{scheme}://{name}.{EVIL}"),
-        ]);
+    let bare: &[&str] = if tail.is_empty() { &BARE_SHAPES } else { &[] };
+    let mut urls = Vec::new();
+    for shape in ATTACKER_SHAPES.iter().chain(bare).chain(&["E/"]) {
+        urls.push(fill(scheme, shape, name, t));
     }
-    urls.push(format!("{scheme}://{EVIL}/"));
     urls
 }
 

@@ -274,3 +274,68 @@ fn names_and_what_follows_them_are_read_from_regexes() {
         [("example.org".into(), String::new())]
     );
 }
+
+/// The attacker URLs are filled in from shapes ([`ATTACKER_SHAPES`]); this is the list the
+/// `format!`s they replaced wrote, in the same order.
+#[test]
+fn attacker_urls_are_the_shapes_in_order() {
+    let with_tail = [
+        "https://evil.test?.example.org/pgt",
+        "https://evil.test#.example.org/pgt",
+        "https://evil.test/.example.org/pgt",
+        "https://evil.test?example.org/pgt",
+        "https://evil.test/example.org/pgt",
+        "https://example.org.evil.test/pgt",
+        "https://example.org-evil.test/pgt",
+        "https://evil-example.org/pgt",
+        "https://evilexample.org/pgt",
+        "https://evil.test/",
+    ];
+    assert_eq!(attacker_urls("https", "example.org", "/pgt"), with_tail);
+    let bare = [
+        "http://evil.test?.a.example/",
+        "http://evil.test#.a.example/",
+        "http://evil.test/.a.example/",
+        "http://evil.test?a.example/",
+        "http://evil.test/a.example/",
+        "http://a.example.evil.test/",
+        "http://a.example-evil.test/",
+        "http://evil-a.example/",
+        "http://evila.example/",
+        "http://evil.test?.a.example",
+        "http://evil.test#.a.example",
+        "http://evil.test/?a.example",
+        "http://a.example.evil.test",
+        "http://evil.test/",
+    ];
+    assert_eq!(attacker_urls("http", "a.example", ""), bare);
+}
+
+/// `host`, `scheme` and `port` take a value or a list / a number or `"*"`, and nothing
+/// else (read by visitors of their own, not serde's untagged buffering).
+#[test]
+fn pattern_parts_take_only_their_shapes() {
+    let m = matcher(r#"{"host": ["a.example"], "scheme": "http", "port": 0}"#);
+    assert!(m.matches("http://a.example:0/"));
+    for bad in [
+        r#"{"host": "a.example", "port": 65536}"#,
+        r#"{"host": "a.example", "port": -1}"#,
+        r#"{"host": "a.example", "port": 1.5}"#,
+        r#"{"host": "a.example", "port": ["*"]}"#,
+        r#"{"host": 7}"#,
+        r#"{"host": ["a.example", 7]}"#,
+        r#"{"host": {"a": "b"}}"#,
+        r#"{"host": "a.example", "scheme": true}"#,
+    ] {
+        assert!(serde_json::from_str::<Pattern>(bad).is_err(), "{bad}");
+    }
+}
+
+/// The CLI reads TOML, which hands integers over as `i64`.
+#[cfg(feature = "cli")]
+#[test]
+fn toml_ports_are_read() {
+    let toml: Pattern = toml::from_str("host = 'a.example'\nport = 8443").unwrap();
+    let Pattern::Url(u) = toml else { panic!() };
+    assert_eq!(u.port, PortRule::Number(8443));
+}
