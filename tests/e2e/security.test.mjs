@@ -186,9 +186,15 @@ test('issue 20 item 2: 50 parallel wrong-password POSTs for one user get at most
     headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
     body: q({ username: user, password: 'wrong-guess', lt }),
   })));
-  assert.ok(results.every((r) => [401, 429].includes(r.status)), results.map((r) => r.status).join(' '));
-  // One login_failure per POST: invalid_credentials after a password check, locked without.
-  assert.ok(await eventually(() => auditEvents((e) => e.event === 'login_failure' && e.username === user).length >= 50, 8000));
+  // Under a burst of 50 the local runtime may turn some POSTs away before they reach the
+  // Worker (503, no log line: seen in 1 of 4 runs): those check no password either.
+  const statuses = results.map((r) => r.status);
+  assert.ok(statuses.every((s) => [401, 429, 503].includes(s)), statuses.join(' '));
+  const reached = statuses.filter((s) => s !== 503).length;
+  assert.ok(reached >= 10, `only ${reached} POSTs reached the Worker: ${statuses.join(' ')}`);
+  // One login_failure per POST that reached it: invalid_credentials after a password check,
+  // locked without.
+  assert.ok(await eventually(() => auditEvents((e) => e.event === 'login_failure' && e.username === user).length >= reached, 8000));
   const checked = auditEvents((e) => e.event === 'login_failure' && e.username === user && e.reason === 'invalid_credentials');
   assert.ok(checked.length >= 1 && checked.length <= 3, `${checked.length} password checks`);
 });
