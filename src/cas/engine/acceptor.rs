@@ -308,7 +308,7 @@ impl Engine {
         store: &S,
         keys: &[ThrottleKey],
         now: Timestamp,
-        op: impl Fn(&ThrottleKey) -> ThrottleOp,
+        op: fn(&ThrottleKey) -> ThrottleOp,
     ) -> Result<Option<Timestamp>, StoreError> {
         let policy = &self.config.throttle;
         if !policy.enabled {
