@@ -34,8 +34,6 @@
 //! transaction). While a counter refuses, the engine does not even ask for the password
 //! to be checked, so a locked account is not an oracle for guessing.
 
-use std::net::IpAddr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::time::Timestamp;
@@ -117,19 +115,91 @@ pub enum ThrottleKey {
 /// one host may change addresses in at will). Anything else as given, trimmed.
 pub fn address_group(raw: &str) -> String {
     let raw = raw.trim();
-    // Written out by hand rather than with `Ipv4Addr`/`Ipv6Addr`'s `Display` (smaller wasm).
+    // Parsed and written out by hand rather than with std's `IpAddr` parser and `Display`
+    // (smaller wasm); the parser accepts exactly what `IpAddr::from_str` accepts.
     let v4 = |[a, b, c, d]: [u8; 4]| format!("{a}.{b}.{c}.{d}");
-    match raw.parse::<IpAddr>() {
-        Ok(IpAddr::V4(a)) => v4(a.octets()),
-        Ok(IpAddr::V6(a)) => match a.to_ipv4_mapped() {
-            Some(mapped) => v4(mapped.octets()),
-            None => {
-                let [h0, h1, h2, h3, ..] = a.segments();
-                format!("{h0:x}:{h1:x}:{h2:x}:{h3:x}::/64")
-            }
-        },
-        Err(_) => raw.to_owned(),
+    if let Some(octets) = ipv4_octets(raw) {
+        return v4(octets);
     }
+    match ipv6_segments(raw) {
+        Some([0, 0, 0, 0, 0, 0xffff, ab, cd]) => {
+            let [a, b] = ab.to_be_bytes();
+            let [c, d] = cd.to_be_bytes();
+            v4([a, b, c, d])
+        }
+        Some([h0, h1, h2, h3, ..]) => format!("{h0:x}:{h1:x}:{h2:x}:{h3:x}::/64"),
+        None => raw.to_owned(),
+    }
+}
+
+/// A dotted-quad IPv4 address as `Ipv4Addr::from_str` reads it: four decimal numbers
+/// 0–255 of one to three digits, without leading zeros.
+fn ipv4_octets(s: &str) -> Option<[u8; 4]> {
+    let mut octets = [0u8; 4];
+    let mut parts = s.split('.');
+    for octet in &mut octets {
+        let p = parts.next()?;
+        if p.is_empty()
+            || p.len() > 3
+            || (p.len() > 1 && p.starts_with('0'))
+            || !p.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let n = p.bytes().fold(0u16, |n, b| n * 10 + u16::from(b - b'0'));
+        *octet = u8::try_from(n).ok()?;
+    }
+    parts.next().is_none().then_some(octets)
+}
+
+/// The eight 16-bit groups of an IPv6 address as `Ipv6Addr::from_str` reads it: groups of
+/// one to four hex digits, at most one `::` standing for at least one zero group, and an
+/// optional trailing dotted quad for the last two groups (not before the `::`).
+fn ipv6_segments(s: &str) -> Option<[u16; 8]> {
+    let mut segments = [0u16; 8];
+    match s.split_once("::") {
+        None => (ipv6_groups(s, &mut segments, true)? == 8).then_some(segments),
+        Some((head, tail)) => {
+            let n = ipv6_groups(head, &mut segments, false)?;
+            let mut back = [0u16; 7];
+            let back = back.get_mut(..7usize.checked_sub(n)?)?;
+            let m = ipv6_groups(tail, back, true)?;
+            segments.get_mut(8 - m..)?.copy_from_slice(back.get(..m)?);
+            Some(segments)
+        }
+    }
+}
+
+/// Reads the colon-separated groups of `s` (none when empty) into `slots`, a dotted quad
+/// as the last two when `quad` allows it; the number of slots filled.
+fn ipv6_groups(s: &str, slots: &mut [u16], quad: bool) -> Option<usize> {
+    if s.is_empty() {
+        return Some(0);
+    }
+    let mut n = 0;
+    let mut groups = s.split(':').peekable();
+    while let Some(g) = groups.next() {
+        if quad
+            && groups.peek().is_none()
+            && n + 2 <= slots.len()
+            && let Some([a, b, c, d]) = ipv4_octets(g)
+        {
+            slots
+                .get_mut(n..n + 2)?
+                .copy_from_slice(&[u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])]);
+            return Some(n + 2);
+        }
+        if g.is_empty() || g.len() > 4 {
+            return None;
+        }
+        let mut value = 0u16;
+        for b in g.bytes() {
+            value = value << 4 | u16::try_from(char::from(b).to_digit(16)?).ok()?;
+        }
+        *slots.get_mut(n)? = value;
+        n += 1;
+    }
+    Some(n)
 }
 
 impl ThrottleKey {
@@ -674,6 +744,81 @@ mod tests {
         );
     }
 
+    /// The address group std's `IpAddr` parser and `Display` give (the former code).
+    fn std_group(raw: &str) -> String {
+        use std::net::IpAddr;
+        let raw = raw.trim();
+        match raw.parse::<IpAddr>() {
+            Ok(IpAddr::V4(a)) => a.to_string(),
+            Ok(IpAddr::V6(a)) => match a.to_ipv4_mapped() {
+                Some(m) => m.to_string(),
+                None => {
+                    let [h0, h1, h2, h3, ..] = a.segments();
+                    format!("{h0:x}:{h1:x}:{h2:x}:{h3:x}::/64")
+                }
+            },
+            Err(_) => raw.to_owned(),
+        }
+    }
+
+    #[test]
+    fn address_groups_read_addresses_exactly_as_std_does() {
+        for raw in [
+            "",
+            "::",
+            ":::",
+            "::1",
+            "1::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7::",
+            "1:2:3:4:5:6:7::8",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8::",
+            "1::2::3",
+            "1:::2",
+            ":1::",
+            "1:",
+            ":1",
+            "12345::",
+            "ABCD::ef01",
+            "0000::00",
+            "::ffff:192.0.2.1",
+            "::ffff:c000:201",
+            "::192.0.2.1",
+            "1:2:3:4:5:6:1.2.3.4",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "1:2:3:4:5:1.2.3.4",
+            "1.2.3.4::",
+            "1:2:3:4:5::1.2.3.4",
+            "1:2:3:4:5:6::1.2.3.4",
+            "::1.2.3.4:5",
+            "::1.2.3",
+            "::01.2.3.4",
+            "::1.2.3.256",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.",
+            "1.2.3.4.5",
+            "+1.2.3.4",
+            "1.2.3.+4",
+            "::+1",
+            "1.2.3.0004",
+            "a.b.c.d",
+            "[::1]",
+            "fe80::1%eth0",
+            " 10.0.0.1 ",
+            "١.٢.٣.٤",
+            "::ｆ",
+            "1234:5678:9abc:def0::",
+        ] {
+            assert_eq!(address_group(raw), std_group(raw), "{raw:?}");
+        }
+    }
+
     #[test]
     fn a_counter_lives_as_long_as_its_own_policy_says() {
         // A configured policy, not the default one, sets the row's lifetime.
@@ -713,6 +858,24 @@ mod tests {
     }
 
     proptest! {
+        /// Any string of address characters is grouped as std's parser groups it.
+        #[test]
+        fn address_groups_match_std_on_any_address_text(raw in "[0-9a-fA-F:.]{0,24}") {
+            prop_assert_eq!(address_group(&raw), std_group(&raw));
+        }
+
+        /// Real addresses too (the random text above is rarely a valid address).
+        #[test]
+        fn address_groups_match_std_on_real_addresses(a in any::<[u16; 8]>(), b in any::<[u8; 4]>()) {
+            for raw in [
+                std::net::Ipv6Addr::from(a).to_string(),
+                std::net::Ipv4Addr::from(b).to_string(),
+                std::net::Ipv4Addr::from(b).to_ipv6_mapped().to_string(),
+                format!("{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{}", a[0], a[1], a[2], a[3], a[4], a[5], std::net::Ipv4Addr::from(b)),
+            ] {
+                prop_assert_eq!(address_group(&raw), std_group(&raw));
+            }
+        }
         /// Fewer failures than the limit inside one window never lock.
         #[test]
         fn below_limit_never_locks(limit in 2u32..20, offsets in proptest::collection::vec(0i64..299_000, 0..19)) {

@@ -308,7 +308,7 @@ impl Engine {
         store: &S,
         keys: &[ThrottleKey],
         now: Timestamp,
-        op: impl Fn(&ThrottleKey) -> ThrottleOp,
+        op: fn(&ThrottleKey) -> ThrottleOp,
     ) -> Result<Option<Timestamp>, StoreError> {
         let policy = &self.config.throttle;
         if !policy.enabled {
@@ -354,53 +354,48 @@ impl Engine {
                 principal,
                 attributes,
             } => (principal, attributes),
-            AuthResult::Rejected(AuthFailure::Unavailable) | AuthResult::Refused { .. } => {
-                // No verdict on the password: not a failure, the places are released.
-                if let Err(e) = self
-                    .settle(store, &keys, now, |_| ThrottleOp::Release)
-                    .await
-                {
-                    return WebReply::fault(Fault::Store(e));
-                }
-                let events = vec![
-                    AuditEvent::AuthSourceError {
-                        source: pending.source.clone(),
-                        username: pending.username.clone(),
-                    },
-                    pending.failure(LoginFailureReason::SourceUnavailable),
-                ];
-                let reply = self
-                    .login_form(
-                        store,
-                        entropy,
-                        now,
-                        503,
-                        service,
-                        pending.method,
-                        Some(LoginError::SourceUnavailable),
-                        Some(pending.username),
-                    )
-                    .await;
-                return with_events(reply, events);
-            }
-            AuthResult::Rejected(_) => {
-                let mut events = Vec::new();
-                let settled = self
-                    .settle(store, &keys, now, |_| ThrottleOp::Failure)
-                    .await;
-                let (status, error) = match settled {
-                    Ok(Some(until)) => {
-                        events.push(AuditEvent::Lockout {
-                            username: pending.username.clone(),
-                            client_address: pending.client_address.clone(),
-                            until: now.plus_secs(retry_after(until, now)),
-                        });
-                        (429, throttled(until, now))
+            other => {
+                // One form for both outcomes without a principal (one `login_form` future
+                // in the wasm instead of two).
+                let (status, error, events, source_message) = match other {
+                    AuthResult::Rejected(AuthFailure::Unavailable) | AuthResult::Refused { .. } => {
+                        // No verdict on the password: not a failure, the places are released.
+                        if let Err(e) = self
+                            .settle(store, &keys, now, |_| ThrottleOp::Release)
+                            .await
+                        {
+                            return WebReply::fault(Fault::Store(e));
+                        }
+                        let events = vec![
+                            AuditEvent::AuthSourceError {
+                                source: pending.source.clone(),
+                                username: pending.username.clone(),
+                            },
+                            pending.failure(LoginFailureReason::SourceUnavailable),
+                        ];
+                        (503, LoginError::SourceUnavailable, events, None)
                     }
-                    Ok(None) => (401, LoginError::InvalidCredentials),
-                    Err(e) => return WebReply::fault(Fault::Store(e)),
+                    _ => {
+                        let mut events = Vec::new();
+                        let settled = self
+                            .settle(store, &keys, now, |_| ThrottleOp::Failure)
+                            .await;
+                        let (status, error) = match settled {
+                            Ok(Some(until)) => {
+                                events.push(AuditEvent::Lockout {
+                                    username: pending.username.clone(),
+                                    client_address: pending.client_address.clone(),
+                                    until: now.plus_secs(retry_after(until, now)),
+                                });
+                                (429, throttled(until, now))
+                            }
+                            Ok(None) => (401, LoginError::InvalidCredentials),
+                            Err(e) => return WebReply::fault(Fault::Store(e)),
+                        };
+                        events.push(pending.failure(LoginFailureReason::InvalidCredentials));
+                        (status, error, events, source_message)
+                    }
                 };
-                events.push(pending.failure(LoginFailureReason::InvalidCredentials));
                 let mut reply = self
                     .login_form(
                         store,
