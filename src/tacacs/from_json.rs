@@ -378,18 +378,7 @@ impl PacketJson {
 
         let body = match b.kind.as_str() {
             "authen_start" => {
-                b.only(&[
-                    "action",
-                    "priv_lvl",
-                    "authen_type",
-                    "authen_service",
-                    "user",
-                    "port",
-                    "rem_addr",
-                    "data",
-                    "data_hex",
-                    "chap",
-                ])?;
+                b.only(super::json::body_fields("authen_start").unwrap_or_default())?;
                 Body::AuthenStart(AuthenStart {
                     action: AuthenAction(wire("action", &req("action", b.action)?, |b| {
                         AuthenAction(b).name()
@@ -405,7 +394,7 @@ impl PacketJson {
                 })
             }
             "authen_reply" => {
-                b.only(&["status", "flags", "server_msg", "data", "data_hex"])?;
+                b.only(super::json::body_fields("authen_reply").unwrap_or_default())?;
                 Body::AuthenReply(AuthenReply {
                     status: AuthenStatus(wire("status", &req("status", b.status)?, |b| {
                         AuthenStatus(b).name()
@@ -417,7 +406,7 @@ impl PacketJson {
                 })
             }
             "authen_continue" => {
-                b.only(&["user_msg", "data", "data_hex", "flags"])?;
+                b.only(super::json::body_fields("authen_continue").unwrap_or_default())?;
                 Body::AuthenContinue(AuthenContinue {
                     flags: ContinueFlags(flag_byte(&b.flags, |x| ContinueFlags(x).names())?),
                     user_msg: text(b.user_msg),
@@ -426,17 +415,7 @@ impl PacketJson {
                 })
             }
             "author_request" => {
-                b.only(&[
-                    "authen_method",
-                    "priv_lvl",
-                    "authen_type",
-                    "authen_service",
-                    "user",
-                    "port",
-                    "rem_addr",
-                    "args",
-                    "av_pairs",
-                ])?;
+                b.only(super::json::body_fields("author_request").unwrap_or_default())?;
                 Body::AuthorRequest(AuthorRequest {
                     authen_method: method(b.authen_method)?,
                     priv_lvl: lvl(b.priv_lvl)?,
@@ -450,14 +429,7 @@ impl PacketJson {
                 })
             }
             "author_response" => {
-                b.only(&[
-                    "status",
-                    "server_msg",
-                    "data",
-                    "data_hex",
-                    "args",
-                    "av_pairs",
-                ])?;
+                b.only(super::json::body_fields("author_response").unwrap_or_default())?;
                 Body::AuthorResponse(AuthorResponse {
                     status: AuthorStatus(wire("status", &req("status", b.status)?, |b| {
                         AuthorStatus(b).name()
@@ -469,20 +441,7 @@ impl PacketJson {
                 })
             }
             "acct_request" => {
-                b.only(&[
-                    "flags",
-                    "authen_method",
-                    "priv_lvl",
-                    "authen_type",
-                    "authen_service",
-                    "user",
-                    "port",
-                    "rem_addr",
-                    "args",
-                    "record",
-                    "av_pairs",
-                    "acct",
-                ])?;
+                b.only(super::json::body_fields("acct_request").unwrap_or_default())?;
                 Body::AcctRequest(AcctRequest {
                     flags: AcctFlags(flags("flags", &req("flags", b.flags)?, |x| {
                         AcctFlags(x).names()
@@ -499,7 +458,7 @@ impl PacketJson {
                 })
             }
             "acct_reply" => {
-                b.only(&["status", "server_msg", "data", "data_hex"])?;
+                b.only(super::json::body_fields("acct_reply").unwrap_or_default())?;
                 Body::AcctReply(AcctReply {
                     status: AcctStatus(wire("status", &req("status", b.status)?, |b| {
                         AcctStatus(b).name()
@@ -510,7 +469,7 @@ impl PacketJson {
                 })
             }
             "unknown" => {
-                b.only(&["data_hex"])?;
+                b.only(super::json::body_fields("unknown").unwrap_or_default())?;
                 Body::Unknown(UnknownBody {
                     data: unhex("data_hex", &req("data_hex", b.data_hex)?)?,
                     ..Default::default()
