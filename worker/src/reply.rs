@@ -123,8 +123,11 @@ pub fn internal_error() -> Result<Response> {
 pub fn config_error(problem: &ConfigProblem, request_id: &str) -> Result<Response> {
     worker::console_error!(
         "{}",
-        serde_json::json!({ "event": "config_error", "error": problem.to_string(),
-            "request_id": request_id })
+        crate::log::line(&[
+            ("event", "config_error"),
+            ("error", &problem.to_string()),
+            ("request_id", request_id),
+        ])
     );
     page(503, &html::config_error(request_id), &[])
 }

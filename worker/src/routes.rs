@@ -20,7 +20,7 @@ use crate::aaa;
 use crate::body;
 use crate::config::{self, Loaded};
 use crate::effects;
-use crate::faults::{self, FAULTS_HEADER, FaultyStore};
+use crate::faults::{self, FAULTS_HEADER};
 use crate::html::{self, PREFIX};
 use crate::log;
 use crate::outbound;
@@ -34,7 +34,7 @@ use crate::store::{WorkerStore, guard_name};
 struct Cas {
     env: Env,
     loaded: Rc<Loaded>,
-    store: FaultyStore<'static>,
+    store: WorkerStore<'static>,
     /// The test-only fault header as sent (crate::faults), for a request handed to a session object.
     faults_header: Option<String>,
     rng: Csprng,
@@ -171,10 +171,9 @@ async fn prepare(
     let faults_header = req.headers().get(FAULTS_HEADER)?;
     let faults = faults::for_request(env, faults_header.as_deref(), &host);
     let store = match (env.kv("TICKETS"), env.durable_object("GUARD")) {
-        (Ok(kv), Ok(guard)) => FaultyStore::new(
-            WorkerStore::new(kv, guard, now, loaded.engine.config()),
-            faults,
-        ),
+        (Ok(kv), Ok(guard)) => {
+            WorkerStore::new(kv, guard, now, loaded.engine.config()).with_faults(faults)
+        }
         (Err(e), _) | (_, Err(e)) => {
             log::fault(&request_id, "bindings", &e.to_string());
             return reply::internal_error().map(Err);
@@ -254,7 +253,7 @@ async fn hand_off(
         https: cas.req.https,
         authenticated,
     };
-    Some(match session::hand_off(cas.store.inner(), request).await {
+    Some(match session::hand_off(&cas.store, request).await {
         Ok(rendered) => finish(rendered, cas, ctx),
         Err(e) => {
             log::fault(&cas.request_id, endpoint.name(), &e.to_string());

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use worker::{Env, Response};
 
 use crate::config;
-use crate::faults::{self, FaultyStore};
+use crate::faults;
 use crate::guard::TicketGuard;
 use crate::log;
 use crate::platform::{self, Csprng};
@@ -151,11 +151,9 @@ pub async fn run_in_session(
     let faults = faults::for_request(env, request.faults.as_deref(), &request.host);
     let kv = env.kv("TICKETS").map_err(|e| e.to_string())?;
     let objects = env.durable_object("GUARD").map_err(|e| e.to_string())?;
-    let store = FaultyStore::new(
-        WorkerStore::new(kv, objects, now, loaded.engine.config())
-            .inside(request.session.clone(), guard),
-        faults,
-    );
+    let store = WorkerStore::new(kv, objects, now, loaded.engine.config())
+        .inside(request.session.clone(), guard)
+        .with_faults(faults);
     let engine = &loaded.engine;
     let http = request.http();
     let reply = match request.endpoint {
