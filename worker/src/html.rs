@@ -134,6 +134,10 @@ fn login_error_text(e: &LoginError) -> String {
         LoginError::SourceUnavailable => {
             "The authentication service is unavailable. Please try again later.".into()
         }
+        LoginError::NotThisBrowser => "This sign-in request did not come from a form opened \
+             in this browser on this site, so it was not processed. If you meant to sign in, \
+             enter your user name and password again below."
+            .into(),
         _ => "Sign-in failed. Please try again.".into(),
     }
 }
