@@ -98,7 +98,7 @@ fn document(title: &str, main: &str, script: Option<&str>) -> String {
         s,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
+         <meta name=\"referrer\" content=\"same-origin\">\
          <title>{} · CAS</title><style>{CSS}</style></head><body><main>{main}</main>",
         escape(title)
     );
