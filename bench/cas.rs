@@ -37,7 +37,7 @@ fn session(
         panic!("form")
     };
     // The browser's binding cookie goes back with the POST (login CSRF).
-    let binding = form.binding.as_ref().and_then(SetCookie::pair);
+    let binding = form.binding.as_deref().and_then(SetCookie::pair);
     let Response::Page {
         view: View::LoginForm(form),
         ..

@@ -99,7 +99,7 @@ impl Fx {
     fn login(&mut self, service: &str) -> WebReply {
         let reply = self.get(&enc(&[("service", service)]), None);
         // The browser's binding cookie goes back with the POST (login CSRF).
-        let cookie = reply.binding.as_ref().and_then(SetCookie::pair);
+        let cookie = reply.binding.as_deref().and_then(SetCookie::pair);
         let Response::Page {
             view: View::LoginForm(form),
             ..

@@ -120,7 +120,7 @@ impl Fx {
         self.store.set(&[]);
         let page = self.get(None);
         // The browser's binding cookie goes back with the POST (login CSRF).
-        let cookie = page.binding.as_ref().and_then(SetCookie::pair);
+        let cookie = page.binding.as_deref().and_then(SetCookie::pair);
         let Response::Page {
             view: View::LoginForm(form),
             ..

@@ -534,8 +534,9 @@ pub struct WebReply {
     pub response: Response,
     /// The TGC to set or clear.
     pub cookie: Option<SetCookie>,
-    /// The login form's binding cookie to set (README "Security model", login CSRF).
-    pub binding: Option<SetCookie>,
+    /// The login form's binding cookie to set (README "Security model", login CSRF);
+    /// boxed, as it is rare.
+    pub binding: Option<Box<SetCookie>>,
     /// Send `Cache-Control: no-store` and friends (Appendix B).
     pub no_store: bool,
     /// Work to do after replying.
@@ -640,7 +641,10 @@ impl WebReply {
             } => h.push(("Retry-After", retry_after_seconds.to_string())),
             Response::Page { .. } => {}
         }
-        for c in [&self.cookie, &self.binding].into_iter().flatten() {
+        for c in [self.cookie.as_ref(), self.binding.as_deref()]
+            .into_iter()
+            .flatten()
+        {
             h.push(("Set-Cookie", c.header_value()));
         }
         if self.no_store {

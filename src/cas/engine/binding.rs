@@ -177,13 +177,16 @@ impl Engine {
         &self,
         entropy: &mut dyn Entropy,
         binding: FormBinding<'_>,
-    ) -> (TicketId, Option<SetCookie>) {
+    ) -> (TicketId, Option<Box<SetCookie>>) {
         match binding.existing {
             Some(value) => (bound_login_ticket(entropy, value), None),
             None => {
                 let value = random_token(entropy, "", BINDING_BYTES);
                 let lt = bound_login_ticket(entropy, &value);
-                (lt, Some(self.binding_cookie(value, binding.https)))
+                (
+                    lt,
+                    Some(Box::new(self.binding_cookie(value, binding.https))),
+                )
             }
         }
     }

@@ -50,7 +50,7 @@
 //! // this browser by the binding cookie the reply sets (login CSRF).
 //! let get = HttpRequest { query: b"service=http%3A%2F%2F127.0.0.1%3A9000%2Fapp", ..Default::default() };
 //! let LoginStep::Reply(form) = run(engine.login(&store, &mut entropy, now, &get)) else { panic!() };
-//! let cookie = form.binding.as_ref().and_then(|c| c.pair());
+//! let cookie = form.binding.as_deref().and_then(|c| c.pair());
 //! let Response::Page { view: View::LoginForm(form), .. } = form.response else { panic!() };
 //!
 //! // POST /cas/login with that cookie → check the credentials (here: the built-in user
