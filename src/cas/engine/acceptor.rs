@@ -100,15 +100,17 @@ impl Engine {
         // A login ticket this server issued must be bound to this browser: refused, like
         // a cross-site POST, before any throttle counter moves and before any password is
         // looked at.
-        let (error, refused) = match (foreign, lt) {
-            (None, Some(lt)) => match self.verify_binding(request, &lt.id) {
-                Ok(verified) => (None, Ok((lt, verified))),
-                Err(reason) => (Some(LoginError::NotThisBrowser), Err(Some(reason))),
-            },
-            (Some(reason), _) => (Some(LoginError::NotThisBrowser), Err(Some(reason))),
-            (None, None) => (Some(LoginError::FormExpired), Err(None)),
+        // `Err(None)`: no usable login ticket (the expired form of §3.5.1); `Err(Some(_))`:
+        // a login CSRF.
+        let checked = match (foreign, lt) {
+            (None, Some(lt)) => self
+                .verify_binding(request, &lt.id)
+                .map(|verified| (lt, verified))
+                .map_err(Some),
+            (Some(reason), _) => Err(Some(reason)),
+            (None, None) => Err(None),
         };
-        let (lt, binding) = match refused {
+        let (lt, binding) = match checked {
             Ok((lt, verified)) => (
                 lt,
                 FormBinding {
@@ -117,6 +119,10 @@ impl Engine {
                 },
             ),
             Err(reason) => {
+                let error = match reason {
+                    Some(_) => LoginError::NotThisBrowser,
+                    None => LoginError::FormExpired,
+                };
                 let event = reason.map(|reason| AuditEvent::LoginCsrfRefused {
                     reason,
                     username: p
@@ -138,7 +144,7 @@ impl Engine {
                         403,
                         service,
                         method,
-                        error,
+                        Some(error),
                         None,
                     )
                     .await;
