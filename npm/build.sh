@@ -41,8 +41,10 @@ build_module() {
     && cmp -s "$tmp/web/${name}_bg.wasm" "$tmp/experimental-nodejs-module/${name}_bg.wasm" \
     || die "wasm-bindgen emitted different wasm per target; the package layout assumes one"
   mkdir -p "$dir"
-  log "wasm-opt -Oz ($dir/${name}_bg.wasm)"
-  "$wasm_opt" -Oz --strip-debug --strip-producers \
+  # --gufa between two -Oz: whole-program type/value flow finds more dead code (as for the
+  # Worker, bench/RESULTS.md).
+  log "wasm-opt -Oz --gufa -Oz ($dir/${name}_bg.wasm)"
+  "$wasm_opt" -Oz --gufa -Oz --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
     "$tmp/web/${name}_bg.wasm" -o "$dir/${name}_bg.wasm"
   # Glue files keep their reference to `NAME_bg.wasm` (same directory); only their names and
