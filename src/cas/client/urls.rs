@@ -149,18 +149,12 @@ pub enum ServiceUrlError {
     OutsideBase,
 }
 
-/// Whether a query pair's name is `ticket` (decoded: `%74icket` counts too).
-fn is_ticket_pair(pair: &str) -> bool {
-    let name = pair.split('=').next().unwrap_or_default();
-    form_urlencoded::parse(name.as_bytes())
-        .next()
-        .is_some_and(|(n, _)| n == "ticket")
-}
-
 /// The canonical service URL of a request (§2.2.4, Appendix B): the base chosen by
-/// `base`, the request's path and its query without any `ticket` parameter (the other
-/// pairs kept byte for byte, in order), no fragment. Validation must name exactly the URL
-/// the login named (§2.5.1), so the same function builds both.
+/// `base`, the request's path and its query without any `ticket` parameter, no fragment.
+/// The other query pairs keep their order but are decoded and re-encoded
+/// (`application/x-www-form-urlencoded`): servers that rebuild the query when they append
+/// the ticket (django-cas-server puts it first and writes `%20` as `+`) then send back a URL
+/// whose canonical form is the one the login named, as validation requires (§2.5.1).
 pub fn service_url(base: ServiceBase<'_>, request_url: &str) -> Result<String, ServiceUrlError> {
     let req = crate::url::parse_http(request_url).map_err(|_| ServiceUrlError::BadUrl)?;
     let path = if req.path().is_empty() {
@@ -204,15 +198,17 @@ pub fn service_url(base: ServiceBase<'_>, request_url: &str) -> Result<String, S
         }
     };
     out.push_str(path);
-    let kept: Vec<&str> = req
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty() && !is_ticket_pair(p))
-        .collect();
-    if !kept.is_empty() {
+    let mut kept = form_urlencoded::Serializer::new(String::new());
+    let mut any = false;
+    for (name, value) in form_urlencoded::parse(req.query().unwrap_or_default().as_bytes()) {
+        if name != "ticket" {
+            kept.append_pair(&name, &value);
+            any = true;
+        }
+    }
+    if any {
         out.push('?');
-        out.push_str(&kept.join("&"));
+        out.push_str(&kept.finish());
     }
     Ok(out)
 }
@@ -282,7 +278,13 @@ mod tests {
         let fixed = ServiceBase::Fixed("https://app.example");
         assert_eq!(
             service_url(fixed, "http://evil.example/p?a=1&ticket=ST-1&b=%20#f").unwrap(),
-            "https://app.example/p?a=1&b=%20"
+            "https://app.example/p?a=1&b=+"
+        );
+        // The URL a server sends back (ticket first, query re-encoded) has the same
+        // canonical form as the one the login named.
+        assert_eq!(
+            service_url(fixed, "https://app.example/p?ticket=ST-1&a=1&b=+").unwrap(),
+            service_url(fixed, "https://app.example/p?a=1&b=%20").unwrap()
         );
         assert_eq!(
             service_url(fixed, "https://app.example/?%74icket=ST-1").unwrap(),
