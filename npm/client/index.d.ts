@@ -116,3 +116,18 @@ export declare class KvStore implements SessionStore {
   put(key: string, value: string, ttlSeconds: number): Promise<void>;
   delete(key: string): Promise<void>;
 }
+
+/** What `connectCas` leaves on a request it lets through (Node only). */
+export interface ConnectCas {
+  principal: Principal | null;
+  getProxyTicket(targetService: string): Promise<string>;
+  logout(returnTo?: string): Promise<void>;
+}
+
+/**
+ * A Connect/Express middleware around a CasClient (Node only: `casplus/client` under the
+ * `node` condition). Continues with `req.cas`; a form POST's body is kept as `req.rawBody`.
+ */
+export declare function connectCas(
+  client: CasClient,
+): (req: any, res: any, next: (err?: unknown) => void) => Promise<void>;

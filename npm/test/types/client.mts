@@ -1,6 +1,6 @@
 // A consumer of casplus/client (fetch API types from lib "dom"), checked with `tsc --noEmit`
 // against the shipped client/index.d.ts.
-import { createCasClient, MemoryStore, KvStore, CasClientError } from 'casplus/client';
+import { createCasClient, connectCas, MemoryStore, KvStore, CasClientError } from 'casplus/client';
 import type { CasClient, CasClientOptions, Principal, SessionStore } from 'casplus/client';
 
 const kv = new Map<string, string>();
@@ -40,3 +40,5 @@ createCasClient({ casUrl: 'https://cas.example', serviceUrl: 'https://a', cookie
 createCasClient({ ...options, protocol: 4 });
 // @ts-expect-error a principal has no field usr
 void client.principal(new Request('https://a/'))?.usr;
+const middleware = connectCas(client);
+void middleware;
