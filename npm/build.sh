@@ -25,6 +25,8 @@ have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 #   casplus         (feature wasm-tacacs: decode)               → OUT/casplus_bg.wasm, glue in OUT/
 #   casplus/encode  (feature wasm-encode: encodePacket, obfuscate) → OUT/encode/encode_bg.wasm, glue
 #   casplus/cas     (feature wasm-cas: parseCasResponse)        → OUT/cas/cas_bg.wasm, glue
+#   casplus/client  (feature wasm-client: the CAS client core)  → OUT/client/core/client_bg.wasm, glue;
+#                   the wrapper (createCasClient, npm/client/) in OUT/client/
 # (and `version` in each).
 # build_module FEATURE OUT_NAME DIR
 build_module() {
@@ -65,6 +67,9 @@ mkdir -p "$out"
 build_module wasm-tacacs casplus "$out"
 build_module wasm-encode encode "$out/encode"
 build_module wasm-cas cas "$out/cas"
+# casplus/client: the core's glue in client/core/, the hand-written wrapper beside it.
+build_module wasm-client client "$out/client/core"
+cp npm/client/index.js npm/client/index.d.ts npm/client/node.mjs npm/client/web.js "$out/client/"
 
 version=$(cargo metadata --no-deps --format-version 1 \
   | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s).packages.find(p=>p.name==="casplus");process.stdout.write(p.version)})')
@@ -76,6 +81,6 @@ node -e '
 ' "$version" "$out"
 cp npm/README.md npm/LICENSE npm/LICENSE-APACHE "$out/"
 
-for w in "$out/casplus_bg.wasm" "$out/encode/encode_bg.wasm" "$out/cas/cas_bg.wasm"; do
+for w in "$out/casplus_bg.wasm" "$out/encode/encode_bg.wasm" "$out/cas/cas_bg.wasm" "$out/client/core/client_bg.wasm"; do
   log "built $w (casplus $version): $(stat -c %s "$w") bytes, $(gzip -9 -c "$w" | wc -c) gzip -9"
 done
