@@ -43,10 +43,11 @@ build_module() {
     && cmp -s "$tmp/web/${name}_bg.wasm" "$tmp/experimental-nodejs-module/${name}_bg.wasm" \
     || die "wasm-bindgen emitted different wasm per target; the package layout assumes one"
   mkdir -p "$dir"
-  # --gufa between two -Oz: whole-program type/value flow finds more dead code (as for the
-  # Worker, bench/RESULTS.md).
-  log "wasm-opt -Oz --gufa -Oz ($dir/${name}_bg.wasm)"
-  "$wasm_opt" -Oz --gufa -Oz --strip-debug --strip-producers \
+  # As for the Worker (bench/RESULTS.md "Worker"): --gufa between two -Oz (whole-program
+  # type/value flow finds more dead code); --low-memory-unused (rustc links the stack first,
+  # below 1 MiB, so no pointer arithmetic wraps into the low 1 KiB and offsets fold into loads).
+  log "wasm-opt -Oz --gufa -Oz --low-memory-unused ($dir/${name}_bg.wasm)"
+  "$wasm_opt" -Oz --gufa -Oz --low-memory-unused --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
     "$tmp/web/${name}_bg.wasm" -o "$dir/${name}_bg.wasm"
   # Glue files keep their reference to `NAME_bg.wasm` (same directory); only their names and
