@@ -67,7 +67,8 @@ use crate::password::PasswordHash;
 /// deny_unknown_fields)]` does for the configuration's maps, in a fraction of its wasm (no
 /// sequence form, no field-identifier visitor: bench/RESULTS.md "Worker"). For
 /// configuration tables only — never for a type of the stored form, which postcard reads
-/// as a sequence. `config_tables_read_what_they_write` checks that the keys listed are
+/// as a sequence. One difference: a key given twice (JSON only; TOML refuses it) is not an
+/// error, the last one wins. `config_tables_read_what_they_write` checks that the keys listed are
 /// exactly the ones the type's `Serialize` writes.
 macro_rules! config_table {
     ($ty:ty, $what:literal, { $($key:literal => $field:ident),+ $(,)? }) => {
