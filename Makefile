@@ -39,7 +39,7 @@ WORKER_OPT_LEVEL ?= z
 WASM_OPT_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
 build-worker:
 	tests/tools/setup.sh rust wasm-bindgen worker-build npm
-	@# The CAS Worker (worker/) and its TACACS+ gateway (worker/aaa/, README "TACACS+ gateway").
+	@# The CAS Worker (worker/) and its TACACS+ gateway (worker/aaa/, docs/tacacs.md "TACACS+ gateway").
 	for crate in worker worker/aaa; do \
 	  (cd $$crate && CARGO_PROFILE_RELEASE_OPT_LEVEL=$(WORKER_OPT_LEVEL) WASM_BINDGEN_BIN=$(HOME)/.cargo/bin/wasm-bindgen \
 	    ESBUILD_BIN=$(CURDIR)/node_modules/.bin/esbuild WASM_OPT_BIN=$(CURDIR)/node_modules/.bin/wasm-opt \
@@ -74,7 +74,7 @@ test-e2e: build-worker npm
 
 # `wrangler deploy --dry-run` (offline): the prebuilt Worker bundles with wrangler.toml's
 # bindings, Durable Object migration and assets; prints the upload size. Placeholders
-# (the KV namespace id) are reported, not fatal: README "Deploy to Cloudflare".
+# (the KV namespace id) are reported, not fatal: docs/operations.md "Deploy to Cloudflare".
 deploy-check: build-worker
 	@out=$$(mktemp -d /tmp/casplus-deploy.XXXXXX); trap 'rm -rf "$$out"' EXIT; \
 	export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false CI=true; \
