@@ -74,7 +74,7 @@ test('every mermaid block renders to an SVG with its participants', async () => 
     const text = r.text.replace(/\s+/g, ' ');
     for (const l of labels) if (!text.includes(l.replace(/\s+/g, ' '))) problems.push(`${d.where}: the SVG does not show "${l}"`);
   }
-  assert.deepEqual(problems, [], `diagrams that do not render:\n  ${problems.join('\n  ')}`);
+  if (problems.length) assert.fail(`diagrams that do not render:\n  ${problems.join('\n  ')}`);
 });
 
 test('a broken diagram is reported', async () => {
