@@ -559,10 +559,9 @@ fn owned(keys: &[&str]) -> Vec<String> {
 #[test]
 fn readme_json_schema_is_the_one_the_code_defines() {
     use casplus::tacacs::json;
-    let section = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/decode-json.md"),
-    )
-    .unwrap();
+    let section =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/decode-json.md"))
+            .unwrap();
     let part = |from: &str, to: &str| {
         let a = section
             .find(from)
@@ -601,7 +600,8 @@ fn readme_json_schema_is_the_one_the_code_defines() {
             .step_by(2)
             .map(str::to_owned)
             .collect();
-        let want = json::body_fields(kind).unwrap_or_else(|| panic!("docs/decode-json.md kind {kind}"));
+        let want =
+            json::body_fields(kind).unwrap_or_else(|| panic!("docs/decode-json.md kind {kind}"));
         assert_eq!(sorted(fields), owned(want), "fields of {kind}");
         seen.push(kind.to_owned());
     }
