@@ -1,7 +1,7 @@
 // Shared helpers of the documentation tests (`make test-docs`): which pages are documentation,
 // their fenced blocks, and the GitHub-style anchors of their headings.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 
@@ -72,8 +72,4 @@ export function anchors(text) {
     out.add(n === 0 ? base : `${base}-${n}`);
   }
   return out;
-}
-
-export function rel(path) {
-  return relative(ROOT, path);
 }
