@@ -7,7 +7,7 @@
 //!
 //! TACACS+ lives in its own Worker so that its code (codec, login state machine, sockets)
 //! is not part of the CAS Worker's cold start: deployments without TACACS+ never load it,
-//! and those with it load it only for TACACS+ logins and accounting (README "TACACS+
+//! and those with it load it only for TACACS+ logins and accounting (docs/tacacs.md "TACACS+
 //! gateway").
 
 #![forbid(unsafe_code)]
