@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test test-docs screenshots lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load
+.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test test-docs screenshots lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load profile-worker
 
 help:
 	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
@@ -22,6 +22,7 @@ help:
 	@echo "make www    build the inspector page (www/, web build of the core in www/pkg/)"
 	@echo "make npm    build the npm package casplus into pkg/ (npm/README.md)"
 	@echo "make bench-cas-load  casplus (wrangler dev) vs django-cas-server under load"
+	@echo "make profile-worker  where the Worker's CPU time goes: DevTools CPU profile under load"
 	@echo "make size   Worker bundle size and start-up cost (bench/RESULTS.md)"
 	@echo "make soak   10 minutes of mixed CAS traffic (SOAK_SECONDS to shorten)"
 	@echo "make deploy-check  wrangler deploy --dry-run (offline)"
@@ -198,3 +199,10 @@ bench-inspector: www
 # run on loopback (bench/cas-load.sh; not part of `make test`; results: bench/RESULTS.md).
 bench-cas-load: build-worker
 	bench/cas-load.sh
+
+# Where the CAS Worker's CPU time goes (issue 16): a DevTools CPU profile of workerd under
+# load per scenario (bench/profile-worker.mjs), on a build that keeps wasm function names
+# (run `make build-worker` afterwards for the size-optimised build). Not part of `make test`.
+profile-worker:
+	$(MAKE) build-worker WORKER_KEEP_NAMES=1
+	node bench/profile-worker.mjs
