@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""TACACS+ over TLS 1.3 (RFC 9887) captures made by a real TLS stack, one per cipher suite.
+
+A Python `ssl` (OpenSSL) TLS 1.3 server and client talk over a TCP connection on 127.0.0.1 and
+exchange raw RFC 8907 PDUs with TAC_PLUS_UNENCRYPTED_FLAG set (RFC 9887 §4: no obfuscation
+inside TLS): an AUTHEN START (PAP) and REPLY, an AUTHOR REQUEST and RESPONSE, an ACCT START and
+REPLY. The client writes the NSS key log (`keylog_filename`). The bytes each side put on the
+socket are written as a pcap (Ethernet/IPv4/TCP, port 300, frames of at most 1000 payload
+bytes) in the order they were sent, so the capture is exactly the TLS stack's output.
+
+    python3 tests/vectors/tls/generate.py            # writes tls13-<suite>.pcap and .keys
+    python3 tests/vectors/tls/generate.py --check    # tshark decrypts them; plaintext = ours
+
+The cipher suite is chosen with an OpenSSL configuration file (`Ciphersuites`), since Python's
+`ssl` has no TLS 1.3 suite setter; each suite runs in a child process with OPENSSL_CONF set.
+"""
+
+import os
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SUITES = {
+    "aes128gcm": "TLS_AES_128_GCM_SHA256",
+    "aes256gcm": "TLS_AES_256_GCM_SHA384",
+    "chacha20": "TLS_CHACHA20_POLY1305_SHA256",
+}
+PORT = 300  # RFC 9887 §7: the TACACS+ over TLS port
+
+
+def pdu(kind, seq, session, body, flags=0x01):
+    """An RFC 8907 §4.1 header + clear body; flags 0x01 = TAC_PLUS_UNENCRYPTED_FLAG."""
+    version = 0xC1 if kind == 1 and seq == 1 else 0xC0
+    return struct.pack(">BBBBII", version, kind, seq, flags, session, len(body)) + body
+
+
+def authen_start(user, password):
+    # §5.1: action LOGIN, priv 1, type PAP, service LOGIN
+    port, rem = b"tty0", b"192.0.2.7"
+    return struct.pack("BBBBBBBB", 1, 1, 2, 1, len(user), len(port), len(rem), len(password)) + user + port + rem + password
+
+
+def authen_reply_pass(msg):
+    return struct.pack(">BBHH", 1, 0, len(msg), 0) + msg  # §5.2: status PASS
+
+
+def author_request(user, args):
+    # §6.1: method TACACSPLUS, priv 1, type PAP, service LOGIN
+    port, rem = b"tty0", b"192.0.2.7"
+    head = struct.pack("BBBBBBBB", 6, 1, 2, 1, len(user), len(port), len(rem), len(args))
+    return head + bytes(len(a) for a in args) + user + port + rem + b"".join(args)
+
+
+def author_response(args):
+    # §6.2: status PASS_ADD
+    head = struct.pack(">BBHH", 1, len(args), 0, 0)
+    return head + bytes(len(a) for a in args) + b"".join(args)
+
+
+def acct_request(user, args):
+    # §7.1: flags START, method TACACSPLUS, priv 1, type PAP, service LOGIN
+    port, rem = b"tty0", b"192.0.2.7"
+    head = struct.pack("BBBBBBBBB", 0x02, 6, 1, 2, 1, len(user), len(port), len(rem), len(args))
+    return head + bytes(len(a) for a in args) + user + port + rem + b"".join(args)
+
+
+def acct_reply():
+    return struct.pack(">HHB", 0, 0, 1)  # §7.2: status SUCCESS
+
+
+def exchanges():
+    """(request, reply) pairs of three sessions on the one connection."""
+    u = b"alice"
+    return [
+        (pdu(1, 1, 0x1001, authen_start(u, b"tls-secret")), pdu(1, 2, 0x1001, authen_reply_pass(b"welcome"))),
+        (pdu(2, 1, 0x1002, author_request(u, [b"service=shell", b"cmd="])), pdu(2, 2, 0x1002, author_response([b"priv-lvl=15"]))),
+        (pdu(3, 1, 0x1003, acct_request(u, [b"task_id=1", b"service=shell", b"start_time=1700000000"] + [b"note=" + b"n" * 200] * 10)), pdu(3, 2, 0x1003, acct_reply())),
+    ]
+
+
+def make_cert(tmp):
+    key, crt = os.path.join(tmp, "k.pem"), os.path.join(tmp, "c.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", key, "-out", crt, "-days", "3650", "-subj", "/CN=tacacs.example"],
+        check=True, capture_output=True)
+    return crt, key
+
+
+def recv_exact(s, n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            raise EOFError("connection closed")
+        b += c
+    return b
+
+
+def run_one(name, keylog):
+    """Runs one TLS 1.3 connection (suite from OPENSSL_CONF); returns the wire chunks in order."""
+    with tempfile.TemporaryDirectory() as tmp:
+        crt, key = make_cert(tmp)
+        sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        sctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        sctx.load_cert_chain(crt, key)
+        sctx.set_alpn_protocols(["tacacs"])
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(1)
+        errors = []
+
+        def server():
+            try:
+                conn, _ = lsock.accept()
+                with sctx.wrap_socket(conn, server_side=True) as t:
+                    for _req, rep in exchanges():
+                        h = recv_exact(t, 12)
+                        recv_exact(t, struct.unpack(">I", h[8:])[0])
+                        t.sendall(rep)
+            except Exception as e:  # reported by the main thread
+                errors.append(e)
+
+        th = threading.Thread(target=server)
+        th.start()
+        cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        cctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        cctx.load_verify_locations(crt)
+        cctx.set_alpn_protocols(["tacacs"])
+        cctx.keylog_filename = keylog
+        sock = socket.create_connection(lsock.getsockname())
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = cctx.wrap_bio(inc, out, server_hostname="tacacs.example")
+        wire = []  # (0 = client->server | 1 = server->client, bytes)
+
+        def flush():
+            b = out.read()
+            if b:
+                wire.append((0, b))
+                sock.sendall(b)
+
+        def feed():
+            b = sock.recv(65536)
+            if not b:
+                raise EOFError("server closed")
+            wire.append((1, b))
+            inc.write(b)
+
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                flush()
+                feed()
+        flush()
+        for req, rep in exchanges():
+            # the first PDU in two TLS records: a PDU cut across records
+            for part in ((req[:100], req[100:]) if req[1] == 3 else (req,)):
+                tls.write(part)
+            flush()
+            got = b""
+            while len(got) < len(rep):
+                try:
+                    got += tls.read(65536)
+                except ssl.SSLWantReadError:
+                    feed()
+            assert got == rep, (got, rep)
+        cipher = tls.cipher()[0]
+        sock.shutdown(socket.SHUT_WR)
+        # read what is left (session tickets may follow) until the server closes
+        while True:
+            b = sock.recv(65536)
+            if not b:
+                break
+            wire.append((1, b))
+        sock.close()
+        th.join()
+        lsock.close()
+        if errors:
+            raise errors[0]
+        if cipher != SUITES[name]:
+            raise SystemExit(f"{name}: negotiated {cipher}, wanted {SUITES[name]}")
+        return wire
+
+
+def checksum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack(f">{len(b) // 2}H", b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def frame(src, dst, sport, dport, seq, ack, flags, payload):
+    tcp = struct.pack(">HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+    pseudo = struct.pack(">4s4sBBH", src, dst, 0, 6, len(tcp) + len(payload))
+    c = checksum(pseudo + tcp + payload)
+    tcp = tcp[:16] + struct.pack(">H", c) + tcp[18:]
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack(">H", checksum(ip)) + ip[12:]
+    eth = b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00"
+    return eth + ip + tcp + payload
+
+
+def write_pcap(path, wire):
+    """Ethernet/IPv4/TCP frames: handshake, the chunks (≤ 1000 bytes each), FIN both ways."""
+    ip = [bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])]
+    port = [40300, PORT]
+    seq = [1000, 5000]
+    frames = []
+    SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
+
+    def send(d, flags, payload=b""):
+        frames.append(frame(ip[d], ip[1 - d], port[d], port[1 - d], seq[d], seq[1 - d], flags, payload))
+        seq[d] = (seq[d] + len(payload) + (1 if flags & (SYN | FIN) else 0)) & 0xFFFFFFFF
+
+    send(0, SYN)
+    send(1, SYN | ACK)
+    send(0, ACK)
+    for d, b in wire:
+        for i in range(0, len(b), 1000):
+            send(d, PSH | ACK, b[i:i + 1000])
+    send(0, FIN | ACK)
+    send(1, FIN | ACK)
+    send(0, ACK)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(fr), len(fr)))
+            f.write(fr)
+
+
+def tshark_plaintext(pcap, keys):
+    """The decrypted TLS application data per direction, as tshark reads it (`follow,tls,raw`:
+    lines from node 0 unindented, from node 1 indented by a tab)."""
+    out = subprocess.run(
+        ["tshark", "-n", "-r", pcap, "-o", f"tls.keylog_file:{keys}", "-d", f"tcp.port=={PORT},tls",
+         "-q", "-z", "follow,tls,raw,0"],
+        check=True, capture_output=True, text=True).stdout
+    node0_is_server = None
+    streams = {"to_server": b"", "to_client": b""}
+    for line in out.splitlines():
+        if line.startswith("Node 0: "):
+            node0_is_server = line.endswith(f":{PORT}")
+            continue
+        if node0_is_server is None or not line.strip() or line.startswith(("=", "Node ")):
+            continue
+        from_node1 = line.startswith("\t")
+        from_server = node0_is_server != from_node1
+        streams["to_client" if from_server else "to_server"] += bytes.fromhex(line.strip())
+    return streams
+
+
+def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        name = sys.argv[2]
+        base = os.path.join(HERE, f"tls13-{name}")
+        if os.path.exists(base + ".keys"):
+            os.remove(base + ".keys")
+        write_pcap(base + ".pcap", run_one(name, base + ".keys"))
+        return
+    if sys.argv[1:] == ["--check"]:
+        want = {"to_server": b"".join(q for q, _ in exchanges()), "to_client": b"".join(r for _, r in exchanges())}
+        for name in SUITES:
+            base = os.path.join(HERE, f"tls13-{name}")
+            got = tshark_plaintext(base + ".pcap", base + ".keys")
+            if got != want:
+                raise SystemExit(f"{name}: tshark's plaintext differs from the PDUs sent")
+            print(f"{name}: tshark decrypts {sum(map(len, got.values()))} bytes = the PDUs sent")
+        return
+    for name, suite in SUITES.items():
+        with tempfile.NamedTemporaryFile("w", suffix=".cnf", delete=False) as conf:
+            conf.write("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n"
+                       f"[sys]\nCiphersuites = {suite}\nMinProtocol = TLSv1.3\n")
+        try:
+            env = dict(os.environ, OPENSSL_CONF=conf.name)
+            subprocess.run([sys.executable, __file__, "--child", name], check=True, env=env)
+        finally:
+            os.remove(conf.name)
+        print(f"wrote tls13-{name}.pcap/.keys ({suite})")
+
+
+if __name__ == "__main__":
+    main()
