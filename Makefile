@@ -117,6 +117,9 @@ test-wasm:
 # Known-answer vectors re-derived by independent implementations (scapy, tacacs-plus).
 test-interop:
 	.venv/bin/python tests/vectors/generate.py --check
+	tests/tools/setup.sh tshark
+	cargo build -q --bin casplus
+	.venv/bin/python tests/vectors/tls/generate.py --check target/debug/casplus
 
 # Each target starts from its committed seeds (tests/fuzz/seeds/TARGET, from the vectors) plus
 # the local corpus (tests/fuzz/corpus/TARGET, gitignored); new inputs go to the corpus only.

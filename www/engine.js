@@ -79,9 +79,9 @@ export class Engine {
   }
 
   /** Analyses `bytes`, whose buffer is handed over to the worker (no copy). */
-  analyze(bytes, keys, format, onProgress) {
+  analyze(bytes, keys, format, onProgress, keylog = '') {
     const buf = bytes.buffer;
-    return this.request({ op: 'analyze', input: buf, keys, format }, onProgress, [buf]);
+    return this.request({ op: 'analyze', input: buf, keys, format, keylog }, onProgress, [buf]);
   }
 
   pdu(index) { return this.request({ op: 'pdu', index }); }

@@ -1,7 +1,7 @@
 // The decoding Web Worker: holds the web build of the core and the current analysis, so the
 // page never blocks. Messages (all carry the request `id`):
 //   {op: 'init', module}                         -> {op: 'ready'} | {op: 'error'}
-//   {op: 'analyze', id, input, keys, format}     -> {op: 'progress', …}* then {op: 'result', overview, table}
+//   {op: 'analyze', id, input, keys, format, keylog} -> {op: 'progress', …}* then {op: 'result', overview, table}
 //   {op: 'pdu', id, index}                       -> {op: 'pdu', pdu, decoded}
 //   {op: 'session', id, index}                   -> {op: 'session', session}
 //   {op: 'sessions', id}                         -> {op: 'sessions', sessions}
@@ -24,7 +24,7 @@ function fail(id, err) {
 const TABLE_ARRAYS = ['frame', 'lastFrame', 'secs', 'nanos', 'conn', 'session', 'dir', 'type', 'seqNo',
   'flags', 'sessionId', 'state', 'keyIndex', 'diag', 'summaryEnd'];
 
-function analyze({ id, input, keys, format }) {
+function analyze({ id, input, keys, format, keylog }) {
   const bytes = new Uint8Array(input);
   let last = 0;
   const started = performance.now();
@@ -41,7 +41,7 @@ function analyze({ id, input, keys, format }) {
     current.free();
     current = null;
   }
-  const insp = inspect(bytes, keys, format, onProgress);
+  const insp = inspect(bytes, keys, format, onProgress, keylog || undefined);
   const analysed = performance.now();
   current = insp;
   const overview = insp.overview();

@@ -65,6 +65,20 @@ pub mod codes {
     pub const PDU_CUT_BY_GAP: &str = "pdu-cut-by-gap";
     /// TACACS+ over TLS (RFC 9887) or TLS on the TACACS+ port: not decodable without TLS keys (Warning).
     pub const TLS_NOT_DECODABLE: &str = "tls-not-decodable";
+    /// A TLS record cut short: the capture ends or lost segments (Warning).
+    pub const TLS_RECORD_INCOMPLETE: &str = "tls-record-incomplete";
+    /// Bytes of a TLS stream that are not TLS records (RFC 8446 §5.1) (Warning).
+    pub const TLS_MALFORMED: &str = "tls-malformed";
+    /// The key log lacks (or has an unusable) secret for a connection's direction (Warning).
+    pub const TLS_KEY_MISSING: &str = "tls-key-missing";
+    /// A record did not authenticate with the key log's secret (RFC 8446 §5.2) (Warning).
+    pub const TLS_DECRYPT_FAILED: &str = "tls-decrypt-failed";
+    /// TLS records decrypted with the key log (Info).
+    pub const TLS_DECRYPTED: &str = "tls-decrypted";
+    /// A key-log line could not be read (Warning).
+    pub const TLS_KEYLOG_LINE: &str = "tls-keylog-line";
+    /// A PDU inside TLS without TAC_PLUS_UNENCRYPTED_FLAG: RFC 9887 forbids obfuscation there (Warning).
+    pub const TLS_OBFUSCATED_BODY: &str = "tls-obfuscated-body";
     /// seq_no parity and port 49 disagree about which side is the server (Warning).
     pub const DIRECTION_MISMATCH: &str = "direction-mismatch";
     /// A PDU of a session that already ended (Warning).

@@ -11,9 +11,12 @@
 //!   which ([`FormatInfo`]). A hex or base64 dump of a pcap file is read as that file.
 //! - TCP is reassembled per connection and direction ([`Stream`]): reordering, retransmissions,
 //!   overlaps, lost segments (reported as [`Gap`]s), FIN/RST, a new connection on a reused 4-tuple.
-//! - TACACS+ is recognised on any port by header plausibility; port 49 is trusted, port 300 is
-//!   TACACS+ over TLS (RFC 9887), reported as not decodable without the TLS keys. Client and server
-//!   follow from the seq_no parity (RFC 8907 §4.1: odd from the client), checked against port 49.
+//! - TACACS+ is recognised on any port by header plausibility; port 49 is trusted. TLS is
+//!   recognised on any port by its first record, port 300 is TLS from its first byte (TACACS+
+//!   over TLS, RFC 9887): [`tls`] shows the handshake and, with a key log
+//!   ([`Options::keylog`]), decrypts TLS 1.3 and hands the plaintext to the same PDU framing.
+//!   Client and server follow from the seq_no parity (RFC 8907 §4.1: odd from the client),
+//!   checked against port 49.
 //! - Every [`Pdu`] keeps its span in its stream and its [`SegmentRef`]s: frame, offset in the
 //!   frame, and the bytes of the original input (for text: the hex digits) it came from.
 //! - Every PDU is decoded by the codec ([`crate::tacacs`]) with the candidate keys and the
@@ -59,6 +62,7 @@ mod reassembler;
 mod source;
 mod tcp;
 mod text;
+pub mod tls;
 
 use core::ops::ControlFlow;
 
@@ -110,6 +114,10 @@ pub struct Options {
     /// captures would need several times their size; decode a PDU when it is shown instead
     /// ([`decode`], [`Analysis::pdu_lines`]). Small pastes can afford it.
     pub keep_decoded: bool,
+    /// TLS secrets (NSS key log, [`tls::KeyLog`]) to decrypt TLS 1.3 connections (RFC 9887
+    /// TACACS+ over TLS) on any port; their PDUs are then decoded like plain ones. Without
+    /// secrets only the first 64 KiB of each TLS direction are kept (for the handshake facts).
+    pub keylog: tls::KeyLog,
 }
 
 impl Default for Options {
@@ -124,6 +132,7 @@ impl Default for Options {
             ports: vec![TACACS_PORT],
             all_frames: false,
             keep_decoded: false,
+            keylog: tls::KeyLog::default(),
         }
     }
 }

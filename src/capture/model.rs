@@ -361,6 +361,9 @@ pub struct Connection {
     pub keys_ok: Vec<u32>,
     /// Single Connection Mode negotiation (RFC 8907 §4.3), when TACACS+ was seen.
     pub single_connect: Option<super::flow::SingleConnectSeen>,
+    /// For TLS: what the handshake shows and how much was decrypted with the key log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Box<super::tls::TlsInfo>>,
 }
 
 /// How a connection ended in the capture.

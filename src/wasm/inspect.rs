@@ -66,12 +66,16 @@ fn parse_keys(keys: &Array) -> Result<Vec<Key>, JsValue> {
 /// `on_progress(done, total, frames, pdus)` is called every few thousand frames and at the end;
 /// when it returns `true` the analysis stops and this throws `"capture analysis cancelled"`
 /// (code `CANCELLED`). A bad key or form name throws `INVALID_OPTIONS` or `INVALID_INPUT_FORMAT`.
+/// `keylog` is the text of an NSS key log (`SSLKEYLOGFILE`) to decrypt TLS 1.3 connections
+/// (TACACS+ over TLS, RFC 9887) in the browser; its unreadable lines become diagnostics
+/// (`tls-keylog-line`).
 #[wasm_bindgen]
 pub fn inspect(
     input: &[u8],
     keys: &Array,
     format: Option<String>,
     on_progress: &Function,
+    keylog: Option<String>,
 ) -> Result<Inspection, JsValue> {
     let format = match format.as_deref() {
         None | Some("" | "auto") => None,
@@ -83,9 +87,12 @@ pub fn inspect(
             )
         })?),
     };
+    let (keylog, keylog_errors) =
+        capture::tls::KeyLog::parse(keylog.unwrap_or_default().as_bytes());
     let opts = Options {
         format,
         keys: parse_keys(keys)?,
+        keylog,
         ..Options::default()
     };
     let mut progress = |p: &Progress| {
@@ -100,8 +107,15 @@ pub fn inspect(
             _ => ControlFlow::Continue(()),
         }
     };
-    let analysis = capture::analyze_with_progress(input, &opts, &mut progress)
+    let mut analysis = capture::analyze_with_progress(input, &opts, &mut progress)
         .map_err(|e| js_error(codes::CANCELLED, &e.to_string(), None))?;
+    for e in keylog_errors {
+        analysis.diagnostics.push(capture::CaptureDiagnostic::new(
+            capture::codes::TLS_KEYLOG_LINE,
+            Severity::Warning,
+            e.to_string(),
+        ));
+    }
     Ok(Inspection { analysis, opts })
 }
 

@@ -26,6 +26,9 @@ Options:
                          several keys: `key_index` tells which one fitted
       --key-hex HEX      The same, for a key given as hex (any bytes)
       --key-file PATH    Keys from a file, one per line (keeps them out of the process list)
+      --keylog FILE      TLS secrets (NSS key log, as SSLKEYLOGFILE writes it) to decrypt TLS 1.3
+                         connections in a capture (TACACS+ over TLS, RFC 9887) and decode the
+                         PDUs inside; without it TLS connections show their handshake only
       --json             One JSON object per PDU (JSON Lines) instead of a tree
       --max-length N     Largest body length accepted (default 65536)
       --input-format F   Force the input form: raw, hex, base64, tcpdump, hexdump, pcap, pcapng
@@ -42,6 +45,7 @@ struct Args {
     json: bool,
     max_length: Option<u32>,
     input_format: Option<InputFormat>,
+    keylog: Option<OsString>,
     file: Option<OsString>,
     help: bool,
 }
@@ -91,6 +95,7 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
                     )));
                 }
             }
+            Long("keylog") => args.keylog = Some(parser.value()?),
             Long("json") => args.json = true,
             Long("max-length") => {
                 let v = parser.value()?;
@@ -143,7 +148,7 @@ pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError>
     }
     let (name, raw) = read_input(args.file.as_ref(), io)?;
     let form = args.input_format.or_else(|| capture::detect(&raw));
-    if !matches!(form, None | Some(InputFormat::Raw | InputFormat::Hex)) {
+    if args.keylog.is_some() || !matches!(form, None | Some(InputFormat::Raw | InputFormat::Hex)) {
         return run_capture(&args, form, &name, &raw, io);
     }
     let (bytes, _format) = capture::paste::read_pdus(&raw, args.input_format)
@@ -176,10 +181,23 @@ fn run_capture(
     raw: &[u8],
     io: &mut Io<'_>,
 ) -> Result<(), CliError> {
+    let (keylog, keylog_errors) = match &args.keylog {
+        Some(path) => {
+            let text = std::fs::read(path).map_err(|e| {
+                CliError::Failed(format!(
+                    "cannot read key log {}: {e}",
+                    path.to_string_lossy()
+                ))
+            })?;
+            capture::tls::KeyLog::parse(&text)
+        }
+        None => Default::default(),
+    };
     let opts = capture::Options {
         format: args.input_format,
         keys: args.keys.clone(),
         max_pdu_len: args.max_length.unwrap_or(tacacs::DEFAULT_MAX_LENGTH),
+        keylog,
         ..capture::Options::default()
     };
     let analysis = capture::analyze(raw, &opts);
@@ -247,6 +265,20 @@ fn run_capture(
             }
         }
     }
+    for c in &analysis.connections {
+        if let Some(t) = &c.tls {
+            w(
+                out,
+                format!("  TLS {} → {}: {}", c.client, c.server, tls_line(t)),
+            )?;
+        }
+    }
+    for e in &keylog_errors {
+        w(
+            out,
+            format!("  warning [{}]: {e}", capture::codes::TLS_KEYLOG_LINE),
+        )?;
+    }
     for d in &analysis.diagnostics {
         w(
             out,
@@ -262,6 +294,43 @@ fn run_capture(
         )?;
     }
     Ok(())
+}
+
+/// One line about a TLS connection: what its handshake shows and what was decrypted.
+fn tls_line(t: &capture::tls::TlsInfo) -> String {
+    let mut parts = Vec::new();
+    parts.push(t.version_name().unwrap_or_else(|| "version unknown".into()));
+    if let Some(s) = t.cipher_suite {
+        parts.push(
+            s.name()
+                .map_or_else(|| format!("suite 0x{:04x}", s.0), str::to_owned),
+        );
+    }
+    if let Some(sni) = &t.sni {
+        parts.push(format!("SNI {sni}"));
+    }
+    if !t.alpn.is_empty() {
+        parts.push(format!("ALPN {}", t.alpn.join(",")));
+    }
+    for a in &t.alerts {
+        parts.push(format!(
+            "alert {} from the {}{}",
+            a.name()
+                .map_or_else(|| a.description.to_string(), str::to_owned),
+            if a.from_client { "client" } else { "server" },
+            if a.decrypted { " (decrypted)" } else { "" }
+        ));
+    }
+    if t.key_updates > 0 {
+        parts.push(format!("{} key update(s)", t.key_updates));
+    }
+    let [a, b] = t.decrypted;
+    if a + b > 0 {
+        parts.push(format!("decrypted {a} + {b} bytes"));
+    } else {
+        parts.push("not decrypted".into());
+    }
+    parts.join(", ")
 }
 
 fn read_input(file: Option<&OsString>, io: &mut Io<'_>) -> Result<(String, Vec<u8>), CliError> {

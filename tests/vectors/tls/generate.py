@@ -9,7 +9,9 @@ socket are written as a pcap (Ethernet/IPv4/TCP, port 300, frames of at most 100
 bytes) in the order they were sent, so the capture is exactly the TLS stack's output.
 
     python3 tests/vectors/tls/generate.py            # writes tls13-<suite>.pcap and .keys
-    python3 tests/vectors/tls/generate.py --check    # tshark decrypts them; plaintext = ours
+    python3 tests/vectors/tls/generate.py --check [CASPLUS]
+        # tshark decrypts them: its TLS plaintext is the PDUs sent, byte for byte, and so is
+        # what `CASPLUS decode --keylog --json` decrypts (default target/debug/casplus)
 
 The cipher suite is chosen with an OpenSSL configuration file (`Ciphersuites`), since Python's
 `ssl` has no TLS 1.3 suite setter; each suite runs in a child process with OPENSSL_CONF set.
@@ -258,6 +260,25 @@ def tshark_plaintext(pcap, keys):
     return streams
 
 
+def casplus_plaintext(casplus, pcap, keys):
+    """The PDUs `casplus decode --keylog --json` finds, per direction, rebuilt as bytes."""
+    import json
+    out = subprocess.run([casplus, "decode", "--json", "--keylog", keys, pcap],
+                         check=True, capture_output=True, text=True).stdout
+    kinds = {"AUTHEN": 1, "AUTHOR": 2, "ACCT": 3}
+    flags = {"UNENCRYPTED": 1, "SINGLE_CONNECT": 4}
+    streams = {"to_server": b"", "to_client": b""}
+    for line in out.splitlines():
+        p = json.loads(line)
+        h = p["header"]
+        body = bytes.fromhex(p["body_clear_hex"])
+        wire = struct.pack(">BBBBII", h["major"] << 4 | h["minor"], kinds[h["type"]], h["seq_no"],
+                           sum(flags[f] for f in h["flags"]), h["session_id"], h["length"]) + body
+        k = "to_server" if p["direction"] == "client_to_server" else "to_client"
+        streams[k] += wire
+    return streams
+
+
 def main():
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         name = sys.argv[2]
@@ -266,14 +287,18 @@ def main():
             os.remove(base + ".keys")
         write_pcap(base + ".pcap", run_one(name, base + ".keys"))
         return
-    if sys.argv[1:] == ["--check"]:
+    if sys.argv[1:2] == ["--check"]:
+        casplus = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "../../../target/debug/casplus")
         want = {"to_server": b"".join(q for q, _ in exchanges()), "to_client": b"".join(r for _, r in exchanges())}
         for name in SUITES:
             base = os.path.join(HERE, f"tls13-{name}")
             got = tshark_plaintext(base + ".pcap", base + ".keys")
             if got != want:
                 raise SystemExit(f"{name}: tshark's plaintext differs from the PDUs sent")
-            print(f"{name}: tshark decrypts {sum(map(len, got.values()))} bytes = the PDUs sent")
+            ours = casplus_plaintext(casplus, base + ".pcap", base + ".keys")
+            if ours != got:
+                raise SystemExit(f"{name}: casplus's decrypted PDUs differ from tshark's TLS plaintext")
+            print(f"{name}: tshark and casplus decrypt the same {sum(map(len, got.values()))} bytes = the PDUs sent")
         return
     for name, suite in SUITES.items():
         with tempfile.NamedTemporaryFile("w", suffix=".cnf", delete=False) as conf:

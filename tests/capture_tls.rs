@@ -1,0 +1,218 @@
+//! TACACS+ over TLS 1.3 (RFC 9887) in captures, against captures made by a real TLS stack
+//! (tests/vectors/tls/generate.py: OpenSSL through Python `ssl`, one capture per cipher suite,
+//! with the key log OpenSSL wrote). The expected PDUs are the generator's, never casplus's;
+//! `make test-interop` also checks that tshark decrypts the same bytes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::PathBuf;
+
+use casplus::capture::tls::{CipherSuite, KeyLog};
+use casplus::capture::{self, Analysis, ConnectionKind, Options, codes};
+use casplus::tacacs::{BodyState, Direction};
+
+const SUITES: [(&str, CipherSuite); 3] = [
+    ("aes128gcm", CipherSuite::AES_128_GCM_SHA256),
+    ("aes256gcm", CipherSuite::AES_256_GCM_SHA384),
+    ("chacha20", CipherSuite::CHACHA20_POLY1305_SHA256),
+];
+
+fn vector(name: &str) -> Vec<u8> {
+    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "vectors", "tls", name]
+        .iter()
+        .collect();
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn analyze(suite: &str, keylog: &[u8]) -> Analysis {
+    let (keylog, errors) = KeyLog::parse(keylog);
+    assert_eq!(errors, []);
+    capture::analyze(
+        &vector(&format!("tls13-{suite}.pcap")),
+        &Options {
+            keylog,
+            ..Options::default()
+        },
+    )
+}
+
+fn codes_of(a: &Analysis) -> Vec<&'static str> {
+    a.diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// The generator's three sessions (RFC 8907 §5, §6, §7), unobfuscated as RFC 9887 requires.
+const SUMMARIES: [&str; 6] = [
+    "AUTHEN START login pap user=alice",
+    "AUTHEN REPLY PASS \"welcome\"",
+    "AUTHOR REQUEST service=shell cmd=",
+    "AUTHOR RESPONSE PASS_ADD priv-lvl=15",
+    "ACCT START",
+    "ACCT REPLY SUCCESS",
+];
+
+#[test]
+fn tls13_captures_decrypt_with_the_key_log_and_decode_like_plain_tacacs_rfc9887() {
+    for (name, suite) in SUITES {
+        let a = analyze(name, &vector(&format!("tls13-{name}.keys")));
+        assert_eq!(a.pdus.len(), 6, "{name}: {:?}", a.diagnostics);
+        let mut summaries: Vec<&str> = a.pdus.iter().map(|p| &*p.summary).collect();
+        summaries.sort_unstable();
+        let mut want = SUMMARIES.to_vec();
+        want.sort_unstable();
+        for (got, want) in summaries.iter().zip(&want) {
+            assert!(got.starts_with(want), "{name}: {got} vs {want}");
+        }
+        assert_eq!(a.sessions.len(), 3, "{name}");
+        for p in &a.pdus {
+            assert_eq!(p.body_state, BodyState::Clear, "{name}: {}", p.summary);
+            assert!(p.complete);
+            assert_eq!(p.header.flags & 1, 1, "RFC 9887: UNENCRYPTED flag set");
+            let want = if p.header.seq_no % 2 == 1 {
+                Direction::ClientToServer
+            } else {
+                Direction::ServerToClient
+            };
+            assert_eq!(p.direction, want);
+        }
+        let c = &a.connections[0];
+        assert_eq!(c.kind, ConnectionKind::TacacsTls);
+        assert_eq!(c.server.port, 300);
+        let t = c.tls.as_deref().unwrap();
+        assert_eq!(t.version, Some(0x0304));
+        assert_eq!(t.cipher_suite, Some(suite));
+        assert_eq!(t.sni.as_deref(), Some("tacacs.example"));
+        assert_eq!(t.alpn, ["tacacs"]);
+        assert_eq!(t.opaque_reason, None);
+        // every request and reply, byte for byte: 2250 bytes to the server, 72 back
+        assert_eq!(t.decrypted, [2250, 72], "{name}");
+        assert!(codes_of(&a).contains(&codes::TLS_DECRYPTED));
+        assert!(!codes_of(&a).contains(&codes::TLS_NOT_DECODABLE));
+    }
+}
+
+#[test]
+fn spans_point_into_the_decrypted_stream_and_segments_at_the_records_in_the_capture() {
+    let a = analyze("aes128gcm", &vector("tls13-aes128gcm.keys"));
+    let to_server: Vec<_> = a
+        .pdus
+        .iter()
+        .filter(|p| p.direction == Direction::ClientToServer)
+        .collect();
+    // the requests follow each other in the decrypted stream, from offset 0
+    let mut at = 0;
+    for p in &to_server {
+        assert_eq!(p.stream_span.start, at);
+        at = p.stream_span.end;
+        assert_eq!(p.stream_span.end - p.stream_span.start, p.wire.len());
+    }
+    assert_eq!(at, 2250);
+    // the accounting request was written as two TLS records (100 bytes, then the rest)
+    let acct = to_server.iter().find(|p| p.header.kind == 3).unwrap();
+    assert!(acct.segments.len() >= 2, "{:?}", acct.segments);
+    assert_eq!(acct.segments[0].pdu_offset, 0);
+    assert_eq!(acct.segments[1].pdu_offset, 100);
+    let pcap = vector("tls13-aes128gcm.pcap");
+    for s in acct.segments.iter() {
+        // each segment starts at a TLS application_data record header in the capture
+        let rec = &pcap[s.input.start..s.input.start + 3];
+        assert_eq!(rec, [0x17, 0x03, 0x03], "{s:?}");
+        assert!(s.frame >= acct.frame && s.frame <= acct.last_frame);
+    }
+}
+
+#[test]
+fn without_a_key_log_the_handshake_is_shown_and_the_reason_given() {
+    let a = analyze("chacha20", b"");
+    assert!(a.pdus.is_empty());
+    let c = &a.connections[0];
+    assert_eq!(c.kind, ConnectionKind::TacacsTls);
+    let t = c.tls.as_deref().unwrap();
+    assert_eq!(t.cipher_suite, Some(CipherSuite::CHACHA20_POLY1305_SHA256));
+    assert_eq!(t.sni.as_deref(), Some("tacacs.example"));
+    assert_eq!(t.decrypted, [0, 0]);
+    let why = t.opaque_reason.as_deref().unwrap();
+    assert!(why.contains("key log"), "{why}");
+    let d = a
+        .diagnostics
+        .iter()
+        .find(|d| d.code == codes::TLS_NOT_DECODABLE)
+        .unwrap();
+    assert!(d.message.contains("SSLKEYLOGFILE"), "{}", d.message);
+}
+
+#[test]
+fn a_key_log_of_another_connection_says_so() {
+    // the AES-128 capture's secrets do not name the ChaCha20 capture's ClientHello
+    let a = analyze("chacha20", &vector("tls13-aes128gcm.keys"));
+    assert!(a.pdus.is_empty());
+    let t = a.connections[0].tls.as_deref().unwrap();
+    assert!(
+        t.opaque_reason
+            .as_deref()
+            .unwrap()
+            .contains("no line for this connection")
+    );
+}
+
+#[test]
+fn a_wrong_traffic_secret_is_a_diagnostic_per_direction_not_a_crash() {
+    let keys = String::from_utf8(vector("tls13-aes256gcm.keys")).unwrap();
+    // flip the first hex digit of the client's application secret
+    let bad: String = keys
+        .lines()
+        .map(|l| {
+            if l.starts_with("CLIENT_TRAFFIC_SECRET_0 ") {
+                let (head, secret) = l.rsplit_once(' ').unwrap();
+                let flipped = if secret.starts_with('0') { "1" } else { "0" };
+                format!("{head} {flipped}{}\n", &secret[1..])
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let a = analyze("aes256gcm", bad.as_bytes());
+    // the server's replies still decrypt; the client's requests do not
+    assert_eq!(a.pdus.len(), 3, "{:?}", a.diagnostics);
+    assert!(
+        a.pdus
+            .iter()
+            .all(|p| p.direction == Direction::ServerToClient)
+    );
+    let d = a
+        .diagnostics
+        .iter()
+        .find(|d| d.code == codes::TLS_DECRYPT_FAILED)
+        .unwrap();
+    assert!(
+        d.message.contains("CLIENT_TRAFFIC_SECRET_0"),
+        "{}",
+        d.message
+    );
+    assert_eq!(a.connections[0].tls.as_deref().unwrap().decrypted, [0, 72]);
+}
+
+#[test]
+fn a_truncated_tls_capture_never_panics_and_reports_the_cut_record() {
+    let pcap = vector("tls13-aes128gcm.pcap");
+    let keys = vector("tls13-aes128gcm.keys");
+    let (keylog, _) = KeyLog::parse(&keys);
+    let opts = Options {
+        keylog,
+        ..Options::default()
+    };
+    for cut in (0..pcap.len()).step_by(37) {
+        let a = capture::analyze(&pcap[..cut], &opts);
+        assert!(a.pdus.len() <= 6);
+    }
+    // cut inside the big accounting request's second record
+    let a = capture::analyze(&pcap[..pcap.len() - 500], &opts);
+    assert!(
+        codes_of(&a).contains(&codes::TLS_RECORD_INCOMPLETE),
+        "{:?}",
+        codes_of(&a)
+    );
+}
