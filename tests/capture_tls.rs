@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use casplus::capture::tls::{CipherSuite, KeyLog};
 use casplus::capture::{self, Analysis, ConnectionKind, Options, codes};
-use casplus::tacacs::{BodyState, Direction};
+use casplus::tacacs::{self, BodyState, Direction, Key};
 
 const SUITES: [(&str, CipherSuite); 3] = [
     ("aes128gcm", CipherSuite::AES_128_GCM_SHA256),
@@ -215,4 +215,44 @@ fn a_truncated_tls_capture_never_panics_and_reports_the_cut_record() {
         "{:?}",
         codes_of(&a)
     );
+}
+
+#[test]
+fn inside_tls_the_unencrypted_flag_is_the_rule_and_obfuscation_is_flagged_rfc9887() {
+    // the clear PDUs of a well-behaved connection carry no `unencrypted` finding
+    let a = analyze("aes128gcm", &vector("tls13-aes128gcm.keys"));
+    for p in &a.pdus {
+        assert!(p.tls);
+        let d = capture::decode(p, &Options::default()).unwrap();
+        assert!(
+            d.diagnostics
+                .iter()
+                .all(|d| d.code != tacacs::codes::UNENCRYPTED),
+            "{:?}",
+            d.diagnostics
+        );
+    }
+    // a client that obfuscates its AUTHEN START inside TLS (the generator's "obfuscated" run)
+    let (keylog, _) = KeyLog::parse(&vector("tls13-obfuscated.keys"));
+    let opts = Options {
+        keylog,
+        keys: vec![Key::from_text("tls-key")],
+        ..Options::default()
+    };
+    let a = capture::analyze(&vector("tls13-obfuscated.pcap"), &opts);
+    assert_eq!(a.pdus.len(), 6);
+    let start = a.pdus.iter().find(|p| p.header.flags & 1 == 0).unwrap();
+    assert_eq!(start.body_state, BodyState::Deobfuscated);
+    assert!(
+        start
+            .summary
+            .starts_with("AUTHEN START login pap user=alice")
+    );
+    let codes: Vec<&str> = start.codec_diagnostics.iter().map(|d| d.code).collect();
+    assert!(
+        codes.contains(&tacacs::codes::OBFUSCATED_OVER_TLS),
+        "{codes:?}"
+    );
+    let d = capture::decode(start, &opts).unwrap();
+    assert!(d.validate().is_err(), "a strict peer refuses it");
 }

@@ -77,8 +77,7 @@ pub mod codes {
     pub const TLS_DECRYPTED: &str = "tls-decrypted";
     /// A key-log line could not be read (Warning).
     pub const TLS_KEYLOG_LINE: &str = "tls-keylog-line";
-    /// A PDU inside TLS without TAC_PLUS_UNENCRYPTED_FLAG: RFC 9887 forbids obfuscation there (Warning).
-    pub const TLS_OBFUSCATED_BODY: &str = "tls-obfuscated-body";
+
     /// seq_no parity and port 49 disagree about which side is the server (Warning).
     pub const DIRECTION_MISMATCH: &str = "direction-mismatch";
     /// A PDU of a session that already ended (Warning).

@@ -150,6 +150,7 @@ impl Decoder {
             max_length: opts.max_pdu_len,
             keys: opts.keys.clone(),
             expected_direction: None,
+            over_tls: false,
         };
         let to_server = tacacs::DecodeOptions {
             expected_direction: Some(tacacs::Direction::ClientToServer),
@@ -173,6 +174,17 @@ impl Decoder {
             (None, _) => &self.unknown,
             (Some(_), Direction::ClientToServer) => &self.to_server,
             (Some(_), Direction::ServerToClient) => &self.to_client,
+        };
+        let tls_opts;
+        let opts = if p.tls {
+            // RFC 9887: no obfuscation inside TLS, the UNENCRYPTED flag is the rule
+            tls_opts = tacacs::DecodeOptions {
+                over_tls: true,
+                ..opts.clone()
+            };
+            &tls_opts
+        } else {
+            opts
         };
         match tacacs::decode_pdu(&p.wire, opts) {
             tacacs::Decoded::Complete(d) => Some(d),

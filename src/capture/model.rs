@@ -502,6 +502,10 @@ pub struct Pdu {
     pub summary: Box<str>,
     /// Index in [`Analysis::sessions`].
     pub session: Option<u32>,
+    /// Decrypted from TLS (RFC 9887): `stream_span` counts in the decrypted stream, the
+    /// segments are the TLS records that carried it.
+    #[serde(skip_serializing_if = "core::ops::Not::not")]
+    pub tls: bool,
 }
 
 pub use crate::tacacs::Severity;

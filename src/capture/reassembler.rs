@@ -531,27 +531,9 @@ impl<'o, 'p> Reassembler<'o, 'p> {
             }
             let first = self.pdus.len();
             self.emit(Some(c), streams.get(d).copied().unwrap_or(0), out, events);
-            let mut flagged = Vec::new();
-            for p in self.pdus.get(first..).unwrap_or_default() {
-                // RFC 9887: no obfuscation inside TLS, TAC_PLUS_UNENCRYPTED_FLAG set
-                if p.header.flags & 0x01 == 0 {
-                    flagged.push(
-                        CaptureDiagnostic::new(
-                            codes::TLS_OBFUSCATED_BODY,
-                            Severity::Warning,
-                            format!(
-                                "PDU {} inside TLS has TAC_PLUS_UNENCRYPTED_FLAG clear: RFC 9887 forbids obfuscation over TLS (the peer must refuse it)",
-                                p.index
-                            ),
-                        )
-                        .conn(Some(c))
-                        .pdu(p.index)
-                        .frame(p.frame),
-                    );
-                }
-            }
-            for d in flagged {
-                self.diags.push(d);
+            // decoded with RFC 9887's rules (Decoder: `over_tls`)
+            for p in self.pdus.get_mut(first..).unwrap_or_default() {
+                p.tls = true;
             }
         }
         if let Some(k) = self.conns.get_mut(c as usize) {
@@ -657,6 +639,7 @@ impl<'o, 'p> Reassembler<'o, 'p> {
                     decoded: None,
                     summary: Box::default(),
                     session: None,
+                    tls: false,
                 },
             );
         }

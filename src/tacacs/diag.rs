@@ -66,6 +66,7 @@ impl Diagnostic {
             || matches!(
                 self.code,
                 codes::UNENCRYPTED
+                    | codes::OBFUSCATED_OVER_TLS
                     | codes::UNKNOWN_VALUE
                     | codes::REMOVED_VALUE
                     | codes::NON_PRINTABLE
@@ -110,6 +111,10 @@ pub mod codes {
     /// TAC_PLUS_UNENCRYPTED_FLAG is set: MUST NOT be used in production, a request MUST be
     /// dropped (§4.1, §4.5) (Warning; rejected in strict mode).
     pub const UNENCRYPTED: &str = "unencrypted";
+    /// Over TLS (RFC 9887, [`crate::tacacs::DecodeOptions::over_tls`]) the body is obfuscated
+    /// (TAC_PLUS_UNENCRYPTED_FLAG clear): obfuscation MUST NOT be used inside TLS (Warning;
+    /// rejected in strict mode).
+    pub const OBFUSCATED_OVER_TLS: &str = "obfuscated-over-tls";
     /// `length` exceeds the configured maximum (default 2^16, §4.1).
     pub const LENGTH_OVER_MAX: &str = "length-over-max";
     /// The body is obfuscated and no key was given: its fields cannot be read (§4.5) (Warning).
@@ -176,6 +181,7 @@ pub mod codes {
         SEQ_UNEXPECTED,
         RESERVED_FLAGS,
         UNENCRYPTED,
+        OBFUSCATED_OVER_TLS,
         LENGTH_OVER_MAX,
         NO_KEY,
         WRONG_KEY,
@@ -200,9 +206,11 @@ pub mod codes {
     pub fn severity(code: &str) -> Severity {
         match code {
             TRUNCATED_HEADER | TRUNCATED_BODY => Severity::Info,
-            SEQ_UNEXPECTED | RESERVED_FLAGS | UNENCRYPTED | NO_KEY | AV_NO_SEPARATOR
-            | AV_EMPTY_NAME | ACCT_ARG_INVALID | DEPRECATED_VALUE | REMOVED_VALUE
-            | UNKNOWN_VALUE | CHAP_SIZE | NON_PRINTABLE | MISSING_FIELD => Severity::Warning,
+            SEQ_UNEXPECTED | RESERVED_FLAGS | UNENCRYPTED | OBFUSCATED_OVER_TLS | NO_KEY
+            | AV_NO_SEPARATOR | AV_EMPTY_NAME | ACCT_ARG_INVALID | DEPRECATED_VALUE
+            | REMOVED_VALUE | UNKNOWN_VALUE | CHAP_SIZE | NON_PRINTABLE | MISSING_FIELD => {
+                Severity::Warning
+            }
             _ => Severity::Error,
         }
     }

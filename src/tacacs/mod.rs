@@ -84,6 +84,10 @@ pub struct DecodeOptions {
     /// Who sent the bytes, when the caller knows (e.g. from which end opened the TCP
     /// connection); enables the `seq-parity` check.
     pub expected_direction: Option<Direction>,
+    /// The bytes came over TLS (TACACS+ over TLS 1.3, RFC 9887): TAC_PLUS_UNENCRYPTED_FLAG is
+    /// then required rather than a finding (`unencrypted` is not reported), and an obfuscated
+    /// body is reported as `obfuscated-over-tls`.
+    pub over_tls: bool,
 }
 
 impl Default for DecodeOptions {
@@ -92,6 +96,7 @@ impl Default for DecodeOptions {
             max_length: DEFAULT_MAX_LENGTH,
             keys: Vec::new(),
             expected_direction: None,
+            over_tls: false,
         }
     }
 }
@@ -464,12 +469,18 @@ fn check_header(h: &Header, opts: &DecodeOptions, diags: &mut Vec<Diagnostic>) {
             format!("reserved flag bits 0x{reserved:02x} set; they are ignored and SHOULD be zero (§4.1)"),
         ));
     }
-    if h.is_unencrypted() {
-        diags.push(Diagnostic::new(
+    match (h.is_unencrypted(), opts.over_tls) {
+        (true, false) => diags.push(Diagnostic::new(
             codes::UNENCRYPTED,
             sp.flags.start,
             "TAC_PLUS_UNENCRYPTED_FLAG is set: the body is not obfuscated; MUST NOT be used in production (§4.5)",
-        ));
+        )),
+        (false, true) => diags.push(Diagnostic::new(
+            codes::OBFUSCATED_OVER_TLS,
+            sp.flags.start,
+            "TAC_PLUS_UNENCRYPTED_FLAG is clear inside TLS: RFC 9887 forbids obfuscation over TLS, the peer must refuse it",
+        )),
+        _ => {}
     }
     if h.length > opts.max_length {
         diags.push(Diagnostic::new(

@@ -248,6 +248,7 @@ impl<S: Sessions> Connection<S> {
                 Turn::Client => Direction::ServerToClient,
                 Turn::Server => Direction::ClientToServer,
             }),
+            over_tls: false,
         };
         Self {
             config,

@@ -76,6 +76,14 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, DecodeOptions)> {
             pkt(0xc1, 1, 1, UNENC, &pap_body()),
             none(),
         ),
+        (
+            codes::OBFUSCATED_OVER_TLS,
+            pkt(0xc1, 1, 1, 0, &pap_body()),
+            DecodeOptions {
+                over_tls: true,
+                ..none()
+            },
+        ),
         (codes::LENGTH_OVER_MAX, over, none()),
         (codes::NO_KEY, obf.clone(), none()),
         (

@@ -8,7 +8,7 @@ REPLY. The client writes the NSS key log (`keylog_filename`). The bytes each sid
 socket are written as a pcap (Ethernet/IPv4/TCP, port 300, frames of at most 1000 payload
 bytes) in the order they were sent, so the capture is exactly the TLS stack's output.
 
-    python3 tests/vectors/tls/generate.py            # writes tls13-<suite>.pcap and .keys
+    python3 tests/vectors/tls/generate.py [NAME...]  # writes tls13-<name>.pcap and .keys
     python3 tests/vectors/tls/generate.py --check [CASPLUS]
         # tshark decrypts them: its TLS plaintext is the PDUs sent, byte for byte, and so is
         # what `CASPLUS decode --keylog --json` decrypts (default target/debug/casplus)
@@ -31,7 +31,10 @@ SUITES = {
     "aes128gcm": "TLS_AES_128_GCM_SHA256",
     "aes256gcm": "TLS_AES_256_GCM_SHA384",
     "chacha20": "TLS_CHACHA20_POLY1305_SHA256",
+    # a client breaking RFC 9887: its AUTHEN START is obfuscated (RFC 8907 §4.5, key OBF_KEY)
+    "obfuscated": "TLS_AES_128_GCM_SHA256",
 }
+OBF_KEY = b"tls-key"
 PORT = 300  # RFC 9887 §7: the TACACS+ over TLS port
 
 
@@ -75,11 +78,25 @@ def acct_reply():
     return struct.pack(">HHB", 0, 0, 1)  # §7.2: status SUCCESS
 
 
-def exchanges():
+def obfuscate(session, version, seq, body):
+    """RFC 8907 §4.5: body XOR MD5(session_id, key, version, seq_no[, previous])..."""
+    import hashlib
+    pad, last = b"", b""
+    while len(pad) < len(body):
+        last = hashlib.md5(struct.pack(">I", session) + OBF_KEY + bytes([version, seq]) + last).digest()
+        pad += last
+    return bytes(a ^ b for a, b in zip(body, pad))
+
+
+def exchanges(name=""):
     """(request, reply) pairs of three sessions on the one connection."""
     u = b"alice"
+    first = pdu(1, 1, 0x1001, authen_start(u, b"tls-secret"))
+    if name == "obfuscated":
+        body = obfuscate(0x1001, 0xC1, 1, authen_start(u, b"tls-secret"))
+        first = pdu(1, 1, 0x1001, body, flags=0x00)
     return [
-        (pdu(1, 1, 0x1001, authen_start(u, b"tls-secret")), pdu(1, 2, 0x1001, authen_reply_pass(b"welcome"))),
+        (first, pdu(1, 2, 0x1001, authen_reply_pass(b"welcome"))),
         (pdu(2, 1, 0x1002, author_request(u, [b"service=shell", b"cmd="])), pdu(2, 2, 0x1002, author_response([b"priv-lvl=15"]))),
         (pdu(3, 1, 0x1003, acct_request(u, [b"task_id=1", b"service=shell", b"start_time=1700000000"] + [b"note=" + b"n" * 200] * 10)), pdu(3, 2, 0x1003, acct_reply())),
     ]
@@ -161,7 +178,7 @@ def run_one(name, keylog):
                 flush()
                 feed()
         flush()
-        for req, rep in exchanges():
+        for req, rep in exchanges(name):
             # the first PDU in two TLS records: a PDU cut across records
             for part in ((req[:100], req[100:]) if req[1] == 3 else (req,)):
                 tls.write(part)
@@ -263,7 +280,7 @@ def tshark_plaintext(pcap, keys):
 def casplus_plaintext(casplus, pcap, keys):
     """The PDUs `casplus decode --keylog --json` finds, per direction, rebuilt as bytes."""
     import json
-    out = subprocess.run([casplus, "decode", "--json", "--keylog", keys, pcap],
+    out = subprocess.run([casplus, "decode", "--json", "--keylog", keys, "--key", OBF_KEY.decode(), pcap],
                          check=True, capture_output=True, text=True).stdout
     kinds = {"AUTHEN": 1, "AUTHOR": 2, "ACCT": 3}
     flags = {"UNENCRYPTED": 1, "SINGLE_CONNECT": 4}
@@ -272,6 +289,8 @@ def casplus_plaintext(casplus, pcap, keys):
         p = json.loads(line)
         h = p["header"]
         body = bytes.fromhex(p["body_clear_hex"])
+        if "UNENCRYPTED" not in h["flags"]:
+            body = obfuscate(h["session_id"], h["major"] << 4 | h["minor"], h["seq_no"], body)
         wire = struct.pack(">BBBBII", h["major"] << 4 | h["minor"], kinds[h["type"]], h["seq_no"],
                            sum(flags[f] for f in h["flags"]), h["session_id"], h["length"]) + body
         k = "to_server" if p["direction"] == "client_to_server" else "to_client"
@@ -289,8 +308,9 @@ def main():
         return
     if sys.argv[1:2] == ["--check"]:
         casplus = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "../../../target/debug/casplus")
-        want = {"to_server": b"".join(q for q, _ in exchanges()), "to_client": b"".join(r for _, r in exchanges())}
         for name in SUITES:
+            want = {"to_server": b"".join(q for q, _ in exchanges(name)),
+                    "to_client": b"".join(r for _, r in exchanges(name))}
             base = os.path.join(HERE, f"tls13-{name}")
             got = tshark_plaintext(base + ".pcap", base + ".keys")
             if got != want:
@@ -301,6 +321,8 @@ def main():
             print(f"{name}: tshark and casplus decrypt the same {sum(map(len, got.values()))} bytes = the PDUs sent")
         return
     for name, suite in SUITES.items():
+        if sys.argv[1:] and name not in sys.argv[1:]:
+            continue
         with tempfile.NamedTemporaryFile("w", suffix=".cnf", delete=False) as conf:
             conf.write("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n"
                        f"[sys]\nCiphersuites = {suite}\nMinProtocol = TLSv1.3\n")
