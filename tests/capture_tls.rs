@@ -256,3 +256,38 @@ fn inside_tls_the_unencrypted_flag_is_the_rule_and_obfuscation_is_flagged_rfc988
     let d = capture::decode(start, &opts).unwrap();
     assert!(d.validate().is_err(), "a strict peer refuses it");
 }
+
+#[test]
+fn corrupted_tls_records_are_diagnostics_never_panics() {
+    let pcap = vector("tls13-chacha20.pcap");
+    let (keylog, _) = KeyLog::parse(&vector("tls13-chacha20.keys"));
+    let opts = Options {
+        keylog,
+        ..Options::default()
+    };
+    // flip one byte at a time across the whole capture (headers, records, tags)
+    for i in (0..pcap.len()).step_by(11) {
+        let mut bad = pcap.clone();
+        bad[i] ^= 0x5a;
+        let a = capture::analyze(&bad, &opts);
+        assert!(a.pdus.len() <= 6, "byte {i}");
+    }
+    // a flipped ciphertext byte in the client's first application record: that record fails
+    // authentication (RFC 8446 §5.2) and the direction stops there, with a diagnostic
+    let a0 = capture::analyze(&pcap, &opts);
+    let first = a0
+        .pdus
+        .iter()
+        .find(|p| p.direction == Direction::ClientToServer)
+        .unwrap();
+    let mut bad = pcap.clone();
+    bad[first.segments[0].input.start + 10] ^= 1;
+    let a = capture::analyze(&bad, &opts);
+    assert!(
+        a.diagnostics
+            .iter()
+            .any(|d| d.code == codes::TLS_DECRYPT_FAILED && d.frame == Some(first.frame)),
+        "{:?}",
+        a.diagnostics
+    );
+}

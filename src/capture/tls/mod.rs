@@ -752,8 +752,10 @@ fn decrypt_dir(
         });
         return plain;
     }
+    // in_app: the handshake is over (Finished seen, or the application key opened a record)
     let mut in_app = false;
     let mut unopened = 0u32;
+    let mut hs_buf = Vec::new();
     for r in rs {
         if r.header.content_type != content::APPLICATION_DATA {
             continue;
@@ -799,7 +801,16 @@ fn decrypt_dir(
         }
         let Some(t) = inner.pop() else { continue };
         if !in_app {
-            continue; // handshake: EncryptedExtensions, Certificate, ... Finished
+            // EncryptedExtensions, Certificate, CertificateVerify, then Finished (RFC 8446
+            // §4.4.4): the records after it use the application traffic key
+            if t == content::HANDSHAKE {
+                hs_buf.extend_from_slice(&inner);
+                if messages(&hs_buf).iter().any(|(t, _)| *t == 20) {
+                    in_app = true;
+                    hs = None;
+                }
+            }
+            continue;
         }
         match t {
             content::APPLICATION_DATA => {
