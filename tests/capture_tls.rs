@@ -291,3 +291,21 @@ fn corrupted_tls_records_are_diagnostics_never_panics() {
         a.diagnostics
     );
 }
+
+#[test]
+fn key_updates_are_followed_rfc8446_4_6_3() {
+    // OpenSSL s_client asked for a KeyUpdate both ways after the first session, then updated
+    // its own key again after the second: three new secrets (RFC 8446 §7.2)
+    let a = analyze("keyupdate", &vector("tls13-keyupdate.keys"));
+    assert_eq!(a.pdus.len(), 6, "{:?}", a.diagnostics);
+    let t = a.connections[0].tls.as_deref().unwrap();
+    assert_eq!(t.key_updates, 3);
+    assert_eq!(t.decrypted, [2250, 72]);
+    assert_eq!(t.cipher_suite, Some(CipherSuite::AES_256_GCM_SHA384));
+    // the client's close_notify (RFC 8446 §6.1) is encrypted: seen only decrypted
+    assert!(
+        t.alerts
+            .iter()
+            .any(|x| x.from_client && x.decrypted && x.name() == Some("close_notify"))
+    );
+}

@@ -33,6 +33,10 @@ SUITES = {
     "chacha20": "TLS_CHACHA20_POLY1305_SHA256",
     # a client breaking RFC 9887: its AUTHEN START is obfuscated (RFC 8907 §4.5, key OBF_KEY)
     "obfuscated": "TLS_AES_128_GCM_SHA256",
+    # OpenSSL's own s_client and s_server (not Python) with KeyUpdates (RFC 8446 §4.6.3): the
+    # client asks for one both ways (`K`) after the first session and updates alone (`k`)
+    # after the second; the bytes pass through a recording proxy on 127.0.0.1
+    "keyupdate": "TLS_AES_256_GCM_SHA384",
 }
 OBF_KEY = b"tls-key"
 PORT = 300  # RFC 9887 §7: the TACACS+ over TLS port
@@ -208,6 +212,72 @@ def run_one(name, keylog):
         return wire
 
 
+def run_keyupdate(keylog):
+    """openssl s_client -> recording proxy -> openssl s_server; PDUs typed into their stdin
+    (s_client treats a read starting with `K`/`k` as a KeyUpdate command, not data)."""
+    import select
+    import time
+    with tempfile.TemporaryDirectory() as tmp:
+        crt, key = make_cert(tmp)
+        srv = subprocess.Popen(
+            ["openssl", "s_server", "-tls1_3", "-accept", "127.0.0.1:0", "-cert", crt, "-key", key,
+             "-naccept", "1", "-ciphersuites", SUITES["keyupdate"]],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        line = srv.stdout.readline().decode()
+        while "ACCEPT" not in line:
+            if not line:
+                raise SystemExit("openssl s_server did not start")
+            line = srv.stdout.readline().decode()
+        port = int(line.strip().rsplit(":", 1)[1])
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(1)
+        wire = []
+
+        def proxy():
+            c, _ = lsock.accept()
+            s = socket.create_connection(("127.0.0.1", port))
+            peer = {c: (s, 0), s: (c, 1)}
+            while True:
+                ready, _, _ = select.select([c, s], [], [])
+                for x in ready:
+                    b = x.recv(65536)
+                    if not b:
+                        return
+                    peer[x][0].sendall(b)
+                    wire.append((peer[x][1], b))
+
+        th = threading.Thread(target=proxy)
+        th.start()
+        cli = subprocess.Popen(
+            ["openssl", "s_client", "-tls1_3", "-connect", f"127.0.0.1:{lsock.getsockname()[1]}",
+             "-keylogfile", keylog, "-servername", "tacacs.example", "-alpn", "tacacs"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def typed(p, data):
+            p.stdin.write(data)
+            p.stdin.flush()
+            time.sleep(0.7)  # one read per write on the other side (a generator, not a test)
+
+        time.sleep(1.5)
+        ex = exchanges()
+        typed(cli, ex[0][0])
+        typed(srv, ex[0][1])
+        typed(cli, b"K\n")
+        typed(cli, ex[1][0])
+        typed(srv, ex[1][1])
+        typed(cli, b"k\n")
+        typed(cli, ex[2][0])
+        typed(srv, ex[2][1])
+        cli.stdin.close()
+        time.sleep(0.7)
+        cli.terminate()
+        srv.terminate()
+        th.join(timeout=5)
+        lsock.close()
+        return wire
+
+
 def checksum(b):
     if len(b) % 2:
         b += b"\0"
@@ -304,7 +374,8 @@ def main():
         base = os.path.join(HERE, f"tls13-{name}")
         if os.path.exists(base + ".keys"):
             os.remove(base + ".keys")
-        write_pcap(base + ".pcap", run_one(name, base + ".keys"))
+        run = run_keyupdate if name == "keyupdate" else lambda k: run_one(name, k)
+        write_pcap(base + ".pcap", run(base + ".keys"))
         return
     if sys.argv[1:2] == ["--check"]:
         casplus = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "../../../target/debug/casplus")
