@@ -37,9 +37,10 @@ test('login ticket under concurrency: 20 parallel POSTs with one lt, at most one
   const b = new Browser();
   const form = await b.get(`/login?${q({ service: APP })}`);
   const lt = loginTicket(await form.text());
+  // Each POST from the browser that got the form (its binding cookie: csrf.test.mjs).
   const results = await Promise.all(Array.from({ length: 20 }, () => fetch(`${BASE}/login`, {
     method: 'POST', redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: b.cookieHeader() },
     body: q({ username: 'casuser', password: 'Mellon', lt, service: APP }),
   })));
   assert.equal(results.filter((r) => r.status === 303).length, 1);
@@ -179,11 +180,13 @@ test('issue 20 item 2: 50 parallel wrong-password POSTs for one user get at most
   for (let i = 0; i < 50; i++) {
     const headers = { 'CF-Connecting-IP': '198.18.0.1' };
     const res = await fetch(`${BASE}/login`, { headers });
-    forms.push({ headers, lt: loginTicket(await res.text()) });
+    // The form's binding cookie goes back with its POST (csrf.test.mjs).
+    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    forms.push({ headers, cookie, lt: loginTicket(await res.text()) });
   }
-  const results = await Promise.all(forms.map(({ headers, lt }) => fetch(`${BASE}/login`, {
+  const results = await Promise.all(forms.map(({ headers, cookie, lt }) => fetch(`${BASE}/login`, {
     method: 'POST', redirect: 'manual',
-    headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: { ...headers, Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
     body: q({ username: user, password: 'wrong-guess', lt }),
   })));
   // Under a burst of 50 the local runtime may turn some POSTs away before they reach the

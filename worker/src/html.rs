@@ -71,7 +71,7 @@ fn document(title: &str, main: &str, script: Option<&str>) -> String {
         s,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
+         <meta name=\"referrer\" content=\"same-origin\">\
          <title>{} · CAS</title><style>{CSS}</style></head><body><main>{main}</main>",
         escape(title)
     );
@@ -107,6 +107,10 @@ fn login_error_text(e: &LoginError) -> String {
         LoginError::SourceUnavailable => {
             "The authentication service is unavailable. Please try again later.".into()
         }
+        LoginError::NotThisBrowser => "This sign-in request did not come from a form opened \
+             in this browser on this site, so it was not processed. If you meant to sign in, \
+             enter your user name and password again below."
+            .into(),
         _ => "Sign-in failed. Please try again.".into(),
     }
 }

@@ -53,6 +53,10 @@ struct Incoming {
     cookie: Option<String>,
     client_address: Option<String>,
     https: bool,
+    /// `Origin`, `Sec-Fetch-Site` and the request URL's own origin (login CSRF).
+    origin: Option<String>,
+    fetch_site: Option<String>,
+    own_origin: Option<String>,
 }
 
 /// Handles one request (the Worker's `fetch`).
@@ -194,6 +198,9 @@ async fn prepare(
             cookie: req.headers().get("Cookie")?,
             client_address: req.headers().get("CF-Connecting-IP")?,
             https: url.scheme() == "https",
+            origin: req.headers().get("Origin")?,
+            fetch_site: req.headers().get("Sec-Fetch-Site")?,
+            own_origin: url.origin().map(str::to_owned),
         },
         host,
         request_id,
@@ -209,6 +216,9 @@ impl Incoming {
             cookie: self.cookie.as_deref(),
             client_address: self.client_address.as_deref(),
             https: self.https,
+            origin: self.origin.as_deref(),
+            fetch_site: self.fetch_site.as_deref(),
+            own_origin: self.own_origin.as_deref(),
         }
     }
 }

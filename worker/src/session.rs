@@ -100,6 +100,8 @@ impl SessionRequest {
             cookie: self.cookie.as_deref(),
             client_address: self.client_address.as_deref(),
             https: self.https,
+            // No login POST runs here (only its end, already checked: `LoginAuthenticated`).
+            ..HttpRequest::default()
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::password::Password;
 
 use crate::time::Timestamp;
 
+use super::binding::{Binding, FormBinding, foreign_request};
 use super::login::{LoginStep, bad_request, service_and_method, sso_issued, unknown_service};
 use super::session::session_used;
 use super::{Engine, accepts_source, is_clean_name};
@@ -36,6 +37,9 @@ pub struct PendingLogin {
     client_address: Option<String>,
     existing_tgt: Option<TicketId>,
     https: bool,
+    /// The binding cookie the POST's login ticket verified under (`binding.rs`): a form
+    /// shown again after a failure is bound to the same browser.
+    binding: Binding,
 }
 
 impl PendingLogin {
@@ -71,37 +75,81 @@ impl Engine {
             },
             None => None,
         };
-        // §3.5.1: the login ticket is valid for one authentication attempt, whatever its
-        // outcome — take it first.
         let lt_value = match (p.unique(fields::LT), p.unique(fields::EXECUTION)) {
             (Ok(Some(v)), _) | (Ok(None), Ok(Some(v))) => Some(v),
             _ => None,
         };
+        // Login CSRF (`binding.rs`): a POST its browser says came from another site is
+        // refused before its login ticket is even read.
+        let foreign = foreign_request(request);
+        // §3.5.1: the login ticket is valid for one authentication attempt, whatever its
+        // outcome — take it first.
         let lt = match lt_value.map(TicketId::parse) {
-            Some(Ok(id)) if id.kind() == TicketKind::Login => match store.take(&id).await {
-                Ok(Some(Ticket::Login(lt))) => Some(lt),
-                Ok(_) => None,
-                Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
-            },
+            Some(Ok(id)) if id.kind() == TicketKind::Login && foreign.is_none() => {
+                match store.take(&id).await {
+                    Ok(Some(Ticket::Login(lt))) => Some(lt),
+                    Ok(_) => None,
+                    Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
+                }
+            }
             _ => None,
         };
         let lt = lt.filter(|lt| {
             self.config.tickets.login_ticket(lt, now).is_valid() && lt.service.as_deref() == service
         });
-        let Some(lt) = lt else {
-            return LoginStep::Reply(
-                self.login_form(
-                    store,
-                    entropy,
-                    now,
-                    403,
-                    service,
-                    method,
-                    Some(LoginError::FormExpired),
-                    None,
-                )
-                .await,
-            );
+        // A login ticket this server issued must be bound to this browser: refused, like
+        // a cross-site POST, before any throttle counter moves and before any password is
+        // looked at.
+        // `Err(None)`: no usable login ticket (the expired form of §3.5.1); `Err(Some(_))`:
+        // a login CSRF.
+        let checked = match (foreign, lt) {
+            (None, Some(lt)) => self
+                .verify_binding(request, &lt.id)
+                .map(|verified| (lt, verified))
+                .map_err(Some),
+            (Some(reason), _) => Err(Some(reason)),
+            (None, None) => Err(None),
+        };
+        let (lt, binding) = match checked {
+            Ok((lt, verified)) => (
+                lt,
+                FormBinding {
+                    existing: Some(verified),
+                    https: request.https,
+                },
+            ),
+            Err(reason) => {
+                let error = match reason {
+                    Some(_) => LoginError::NotThisBrowser,
+                    None => LoginError::FormExpired,
+                };
+                let event = reason.map(|reason| AuditEvent::LoginCsrfRefused {
+                    reason,
+                    username: p
+                        .unique(fields::USERNAME)
+                        .ok()
+                        .flatten()
+                        .map(str::trim)
+                        .filter(|u| !u.is_empty() && is_clean_name(u))
+                        .map(str::to_owned),
+                    service: service.map(str::to_owned),
+                    client_address: request.client_address.map(str::to_owned),
+                });
+                let reply = self
+                    .login_form(
+                        store,
+                        entropy,
+                        now,
+                        self.form_binding(request),
+                        403,
+                        service,
+                        method,
+                        Some(error),
+                        None,
+                    )
+                    .await;
+                return LoginStep::Reply(with_events(reply, event.into_iter().collect()));
+            }
         };
 
         if let LoginPurpose::WarnConfirm { tgt: tgt_id } = &lt.purpose {
@@ -111,6 +159,7 @@ impl Engine {
                         store,
                         entropy,
                         now,
+                        binding,
                         403,
                         service,
                         method,
@@ -137,6 +186,7 @@ impl Engine {
                         store,
                         entropy,
                         now,
+                        binding,
                         200,
                         Some(service),
                         method,
@@ -181,6 +231,7 @@ impl Engine {
                     store,
                     entropy,
                     now,
+                    binding,
                     400,
                     service,
                     method,
@@ -205,6 +256,7 @@ impl Engine {
                     store,
                     entropy,
                     now,
+                    binding,
                     429,
                     service,
                     method,
@@ -233,6 +285,7 @@ impl Engine {
                     store,
                     entropy,
                     now,
+                    binding,
                     401,
                     service,
                     method,
@@ -270,6 +323,7 @@ impl Engine {
                 client_address: request.client_address.map(str::to_owned),
                 existing_tgt,
                 https: request.https,
+                binding: Binding(binding.existing.unwrap_or_default().to_owned()),
             },
         }
     }
@@ -401,6 +455,10 @@ impl Engine {
                         store,
                         entropy,
                         now,
+                        FormBinding {
+                            existing: Some(&pending.binding.0),
+                            https: pending.https,
+                        },
                         status,
                         service,
                         pending.method,
@@ -541,7 +599,8 @@ impl Engine {
                 )
             }
         };
-        reply.cookie = Some(self.cookie(Some(tgt.id.clone()), long_term, pending.https));
+        reply.cookie =
+            Some(self.cookie(Some(tgt.id.as_str().to_owned()), long_term, pending.https));
         effects.push(Effect::SessionStarted(SessionRecord::of(
             &tgt,
             client_address,
