@@ -10,8 +10,9 @@
 )]
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use casplus::capture::tls::{CipherSuite, KeyLog};
+use casplus::capture::tls::{CipherSuite, KeyLog, RUST_CRYPTO, RecordProtection};
 use casplus::capture::{self, Analysis, ConnectionKind, Options, codes};
 use casplus::tacacs::{self, BodyState, Direction, Key};
 
@@ -307,5 +308,87 @@ fn key_updates_are_followed_rfc8446_4_6_3() {
         t.alerts
             .iter()
             .any(|x| x.from_client && x.decrypted && x.name() == Some("close_notify"))
+    );
+}
+
+/// The analysis holds no crypto of its own: without a [`RecordProtection`] a connection the key
+/// log could decrypt says so (the inspector then loads its TLS module and analyses again), and
+/// only then — a capture the key log cannot open, or no key log, does not ask for it.
+#[test]
+fn without_record_protection_a_decryptable_connection_asks_for_it() {
+    let opts = |keys: &str| Options {
+        keylog: KeyLog::parse(&vector(keys)).0,
+        tls: None,
+        ..Options::default()
+    };
+    let a = capture::analyze(
+        &vector("tls13-aes256gcm.pcap"),
+        &opts("tls13-aes256gcm.keys"),
+    );
+    assert!(a.pdus.is_empty());
+    assert!(
+        codes_of(&a).contains(&codes::TLS_NO_DECRYPTION),
+        "{:?}",
+        codes_of(&a)
+    );
+    assert!(!codes_of(&a).contains(&codes::TLS_DECRYPTED));
+    let t = a.connections[0].tls.as_deref().unwrap();
+    assert_eq!(t.cipher_suite, Some(CipherSuite::AES_256_GCM_SHA384));
+    assert!(
+        t.opaque_reason
+            .as_deref()
+            .unwrap()
+            .contains("without TLS decryption")
+    );
+    // another connection's key log, or none: nothing to load a TLS module for
+    let other = capture::analyze(
+        &vector("tls13-aes256gcm.pcap"),
+        &opts("tls13-aes128gcm.keys"),
+    );
+    let none = capture::analyze(
+        &vector("tls13-aes256gcm.pcap"),
+        &Options {
+            tls: None,
+            ..Options::default()
+        },
+    );
+    for a in [other, none] {
+        assert!(
+            !codes_of(&a).contains(&codes::TLS_NO_DECRYPTION),
+            "{:?}",
+            codes_of(&a)
+        );
+    }
+}
+
+static OPENED: AtomicUsize = AtomicUsize::new(0);
+
+/// The records are opened by the [`RecordProtection`] given in the options (RFC 8446 §5.2:
+/// one AEAD-Decrypt per protected record), as the inspector's TLS module does through JS.
+#[test]
+fn records_are_opened_by_the_given_record_protection_rfc8446_5_2() {
+    let counting = RecordProtection {
+        name: "counting",
+        expand_label: RUST_CRYPTO.expand_label,
+        open: |suite, key, nonce, aad, body| {
+            OPENED.fetch_add(1, Ordering::Relaxed);
+            (RUST_CRYPTO.open)(suite, key, nonce, aad, body)
+        },
+    };
+    let a = capture::analyze(
+        &vector("tls13-chacha20.pcap"),
+        &Options {
+            keylog: KeyLog::parse(&vector("tls13-chacha20.keys")).0,
+            tls: Some(counting),
+            ..Options::default()
+        },
+    );
+    assert_eq!(a.pdus.len(), 6, "{:?}", a.diagnostics);
+    assert!(codes_of(&a).contains(&codes::TLS_DECRYPTED));
+    // handshake records, the requests and replies (the accounting request in two records), alerts
+    assert!(
+        OPENED.load(Ordering::Relaxed) >= 8,
+        "{}",
+        OPENED.load(Ordering::Relaxed)
     );
 }

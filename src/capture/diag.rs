@@ -73,6 +73,10 @@ pub mod codes {
     pub const TLS_KEY_MISSING: &str = "tls-key-missing";
     /// A record did not authenticate with the key log's secret (RFC 8446 §5.2) (Warning).
     pub const TLS_DECRYPT_FAILED: &str = "tls-decrypt-failed";
+    /// A TLS 1.3 connection the key log could decrypt, analysed without TLS record protection
+    /// ([`crate::capture::Options::tls`] is `None`): analyse again with it (the inspector loads its
+    /// TLS module on this code) (Warning).
+    pub const TLS_NO_DECRYPTION: &str = "tls-no-decryption";
     /// TLS records decrypted with the key log (Info).
     pub const TLS_DECRYPTED: &str = "tls-decrypted";
     /// A key-log line could not be read (Warning).

@@ -118,6 +118,11 @@ pub struct Options {
     /// TACACS+ over TLS) on any port; their PDUs are then decoded like plain ones. Without
     /// secrets only the first 64 KiB of each TLS direction are kept (for the handshake facts).
     pub keylog: tls::KeyLog,
+    /// The cryptography that opens TLS 1.3 records ([`tls::RecordProtection`]): RustCrypto's
+    /// ([`tls::RUST_CRYPTO`]) by default with the feature `tls-decrypt`, else none, and then a
+    /// connection the key log could decrypt gets the diagnostic [`codes::TLS_NO_DECRYPTION`]
+    /// (the inspector page analyses again once its TLS module is loaded).
+    pub tls: Option<tls::RecordProtection>,
 }
 
 impl Default for Options {
@@ -133,6 +138,10 @@ impl Default for Options {
             all_frames: false,
             keep_decoded: false,
             keylog: tls::KeyLog::default(),
+            #[cfg(feature = "tls-decrypt")]
+            tls: Some(tls::RUST_CRYPTO),
+            #[cfg(not(feature = "tls-decrypt"))]
+            tls: None,
         }
     }
 }

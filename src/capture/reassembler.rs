@@ -466,7 +466,7 @@ impl<'o, 'p> Reassembler<'o, 'p> {
             let r = if d == 0 { r0 } else { r1 };
             r.locate(off).map_or(0, |(f, ..)| f.saturating_add(1))
         };
-        let outcome = tls::analyze([r0, r1], &self.opts.keylog, &frame_of);
+        let outcome = tls::analyze([r0, r1], &self.opts.keylog, self.opts.tls, &frame_of);
         for f in &outcome.findings {
             let mut d = CaptureDiagnostic::new(
                 f.code,

@@ -31,6 +31,40 @@ use super::{codes, js_error, key_from_js};
 use crate::capture::{self, Analysis, FormatInfo, InputFormat, Options, Progress, Severity};
 use crate::tacacs::{BodyState, Direction, Key};
 
+// The TLS module's exports (`src/wasm/tls.rs`, feature `inspector-tls`), which the page's Worker
+// puts on `globalThis.casplusTls` once it has loaded them: the crypto crates stay out of this
+// module, which the page fetches at load.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = casplusTls, js_name = expandLabel, catch)]
+    fn tls_expand_label(
+        suite: u16,
+        secret: &[u8],
+        label: &[u8],
+        len: u32,
+    ) -> Result<Option<Vec<u8>>, JsValue>;
+    #[wasm_bindgen(js_namespace = casplusTls, js_name = open, catch)]
+    fn tls_open(
+        suite: u16,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        body: &[u8],
+    ) -> Result<Option<Vec<u8>>, JsValue>;
+}
+
+/// [`capture::tls::RecordProtection`] by the TLS module, through JavaScript (a missing module
+/// or a thrown error reads as "does not open").
+const JS_TLS: capture::tls::RecordProtection = capture::tls::RecordProtection {
+    name: "casplusTls",
+    expand_label: |suite, secret, label, len| {
+        tls_expand_label(suite.0, secret, label, u32::try_from(len).ok()?)
+            .ok()
+            .flatten()
+    },
+    open: |suite, key, nonce, aad, body| tls_open(suite.0, key, nonce, aad, body).ok().flatten(),
+};
+
 /// Plain objects and `null`, as `JSON.parse` would give.
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
@@ -68,7 +102,9 @@ fn parse_keys(keys: &Array) -> Result<Vec<Key>, JsValue> {
 /// (code `CANCELLED`). A bad key or form name throws `INVALID_OPTIONS` or `INVALID_INPUT_FORMAT`.
 /// `keylog` is the text of an NSS key log (`SSLKEYLOGFILE`) to decrypt TLS 1.3 connections
 /// (TACACS+ over TLS, RFC 9887) in the browser; its unreadable lines become diagnostics
-/// (`tls-keylog-line`).
+/// (`tls-keylog-line`). The records are opened by the TLS module (`globalThis.casplusTls`) when
+/// `tls` is true; else a connection the key log could decrypt gets the diagnostic
+/// `tls-no-decryption`, on which the page loads that module and analyses again.
 #[wasm_bindgen]
 pub fn inspect(
     input: &[u8],
@@ -76,6 +112,7 @@ pub fn inspect(
     format: Option<String>,
     on_progress: &Function,
     keylog: Option<String>,
+    tls: Option<bool>,
 ) -> Result<Inspection, JsValue> {
     let format = match format.as_deref() {
         None | Some("" | "auto") => None,
@@ -93,6 +130,7 @@ pub fn inspect(
         format,
         keys: parse_keys(keys)?,
         keylog,
+        tls: tls.unwrap_or(false).then_some(JS_TLS),
         ..Options::default()
     };
     let mut progress = |p: &Progress| {

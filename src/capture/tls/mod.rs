@@ -9,9 +9,13 @@
 //! a malformed record is a [`RecordError`] with its byte offset, never a panic.
 
 #[cfg(feature = "tls-decrypt")]
+mod crypto;
 mod decrypt;
 mod keylog;
 
+#[cfg(feature = "tls-decrypt")]
+pub use crypto::RUST_CRYPTO;
+pub use decrypt::RecordProtection;
 pub use keylog::{KeyLog, KeyLogEntry, KeyLogError, SecretLabel};
 
 use serde::Serialize;
@@ -62,13 +66,13 @@ impl CipherSuite {
         matches!(self.0, 0x1301..=0x1303)
     }
 
-    #[cfg_attr(not(feature = "tls-decrypt"), allow(dead_code))]
-    const fn sha384(self) -> bool {
+    /// True for the suites whose hash is SHA-384 (RFC 8446 §B.4), else SHA-256.
+    pub const fn sha384(self) -> bool {
         self.0 == 0x1302
     }
 
-    #[cfg_attr(not(feature = "tls-decrypt"), allow(dead_code))]
-    const fn key_len(self) -> usize {
+    /// AEAD key length in bytes (RFC 8446 §B.4): 16 for AES-128-GCM, else 32.
+    pub const fn key_len(self) -> usize {
         match self.0 {
             0x1301 => 16,
             _ => 32,
@@ -502,11 +506,13 @@ fn messages(b: &[u8]) -> Vec<(u8, &[u8])> {
     out
 }
 
-/// Reads what the records of both directions show, and decrypts with `keylog` when it can.
-/// `frame_of(d, off)` gives the frame number (1-based) of stream offset `off` of direction `d`.
+/// Reads what the records of both directions show, and decrypts with `keylog` and `crypto`
+/// when it can. `frame_of(d, off)` gives the frame number (1-based) of stream offset `off` of
+/// direction `d`.
 pub(crate) fn analyze(
     dirs: [&RawDir; 2],
     keylog: &KeyLog,
+    crypto: Option<RecordProtection>,
     frame_of: &dyn Fn(usize, u64) -> u32,
 ) -> Outcome {
     let mut findings = Vec::new();
@@ -565,7 +571,6 @@ pub(crate) fn analyze(
         a.from_client = client == Some(d);
         info.alerts.push(a);
     }
-    #[cfg_attr(not(feature = "tls-decrypt"), allow(unused_mut))]
     let mut plain = [Plain::default(), Plain::default()];
     let Some(c) = client else {
         info.opaque_reason = Some("no ClientHello captured: the connection's start is missing, so its TLS keys cannot be matched to a key log".into());
@@ -602,7 +607,23 @@ pub(crate) fn analyze(
             findings,
         };
     }
-    #[cfg(feature = "tls-decrypt")]
+    let Some(crypto) = crypto else {
+        findings.push(Finding {
+            code: super::codes::TLS_NO_DECRYPTION,
+            warning: true,
+            message: "TLS 1.3 with its keys in the key log, analysed without TLS decryption: analyse again with it".into(),
+            at: None,
+        });
+        info.opaque_reason = Some(
+            "analysed without TLS decryption (this build has none, or it was not loaded)".into(),
+        );
+        return Outcome {
+            info,
+            client: Some(c),
+            plain,
+            findings,
+        };
+    };
     if let (Some(random), Some(suite)) = (random, info.cipher_suite) {
         for (d, (slot, raw)) in plain.iter_mut().zip(dirs).enumerate() {
             let from_client = d == c;
@@ -611,7 +632,7 @@ pub(crate) fn analyze(
                 raw,
                 rs,
                 from_client,
-                suite,
+                (crypto, suite),
                 &random,
                 keylog,
                 &mut info,
@@ -624,12 +645,6 @@ pub(crate) fn analyze(
                 *n = slot.bytes.len() as u64;
             }
         }
-    }
-    #[cfg(not(feature = "tls-decrypt"))]
-    {
-        let _ = (random, keylog);
-        info.opaque_reason =
-            Some("this build of casplus has no TLS decryption (feature tls-decrypt)".into());
     }
     Outcome {
         info,
@@ -692,13 +707,12 @@ fn opaque_reason(
     None
 }
 
-#[cfg(feature = "tls-decrypt")]
 #[allow(clippy::too_many_arguments)]
 fn decrypt_dir(
     raw: &RawDir,
     rs: &[Rec],
     from_client: bool,
-    suite: CipherSuite,
+    (crypto, suite): (RecordProtection, CipherSuite),
     random: &[u8; 32],
     keylog: &KeyLog,
     info: &mut TlsInfo,
@@ -734,10 +748,10 @@ fn decrypt_dir(
         return plain;
     };
     let mut secret = app_secret.to_vec();
-    let mut app = Opener::new(suite, &secret);
+    let mut app = Opener::new(crypto, suite, &secret);
     let mut hs = keylog
         .find(random, hs_label)
-        .and_then(|s| Opener::new(suite, s));
+        .and_then(|s| Opener::new(crypto, suite, s));
     if app.is_none() {
         findings.push(Finding {
             code: super::codes::TLS_KEY_MISSING,
@@ -834,8 +848,8 @@ fn decrypt_dir(
             }
             // KeyUpdate (RFC 8446 §4.6.3): the next record uses the next secret (§7.2)
             content::HANDSHAKE if messages(&inner).iter().any(|(t, _)| *t == 24) => {
-                match next_secret(suite, &secret)
-                    .and_then(|s| Opener::new(suite, &s).map(|o| (s, o)))
+                match next_secret(crypto, suite, &secret)
+                    .and_then(|s| Opener::new(crypto, suite, &s).map(|o| (s, o)))
                 {
                     Some((s, o)) => {
                         secret = s;
