@@ -626,10 +626,17 @@ impl Analysis {
         self.frames.get(i)
     }
 
+    /// Decodes one of this analysis' PDUs with the codec as the analysis did (`opts` are its
+    /// options: peer keys chosen by the PDU's connection, [`Options::peer_keys`]). Spans and
+    /// offsets in the result count from the PDU's first byte ([`Pdu::wire`]).
+    pub fn decode(&self, pdu: &Pdu, opts: &Options) -> Option<crate::tacacs::Pdu> {
+        super::Decoder::new(opts, &self.connections).decode(pdu)
+    }
+
     /// Every PDU as a [`PduLine`], in order, decoded one at a time with `opts.keys` (use the
     /// options of the analysis) unless the analysis kept its decodes.
     pub fn pdu_lines<'a>(&'a self, opts: &Options) -> impl Iterator<Item = PduLine<'a>> + 'a {
-        let decoder = super::Decoder::new(opts);
+        let decoder = super::Decoder::new(opts, &self.connections);
         self.pdus.iter().filter_map(move |p| {
             let pdu = match &p.decoded {
                 Some(d) => std::borrow::Cow::Borrowed(&**d),

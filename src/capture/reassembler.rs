@@ -861,7 +861,7 @@ impl<'o, 'p> Reassembler<'o, 'p> {
         self.by_tuple = BTreeMap::new();
         self.streams = Vec::new();
         // decode every PDU with the codec, knowing who sent it; summaries, sessions
-        let decoder = Decoder::new(self.opts);
+        let decoder = Decoder::new(self.opts, &connections);
         let flows = flow::build(
             &mut self.pdus,
             connections.len(),

@@ -338,7 +338,7 @@ impl Inspection {
             .analysis
             .pdus
             .get(index as usize)
-            .and_then(|p| capture::decode(p, &self.opts));
+            .and_then(|p| self.analysis.decode(p, &self.opts));
         to_js(&decoded)
     }
 

@@ -23,9 +23,12 @@ and a one-line summary, and the session flows are listed at the end).
 
 Options:
   -k, --key KEY          Shared secret to de-obfuscate bodies (RFC 8907 §4.5); repeat to try
-                         several keys: `key_index` tells which one fitted
+                         several keys: `key_index` tells which one fitted. ADDRESS=KEY (e.g.
+                         10.0.0.5=secret) is the key of one peer: tried first on connections
+                         with that address at either end, never on the others
       --key-hex HEX      The same, for a key given as hex (any bytes)
-      --key-file PATH    Keys from a file, one per line (keeps them out of the process list)
+      --key-file PATH    Keys from a file, one per line, KEY or ADDRESS=KEY (keeps them out of
+                         the process list)
       --keylog FILE      TLS secrets (NSS key log, as SSLKEYLOGFILE writes it) to decrypt TLS 1.3
                          connections in a capture (TACACS+ over TLS, RFC 9887) and decode the
                          PDUs inside; without it TLS connections show their handshake only
@@ -42,12 +45,33 @@ read, 2 for a usage error.
 #[derive(Debug, Default)]
 struct Args {
     keys: Vec<Key>,
+    peer_keys: Vec<capture::PeerKey>,
     json: bool,
     max_length: Option<u32>,
     input_format: Option<InputFormat>,
     keylog: Option<OsString>,
     file: Option<OsString>,
     help: bool,
+}
+
+impl Args {
+    /// A key as given: `ADDRESS=SECRET` is the key of one peer ([`capture::PeerKey`]), anything
+    /// else a key for every connection.
+    fn push_key(&mut self, given: &[u8]) {
+        let peer = std::str::from_utf8(given)
+            .ok()
+            .and_then(capture::PeerKey::split);
+        match peer {
+            Some((peer, secret)) => {
+                self.peer_keys.push(capture::PeerKey {
+                    peer,
+                    key: self.keys.len(),
+                });
+                self.keys.push(Key::new(secret.as_bytes().to_vec()));
+            }
+            None => self.keys.push(Key::new(given.to_vec())),
+        }
+    }
 }
 
 fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
@@ -57,10 +81,10 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
         match arg {
             Short('k') | Long("key") => {
                 let v = parser.value()?;
-                let bytes = os_bytes(&v).ok_or_else(|| {
+                let text = v.to_str().ok_or_else(|| {
                     CliError::Usage("--key must be valid UTF-8 (use --key-hex)".into())
                 })?;
-                args.keys.push(Key::new(bytes));
+                args.push_key(text.as_bytes());
             }
             Long("key-hex") => {
                 let v = parser.value()?;
@@ -85,7 +109,7 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
                 for line in text.split(|&b| b == b'\n') {
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
                     if !line.is_empty() {
-                        args.keys.push(Key::new(line));
+                        args.push_key(line);
                     }
                 }
                 if args.keys.len() == before {
@@ -130,11 +154,6 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
         }
     }
     Ok(args)
-}
-
-/// The bytes of a command-line string (keys are bytes on the wire, §4.5).
-fn os_bytes(v: &OsString) -> Option<Vec<u8>> {
-    v.to_str().map(|s| s.as_bytes().to_vec())
 }
 
 /// Runs `casplus decode` with the rest of the command line in `parser`.
@@ -196,6 +215,7 @@ fn run_capture(
     let opts = capture::Options {
         format: args.input_format,
         keys: args.keys.clone(),
+        peer_keys: args.peer_keys.clone(),
         max_pdu_len: args.max_length.unwrap_or(tacacs::DEFAULT_MAX_LENGTH),
         keylog,
         ..capture::Options::default()

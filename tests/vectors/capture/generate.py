@@ -250,12 +250,15 @@ class Flow:
                 self.send(0 if p.seq % 2 else 1, [p])
 
     def expected_json(self):
-        return {
+        out = {
             "client": f"{self.addr[0]}:{self.port[0]}",
             "server": f"{self.addr[1]}:{self.port[1]}",
             "to_server": [p.expected() for p in self.expected[0]],
             "to_client": [p.expected() for p in self.expected[1]],
         }
+        if getattr(self, "key", None):
+            out["key"] = self.key  # this connection's own key (scenario_peer_keys)
+        return out
 
 
 def ether(p):
@@ -337,6 +340,30 @@ def scenario_single_connect(rng):
     f.run_sessions(sessions[4:])
     f.close()
     return [f]
+
+
+# Per-device shared secrets (RFC 8907 §4.5: the key is configured per client): two NAS with their
+# own keys, a third with the site-wide KEY, all to one server (`casplus decode --key ADDR=KEY`).
+PEER_KEYS = {"192.0.2.11": "nas-a-secret", "192.0.2.12": "nas-b-secret", "192.0.2.13": KEY}
+
+
+def scenario_peer_keys(rng):
+    """Three NAS, each with its own key, to one server: a PAP login and a command authorization each."""
+    clock = Clock(T0 + 300)
+    flows = []
+    for i, (nas, key) in enumerate(PEER_KEYS.items()):
+        sid = rng.getrandbits(32)
+        author = [
+            Pdu(AUTHOR, 1, sid, author_request(["service=shell", "cmd=show", "cmd-arg=version"]), key=key),
+            Pdu(AUTHOR, 2, sid, author_response(1), key=key),
+        ]
+        f = Flow(rng, clock, ether, nas, "192.0.2.49", 41000 + i)
+        f.key = key
+        f.handshake()
+        f.run_sessions([pap_session(rng, user=f"user{i}".encode(), key=key), author])
+        f.close()
+        flows.append(f)
+    return flows
 
 
 def scenario_messy(rng):
@@ -541,6 +568,10 @@ def generate(d):
     write_pcap(os.path.join(d, "single-connect.pcap"), flows[0].frames, 1)
     captures["single-connect"] = flows
     text_forms(d, "single-connect")
+
+    flows = scenario_peer_keys(random.Random(4))
+    write_pcap(os.path.join(d, "peer-keys.pcap"), [fr for f in flows for fr in f.frames], 1)
+    captures["peer-keys"] = flows
 
     flows = scenario_messy(random.Random(3))
     frames = [fr for f in flows for fr in f.frames]  # in emission order (reordering is deliberate)
