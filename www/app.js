@@ -89,14 +89,10 @@ function relTime(i) {
 // Keys
 // ---------------------------------------------------------------------------------------
 
+// One key per line: SECRET, hex:HEX, or ADDRESS=… for one device's key (read by the core's glue,
+// src/wasm/inspect.rs parse_keys).
 function readKeys() {
-  const keys = [];
-  for (const line of ui.keys.value.split(/\r?\n/)) {
-    if (line === '') continue;
-    if (line.startsWith('hex:')) keys.push({ hex: line.slice(4) });
-    else keys.push({ text: line });
-  }
-  return keys;
+  return ui.keys.value.split(/\r?\n/).filter((line) => line !== '').map((text) => ({ text }));
 }
 
 function rememberKeys() {

@@ -73,26 +73,45 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
 }
 
 /// Reads the `keys` argument of [`inspect`]: an array of keys as every export takes them
-/// ([`super::key_from_js`]: a string or a `Uint8Array`), or `{text: string}` / `{hex: string}`.
-fn parse_keys(keys: &Array) -> Result<Vec<Key>, JsValue> {
+/// ([`super::key_from_js`]: a string or a `Uint8Array`), or `{hex: string}`, or `{text: string}`
+/// as the page's key box has it: `SECRET`, `hex:HEX`, or either after `ADDRESS=` for the key of
+/// one peer ([`capture::PeerKey`], tried first on that peer's connections, RFC 8907 §4.5).
+fn parse_keys(keys: &Array) -> Result<(Vec<Key>, Vec<capture::PeerKey>), JsValue> {
     let bad = |m: String| js_error(codes::INVALID_OPTIONS, &m, None);
     let mut out = Vec::with_capacity(keys.length() as usize);
+    let mut peers = Vec::new();
     for (i, k) in keys.iter().enumerate() {
         if let Some(key) = key_from_js(&k) {
             out.push(key);
             continue;
         }
         let field = |name: &str| Reflect::get(&k, &JsValue::from_str(name)).ok()?.as_string();
+        let from_hex = |h: &str| Key::from_hex(h).map_err(|e| bad(format!("key {}: {e}", i + 1)));
         let key = match (field("text"), field("hex")) {
-            (Some(t), _) => Key::from_text(&t),
-            (None, Some(h)) => Key::from_hex(&h).map_err(|e| bad(format!("key {}: {e}", i + 1)))?,
+            (Some(t), _) => {
+                let secret = match capture::PeerKey::split(&t) {
+                    Some((peer, secret)) => {
+                        peers.push(capture::PeerKey {
+                            peer,
+                            key: out.len(),
+                        });
+                        secret
+                    }
+                    None => &t,
+                };
+                match secret.strip_prefix("hex:") {
+                    Some(h) => from_hex(h)?,
+                    None => Key::from_text(secret),
+                }
+            }
+            (None, Some(h)) => from_hex(&h)?,
             (None, None) => {
                 return Err(bad(format!("key {}: expected {{text}} or {{hex}}", i + 1)));
             }
         };
         out.push(key);
     }
-    Ok(out)
+    Ok((out, peers))
 }
 
 /// Analyses a capture (any form of [`InputFormat`]; `format` forces one by its name, e.g.
@@ -124,11 +143,13 @@ pub fn inspect(
             )
         })?),
     };
+    let (keys, peer_keys) = parse_keys(keys)?;
     let (keylog, keylog_errors) =
         capture::tls::KeyLog::parse(keylog.unwrap_or_default().as_bytes());
     let opts = Options {
         format,
-        keys: parse_keys(keys)?,
+        keys,
+        peer_keys,
         keylog,
         tls: tls.unwrap_or(false).then_some(JS_TLS),
         ..Options::default()

@@ -789,3 +789,29 @@ describe('TLS module loaded on demand', () => {
     await close();
   });
 });
+
+describe('per-device keys (issue 18 item 3)', () => {
+  test('ADDRESS=KEY lines: each device of a capture is read with its own key (RFC 8907 §4.5)', async () => {
+    const { page, errors, close } = await open();
+    const want = expected('peer-keys');
+    const lines = [KEY, '192.0.2.11=nas-a-secret', `192.0.2.12=hex:${Buffer.from('nas-b-secret').toString('hex')}`];
+    await openFile(page, 'peer-keys.pcap', vec('peer-keys.pcap'), lines.join('\n'));
+    const exported = await exportJson(page);
+    assert.deepEqual(exportedPdus(exported, true), expectedPdus('peer-keys', true));
+    const index = { 'nas-a-secret': 1, 'nas-b-secret': 2, [KEY]: 0 };
+    for (const c of want.connections) {
+      const mine = exported.filter((l) => normEnd(l.src) === c.client || normEnd(l.dst) === c.client);
+      assert.equal(mine.length, 4, c.client);
+      assert.ok(mine.every((l) => l.key_index === index[c.key]), `${c.client}: ${mine.map((l) => l.key_index)}`);
+    }
+    // without the device lines, two of the three devices stay unreadable
+    const since = await token(page);
+    await page.fill('#keys', KEY);
+    await page.click('#decode');
+    await waitDecoded(page, since);
+    const plain = (await exportJson(page)).filter((l) => l.key_index === 0);
+    assert.equal(plain.length, 4);
+    assert.deepEqual(errors, []);
+    await close();
+  });
+});
