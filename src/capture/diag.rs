@@ -86,6 +86,13 @@ pub mod codes {
     pub const DIRECTION_MISMATCH: &str = "direction-mismatch";
     /// A PDU of a session that already ended (Warning).
     pub const SESSION_AFTER_END: &str = "session-after-end";
+    /// A client opens a second session on a connection before the server agreed to Single
+    /// Connection Mode (it asked in its first packet; the server's first reply has not come,
+    /// RFC 8907 §4.3) (Warning).
+    pub const SESSION_BEFORE_SINGLE_CONNECT: &str = "session-before-single-connect";
+    /// The server answers ERROR to a request that does not de-obfuscate with the key that
+    /// reads the reply: the client's key differs from the server's (RFC 8907 §4.5) (Warning).
+    pub const ERROR_REPLY_KEY_MISMATCH: &str = "error-reply-key-mismatch";
     /// A session_id starts again at seq_no 1 before its session ended (Warning).
     pub const SESSION_RESTARTED: &str = "session-restarted";
     /// A reply whose session's request is not in the capture (Warning).

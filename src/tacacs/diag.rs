@@ -122,6 +122,12 @@ pub mod codes {
     /// After de-obfuscation the field lengths do not add up with any given key: probably the
     /// wrong key (§4.5).
     pub const WRONG_KEY: &str = "wrong-key";
+    /// The UNENCRYPTED flag is clear but the body is in clear: no key de-obfuscates it and it
+    /// reads consistently as it is (§4.5: a body is either obfuscated or flagged) (Error).
+    pub const CLEAR_WITHOUT_FLAG: &str = "clear-without-flag";
+    /// An authentication START for `authen_service` ENABLE with an action other than LOGIN:
+    /// enable requests are LOGIN (§5.4.2.6, §5.1) (Warning).
+    pub const ENABLE_NOT_LOGIN: &str = "enable-not-login";
     /// The body is shorter than the fixed part of its kind (§5–§7).
     pub const BODY_TOO_SHORT: &str = "body-too-short";
     /// Declared field lengths run past the end of the body (§4.5: the sum of the component
@@ -185,6 +191,8 @@ pub mod codes {
         LENGTH_OVER_MAX,
         NO_KEY,
         WRONG_KEY,
+        CLEAR_WITHOUT_FLAG,
+        ENABLE_NOT_LOGIN,
         BODY_TOO_SHORT,
         LENGTH_MISMATCH,
         TRAILING_BYTES,
@@ -208,9 +216,8 @@ pub mod codes {
             TRUNCATED_HEADER | TRUNCATED_BODY => Severity::Info,
             SEQ_UNEXPECTED | RESERVED_FLAGS | UNENCRYPTED | OBFUSCATED_OVER_TLS | NO_KEY
             | AV_NO_SEPARATOR | AV_EMPTY_NAME | ACCT_ARG_INVALID | DEPRECATED_VALUE
-            | REMOVED_VALUE | UNKNOWN_VALUE | CHAP_SIZE | NON_PRINTABLE | MISSING_FIELD => {
-                Severity::Warning
-            }
+            | REMOVED_VALUE | UNKNOWN_VALUE | CHAP_SIZE | NON_PRINTABLE | MISSING_FIELD
+            | ENABLE_NOT_LOGIN => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -521,6 +521,28 @@ struct Attempt {
 }
 
 impl Attempt {
+    /// The body read as it is on the wire, when it is consistent and plausible there (a body
+    /// sent in clear without the UNENCRYPTED flag, §4.5).
+    fn in_clear(header: &Header, raw: &[u8], kind: BodyKind, body_start: usize) -> Option<Self> {
+        let mut structural = Vec::new();
+        let body = Body::decode(kind, raw, body_start, &mut structural);
+        if raw.is_empty() || !lengths_consistent(&structural) {
+            return None;
+        }
+        let mut semantic = Vec::new();
+        body.check(header, &mut semantic);
+        let plausible = !semantic.iter().any(|x| x.code == codes::UNKNOWN_VALUE);
+        plausible.then(|| Self {
+            index: 0,
+            clear: raw.to_vec(),
+            body,
+            structural,
+            semantic,
+            consistent: true,
+            plausible,
+        })
+    }
+
     fn new(
         index: usize,
         key: &Key,
@@ -636,6 +658,21 @@ fn decode_body_of(
                 }
             },
         };
+        if wrong && let Some(clear) = Attempt::in_clear(&header, raw, kind, body_start) {
+            // §4.5: no key fits, but the body reads as it is: sent in clear without the flag
+            diags.push(Diagnostic::new(
+                codes::CLEAR_WITHOUT_FLAG,
+                body_start,
+                "no key de-obfuscates the body, but it reads in clear: sent without TAC_PLUS_UNENCRYPTED_FLAG (§4.5)",
+            ));
+            diags.extend(clear.structural);
+            diags.extend(clear.semantic);
+            pdu.body_state = BodyState::Clear;
+            pdu.body_clear = clear.clear;
+            pdu.body = clear.body;
+            pdu.diagnostics = diags;
+            return pdu;
+        }
         if wrong {
             diags.push(Diagnostic::new(
                 codes::WRONG_KEY,

@@ -30,6 +30,9 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, DecodeOptions)> {
     sendpass.action = AuthenAction::SENDPASS;
     let mut unknown_action = AuthenStart::ascii_login(b"u", b"", b"");
     unknown_action.action = AuthenAction(9);
+    let mut enable_chpass = AuthenStart::ascii_login(b"u", b"", b"");
+    enable_chpass.authen_service = AuthenService::ENABLE;
+    enable_chpass.action = AuthenAction::CHPASS;
     let follow = body_of(Body::AuthenReply(AuthenReply {
         status: AuthenStatus::FOLLOW,
         ..Default::default()
@@ -146,6 +149,20 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, DecodeOptions)> {
         (
             codes::MINOR_VERSION_MISMATCH,
             pkt(0xc0, 1, 1, UNENC, &pap_body()),
+            none(),
+        ),
+        (
+            // a clear PAP START without the UNENCRYPTED flag, read with a key (§4.5)
+            codes::CLEAR_WITHOUT_FLAG,
+            pkt(0xc1, 1, 1, 0, &pap_body()),
+            DecodeOptions {
+                keys: vec![key.clone()],
+                ..none()
+            },
+        ),
+        (
+            codes::ENABLE_NOT_LOGIN,
+            pkt(0xc0, 1, 1, UNENC, &enable_chpass.to_bytes_for_test()),
             none(),
         ),
         (

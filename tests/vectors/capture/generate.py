@@ -53,7 +53,7 @@ def md5_pad_xor(body, key, session_id, version, seq):
 
 
 class Pdu:
-    def __init__(self, typ, seq, session_id, body, flags=0, version=0xC0, key=KEY):
+    def __init__(self, typ, seq, session_id, body, flags=0, version=0xC0, key=KEY, clear_without_flag=False):
         self.typ, self.seq, self.session_id, self.flags, self.version = typ, seq, session_id, flags, version
         self.body = bytes(body)  # clear body
         self.lost = False  # part of it never reaches the capture
@@ -63,6 +63,11 @@ class Pdu:
         # scapy obfuscates unless the unencrypted flag is set; check it against our own pad.
         expect = self.body if (flags & 1 or not key) else md5_pad_xor(self.body, key, session_id, version, seq)
         assert wire[12:] == expect, "scapy obfuscation differs from RFC 8907 §4.5"
+        if clear_without_flag:
+            # a body in clear whose header says it is obfuscated (flags byte cleared, §4.5)
+            assert flags & 1
+            self.flags = flags & ~1
+            wire = wire[:3] + bytes([self.flags]) + wire[4:]
         self.wire = wire
 
     def expected(self):
@@ -258,6 +263,8 @@ class Flow:
         }
         if getattr(self, "key", None):
             out["key"] = self.key  # this connection's own key (scenario_peer_keys)
+        if getattr(self, "diagnostic", None):
+            out["diagnostic"] = self.diagnostic  # the fault it shows (scenario_diagnostics)
         return out
 
 
@@ -363,6 +370,52 @@ def scenario_peer_keys(rng):
         f.run_sessions([pap_session(rng, user=f"user{i}".encode(), key=key), author])
         f.close()
         flows.append(f)
+    return flows
+
+
+def scenario_diagnostics(rng):
+    """Four faults a capture at a server shows (issue 18), one NAS each, all with the server's KEY:
+    a START in clear without the UNENCRYPTED flag (§4.5); an ENABLE request whose action is not LOGIN
+    (§5.4.2.6); a second session before the server agreed to single-connect (§4.3); a client with an
+    old key, which the server answers with ERROR (§4.5)."""
+    clock = Clock(T0 + 400)
+    flows = []
+
+    def flow(i, nas, diag):
+        f = Flow(rng, clock, ether, nas, "192.0.2.49", 42000 + i)
+        f.diagnostic = diag
+        f.handshake()
+        return f
+
+    f = flow(0, "192.0.2.21", "clear-without-flag")
+    sid = rng.getrandbits(32)
+    f.run_sessions([[Pdu(AUTHEN, 1, sid, authen_start(authen_type=2, user=b"carol", data=b"pw"), version=0xC1, flags=1,
+                         clear_without_flag=True),
+                     Pdu(AUTHEN, 2, sid, authen_reply(2), version=0xC1)]])
+    flows.append(f)
+
+    f = flow(1, "192.0.2.22", "enable-not-login")
+    sid = rng.getrandbits(32)
+    f.run_sessions([[Pdu(AUTHEN, 1, sid, authen_start(action=2, service=2, user=b"dave")),
+                     Pdu(AUTHEN, 2, sid, authen_reply(2))]])
+    flows.append(f)
+
+    f = flow(2, "192.0.2.23", "session-before-single-connect")
+    a, b = rng.getrandbits(32), rng.getrandbits(32)
+    f.send(0, [Pdu(AUTHOR, 1, a, author_request(["service=shell", "cmd="]), flags=4)])
+    f.send(0, [Pdu(ACCT, 1, b, acct_request(2, ["task_id=7", "service=shell"]), flags=4)])
+    f.send(1, [Pdu(AUTHOR, 2, a, author_response(1), flags=4)])
+    f.send(1, [Pdu(ACCT, 2, b, acct_reply(1), flags=4)])
+    flows.append(f)
+
+    f = flow(3, "192.0.2.24", "error-reply-key-mismatch")
+    sid = rng.getrandbits(32)
+    f.run_sessions([[Pdu(AUTHEN, 1, sid, authen_start(authen_type=2, user=b"erin", data=b"pw"), version=0xC1,
+                         key="old-key"),
+                     Pdu(AUTHEN, 2, sid, authen_reply(7, server_msg=b"cannot read the request"), version=0xC1)]])
+    flows.append(f)
+    for f in flows:
+        f.close()
     return flows
 
 
@@ -572,6 +625,10 @@ def generate(d):
     flows = scenario_peer_keys(random.Random(4))
     write_pcap(os.path.join(d, "peer-keys.pcap"), [fr for f in flows for fr in f.frames], 1)
     captures["peer-keys"] = flows
+
+    flows = scenario_diagnostics(random.Random(5))
+    write_pcap(os.path.join(d, "diagnostics.pcap"), [fr for f in flows for fr in f.frames], 1)
+    captures["diagnostics"] = flows
 
     flows = scenario_messy(random.Random(3))
     frames = [fr for f in flows for fr in f.frames]  # in emission order (reordering is deliberate)
