@@ -60,7 +60,7 @@ use wasm_bindgen::prelude::*;
 use crate::capture;
 #[cfg(feature = "wasm-cas")]
 use crate::cas::client;
-#[cfg(any(feature = "wasm-tacacs", feature = "wasm-encode"))]
+#[cfg(feature = "wasm-encode")]
 use crate::tacacs;
 
 #[cfg(any(
