@@ -210,6 +210,12 @@ pub mod codes {
         MISSING_FIELD,
     ];
 
+    /// True for the codes that say the peer does not use our key (§4.5): [`WRONG_KEY`], and
+    /// [`CLEAR_WITHOUT_FLAG`] (a peer with no key at all).
+    pub fn key_mismatch(code: &str) -> bool {
+        matches!(code, WRONG_KEY | CLEAR_WITHOUT_FLAG)
+    }
+
     /// The severity each code is reported with.
     pub fn severity(code: &str) -> Severity {
         match code {

@@ -263,3 +263,19 @@ fn diagnostics_point_at_the_offending_byte() {
     assert_eq!(r.offset, 12 + 8, "user starts after the 8 fixed bytes");
     assert!(r.message.contains("50"));
 }
+
+/// A body sent in clear without the UNENCRYPTED flag is a key mismatch for a strict peer (§4.5):
+/// rejected like a wrong key, never read as a request.
+#[test]
+fn clear_without_flag_is_rejected_in_strict_mode_as_a_key_mismatch_4_5() {
+    let opts = DecodeOptions {
+        keys: vec![Key::from_text("k1")],
+        ..DecodeOptions::default()
+    };
+    let Decoded::Complete(p) = decode_pdu(&pkt(0xc1, 1, 1, 0, &pap_body()), &opts) else {
+        panic!("complete PDU expected");
+    };
+    let bad = p.validate_with(true).unwrap_err();
+    assert!(bad.iter().any(|d| d.code == codes::CLEAR_WITHOUT_FLAG));
+    assert!(bad.iter().any(|d| codes::key_mismatch(d.code)));
+}
