@@ -101,8 +101,8 @@ impl SiteConfig {
         let tacacs = match section {
             None => None,
             Some(section) => {
-                let config = LoginConfig::from_raw(&section).map_err(|e| top(&e))?;
                 let json = serde_json::to_string(&section).map_err(|e| top(&e))?;
+                let config = LoginConfig::from_raw(section).map_err(|e| top(&e))?;
                 Some(Tacacs { config, json })
             }
         };

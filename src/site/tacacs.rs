@@ -85,7 +85,7 @@ pub(super) fn check(section: &RawLoginConfig, out: &mut Vec<Problem>) {
     out.extend(resolve_key_secrets(&mut section, &|_| {
         Some(PLACEHOLDER.into())
     }));
-    let config = match LoginConfig::from_raw(&section) {
+    let config = match LoginConfig::from_raw(section) {
         Ok(c) => c,
         Err(e) => {
             out.push(Problem::new(at, e.to_string()));

@@ -165,25 +165,25 @@ impl LoginConfig {
     pub fn from_json(text: &str) -> Result<Self, LoginError> {
         let raw: RawLoginConfig =
             serde_json::from_str(text).map_err(|e| LoginError::Config(e.to_string()))?;
-        Self::from_raw(&raw)
+        Self::from_raw(raw)
     }
 
     /// Builds the configuration from its written form: each server's key from `key`
     /// (text) or `key_hex` (RFC 8907 §4.5), none only with TLS (RFC 9887); the port
     /// defaults to 49, or 300 with TLS. A server that still names a `key_secret` is
     /// refused: the name is resolved into `key` by whoever knows the secrets first.
-    pub fn from_raw(raw: &RawLoginConfig) -> Result<Self, LoginError> {
+    pub fn from_raw(raw: RawLoginConfig) -> Result<Self, LoginError> {
         let mut servers = Vec::with_capacity(raw.servers.len());
-        for (i, s) in raw.servers.iter().enumerate() {
-            if let Some(name) = &s.key_secret {
+        for (i, s) in raw.servers.into_iter().enumerate() {
+            if let Some(name) = s.key_secret {
                 return Err(LoginError::Config(format!(
                     "servers[{i}].key_secret: the secret {name} must be resolved into key \
                      before the configuration is used"
                 )));
             }
-            let key = match (&s.key, &s.key_hex) {
-                (Some(k), None) => Key::from_text(k),
-                (None, Some(h)) => Key::from_hex(h)
+            let key = match (s.key, s.key_hex) {
+                (Some(k), None) => Key::from_text(&k),
+                (None, Some(h)) => Key::from_hex(&h)
                     .map_err(|e| LoginError::Config(format!("servers[{i}].key_hex: {e}")))?,
                 (None, None) if s.tls => Key::default(),
                 _ => {
@@ -196,7 +196,7 @@ impl LoginConfig {
                 port: s
                     .port
                     .unwrap_or(if s.tls { TLS_PORT } else { DEFAULT_PORT }),
-                host: s.host.clone(),
+                host: s.host,
                 key,
                 timeout_ms: s.timeout_ms,
                 tls: s.tls,
@@ -208,11 +208,11 @@ impl LoginConfig {
         Ok(Self {
             servers,
             authen_mode: raw.authen,
-            authorization: raw.authorization.clone(),
+            authorization: raw.authorization,
             accounting: raw.accounting,
             watchdog_seconds: raw.watchdog_seconds,
             single_connect: raw.single_connect,
-            port: raw.port.clone(),
+            port: raw.port,
             max_length: DEFAULT_MAX_LENGTH,
         })
     }
@@ -365,7 +365,7 @@ mod tests {
             port: "web".into(),
         };
         for _ in 0..2 {
-            let direct = LoginConfig::from_raw(&raw).unwrap();
+            let direct = LoginConfig::from_raw(raw.clone()).unwrap();
             let json = serde_json::to_string(&raw).unwrap();
             assert!(!json.contains("null"), "None fields are left out: {json}");
             assert_eq!(LoginConfig::from_json(&json).unwrap(), direct, "{json}");
@@ -381,7 +381,7 @@ mod tests {
                 port: DEFAULT_SERVICE.into(),
             };
         }
-        let built = LoginConfig::from_raw(&raw).unwrap();
+        let built = LoginConfig::from_raw(raw).unwrap();
         assert_eq!(built.servers[0].port, DEFAULT_PORT);
         assert_eq!(built.servers[0].key, Key::from_text("s3cret"));
     }
@@ -404,14 +404,14 @@ mod tests {
         s.key_secret = Some("TACACS_KEY".into());
         let mut raw: RawLoginConfig = serde_json::from_str(r#"{"servers":[]}"#).unwrap();
         raw.servers.push(s);
-        let e = LoginConfig::from_raw(&raw).unwrap_err().to_string();
+        let e = LoginConfig::from_raw(raw.clone()).unwrap_err().to_string();
         assert!(
             e.contains("servers[0].key_secret") && e.contains("TACACS_KEY"),
             "{e}"
         );
         raw.servers[0].key_secret = None;
         raw.servers[0].key = Some("resolved".into());
-        assert!(LoginConfig::from_raw(&raw).is_ok());
+        assert!(LoginConfig::from_raw(raw).is_ok());
     }
 
     #[test]
