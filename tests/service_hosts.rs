@@ -129,6 +129,7 @@ impl Fx {
                     result,
                 ))
             }
+            LoginStep::Confirm { .. } => panic!("no warn confirmation here"),
         }
     }
 

@@ -1,7 +1,11 @@
-//! The session hand-off: a `/login` GET or a `/logout` whose cookie names an SSO session
-//! runs inside that session's [`TicketGuard`] object, next to the session's tickets; so
-//! does the end of a credential login that replaces such a session (its TGT rotation,
-//! issue 20 item 6), once the Worker has checked the credentials.
+//! The session hand-off: every request that reads and writes back an SSO session's TGT
+//! runs inside that session's [`TicketGuard`] object, next to the session's tickets, so
+//! that the read and the write are one atomic step (README "Consistency model"): a
+//! `/login` GET or a `/logout` whose cookie names the session; the end of a credential
+//! login that replaces it (its TGT rotation, issue 20 item 6), once the Worker has checked
+//! the credentials; a warn confirmation (§2.2.1); the grant of a PGT after its callback
+//! (§2.5.4, noted in the TGT for logout, §3.3.1); and `/proxy` (§2.7, whose target is
+//! recorded in the TGT for single logout, §2.3.3).
 //!
 //! The Worker sends a [`SessionRequest`] to the object ([`hand_off`], `POST` to [`URL`]);
 //! the object runs it ([`run_in_session`]) and answers the [`Rendered`] response, whose
@@ -9,10 +13,12 @@
 //! postcard), like the object's row operations ([`crate::guard::GuardRequest`]).
 
 use casplus::cas::auth::AuthResult;
-use casplus::cas::engine::{LoginStep, PendingLogin};
+use casplus::cas::engine::{LoginStep, PendingConfirm, PendingLogin};
 use casplus::cas::store::StoreError;
 use casplus::cas::stored;
+use casplus::cas::ticket::ProxyGrantingTicket;
 use casplus::cas::web::{HttpRequest, Method};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Response};
 
@@ -38,14 +44,33 @@ pub enum SessionEndpoint {
     /// The end of a `/login` POST whose credentials were checked, replacing the session
     /// ([`casplus::cas::engine::PendingLogin::session`]): new TGT, old one revoked.
     LoginAuthenticated,
+    /// A `/login` POST confirming a warned SSO (§2.2.1 `warn`):
+    /// [`Continued::Confirm`].
+    Confirm,
+    /// The grant of a PGT after its callback answered 200 (§2.5.4): [`Continued::Grant`];
+    /// the answer is whether it was granted (`bool`), not a page.
+    GrantPgt,
+    /// `/proxy` (§2.7), named by its `pgt`.
+    Proxy,
+}
+
+/// What the Worker already decided with the engine, for the object to finish.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Continued {
+    /// A warn confirmation whose login ticket was taken.
+    Confirm(PendingConfirm),
+    /// The PGT of a validation whose callback answered 200.
+    Grant(ProxyGrantingTicket),
 }
 
 impl SessionEndpoint {
     /// The endpoint's name in log lines.
     pub const fn name(self) -> &'static str {
         match self {
-            Self::Login | Self::LoginAuthenticated => "login",
+            Self::Login | Self::LoginAuthenticated | Self::Confirm => "login",
             Self::Logout => "logout",
+            Self::GrantPgt => "validate",
+            Self::Proxy => "proxy",
         }
     }
 }
@@ -78,6 +103,8 @@ pub struct SessionRequest {
     pub https: bool,
     /// For [`SessionEndpoint::LoginAuthenticated`]: the login and the credentials' answer.
     pub authenticated: Option<(PendingLogin, AuthResult)>,
+    /// For [`SessionEndpoint::Confirm`] and [`SessionEndpoint::GrantPgt`]: what to finish.
+    pub continued: Option<Continued>,
 }
 
 impl core::fmt::Debug for SessionRequest {
@@ -105,11 +132,13 @@ impl SessionRequest {
 }
 
 /// Sends `request` to its session object (`request.session`) and returns what the object
-/// rendered ([`run_in_session`]): one call instead of one per ticket read or written.
-pub async fn hand_off(
+/// answered ([`run_in_session`]: a [`Rendered`] response, or for
+/// [`SessionEndpoint::GrantPgt`] whether the PGT was granted): one call instead of one per
+/// ticket read or written.
+pub async fn hand_off<R: DeserializeOwned>(
     store: &WorkerStore<'_>,
     request: SessionRequest,
-) -> Result<Rendered, StoreError> {
+) -> Result<R, StoreError> {
     let body = stored::encode(&request)
         .map_err(|e| StoreError::Unavailable(format!("session request: {e}")))?;
     let bytes = store.post(&request.session, URL, body).await?;
@@ -123,28 +152,26 @@ pub async fn serve(guard: &TicketGuard, env: &Env, body: &[u8]) -> worker::Resul
         Ok(r) => r,
         Err(e) => return Response::error(format!("bad session request: {e}"), 400),
     };
-    let reply = run_in_session(guard, env, request)
-        .await
-        .and_then(|rendered| stored::encode(&rendered).map_err(|e| e.to_string()));
+    let reply = run_in_session(guard, env, request).await;
     match reply {
         Ok(bytes) => Response::from_bytes(bytes),
         Err(e) => Response::error(format!("session request: {e}"), 500),
     }
 }
 
-/// Runs a `/login` GET, a `/logout` or the end of a login that replaces the session
-/// (its TGT rotation) inside the session object `guard` (its name is
-/// `request.session`): the engine reads and writes that session's tickets in place — for
-/// an SSO, the TGT read and the new ST and TGT written with no await in between — and
-/// reaches everything else (login tickets, PGTs) as usual. One call from the Worker for
-/// an SSO instead of two (read the TGT, write the ST and the TGT); two SSOs of one
-/// session cannot both extend the TGT from the same old copy, and a logout sees every
-/// service an SSO added before it. The engine decides exactly as it does in the Worker.
+/// Runs a request of the session ([`SessionEndpoint`]) inside the session object `guard`
+/// (its name is `request.session`) and answers it in the stored form: the engine reads and
+/// writes that session's tickets in place — the TGT read and the TGT written with no await
+/// in between — and reaches everything else (login tickets, PGTs in KV) as usual. One call
+/// from the Worker for an SSO instead of two (read the TGT, write the ST and the TGT); no
+/// two requests of one session can both extend the TGT from the same old copy, and a
+/// logout sees every service and PGT noted before it. The engine decides exactly as it
+/// does in the Worker.
 pub async fn run_in_session(
     guard: &TicketGuard,
     env: &Env,
     request: SessionRequest,
-) -> Result<Rendered, String> {
+) -> Result<Vec<u8>, String> {
     let loaded = config::load(env, &request.host).map_err(|p| p.to_string())?;
     let mut rng = Csprng::check().map_err(|e| format!("entropy: {e}"))?;
     let now = platform::now();
@@ -158,13 +185,14 @@ pub async fn run_in_session(
     );
     let engine = &loaded.engine;
     let http = request.http();
-    let reply = match request.endpoint {
-        SessionEndpoint::Login => match engine.login(&store, &mut rng, now, &http).await {
+    let endpoint = request.endpoint;
+    let reply = match (endpoint, request.continued.clone()) {
+        (SessionEndpoint::Login, _) => match engine.login(&store, &mut rng, now, &http).await {
             LoginStep::Reply(reply) => reply,
-            LoginStep::Authenticate { .. } => return Err("a GET asked for credentials".to_owned()),
+            _ => return Err("a GET asked for credentials".to_owned()),
         },
-        SessionEndpoint::Logout => engine.logout(&store, &mut rng, now, &http).await,
-        SessionEndpoint::LoginAuthenticated => {
+        (SessionEndpoint::Logout, _) => engine.logout(&store, &mut rng, now, &http).await,
+        (SessionEndpoint::LoginAuthenticated, _) => {
             let Some((pending, result)) = request.authenticated.clone() else {
                 return Err("a finished login without its credentials' answer".to_owned());
             };
@@ -172,13 +200,41 @@ pub async fn run_in_session(
                 .login_authenticated(&store, &mut rng, now, pending, result)
                 .await
         }
+        (SessionEndpoint::Confirm, Some(Continued::Confirm(pending))) => {
+            engine.confirm_warned(&store, &mut rng, now, pending).await
+        }
+        (SessionEndpoint::GrantPgt, Some(Continued::Grant(pgt))) => {
+            let granted = engine
+                .grant_pgt(&store, &pgt)
+                .await
+                .map_err(|e| e.to_string())?;
+            return stored::encode(&granted).map_err(|e| e.to_string());
+        }
+        (SessionEndpoint::Proxy, _) => {
+            let reply = engine
+                .proxy(&store, &mut rng, now, request.query.as_bytes())
+                .await;
+            if let Some(fault) = &reply.fault {
+                log::fault(&request.request_id, endpoint.name(), &fault.to_string());
+            }
+            log::audit(&request.request_id, now, &reply.audit);
+            let rendered = Rendered {
+                status: 200,
+                headers: reply
+                    .headers()
+                    .into_iter()
+                    .map(|(n, v)| (n.to_owned(), v))
+                    .collect(),
+                body: reply.render(),
+                effects: Vec::new(),
+            };
+            return stored::encode(&rendered).map_err(|e| e.to_string());
+        }
+        _ => return Err("a session request without what it continues".to_owned()),
     };
     log::audit(&request.request_id, now, &reply.audit);
-    Ok(reply::render(
-        request.endpoint.name(),
-        reply,
-        &request.request_id,
-    ))
+    stored::encode(&reply::render(endpoint.name(), reply, &request.request_id))
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -200,6 +256,7 @@ mod tests {
             client_address: Some("192.0.2.1".into()),
             https: false,
             authenticated: None,
+            continued: None,
         };
         let bytes = stored::encode(&request).expect("encodes");
         assert_eq!(

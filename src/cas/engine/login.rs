@@ -16,7 +16,7 @@ use crate::cas::web::{
 
 use crate::time::Timestamp;
 
-use super::acceptor::PendingLogin;
+use super::acceptor::{PendingConfirm, PendingLogin};
 use super::session::session_used;
 use super::{Engine, accepts_source};
 
@@ -32,6 +32,12 @@ pub enum LoginStep {
         request: AuthRequest,
         /// Hand back with the result.
         pending: PendingLogin,
+    },
+    /// A warn confirmation (§2.2.1 `warn`): call [`Engine::confirm_warned`], where the
+    /// session's tickets are ([`PendingConfirm::session`]).
+    Confirm {
+        /// Hand back.
+        pending: PendingConfirm,
     },
 }
 

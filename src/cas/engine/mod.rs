@@ -93,7 +93,7 @@ mod saml;
 mod session;
 mod validate;
 
-pub use acceptor::PendingLogin;
+pub use acceptor::{PendingConfirm, PendingLogin};
 pub use login::LoginStep;
 pub use saml::{SamlReply, SamlValidateRequest};
 pub use validate::{

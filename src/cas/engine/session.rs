@@ -32,7 +32,7 @@ impl Engine {
     }
 
     /// When the session `tgt` expires if it is not used again: the time for an alarm that
-    /// calls [`Engine::expire_session`] (or [`Engine::expired_session`]).
+    /// calls [`Engine::expire_session`].
     pub fn session_deadline(&self, tgt: &TicketGrantingTicket) -> Timestamp {
         self.config
             .tickets
@@ -40,23 +40,13 @@ impl Engine {
             .expires_at(tgt.created_at, tgt.last_used_at)
     }
 
-    /// Pure: the [`Effect::SessionEnded`] of a TGT snapshot that is expired at `now`, or
-    /// `None` while it is valid. For an adapter's timer when a session expired without
-    /// being seen again (no request, so no client address).
-    pub fn expired_session(&self, tgt: &TicketGrantingTicket, now: Timestamp) -> Option<Effect> {
-        let (reason, ended_at) = self.session_expiry(tgt, now)?;
-        Some(Effect::SessionEnded {
-            session: SessionRecord::of(tgt, None),
-            reason,
-            ended_at,
-        })
-    }
-
     /// An adapter's timer for the TGT `id` (set for [`Engine::session_deadline`]): when the
     /// TGT is still stored and expired at `now`, destroys the session like a logout and
     /// returns its [`Effect::SessionEnded`] and single-logout requests (§2.3.3: "SLO
     /// requests MAY also be initiated by the CAS Server upon TGT idle timeout"); nothing
-    /// when it is gone or still valid (used since: set the timer again).
+    /// when it is gone or still valid (used since: set the timer again). The same path
+    /// ([`Engine::destroy_session`]) as a session found expired by a request: a session
+    /// that ends unseen ends the same way.
     pub async fn expire_session<S: Store>(
         &self,
         store: &S,

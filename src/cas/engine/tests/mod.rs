@@ -46,7 +46,7 @@ fn config() -> EngineConfig {
          "releasedAttributes": ["memberOf"]},
         {"id": 4, "name": "Deep", "service": {"exact": DEEP}, "proxyTickets": true},
         {"id": 5, "name": "No SLO", "service": {"regex": "https://noslo\\.example\\.org/.*"},
-         "singleLogout": false},
+         "singleLogout": false, "proxyTickets": true},
         {"id": 6, "name": "Router", "service": {"regex": "https://router\\.example\\.org/.*"},
          "authenticationSource": "tacacs"},
         {"id": 7, "name": "Plain", "service": {"regex": "http://plain\\.example\\.org/.*"}}
@@ -151,6 +151,11 @@ impl Fx {
                     pending,
                     result,
                 ))
+            }
+            LoginStep::Confirm { pending } => {
+                run(self
+                    .engine
+                    .confirm_warned(&self.store, &mut self.entropy, self.now, pending))
             }
         }
     }
