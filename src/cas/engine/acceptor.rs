@@ -557,7 +557,8 @@ impl Engine {
                         .destroy_session(store, entropy, now, &old, reason, client_address)
                         .await
                     {
-                        Ok(e) => effects = e,
+                        // A login is no logout page: no front-channel loads here.
+                        Ok(end) => effects = end.effects,
                         Err(e) => return WebReply::fault(Fault::Store(e)),
                     }
                 }

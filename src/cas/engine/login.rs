@@ -175,7 +175,9 @@ impl Engine {
                     )
                     .await
                 {
-                    Ok(e) => effects = e,
+                    // A login page is no logout page: front-channel services are not
+                    // loaded here (§2.3.3 leaves how to the server).
+                    Ok(end) => effects = end.effects,
                     Err(e) => return WebReply::fault(Fault::Store(e)),
                 }
                 clear_cookie = true;
