@@ -12,7 +12,7 @@ use casplus::cas::engine::{
 };
 use casplus::cas::http::{self, MAX_BODY, RequestTarget, Route, Transport};
 use casplus::cas::store::StoreError;
-use casplus::cas::ticket::{ProxyGrantingTicket, TicketId};
+use casplus::cas::ticket::{ProxyGrantingTicket, Ticket, TicketId};
 use casplus::cas::web::{self, HttpRequest, WebReply};
 use casplus::time::Timestamp;
 use worker::{Context, Env, Request, Response, Result};
@@ -394,9 +394,14 @@ async fn validate(mut cas: Cas, endpoint: Endpoint) -> Result<Response> {
 /// Grants `pgt` ([`casplus::cas::engine::Engine::grant_pgt`]) in its session's object, or
 /// here for a session without a route.
 async fn grant_pgt(cas: &Cas, pgt: &ProxyGrantingTicket) -> std::result::Result<bool, StoreError> {
-    let continued = Some(Continued::Grant(pgt.clone()));
+    let bytes = Ticket::ProxyGranting(pgt.clone())
+        .to_bytes()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let continued = Some(Continued::Grant(bytes));
     match session_request(cas, SessionEndpoint::GrantPgt, &pgt.tgt, None, continued) {
-        Some(request) => session::hand_off(cas.store.inner(), request).await,
+        Some(request) => session::hand_off(cas.store.inner(), request)
+            .await
+            .map(|answer| answer.status == session::GRANTED),
         None => cas.loaded.engine.grant_pgt(&cas.store, pgt).await,
     }
 }

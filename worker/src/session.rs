@@ -16,9 +16,8 @@ use casplus::cas::auth::AuthResult;
 use casplus::cas::engine::{LoginStep, PendingConfirm, PendingLogin};
 use casplus::cas::store::StoreError;
 use casplus::cas::stored;
-use casplus::cas::ticket::ProxyGrantingTicket;
+use casplus::cas::ticket::Ticket;
 use casplus::cas::web::{HttpRequest, Method};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Response};
 
@@ -48,7 +47,7 @@ pub enum SessionEndpoint {
     /// [`Continued::Confirm`].
     Confirm,
     /// The grant of a PGT after its callback answered 200 (§2.5.4): [`Continued::Grant`];
-    /// the answer is whether it was granted (`bool`), not a page.
+    /// the answer is no page but its status: [`GRANTED`] or [`SESSION_ENDED`].
     GrantPgt,
     /// `/proxy` (§2.7), named by its `pgt`.
     Proxy,
@@ -59,9 +58,15 @@ pub enum SessionEndpoint {
 pub enum Continued {
     /// A warn confirmation whose login ticket was taken.
     Confirm(PendingConfirm),
-    /// The PGT of a validation whose callback answered 200.
-    Grant(ProxyGrantingTicket),
+    /// The PGT of a validation whose callback answered 200, in the stored form
+    /// ([`Ticket::to_bytes`]).
+    Grant(Vec<u8>),
 }
+
+/// The status of a [`SessionEndpoint::GrantPgt`] answer: the PGT was granted.
+pub const GRANTED: u16 = 200;
+/// The status of a [`SessionEndpoint::GrantPgt`] answer: the session has ended, no PGT.
+pub const SESSION_ENDED: u16 = 410;
 
 impl SessionEndpoint {
     /// The endpoint's name in log lines.
@@ -132,13 +137,11 @@ impl SessionRequest {
 }
 
 /// Sends `request` to its session object (`request.session`) and returns what the object
-/// answered ([`run_in_session`]: a [`Rendered`] response, or for
-/// [`SessionEndpoint::GrantPgt`] whether the PGT was granted): one call instead of one per
-/// ticket read or written.
-pub async fn hand_off<R: DeserializeOwned>(
+/// rendered ([`run_in_session`]): one call instead of one per ticket read or written.
+pub async fn hand_off(
     store: &WorkerStore<'_>,
     request: SessionRequest,
-) -> Result<R, StoreError> {
+) -> Result<Rendered, StoreError> {
     let body = stored::encode(&request)
         .map_err(|e| StoreError::Unavailable(format!("session request: {e}")))?;
     let bytes = store.post(&request.session, URL, body).await?;
@@ -152,7 +155,9 @@ pub async fn serve(guard: &TicketGuard, env: &Env, body: &[u8]) -> worker::Resul
         Ok(r) => r,
         Err(e) => return Response::error(format!("bad session request: {e}"), 400),
     };
-    let reply = run_in_session(guard, env, request).await;
+    let reply = run_in_session(guard, env, request)
+        .await
+        .and_then(|rendered| stored::encode(&rendered).map_err(|e| e.to_string()));
     match reply {
         Ok(bytes) => Response::from_bytes(bytes),
         Err(e) => Response::error(format!("session request: {e}"), 500),
@@ -160,7 +165,7 @@ pub async fn serve(guard: &TicketGuard, env: &Env, body: &[u8]) -> worker::Resul
 }
 
 /// Runs a request of the session ([`SessionEndpoint`]) inside the session object `guard`
-/// (its name is `request.session`) and answers it in the stored form: the engine reads and
+/// (its name is `request.session`) and answers it: the engine reads and
 /// writes that session's tickets in place — the TGT read and the TGT written with no await
 /// in between — and reaches everything else (login tickets, PGTs in KV) as usual. One call
 /// from the Worker for an SSO instead of two (read the TGT, write the ST and the TGT); no
@@ -171,7 +176,7 @@ pub async fn run_in_session(
     guard: &TicketGuard,
     env: &Env,
     request: SessionRequest,
-) -> Result<Vec<u8>, String> {
+) -> Result<Rendered, String> {
     let loaded = config::load(env, &request.host).map_err(|p| p.to_string())?;
     let mut rng = Csprng::check().map_err(|e| format!("entropy: {e}"))?;
     let now = platform::now();
@@ -203,12 +208,20 @@ pub async fn run_in_session(
         (SessionEndpoint::Confirm, Some(Continued::Confirm(pending))) => {
             engine.confirm_warned(&store, &mut rng, now, pending).await
         }
-        (SessionEndpoint::GrantPgt, Some(Continued::Grant(pgt))) => {
+        (SessionEndpoint::GrantPgt, Some(Continued::Grant(bytes))) => {
+            let Ok(Ticket::ProxyGranting(pgt)) = Ticket::from_bytes(&bytes) else {
+                return Err("a grant without its proxy-granting ticket".to_owned());
+            };
             let granted = engine
                 .grant_pgt(&store, &pgt)
                 .await
                 .map_err(|e| e.to_string())?;
-            return stored::encode(&granted).map_err(|e| e.to_string());
+            return Ok(Rendered {
+                status: if granted { GRANTED } else { SESSION_ENDED },
+                headers: Vec::new(),
+                body: String::new(),
+                effects: Vec::new(),
+            });
         }
         (SessionEndpoint::Proxy, _) => {
             let reply = engine
@@ -218,7 +231,7 @@ pub async fn run_in_session(
                 log::fault(&request.request_id, endpoint.name(), &fault.to_string());
             }
             log::audit(&request.request_id, now, &reply.audit);
-            let rendered = Rendered {
+            return Ok(Rendered {
                 status: 200,
                 headers: reply
                     .headers()
@@ -227,14 +240,12 @@ pub async fn run_in_session(
                     .collect(),
                 body: reply.render(),
                 effects: Vec::new(),
-            };
-            return stored::encode(&rendered).map_err(|e| e.to_string());
+            });
         }
         _ => return Err("a session request without what it continues".to_owned()),
     };
     log::audit(&request.request_id, now, &reply.audit);
-    stored::encode(&reply::render(endpoint.name(), reply, &request.request_id))
-        .map_err(|e| e.to_string())
+    Ok(reply::render(endpoint.name(), reply, &request.request_id))
 }
 
 #[cfg(test)]
