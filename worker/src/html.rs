@@ -328,8 +328,9 @@ fn front_channel_logout(urls: &[String], service: Option<&str>) -> Page {
         body = body.replacen("<head>", &refresh, 1);
     }
     let mut policy = csp(&[], None);
-    if !origins.is_empty() {
-        let _ = write!(policy, "; frame-src {}", origins.join(" "));
+    for (i, o) in origins.iter().enumerate() {
+        policy.push_str(if i == 0 { "; frame-src " } else { " " });
+        policy.push_str(o);
     }
     Page { body, csp: policy }
 }
