@@ -46,7 +46,7 @@ build-worker:
 	    worker-build --release $(WORKER_BUILD_FLAGS)) || exit 1; \
 	  if [ -z "$(WORKER_KEEP_NAMES)" ] && [[ "$(WORKER_BUILD_FLAGS)" != *--no-opt* ]]; then \
 	    node_modules/.bin/wasm-opt $$crate/build/index_bg.wasm -o $$crate/build/index_bg.opt.wasm \
-	      -Oz --low-memory-unused --strip-debug --strip-producers $(WASM_OPT_FEATURES) && \
+	      -Oz --gufa -Oz --low-memory-unused --strip-debug --strip-producers $(WASM_OPT_FEATURES) && \
 	    mv $$crate/build/index_bg.opt.wasm $$crate/build/index_bg.wasm; fi; \
 	done
 	@# worker-build runs wasm-opt with --debuginfo (keeps the names section, ≈ 45 KB gzip):

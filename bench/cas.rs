@@ -11,7 +11,7 @@ use casplus::cas::demo;
 use casplus::cas::engine::{Endpoint, Engine, LoginStep, ValidationStep};
 use casplus::cas::store::{MemoryStore, Store, now_or_never};
 use casplus::cas::ticket::{DeterministicEntropy, Ticket};
-use casplus::cas::web::{HttpRequest, Method, Response, View};
+use casplus::cas::web::{HttpRequest, Method, Response, SetCookie, View};
 use casplus::time::Timestamp;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -36,6 +36,8 @@ fn session(
     let LoginStep::Reply(form) = run(engine.login(store, entropy, now, &get)) else {
         panic!("form")
     };
+    // The browser's binding cookie goes back with the POST (login CSRF).
+    let binding = form.binding.as_deref().and_then(SetCookie::pair);
     let Response::Page {
         view: View::LoginForm(form),
         ..
@@ -50,6 +52,7 @@ fn session(
     let post = HttpRequest {
         method: Method::Post,
         body: body.as_bytes(),
+        cookie: binding.as_deref(),
         ..Default::default()
     };
     let LoginStep::Authenticate { request, pending } =

@@ -283,6 +283,15 @@ fn throttling_settings_are_consistent() {
     );
     v["engine"]["throttle"] = json!({ "windowSeconds": 0 });
     assert_one(&v, "engine.throttle.windowSeconds", "positive");
+    // The slow-down of a user's failures (issue 20 item 3): a delay, doubling up to its maximum.
+    v["engine"]["throttle"] = json!({ "userDelaySeconds": 0 });
+    assert_one(&v, "engine.throttle.userDelaySeconds", "positive");
+    v["engine"]["throttle"] = json!({ "userDelaySeconds": 30, "maxUserDelaySeconds": 10 });
+    assert_one(
+        &v,
+        "engine.throttle.maxUserDelaySeconds",
+        "shorter than userDelaySeconds",
+    );
     // Off: its numbers do not matter.
     v["engine"]["throttle"] = json!({ "enabled": false, "windowSeconds": 0 });
     assert_eq!(found(&v), vec![]);

@@ -12,7 +12,7 @@ use casplus::cas::params::Params;
 use casplus::cas::response::FailureCode;
 use casplus::cas::store::{MemoryStore, now_or_never};
 use casplus::cas::ticket::{DeterministicEntropy, TicketId};
-use casplus::cas::web::{HttpRequest, Method, Response, View, WebReply};
+use casplus::cas::web::{HttpRequest, Method, Response, SetCookie, View, WebReply};
 use casplus::password::{MIN_ITERATIONS, hash_password};
 use casplus::time::Timestamp;
 
@@ -98,6 +98,8 @@ impl Fx {
     /// there is no form.
     fn login(&mut self, service: &str) -> WebReply {
         let reply = self.get(&enc(&[("service", service)]), None);
+        // The browser's binding cookie goes back with the POST (login CSRF).
+        let cookie = reply.binding.as_deref().and_then(SetCookie::pair);
         let Response::Page {
             view: View::LoginForm(form),
             ..
@@ -114,6 +116,7 @@ impl Fx {
         let req = HttpRequest {
             method: Method::Post,
             body: body.as_bytes(),
+            cookie: cookie.as_deref(),
             https: true,
             ..HttpRequest::default()
         };

@@ -14,7 +14,7 @@ use casplus::cas::response::FailureCode;
 use casplus::cas::store::{MemoryStore, Store, StoreError, now_or_never};
 use casplus::cas::throttle::{ThrottleState, ThrottleUpdate, Verdict};
 use casplus::cas::ticket::{DeterministicEntropy, Ticket, TicketId, TicketKind};
-use casplus::cas::web::{HttpRequest, Method, Response, View, WebReply};
+use casplus::cas::web::{HttpRequest, Method, Response, SetCookie, View, WebReply};
 use casplus::time::Timestamp;
 
 const SERVICE_Q: &str = "service=http%3A%2F%2F127.0.0.1%3A9000%2Fapp";
@@ -120,10 +120,13 @@ impl Fx {
     /// The form (no fault), then the POST under `faults`.
     fn login(&mut self, faults: &[(&'static str, Option<TicketKind>)]) -> WebReply {
         self.store.set(&[]);
+        let page = self.get(None);
+        // The browser's binding cookie goes back with the POST (login CSRF).
+        let cookie = page.binding.as_deref().and_then(SetCookie::pair);
         let Response::Page {
             view: View::LoginForm(form),
             ..
-        } = self.get(None).response
+        } = page.response
         else {
             panic!("a login form")
         };
@@ -135,6 +138,7 @@ impl Fx {
         let req = HttpRequest {
             method: Method::Post,
             body: body.as_bytes(),
+            cookie: cookie.as_deref(),
             ..Default::default()
         };
         match run(self.engine.login(&self.store, &mut self.entropy, NOW, &req)) {

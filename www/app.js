@@ -523,8 +523,9 @@ function renderDetail() {
   const { bytes, obfuscated } = pduBytes(pdu, decoded, bytesView());
   const missing = Math.max(0, 12 + pdu.header.length - bytes.length);
   hexView.show(bytes, { bodyStart: 12, missing: pdu.complete ? 0 : missing, obfuscated });
-  tree.show(buildNodes({ pdu, decoded, overview: result.overview, row: rowInfo(pdu.index), bytes }));
+  // Before the tree: a field the tree keeps selected (Tree.show) describes itself.
   fieldInfo.textContent = 'Select a field to see its bytes and meaning; click a byte to find its field.';
+  tree.show(buildNodes({ pdu, decoded, overview: result.overview, row: rowInfo(pdu.index), bytes }));
 }
 
 async function showSession(s) {

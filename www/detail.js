@@ -49,16 +49,35 @@ export class Tree {
   }
 
   show(nodes) {
+    // The tree of a newly selected packet comes from the engine a moment after the selection.
+    // A keyboard user may already be moving in the tree by then: their place (the selected
+    // field, the open and closed branches, matched by position and label) is kept in the new
+    // tree, so keys typed in between are not lost.
+    const keep = this.root.contains(document.activeElement) ? this.place() : null;
     this.nodes = [];
     this.current = null;
     const ul = el('ul');
     ul.setAttribute('role', 'none');
-    for (const n of nodes) ul.append(this.item(n, 1));
+    nodes.forEach((n, i) => ul.append(this.item(n, 1, `${i}:${n.label}`)));
     this.root.replaceChildren(ul);
     this.root.removeAttribute('aria-activedescendant');
+    if (keep) this.restore(keep);
   }
 
-  item(node, level) {
+  /** Where the user is: the selected node's key and each branch's open state. */
+  place() {
+    const open = new Map();
+    for (const e of this.nodes) if (e.group) open.set(e.key, !e.group.hidden);
+    return { current: this.current && this.current.key, open };
+  }
+
+  restore({ current, open }) {
+    for (const e of this.nodes) if (e.group && open.has(e.key)) this.toggle(e, open.get(e.key));
+    const entry = current && this.nodes.find((e) => e.key === current);
+    if (entry) this.select(entry, true);
+  }
+
+  item(node, level, key) {
     const li = el('li');
     li.setAttribute('role', 'treeitem');
     li.setAttribute('aria-level', String(level));
@@ -66,7 +85,7 @@ export class Tree {
     const n = this.nodes.length;
     li.dataset.n = String(n);
     li.id = `tn${n}`;
-    const entry = { node, li, level, parent: null, group: null };
+    const entry = { node, li, level, key, parent: null, group: null };
     this.nodes.push(entry);
     const line = el('div', `node${node.cls ? ` ${node.cls}` : ''}`);
     const tw = el('span', 'twisty');
@@ -90,8 +109,8 @@ export class Tree {
       const group = el('ul');
       group.setAttribute('role', 'group');
       group.hidden = !node.open;
-      for (const c of node.children) {
-        const child = this.item(c, level + 1);
+      for (const [i, c] of node.children.entries()) {
+        const child = this.item(c, level + 1, `${key}/${i}:${c.label}`);
         this.nodes[Number(child.dataset.n)].parent = entry;
         group.append(child);
       }

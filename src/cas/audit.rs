@@ -65,6 +65,24 @@ pub enum LoginFailureReason {
     Locked,
 }
 
+/// Why a login POST was refused as a login CSRF before anything was checked (README
+/// "Security model"): the first rule it broke, in the order they are checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CsrfReason {
+    /// `Sec-Fetch-Site: cross-site`: the browser says another site sent it.
+    CrossSite,
+    /// An `Origin` that is not the CAS server's own.
+    ForeignOrigin,
+    /// No well-formed binding cookie: the form was not fetched by this browser (or the
+    /// browser dropped the cookie).
+    MissingBinding,
+    /// The login ticket is bound to another browser's cookie (or is not one this server
+    /// bound at all).
+    BindingMismatch,
+}
+
 /// One audit event. Serialized as one JSON object whose `event` field names the variant
 /// (`login_success`, …) and whose other fields are named as below (stable: operators
 /// alert on them). Optional fields are `null` when unknown.
@@ -95,6 +113,19 @@ pub enum AuditEvent {
         source: Option<String>,
         /// Why.
         reason: LoginFailureReason,
+        /// The client address the platform reported.
+        client_address: Option<String>,
+    },
+    /// A login POST refused as a login CSRF (README "Security model"): no password was
+    /// checked, no throttle counter moved; the browser got a fresh form.
+    LoginCsrfRefused {
+        /// Which rule refused it.
+        reason: CsrfReason,
+        /// The user name posted (trimmed; `null` if empty or unprintable): in a forged
+        /// POST, the attacker's account.
+        username: Option<String>,
+        /// The service of the form, if any.
+        service: Option<String>,
         /// The client address the platform reported.
         client_address: Option<String>,
     },
@@ -195,6 +226,7 @@ impl AuditEvent {
         match self {
             Self::LoginSuccess { .. } => "login_success",
             Self::LoginFailure { .. } => "login_failure",
+            Self::LoginCsrfRefused { .. } => "login_csrf_refused",
             Self::Lockout { .. } => "lockout",
             Self::AuthSourceError { .. } => "auth_source_error",
             Self::StIssued { .. } => "st_issued",

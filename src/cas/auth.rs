@@ -124,14 +124,28 @@ impl<'de> Deserialize<'de> for OneOrMany {
 }
 
 fn attributes_from_config<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Attributes, D::Error> {
-    let raw: BTreeMap<String, OneOrMany> = BTreeMap::deserialize(d)?;
-    // Inserted one by one rather than `collect`ed: each `collect` into a map instantiates a
-    // stable sort of its own (≈ 3 KB of wasm each, bench/RESULTS.md "Worker").
-    let mut out = Attributes::new();
-    for (k, v) in raw {
-        out.insert(k, v.into_vec());
+    // Read entry by entry into the attribute map rather than through a
+    // `BTreeMap<String, OneOrMany>` first: every map type is its own copy of the B-tree code
+    // in the Worker's wasm (bench/RESULTS.md "Worker"). A repeated name: the last one wins,
+    // as with a map.
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Attributes;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map of attribute names to a string or a list of strings")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Attributes, A::Error> {
+            let mut out = Attributes::new();
+            while let Some((name, values)) = map.next_entry::<String, OneOrMany>()? {
+                out.insert(name, values.into_vec());
+            }
+            Ok(out)
+        }
     }
-    Ok(out)
+    d.deserialize_map(Visitor)
 }
 
 /// One configured user.

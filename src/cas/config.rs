@@ -294,28 +294,33 @@ pub fn check(config: &SiteConfig) -> Vec<Problem> {
     let th = &config.engine.throttle;
     if th.enabled {
         let at = engine.key("throttle");
-        check_seconds(
-            &at.key("windowSeconds"),
-            th.window_seconds,
-            i64::MAX,
-            "",
-            &mut out,
-        );
-        check_seconds(
-            &at.key("lockoutSeconds"),
-            th.lockout_seconds,
-            i64::MAX,
-            "",
-            &mut out,
-        );
-        if th.max_lockout_seconds < th.lockout_seconds {
-            out.push(Problem::new(
-                at.key("maxLockoutSeconds"),
-                format!(
-                    "{} is shorter than lockoutSeconds ({})",
-                    th.max_lockout_seconds, th.lockout_seconds
-                ),
-            ));
+        for (name, v) in [
+            ("windowSeconds", th.window_seconds),
+            ("lockoutSeconds", th.lockout_seconds),
+            ("userDelaySeconds", th.user_delay_seconds),
+        ] {
+            check_seconds(&at.key(name), v, i64::MAX, "", &mut out);
+        }
+        for (name, max, base, v) in [
+            (
+                "maxLockoutSeconds",
+                th.max_lockout_seconds,
+                "lockoutSeconds",
+                th.lockout_seconds,
+            ),
+            (
+                "maxUserDelaySeconds",
+                th.max_user_delay_seconds,
+                "userDelaySeconds",
+                th.user_delay_seconds,
+            ),
+        ] {
+            if max < v {
+                out.push(Problem::new(
+                    at.key(name),
+                    format!("{max} is shorter than {base} ({v})"),
+                ));
+            }
         }
         for (name, v) in [
             ("maxFailuresPerUser", th.max_failures_per_user),
@@ -399,7 +404,7 @@ fn check_seconds(at: &Path, value: i64, max: i64, why: &str, out: &mut Vec<Probl
     if value <= 0 {
         out.push(Problem::new(
             at.clone(),
-            format!("{value}: a lifetime must be positive"),
+            format!("{value}: a number of seconds must be positive"),
         ));
     } else if value > max {
         out.push(Problem::new(

@@ -65,6 +65,14 @@ pub struct HttpRequest<'a> {
     /// `Secure` (§3.6: a secure cookie), whatever the configuration says — the
     /// configuration may turn `Secure` off only for plain-http loopback development.
     pub https: bool,
+    /// The `Origin` header, if any (a login POST from another origin is refused: README
+    /// "Security model", login CSRF).
+    pub origin: Option<&'a str>,
+    /// The `Sec-Fetch-Site` header, if any (`cross-site`: the login POST is refused).
+    pub fetch_site: Option<&'a str>,
+    /// The origin (`scheme://host[:port]`) of the request's own URL as the platform
+    /// received it: the one `Origin` a login POST may carry.
+    pub own_origin: Option<&'a str>,
 }
 
 impl fmt::Debug for HttpRequest<'_> {
@@ -76,6 +84,9 @@ impl fmt::Debug for HttpRequest<'_> {
             .field("cookie", &self.cookie.map(|_| "<present>"))
             .field("client_address", &self.client_address)
             .field("https", &self.https)
+            .field("origin", &self.origin)
+            .field("fetch_site", &self.fetch_site)
+            .field("own_origin", &self.own_origin)
             .finish()
     }
 }
@@ -128,6 +139,10 @@ pub enum LoginError {
     },
     /// The authentication source could not be reached.
     SourceUnavailable,
+    /// The POST did not come from a form this browser was given on this site (login
+    /// CSRF: another browser's login ticket, no binding cookie, or a cross-site POST).
+    /// Nothing was checked; the fresh form is bound to this browser.
+    NotThisBrowser,
 }
 
 /// The credentials form (§2.1.3). Render a POST form to `/login` with the fields in
@@ -240,13 +255,14 @@ pub enum View {
     InternalError,
 }
 
-/// The ticket-granting cookie to send (§3.6).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A cookie to send: the ticket-granting cookie (§3.6) or the login form's binding
+/// cookie. `Debug` hides the value (a bearer secret).
+#[derive(Clone, PartialEq, Eq)]
 pub struct SetCookie {
     /// Cookie name.
     pub name: String,
-    /// The TGT id, or `None` to clear the cookie.
-    pub value: Option<TicketId>,
+    /// The value (a TGT id, a binding), or `None` to clear the cookie.
+    pub value: Option<String>,
     /// Path (§3.6.1: "as restrictive as possible", e.g. `/cas`).
     pub path: String,
     /// `Secure` attribute.
@@ -256,13 +272,31 @@ pub struct SetCookie {
     pub max_age: Option<i64>,
 }
 
+impl fmt::Debug for SetCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetCookie")
+            .field("name", &self.name)
+            .field("value", &self.value.as_ref().map(|_| "<set>"))
+            .field("path", &self.path)
+            .field("secure", &self.secure)
+            .field("max_age", &self.max_age)
+            .finish()
+    }
+}
+
 impl SetCookie {
+    /// The `name=value` pair a browser sends back in `Cookie:` (`None` when this clears
+    /// the cookie).
+    pub fn pair(&self) -> Option<String> {
+        Some(format!("{}={}", self.name, self.value.as_deref()?))
+    }
+
     /// The `Set-Cookie` header value: always `HttpOnly; SameSite=Lax`.
     pub fn header_value(&self) -> String {
         let mut s = format!(
             "{}={}; Path={}; HttpOnly; SameSite=Lax",
             self.name,
-            self.value.as_ref().map(TicketId::as_str).unwrap_or(""),
+            self.value.as_deref().unwrap_or(""),
             self.path
         );
         if self.secure {
@@ -523,6 +557,9 @@ pub struct WebReply {
     pub response: Response,
     /// The TGC to set or clear.
     pub cookie: Option<SetCookie>,
+    /// The login form's binding cookie to set (README "Security model", login CSRF);
+    /// boxed, as it is rare.
+    pub binding: Option<Box<SetCookie>>,
     /// Send `Cache-Control: no-store` and friends (Appendix B).
     pub no_store: bool,
     /// Work to do after replying.
@@ -540,6 +577,7 @@ impl WebReply {
         Self {
             response,
             cookie: None,
+            binding: None,
             no_store: true,
             effects: Vec::new(),
             service_ticket: None,
@@ -626,7 +664,10 @@ impl WebReply {
             } => h.push(("Retry-After", retry_after_seconds.to_string())),
             Response::Page { .. } => {}
         }
-        if let Some(c) = &self.cookie {
+        for c in [self.cookie.as_ref(), self.binding.as_deref()]
+            .into_iter()
+            .flatten()
+        {
             h.push(("Set-Cookie", c.header_value()));
         }
         if self.no_store {
@@ -649,7 +690,7 @@ mod tests {
         let id = TicketId::generate(TicketKind::TicketGranting, &mut e);
         let c = SetCookie {
             name: "TGC-casplus".into(),
-            value: Some(id.clone()),
+            value: Some(id.as_str().to_owned()),
             path: "/cas".into(),
             secure: true,
             max_age: None,

@@ -60,7 +60,17 @@ pub fn resolve_key_secrets(
         let Some(obj) = server.as_object_mut() else {
             continue;
         };
-        let Some(name) = obj.remove(KEY_SECRET) else {
+        // The server rebuilt without its `key_secret` rather than `remove`d from: a B-tree
+        // removal (with its rebalancing) is code the Worker's wasm needs nowhere else.
+        let mut name = None;
+        for (k, v) in std::mem::take(obj) {
+            if k == KEY_SECRET {
+                name = Some(v);
+            } else {
+                obj.insert(k, v);
+            }
+        }
+        let Some(name) = name else {
             continue;
         };
         let at = at.key("servers").index(i).key(KEY_SECRET);

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE, q, httpServer, validate, xmlText } from './lib.mjs';
+import { BASE, Browser, q, httpServer, loginTicket, validate, xmlText } from './lib.mjs';
 
 const ROOT = process.env.E2E_ROOT ?? assert.fail('E2E_ROOT is not set');
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(ROOT, 'target/e2e-artifacts');
@@ -118,6 +118,35 @@ test('Chromium: the warn interstitial works with the keyboard', async () => {
   await Promise.all([page.waitForURL(/\/second\?ticket=ST-/), page.keyboard.press('Enter')]);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('Chromium: a login CSRF — another site auto-submits the attacker\'s form — is refused; the victim stays signed out', async () => {
+  // The attacker's own form and login ticket (its own cookie jar), for its own account…
+  const attacker = new Browser();
+  const form = await attacker.get(`/login?${q({ service: APP })}`);
+  const lt = loginTicket(await form.text());
+  // …posted by the victim's browser from a page on another origin.
+  const evil = await httpServer((req, res) => {
+    res.setHeader('Content-Type', 'text/html');
+    res.end(`<!doctype html><title>win a prize</title>
+<form method="POST" action="${BASE}/login?${q({ service: APP })}">
+<input name="username" value="casuser"><input name="password" value="Mellon">
+<input name="lt" value="${lt}"><input name="service" value="${APP}"></form>
+<script>document.forms[0].submit()</script>`);
+  });
+  try {
+    const { context, page } = await newPage();
+    await page.goto(`${BASE}/login`); // the victim has been to the CAS server before
+    await Promise.all([page.waitForURL(`${BASE}/login?${q({ service: APP })}`), page.goto(`${evil.url}/prize`)]);
+    await page.waitForSelector('[role=alert]');
+    assert.match(await page.textContent('[role=alert]'), /did not come from a form opened in this browser/);
+    assert.equal(await page.inputValue('#username'), '', 'nothing of the forged POST is echoed');
+    await page.screenshot({ path: join(ARTIFACTS, 'login-csrf-refused.png') });
+    assert.equal((await context.cookies(BASE)).filter((c) => c.name === 'TGC-casplus').length, 0, 'not signed in');
+    await context.close();
+  } finally {
+    await evil.close();
+  }
 });
 
 test('Chromium: logout loads the front-channel service\'s logout URL with its SAMLRequest, then goes on to the service (2.3.3, 2.3.2)', async () => {

@@ -104,9 +104,11 @@ test('over https the ticket-granting cookie is Secure even when the configuratio
     assert.equal(form.status, 200);
     const lt = form.body.match(/name="lt" value="(LT-[A-Za-z0-9-]+)"/)[1];
     const body = new URLSearchParams({ username: 'casuser', password: 'Mellon', lt }).toString();
+    // The form's binding cookie goes back with its POST (csrf.test.mjs).
+    const binding = form.headers['set-cookie'].map((c) => c.split(';')[0]).join('; ');
     const res = await raw(`${base}/cas/login`, {
       method: 'POST', body,
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) },
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body), Cookie: binding },
     });
     assert.equal(res.status, 200);
     const [cookie] = res.headers['set-cookie'];

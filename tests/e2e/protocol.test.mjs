@@ -36,7 +36,8 @@ test('login form 2.1.3: labelled fields, single-use lt, strict CSP, no external 
   loginTicket(html);
   assert.doesNotMatch(html, /\s(src|href)="(https?:)?\/\//, 'no external resources');
   assert.doesNotMatch(html, /<script/i, 'no script on the login page');
-  assert.equal(res.headers.getSetCookie().length, 0, 'no cookie before login');
+  // No TGC before login: only the form's binding cookie (login CSRF, csrf.test.mjs).
+  assert.deepEqual(res.headers.getSetCookie().map((c) => c.split('=')[0]), ['LOGIN-casplus'], 'no TGC before login');
 });
 
 test('login 2.2.4: 303 to the service with a ticket, TGC HttpOnly SameSite=Lax Path=/cas session cookie, no-store', async () => {
@@ -265,7 +266,7 @@ test('login ticket 3.5.1: POST without lt, with a used lt, or with another servi
   const b = new Browser();
   const none = await b.post('/login', { username: 'casuser', password: 'Mellon', service: APP });
   assert.equal(none.status, 403);
-  assert.equal(none.headers.getSetCookie().length, 0);
+  assert.deepEqual(none.headers.getSetCookie().filter((c) => c.startsWith('TGC-')), [], 'no TGC');
   const form = await b.get(`/login?${q({ service: APP })}`);
   const lt = loginTicket(await form.text());
   const first = await b.post('/login', { username: 'casuser', password: 'wrong', lt, service: APP });

@@ -37,9 +37,10 @@ test('login ticket under concurrency: 20 parallel POSTs with one lt, at most one
   const b = new Browser();
   const form = await b.get(`/login?${q({ service: APP })}`);
   const lt = loginTicket(await form.text());
+  // Each POST from the browser that got the form (its binding cookie: csrf.test.mjs).
   const results = await Promise.all(Array.from({ length: 20 }, () => fetch(`${BASE}/login`, {
     method: 'POST', redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: b.cookieHeader() },
     body: q({ username: 'casuser', password: 'Mellon', lt, service: APP }),
   })));
   assert.equal(results.filter((r) => r.status === 303).length, 1);
@@ -179,11 +180,13 @@ test('issue 20 item 2: 50 parallel wrong-password POSTs for one user get at most
   for (let i = 0; i < 50; i++) {
     const headers = { 'CF-Connecting-IP': '198.18.0.1' };
     const res = await fetch(`${BASE}/login`, { headers });
-    forms.push({ headers, lt: loginTicket(await res.text()) });
+    // The form's binding cookie goes back with its POST (csrf.test.mjs).
+    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    forms.push({ headers, cookie, lt: loginTicket(await res.text()) });
   }
-  const results = await Promise.all(forms.map(({ headers, lt }) => fetch(`${BASE}/login`, {
+  const results = await Promise.all(forms.map(({ headers, cookie, lt }) => fetch(`${BASE}/login`, {
     method: 'POST', redirect: 'manual',
-    headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: { ...headers, Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
     body: q({ username: user, password: 'wrong-guess', lt }),
   })));
   // Under a burst of 50 the local runtime may turn some POSTs away before they reach the
@@ -244,29 +247,34 @@ test('oversized parameters: INVALID_REQUEST for validation, 400/413 for login', 
 });
 
 /** POSTs `chunks` to `url` with `Transfer-Encoding: chunked` (no Content-Length). Resolves
- * with the status of the answer. */
-function chunkedPost(url, chunks) {
+ * with the status of the answer. `open`: the body is never ended (an upload that goes on);
+ * then `'no answer'` if none came within `patience` ms while it was open. */
+function chunkedPost(url, chunks, { open = false, patience = 20000 } = {}) {
   return new Promise((resolve, reject) => {
+    let timer;
     const req = httpRequest(new URL(url), {
       method: 'POST',
       agent: false,
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Transfer-Encoding': 'chunked' },
     }, (res) => {
+      clearTimeout(timer);
       res.resume();
       resolve(res.statusCode);
+      if (open) req.destroy();
     });
-    req.on('error', reject);
+    req.on('error', (e) => (open ? resolve(`error: ${e.message}`) : reject(e)));
     for (const c of chunks) req.write(c);
-    req.end();
+    if (open) {
+      timer = setTimeout(() => { resolve('no answer'); req.destroy(); }, patience);
+    } else {
+      req.end();
+    }
   });
 }
 
-// The Worker reads a body as it streams and stops at the cap (worker/src/body.rs), so on
-// Cloudflare an upload that never ends is refused as soon as it passes 64 KiB. `wrangler dev`
-// cannot show that part: its local runtime hands the Worker a request only once the client
-// has sent the whole body, and a body the Worker leaves unread breaks the runtime's next
-// POST (a 503 "worker restarted mid-request", or no answer). So this runs on a Worker of its
-// own, and shows the cap without a Content-Length.
+// The Worker reads a body as it streams and stops at the cap (worker/src/body.rs). A body the
+// Worker leaves unread breaks the local runtime's next POST (a 503 "worker restarted
+// mid-request", or no answer), so this runs on a Worker of its own.
 test('issue 20 item 7: a body without Content-Length is capped (413 past 64 KiB); a small one is read', async () => {
   const w = await startWrangler({ workers: 'cas' });
   try {
@@ -275,6 +283,20 @@ test('issue 20 item 7: a body without Content-Length is capped (413 past 64 KiB)
     assert.ok(![413, 500, 503].includes(small), `a small chunked body is read: ${small}`);
     const chunk = 'x'.repeat(16 * 1024);
     assert.equal(await chunkedPost(`${w.origin}/cas/login`, Array(5).fill(chunk)), 413);
+  } finally {
+    await w.stop();
+  }
+});
+
+// The same cap while the upload is still being sent: a Worker that read the whole body before
+// checking its size would never answer an upload that never ends (75a5448 did not). The local
+// runtime is left unusable by the unread upload, so this too gets a Worker of its own.
+test('issue 20 item 7: an endless upload is refused with 413 once past 64 KiB, while it is still open', async () => {
+  const w = await startWrangler({ workers: 'cas' });
+  try {
+    const chunk = 'x'.repeat(16 * 1024);
+    assert.equal(await chunkedPost(`${w.origin}/cas/login`, Array(5).fill(chunk), { open: true }), 413,
+      'an endless upload is refused once past the cap, not read to its end');
   } finally {
     await w.stop();
   }

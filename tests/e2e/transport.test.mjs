@@ -78,7 +78,11 @@ test('items 8 and 10 over https: HSTS on a public host, a __Host- TGC, a tossed 
     assert.equal(page.headers['strict-transport-security'], 'max-age=31536000');
     const lt = page.body.match(/name="lt" value="(LT-[A-Za-z0-9-]+)"/)[1];
     const f = form({ username: 'casuser', password: 'Mellon', lt, service: APP });
-    const login = await raw(`${base}/login?${q({ service: APP })}`, { method: 'POST', body: f.body, headers: { ...f.headers, ...host } });
+    // The form's binding cookie (over https a __Host- cookie too, like the TGC) goes back
+    // with its POST (csrf.test.mjs).
+    const [binding] = page.headers['set-cookie'];
+    assert.match(binding, /^__Host-LOGIN-casplus=[0-9a-f]{32}; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
+    const login = await raw(`${base}/login?${q({ service: APP })}`, { method: 'POST', body: f.body, headers: { ...f.headers, ...host, Cookie: binding.split(';')[0] } });
     assert.equal(login.status, 303);
     assert.equal(login.headers['strict-transport-security'], 'max-age=31536000');
     const [cookie] = login.headers['set-cookie'];

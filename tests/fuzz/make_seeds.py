@@ -3,6 +3,9 @@
 
     python3 tests/fuzz/make_seeds.py      # (re)writes tests/fuzz/seeds/<target>/*
 
+Only the targets written here are replaced; the seeds of the others (capture, cas_params,
+cas_response, saml_request, stored_records) are made by hand and left as they are.
+
 Layouts follow the targets: keyed targets take `[count] ([len] [key])* [input]`
 (fuzz_targets/common.rs), `body` takes `[kind index] [clear body]`, `obfuscate` takes
 `[session_id:4] [version] [seq_no] [key len] [key] [body]`.
@@ -50,9 +53,9 @@ def main():
         add("fields", arg)
 
     out = HERE / "seeds"
-    shutil.rmtree(out, ignore_errors=True)
     for target, files in sorted(seeds.items()):
         d = out / target
+        shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
         for name, data in sorted(files.items()):
             (d / name).write_bytes(data)

@@ -61,8 +61,12 @@ async fn call(
 fn log(event: &str, request_id: &str, user: &str, reason: &str) {
     worker::console_error!(
         "{}",
-        serde_json::json!({ "event": event, "request_id": request_id, "user": user,
-            "reason": reason })
+        crate::log::line(&[
+            ("event", event),
+            ("request_id", request_id),
+            ("user", user),
+            ("reason", reason),
+        ])
     );
 }
 

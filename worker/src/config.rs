@@ -155,7 +155,7 @@ pub fn load_any_host(env: &Env) -> Result<Rc<Loaded>, String> {
         if let Err(e) = &loaded {
             worker::console_error!(
                 "{}",
-                serde_json::json!({ "event": "config_invalid", "error": e })
+                crate::log::line(&[("event", "config_invalid"), ("error", e.as_str())])
             );
         }
         *c = Some(loaded.clone());

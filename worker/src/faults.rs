@@ -1,6 +1,6 @@
 //! TEST ONLY: fault injection for the end-to-end fault tests (`tests/e2e/faults.test.mjs`).
 //!
-//! [`FaultyStore`] wraps the [`WorkerStore`] and makes chosen operations fail as if KV or
+//! [`Faults`] make chosen operations of the [`crate::store::WorkerStore`] fail as if KV or
 //! the Durable Object had failed (nothing is read or written), so the tests can prove that
 //! a storage fault gives a clean 500 page or `INTERNAL_ERROR`, no ticket and nothing
 //! half-written.
@@ -20,12 +20,10 @@
 //! service ticket fails).
 
 use casplus::cas::config::is_loopback;
-use casplus::cas::store::{Store, StoreError};
-use casplus::cas::throttle::{ThrottleState, ThrottleUpdate, Verdict};
-use casplus::cas::ticket::{Ticket, TicketId, TicketKind};
-use casplus::time::Timestamp;
+use casplus::cas::store::StoreError;
+use casplus::cas::ticket::TicketKind;
 
-use crate::store::{Home, WorkerStore, home};
+use crate::store::{Home, home};
 
 /// The variable that enables fault injection (test only, loopback hosts only).
 pub const FAULTS_VAR: &str = "CASPLUS_FAULTS";
@@ -90,74 +88,14 @@ impl Faults {
         })
     }
 
-    fn check(&self, op: &str, kind: Option<TicketKind>) -> Result<(), StoreError> {
+    /// `op` on a ticket of `kind` fails when [`Faults::hits`] says so (called first by
+    /// every [`crate::store::WorkerStore`] operation).
+    pub fn check(&self, op: &str, kind: Option<TicketKind>) -> Result<(), StoreError> {
         if self.hits(op, kind) {
             Err(StoreError::Unavailable(format!("injected fault: {op}")))
         } else {
             Ok(())
         }
-    }
-}
-
-/// The [`WorkerStore`] with [`Faults`] (none in normal operation).
-pub struct FaultyStore<'g> {
-    inner: WorkerStore<'g>,
-    faults: Faults,
-}
-
-impl<'g> FaultyStore<'g> {
-    /// `inner`, failing as `faults` says.
-    pub fn new(inner: WorkerStore<'g>, faults: Faults) -> Self {
-        Self { inner, faults }
-    }
-
-    /// The store without its faults (for what is not a store operation: handing a
-    /// request to a session object, which applies the request's faults itself).
-    pub fn inner(&self) -> &WorkerStore<'g> {
-        &self.inner
-    }
-}
-
-impl Store for FaultyStore<'_> {
-    async fn put(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<(), StoreError> {
-        self.faults.check("put", Some(ticket.kind()))?;
-        self.inner.put(ticket, expires_at).await
-    }
-
-    async fn put_all(&self, tickets: &[(&Ticket, Timestamp)]) -> Result<(), StoreError> {
-        for (ticket, _) in tickets {
-            self.faults.check("put", Some(ticket.kind()))?;
-        }
-        self.inner.put_all(tickets).await
-    }
-
-    async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
-        self.faults.check("get", Some(id.kind()))?;
-        self.inner.get(id).await
-    }
-
-    async fn take(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
-        self.faults.check("take", Some(id.kind()))?;
-        self.inner.take(id).await
-    }
-
-    async fn delete(&self, id: &TicketId) -> Result<(), StoreError> {
-        self.faults.check("delete", Some(id.kind()))?;
-        self.inner.delete(id).await
-    }
-
-    async fn throttle(&self, key: &str) -> Result<Option<ThrottleState>, StoreError> {
-        self.faults.check("throttle", None)?;
-        self.inner.throttle(key).await
-    }
-
-    async fn update_throttle(
-        &self,
-        key: &str,
-        update: &ThrottleUpdate,
-    ) -> Result<Verdict, StoreError> {
-        self.faults.check("update_throttle", None)?;
-        self.inner.update_throttle(key, update).await
     }
 }
 

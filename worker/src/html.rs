@@ -4,47 +4,20 @@
 
 use std::fmt::Write as _;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use casplus::cas::web::{AutoPost, LoginError, LoginForm, View, WarnPage, fields};
-use sha2::{Digest, Sha256};
 
 /// Where the CAS endpoints are served.
 pub const PREFIX: &str = "/cas";
 
 /// The one stylesheet, inlined in every page.
-pub const CSS: &str = "\
-:root{color-scheme:light dark;--fg:#1b2230;--muted:#556070;--bg:#eef1f5;--card:#fff;--line:#c5ced9;\
---accent:#1f5fbf;--on-accent:#fff;--err:#a8231b}\
-@media (prefers-color-scheme:dark){:root{--fg:#e4e8ee;--muted:#a0aab8;--bg:#12151a;--card:#1c2027;\
---line:#3b434f;--accent:#8ab0ff;--on-accent:#0c1322;--err:#ff9a90}}\
-*{box-sizing:border-box}\
-body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;\
-background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif}\
-main{width:100%;max-width:25rem;margin:1rem;padding:2rem;background:var(--card);\
-border:1px solid var(--line);border-radius:12px}\
-h1{font-size:1.45rem;margin:0 0 .25rem}\
-p{margin:.6rem 0}\
-.muted{color:var(--muted);font-size:.92rem}\
-label{display:block;font-weight:600;margin:1rem 0 .3rem}\
-input[type=text],input[type=password]{width:100%;padding:.6rem .7rem;font:inherit;color:inherit;\
-background:transparent;border:1px solid var(--line);border-radius:8px}\
-.check{display:flex;gap:.55rem;align-items:center;font-weight:400;margin:.65rem 0 0}\
-.check input{width:1.05rem;height:1.05rem;margin:0}\
-button{margin-top:1.3rem;width:100%;padding:.7rem;font:inherit;font-weight:600;\
-color:var(--on-accent);background:var(--accent);border:0;border-radius:8px;cursor:pointer}\
-input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}\
-.error{border-left:4px solid var(--err);padding:.45rem .75rem;margin:1rem 0;color:var(--err)}\
-code{word-break:break-all;font-size:.88rem}\
-a{color:var(--accent)}";
+pub const CSS: &str = include_str!("page.css");
 
 /// The script of the `method=POST` page: submit the form.
-pub const AUTOPOST_SCRIPT: &str = "document.getElementById('autopost').submit()";
+pub const AUTOPOST_SCRIPT: &str = include_str!("autopost.js");
 
-/// `'sha256-…'` of a string, for a CSP source list.
-pub fn csp_hash(s: &str) -> String {
-    format!("'sha256-{}'", STANDARD.encode(Sha256::digest(s.as_bytes())))
-}
+// `CSS_HASH` and `AUTOPOST_HASH`: the `'sha256-…'` CSP sources of the two inline texts,
+// computed by build.rs from the same files (no hashing in the Worker).
+include!(concat!(env!("OUT_DIR"), "/csp_hashes.rs"));
 
 /// HTML-escapes `s` for text and double-quoted attribute values.
 pub fn escape(s: &str) -> String {
@@ -73,12 +46,12 @@ pub struct Page {
     pub csp: String,
 }
 
-/// The CSP of a page: nothing but the inline stylesheet (and the given script), forms
-/// only to `form_action`, never framed.
-pub fn csp(form_action: &[String], script: Option<&str>) -> String {
-    let mut s = format!("default-src 'none'; style-src {}", csp_hash(CSS));
-    if let Some(script) = script {
-        let _ = write!(s, "; script-src {}", csp_hash(script));
+/// The CSP of a page: nothing but the inline stylesheet (and the script whose CSP hash
+/// is `script_hash`), forms only to `form_action`, never framed.
+pub fn csp(form_action: &[String], script_hash: Option<&str>) -> String {
+    let mut s = format!("default-src 'none'; style-src {CSS_HASH}");
+    if let Some(hash) = script_hash {
+        let _ = write!(s, "; script-src {hash}");
     }
     s.push_str("; form-action");
     if form_action.is_empty() {
@@ -98,7 +71,7 @@ fn document(title: &str, main: &str, script: Option<&str>) -> String {
         s,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
+         <meta name=\"referrer\" content=\"same-origin\">\
          <title>{} · CAS</title><style>{CSS}</style></head><body><main>{main}</main>",
         escape(title)
     );
@@ -134,6 +107,10 @@ fn login_error_text(e: &LoginError) -> String {
         LoginError::SourceUnavailable => {
             "The authentication service is unavailable. Please try again later.".into()
         }
+        LoginError::NotThisBrowser => "This sign-in request did not come from a form opened \
+             in this browser on this site, so it was not processed. If you meant to sign in, \
+             enter your user name and password again below."
+            .into(),
         _ => "Sign-in failed. Please try again.".into(),
     }
 }
@@ -269,7 +246,7 @@ fn auto_post(a: &AutoPost) -> Page {
         body: document("Signing in", &m, Some(AUTOPOST_SCRIPT)),
         csp: csp(
             &origin(&a.action).into_iter().collect::<Vec<_>>(),
-            Some(AUTOPOST_SCRIPT),
+            Some(AUTOPOST_HASH),
         ),
     }
 }
@@ -443,13 +420,27 @@ mod tests {
         );
     }
 
+    /// `'sha256-…'` of a string, for a CSP source list (CSP Level 3 §2.3.1 hash-source).
+    fn csp_hash(s: &str) -> String {
+        use base64::Engine as _;
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(s.as_bytes());
+        format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        )
+    }
+
     #[test]
-    fn csp_hash_is_base64_sha256() {
+    fn csp_hashes_are_base64_sha256_of_the_inline_texts() {
         // sha256("") = e3b0c442…; base64 of it is well known.
         assert_eq!(
             csp_hash(""),
             "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
         );
+        // What build.rs computed is the hash of what the pages inline.
+        assert_eq!(CSS_HASH, csp_hash(CSS));
+        assert_eq!(AUTOPOST_HASH, csp_hash(AUTOPOST_SCRIPT));
         let c = csp(&["'self'".into()], None);
         assert!(c.starts_with("default-src 'none'; style-src 'sha256-"));
         assert!(c.contains("form-action 'self'; frame-ancestors 'none'"));

@@ -53,7 +53,11 @@ pub async fn main(req: Request, env: Env, ctx: Context) -> Result<Response> {
         Err(e) => {
             worker::console_error!(
                 "{}",
-                serde_json::json!({ "event": "fault", "endpoint": "router", "error": e.to_string() })
+                log::line(&[
+                    ("event", "fault"),
+                    ("endpoint", "router"),
+                    ("error", &e.to_string())
+                ])
             );
             let h = worker::Headers::new();
             h.set("Content-Type", "text/plain; charset=utf-8")?;

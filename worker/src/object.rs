@@ -8,7 +8,6 @@ use casplus::cas::web::Effect;
 use casplus::time::Timestamp;
 use worker::{DurableObject, Env, Request, Response, Result, State};
 
-use crate::faults::{Faults, FaultyStore};
 use crate::guard::TicketGuard;
 use crate::platform::Csprng;
 use crate::store::{WorkerStore, guard_name};
@@ -75,13 +74,8 @@ async fn end_sessions(
         // This object is the session's: named by the TGT's route.
         let kv = env.kv("TICKETS").map_err(|e| e.to_string())?;
         let objects = env.durable_object("GUARD").map_err(|e| e.to_string())?;
-        // No faults here (no request), but the requests' store type: the engine's code
-        // for it is not compiled a second time.
-        let store = FaultyStore::new(
-            WorkerStore::new(kv, objects, now, loaded.engine.config())
-                .inside(guard_name(&tgt.id), guard),
-            Faults::none(),
-        );
+        let store = WorkerStore::new(kv, objects, now, loaded.engine.config())
+            .inside(guard_name(&tgt.id), guard);
         let ended = loaded
             .engine
             .expire_session(&store, &mut rng, now, &tgt.id)

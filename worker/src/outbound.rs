@@ -104,6 +104,6 @@ pub async fn single_logout(notice: &LogoutNotice) -> Option<u16> {
 fn log_event(event: &str, url: &str, error: &str) {
     worker::console_warn!(
         "{}",
-        serde_json::json!({ "event": event, "url": url, "error": error })
+        crate::log::line(&[("event", event), ("url", url), ("error", error)])
     );
 }

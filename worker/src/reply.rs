@@ -10,11 +10,15 @@ use crate::config::ConfigProblem;
 use crate::html::{self, Page};
 use crate::log;
 
-/// Security headers on every `/cas` response.
+/// Security headers on every `/cas` response. `Referrer-Policy: same-origin`: no other
+/// origin ever gets a referrer from a CAS page, and the login form's own POST keeps its
+/// `Origin` (under `no-referrer` a browser sends `Origin: null` with every form POST —
+/// Fetch, "append a request `Origin` header" — and the login CSRF check refuses a POST
+/// whose `Origin` is not the server's own: README "Security model").
 const COMMON_HEADERS: [(&str, &str); 3] = [
     ("X-Frame-Options", "DENY"),
     ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
+    ("Referrer-Policy", "same-origin"),
 ];
 
 /// A response rendered from an engine reply, with the effects still to perform (by the
@@ -123,8 +127,11 @@ pub fn internal_error() -> Result<Response> {
 pub fn config_error(problem: &ConfigProblem, request_id: &str) -> Result<Response> {
     worker::console_error!(
         "{}",
-        serde_json::json!({ "event": "config_error", "error": problem.to_string(),
-            "request_id": request_id })
+        crate::log::line(&[
+            ("event", "config_error"),
+            ("error", &problem.to_string()),
+            ("request_id", request_id),
+        ])
     );
     page(503, &html::config_error(request_id), &[])
 }

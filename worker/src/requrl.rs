@@ -10,6 +10,7 @@ use casplus::url::Url;
 pub struct RequestUrl {
     scheme: String,
     host: String,
+    origin: Option<String>,
     path: String,
     query: Option<String>,
 }
@@ -28,12 +29,14 @@ impl RequestUrl {
             Ok(u) => Self {
                 scheme: u.scheme().to_owned(),
                 host: u.host().to_owned(),
+                origin: u.origin(),
                 path: if u.path().is_empty() { "/" } else { u.path() }.to_owned(),
                 query: u.query().map(str::to_owned),
             },
             Err(_) => Self {
                 scheme: String::new(),
                 host: String::new(),
+                origin: None,
                 path: "/".to_owned(),
                 query: None,
             },
@@ -48,6 +51,11 @@ impl RequestUrl {
     /// The host (IPv6 in brackets), `None` when empty.
     pub fn host_str(&self) -> Option<&str> {
         Some(self.host.as_str()).filter(|h| !h.is_empty())
+    }
+
+    /// The origin `scheme://host[:port]` (default port left out), if http(s).
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
     }
 
     /// The path, at least `/`.
@@ -88,13 +96,16 @@ mod tests {
         assert_eq!(u.host_str(), Some("127.0.0.1"));
         assert_eq!(u.path(), "/cas/login");
         assert_eq!(u.query(), Some("service=a%3Fb"));
+        assert_eq!(u.origin(), Some("http://127.0.0.1:8787"));
         let u = RequestUrl::parse("https://[::1]:8443?x=1");
+        assert_eq!(u.origin(), Some("https://[::1]:8443"));
         assert_eq!(
             (u.host_str(), u.path(), u.query()),
             (Some("[::1]"), "/", Some("x=1"))
         );
         let u = RequestUrl::parse("https://CAS.Example.org/cas/p3/serviceValidate");
         assert_eq!((u.host_str(), u.query()), (Some("cas.example.org"), None));
+        assert_eq!(u.origin(), Some("https://cas.example.org"));
     }
 
     #[test]

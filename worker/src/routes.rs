@@ -21,7 +21,7 @@ use crate::aaa;
 use crate::body;
 use crate::config::{self, Loaded};
 use crate::effects;
-use crate::faults::{self, FAULTS_HEADER, FaultyStore};
+use crate::faults::{self, FAULTS_HEADER};
 use crate::html::{self, PREFIX};
 use crate::log;
 use crate::outbound;
@@ -35,7 +35,7 @@ use crate::store::{WorkerStore, guard_name};
 struct Cas {
     env: Env,
     loaded: Rc<Loaded>,
-    store: FaultyStore<'static>,
+    store: WorkerStore<'static>,
     /// The test-only fault header as sent (crate::faults), for a request handed to a session object.
     faults_header: Option<String>,
     rng: Csprng,
@@ -54,6 +54,10 @@ struct Incoming {
     cookie: Option<String>,
     client_address: Option<String>,
     https: bool,
+    /// `Origin`, `Sec-Fetch-Site` and the request URL's own origin (login CSRF).
+    origin: Option<String>,
+    fetch_site: Option<String>,
+    own_origin: Option<String>,
 }
 
 /// Handles one request (the Worker's `fetch`).
@@ -172,10 +176,9 @@ async fn prepare(
     let faults_header = req.headers().get(FAULTS_HEADER)?;
     let faults = faults::for_request(env, faults_header.as_deref(), &host);
     let store = match (env.kv("TICKETS"), env.durable_object("GUARD")) {
-        (Ok(kv), Ok(guard)) => FaultyStore::new(
-            WorkerStore::new(kv, guard, now, loaded.engine.config()),
-            faults,
-        ),
+        (Ok(kv), Ok(guard)) => {
+            WorkerStore::new(kv, guard, now, loaded.engine.config()).with_faults(faults)
+        }
         (Err(e), _) | (_, Err(e)) => {
             log::fault(&request_id, "bindings", &e.to_string());
             return reply::internal_error().map(Err);
@@ -196,6 +199,9 @@ async fn prepare(
             cookie: req.headers().get("Cookie")?,
             client_address: req.headers().get("CF-Connecting-IP")?,
             https: url.scheme() == "https",
+            origin: req.headers().get("Origin")?,
+            fetch_site: req.headers().get("Sec-Fetch-Site")?,
+            own_origin: url.origin().map(str::to_owned),
         },
         host,
         request_id,
@@ -211,6 +217,9 @@ impl Incoming {
             cookie: self.cookie.as_deref(),
             client_address: self.client_address.as_deref(),
             https: self.https,
+            origin: self.origin.as_deref(),
+            fetch_site: self.fetch_site.as_deref(),
+            own_origin: self.own_origin.as_deref(),
         }
     }
 }
@@ -242,7 +251,7 @@ async fn hand_off(
     ctx: &Context,
 ) -> Option<Result<Response>> {
     let request = session_request(cas, endpoint, tgt, authenticated, continued)?;
-    Some(match session::hand_off(cas.store.inner(), request).await {
+    Some(match session::hand_off(&cas.store, request).await {
         Ok(rendered) => finish(rendered, cas, ctx),
         Err(e) => {
             log::fault(&cas.request_id, endpoint.name(), &e.to_string());
@@ -399,7 +408,7 @@ async fn grant_pgt(cas: &Cas, pgt: &ProxyGrantingTicket) -> std::result::Result<
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let continued = Some(Continued::Grant(bytes));
     match session_request(cas, SessionEndpoint::GrantPgt, &pgt.tgt, None, continued) {
-        Some(request) => session::hand_off(cas.store.inner(), request)
+        Some(request) => session::hand_off(&cas.store, request)
             .await
             .map(|answer| answer.status == session::GRANTED),
         None => cas.loaded.engine.grant_pgt(&cas.store, pgt).await,

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use worker::{Env, Response};
 
 use crate::config;
-use crate::faults::{self, FaultyStore};
+use crate::faults;
 use crate::guard::TicketGuard;
 use crate::log;
 use crate::platform::{self, Csprng};
@@ -132,6 +132,8 @@ impl SessionRequest {
             cookie: self.cookie.as_deref(),
             client_address: self.client_address.as_deref(),
             https: self.https,
+            // No login POST runs here (only its end, already checked: `LoginAuthenticated`).
+            ..HttpRequest::default()
         }
     }
 }
@@ -183,11 +185,9 @@ pub async fn run_in_session(
     let faults = faults::for_request(env, request.faults.as_deref(), &request.host);
     let kv = env.kv("TICKETS").map_err(|e| e.to_string())?;
     let objects = env.durable_object("GUARD").map_err(|e| e.to_string())?;
-    let store = FaultyStore::new(
-        WorkerStore::new(kv, objects, now, loaded.engine.config())
-            .inside(request.session.clone(), guard),
-        faults,
-    );
+    let store = WorkerStore::new(kv, objects, now, loaded.engine.config())
+        .inside(request.session.clone(), guard)
+        .with_faults(faults);
     let engine = &loaded.engine;
     let http = request.http();
     let endpoint = request.endpoint;

@@ -26,6 +26,7 @@ use casplus::time::Timestamp;
 use worker::js_sys::Uint8Array;
 use worker::{KvStore, ObjectNamespace};
 
+use crate::faults::Faults;
 use crate::guard::{GuardReply, GuardRequest, TicketGuard};
 
 /// Where a ticket kind lives.
@@ -85,6 +86,9 @@ pub struct WorkerStore<'g> {
     /// The guard object this store runs inside (a [`crate::session::SessionRequest`]), if any: calls to it
     /// are made in place, synchronously, instead of through its stub.
     local: Option<(String, &'g TicketGuard)>,
+    /// The injected faults of this request (test only, [`crate::faults`]; none in normal
+    /// operation): checked first by every [`Store`] operation.
+    faults: Faults,
 }
 
 fn unavailable(what: &str, e: impl core::fmt::Display) -> StoreError {
@@ -101,7 +105,13 @@ impl<'g> WorkerStore<'g> {
             now,
             revocation_seconds: config.tickets.revocation_seconds(),
             local: None,
+            faults: Faults::none(),
         }
+    }
+
+    /// The same store, failing as `faults` says (test only, [`crate::faults`]).
+    pub fn with_faults(self, faults: Faults) -> Self {
+        Self { faults, ..self }
     }
 
     /// The same store, running inside the guard object `name` (`guard`): what it keeps is
@@ -203,6 +213,7 @@ fn parse_ticket(id: &TicketId, bytes: &[u8]) -> Result<Ticket, StoreError> {
 
 impl Store for WorkerStore<'_> {
     async fn put(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<(), StoreError> {
+        self.faults.check("put", Some(ticket.kind()))?;
         let id = ticket.id();
         let bytes = ticket.to_bytes().map_err(corrupt)?;
         match home(id.kind()) {
@@ -229,6 +240,9 @@ impl Store for WorkerStore<'_> {
     }
 
     async fn put_all(&self, tickets: &[(&Ticket, Timestamp)]) -> Result<(), StoreError> {
+        for (ticket, _) in tickets {
+            self.faults.check("put", Some(ticket.kind()))?;
+        }
         let name = tickets.first().map(|(t, _)| guard_name(t.id()));
         let together = tickets
             .iter()
@@ -255,6 +269,7 @@ impl Store for WorkerStore<'_> {
     }
 
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.faults.check("get", Some(id.kind()))?;
         let bytes = match home(id.kind()) {
             Home::Guard => {
                 let request = GuardRequest::Get {
@@ -285,6 +300,7 @@ impl Store for WorkerStore<'_> {
     }
 
     async fn take(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.faults.check("take", Some(id.kind()))?;
         match home(id.kind()) {
             Home::Guard => self
                 .call(
@@ -306,6 +322,7 @@ impl Store for WorkerStore<'_> {
     }
 
     async fn delete(&self, id: &TicketId) -> Result<(), StoreError> {
+        self.faults.check("delete", Some(id.kind()))?;
         match (id.kind(), home(id.kind())) {
             // Ending a session or a proxy grant is a revocation: it holds everywhere at
             // once and nothing can write the ticket back.
@@ -325,6 +342,7 @@ impl Store for WorkerStore<'_> {
     }
 
     async fn throttle(&self, key: &str) -> Result<Option<ThrottleState>, StoreError> {
+        self.faults.check("throttle", None)?;
         self.call(key, &GuardRequest::Throttle)
             .await?
             .map(|b| stored::decode(&b).map_err(corrupt))
@@ -336,6 +354,7 @@ impl Store for WorkerStore<'_> {
         key: &str,
         update: &ThrottleUpdate,
     ) -> Result<Verdict, StoreError> {
+        self.faults.check("update_throttle", None)?;
         let reply = self
             .call(key, &GuardRequest::UpdateThrottle { update: *update })
             .await?

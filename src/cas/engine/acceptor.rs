@@ -19,6 +19,7 @@ use crate::password::Password;
 
 use crate::time::Timestamp;
 
+use super::binding::{Binding, FormBinding, foreign_request};
 use super::login::{LoginStep, bad_request, service_and_method, sso_issued, unknown_service};
 use super::{Engine, accepts_source, is_clean_name};
 
@@ -35,6 +36,9 @@ pub struct PendingLogin {
     client_address: Option<String>,
     existing_tgt: Option<TicketId>,
     https: bool,
+    /// The binding cookie the POST's login ticket verified under (`binding.rs`): a form
+    /// shown again after a failure is bound to the same browser.
+    binding: Binding,
 }
 
 impl PendingLogin {
@@ -59,6 +63,10 @@ pub struct PendingConfirm {
     service: String,
     method: Option<ResponseMethod>,
     client_address: Option<String>,
+    https: bool,
+    /// The binding the confirmation's login ticket verified under (`binding.rs`): a form
+    /// shown instead is bound to the same browser.
+    binding: Binding,
 }
 
 impl PendingConfirm {
@@ -84,7 +92,13 @@ impl Engine {
             service,
             method,
             client_address,
+            https,
+            binding,
         } = pending;
+        let binding = FormBinding {
+            existing: Some(&binding.0),
+            https,
+        };
         let Some(registered) = self.browser_service(&service) else {
             return unknown_service(&service);
         };
@@ -99,7 +113,7 @@ impl Engine {
         });
         let Some(mut tgt) = tgt else {
             return self
-                .confirm_expired(store, entropy, now, &service, method)
+                .confirm_expired(store, entropy, now, binding, &service, method)
                 .await;
         };
         let previous_use = tgt.last_used_at;
@@ -129,6 +143,7 @@ impl Engine {
         store: &S,
         entropy: &mut dyn Entropy,
         now: Timestamp,
+        binding: FormBinding<'_>,
         service: &str,
         method: Option<ResponseMethod>,
     ) -> WebReply {
@@ -136,6 +151,7 @@ impl Engine {
             store,
             entropy,
             now,
+            binding,
             200,
             Some(service),
             method,
@@ -165,37 +181,81 @@ impl Engine {
             },
             None => None,
         };
-        // §3.5.1: the login ticket is valid for one authentication attempt, whatever its
-        // outcome — take it first.
         let lt_value = match (p.unique(fields::LT), p.unique(fields::EXECUTION)) {
             (Ok(Some(v)), _) | (Ok(None), Ok(Some(v))) => Some(v),
             _ => None,
         };
+        // Login CSRF (`binding.rs`): a POST its browser says came from another site is
+        // refused before its login ticket is even read.
+        let foreign = foreign_request(request);
+        // §3.5.1: the login ticket is valid for one authentication attempt, whatever its
+        // outcome — take it first.
         let lt = match lt_value.map(TicketId::parse) {
-            Some(Ok(id)) if id.kind() == TicketKind::Login => match store.take(&id).await {
-                Ok(Some(Ticket::Login(lt))) => Some(lt),
-                Ok(_) => None,
-                Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
-            },
+            Some(Ok(id)) if id.kind() == TicketKind::Login && foreign.is_none() => {
+                match store.take(&id).await {
+                    Ok(Some(Ticket::Login(lt))) => Some(lt),
+                    Ok(_) => None,
+                    Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
+                }
+            }
             _ => None,
         };
         let lt = lt.filter(|lt| {
             self.config.tickets.login_ticket(lt, now).is_valid() && lt.service.as_deref() == service
         });
-        let Some(lt) = lt else {
-            return LoginStep::Reply(
-                self.login_form(
-                    store,
-                    entropy,
-                    now,
-                    403,
-                    service,
-                    method,
-                    Some(LoginError::FormExpired),
-                    None,
-                )
-                .await,
-            );
+        // A login ticket this server issued must be bound to this browser: refused, like
+        // a cross-site POST, before any throttle counter moves and before any password is
+        // looked at.
+        // `Err(None)`: no usable login ticket (the expired form of §3.5.1); `Err(Some(_))`:
+        // a login CSRF.
+        let checked = match (foreign, lt) {
+            (None, Some(lt)) => self
+                .verify_binding(request, &lt.id)
+                .map(|verified| (lt, verified))
+                .map_err(Some),
+            (Some(reason), _) => Err(Some(reason)),
+            (None, None) => Err(None),
+        };
+        let (lt, binding) = match checked {
+            Ok((lt, verified)) => (
+                lt,
+                FormBinding {
+                    existing: Some(verified),
+                    https: request.https,
+                },
+            ),
+            Err(reason) => {
+                let error = match reason {
+                    Some(_) => LoginError::NotThisBrowser,
+                    None => LoginError::FormExpired,
+                };
+                let event = reason.map(|reason| AuditEvent::LoginCsrfRefused {
+                    reason,
+                    username: p
+                        .unique(fields::USERNAME)
+                        .ok()
+                        .flatten()
+                        .map(str::trim)
+                        .filter(|u| !u.is_empty() && is_clean_name(u))
+                        .map(str::to_owned),
+                    service: service.map(str::to_owned),
+                    client_address: request.client_address.map(str::to_owned),
+                });
+                let reply = self
+                    .login_form(
+                        store,
+                        entropy,
+                        now,
+                        self.form_binding(request),
+                        403,
+                        service,
+                        method,
+                        Some(error),
+                        None,
+                    )
+                    .await;
+                return LoginStep::Reply(with_events(reply, event.into_iter().collect()));
+            }
         };
 
         if let LoginPurpose::WarnConfirm { tgt: tgt_id } = &lt.purpose {
@@ -205,6 +265,7 @@ impl Engine {
                         store,
                         entropy,
                         now,
+                        binding,
                         403,
                         service,
                         method,
@@ -224,7 +285,7 @@ impl Engine {
             });
             if !cookie_names_it {
                 return LoginStep::Reply(
-                    self.confirm_expired(store, entropy, now, service, method)
+                    self.confirm_expired(store, entropy, now, binding, service, method)
                         .await,
                 );
             }
@@ -234,6 +295,8 @@ impl Engine {
                     service: service.to_owned(),
                     method,
                     client_address: request.client_address.map(str::to_owned),
+                    https: request.https,
+                    binding: Binding(binding.existing.unwrap_or_default().to_owned()),
                 },
             };
         }
@@ -253,6 +316,7 @@ impl Engine {
                     store,
                     entropy,
                     now,
+                    binding,
                     400,
                     service,
                     method,
@@ -277,6 +341,7 @@ impl Engine {
                     store,
                     entropy,
                     now,
+                    binding,
                     429,
                     service,
                     method,
@@ -305,6 +370,7 @@ impl Engine {
                     store,
                     entropy,
                     now,
+                    binding,
                     401,
                     service,
                     method,
@@ -342,6 +408,7 @@ impl Engine {
                 client_address: request.client_address.map(str::to_owned),
                 existing_tgt,
                 https: request.https,
+                binding: Binding(binding.existing.unwrap_or_default().to_owned()),
             },
         }
     }
@@ -473,6 +540,10 @@ impl Engine {
                         store,
                         entropy,
                         now,
+                        FormBinding {
+                            existing: Some(&pending.binding.0),
+                            https: pending.https,
+                        },
                         status,
                         service,
                         pending.method,
@@ -614,7 +685,8 @@ impl Engine {
                 )
             }
         };
-        reply.cookie = Some(self.cookie(Some(tgt.id.clone()), long_term, pending.https));
+        reply.cookie =
+            Some(self.cookie(Some(tgt.id.as_str().to_owned()), long_term, pending.https));
         effects.push(Effect::SessionStarted(SessionRecord::of(
             &tgt,
             client_address,

@@ -7,7 +7,7 @@ use crate::cas::params::Params;
 use crate::cas::registry::RegisteredService;
 use crate::cas::store::Store;
 use crate::cas::ticket::{
-    Entropy, LoginPurpose, LoginTicket, Ticket, TicketGrantingTicket, TicketId, TicketKind,
+    Entropy, LoginPurpose, LoginTicket, Ticket, TicketGrantingTicket, TicketId,
 };
 use crate::cas::web::{
     Fault, HttpRequest, LoginError, LoginForm, Method, ResponseMethod, View, WarnPage, WebReply,
@@ -17,6 +17,7 @@ use crate::cas::web::{
 use crate::time::Timestamp;
 
 use super::acceptor::{PendingConfirm, PendingLogin};
+use super::binding::FormBinding;
 use super::session::session_used;
 use super::{Engine, accepts_source};
 
@@ -42,21 +43,24 @@ pub enum LoginStep {
 }
 
 impl Engine {
-    /// A fresh login form (with a new login ticket).
+    /// A fresh login form (with a new login ticket bound to `binding`'s browser, and the
+    /// binding cookie when that browser has none yet: `binding.rs`).
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn login_form<S: Store>(
         &self,
         store: &S,
         entropy: &mut dyn Entropy,
         now: Timestamp,
+        binding: FormBinding<'_>,
         status: u16,
         service: Option<&str>,
         method: Option<ResponseMethod>,
         error: Option<LoginError>,
         username: Option<String>,
     ) -> WebReply {
+        let (id, binding_cookie) = self.bind_form(entropy, binding);
         let lt = LoginTicket {
-            id: TicketId::generate(TicketKind::Login, entropy),
+            id,
             purpose: LoginPurpose::Credentials,
             service: service.map(str::to_owned),
             created_at: now,
@@ -65,7 +69,7 @@ impl Engine {
         if let Err(e) = self.put(store, &Ticket::Login(lt)).await {
             return WebReply::fault(Fault::Store(e));
         }
-        WebReply::page(
+        let mut reply = WebReply::page(
             status,
             View::LoginForm(LoginForm {
                 service: service.map(str::to_owned),
@@ -79,7 +83,9 @@ impl Engine {
                 remember_me: self.config.remember_me,
                 source_message: None,
             }),
-        )
+        );
+        reply.binding = binding_cookie;
+        reply
     }
 
     /// `/login` (§2.1, §2.2). A GET (or a POST without credentials) is the credential
@@ -199,8 +205,11 @@ impl Engine {
             ),
             (Some(mut tgt), Some(service), Some(registered)) if !renew => {
                 if tgt.warn || warn {
-                    self.warn_page(store, entropy, now, &tgt, service, registered, method)
-                        .await
+                    let binding = self.form_binding(request);
+                    self.warn_page(
+                        store, entropy, now, binding, &tgt, service, registered, method,
+                    )
+                    .await
                 } else {
                     let previous_use = tgt.last_used_at;
                     match self
@@ -225,8 +234,11 @@ impl Engine {
             (_, Some(service), Some(_)) if gateway => WebReply::redirect(302, service.to_owned()),
             // §2.1.3: request credentials.
             _ => {
-                self.login_form(store, entropy, now, 200, service, method, None, None)
-                    .await
+                let binding = self.form_binding(request);
+                self.login_form(
+                    store, entropy, now, binding, 200, service, method, None, None,
+                )
+                .await
             }
         };
         if clear_cookie && reply.cookie.is_none() && reply.fault.is_none() {
@@ -243,13 +255,15 @@ impl Engine {
         store: &S,
         entropy: &mut dyn Entropy,
         now: Timestamp,
+        binding: FormBinding<'_>,
         tgt: &TicketGrantingTicket,
         service: &str,
         registered: &RegisteredService,
         method: Option<ResponseMethod>,
     ) -> WebReply {
+        let (id, binding_cookie) = self.bind_form(entropy, binding);
         let lt = LoginTicket {
-            id: TicketId::generate(TicketKind::Login, entropy),
+            id,
             purpose: LoginPurpose::WarnConfirm {
                 tgt: tgt.id.clone(),
             },
@@ -260,7 +274,7 @@ impl Engine {
         if let Err(e) = self.put(store, &Ticket::Login(lt)).await {
             return WebReply::fault(Fault::Store(e));
         }
-        WebReply::page(
+        let mut reply = WebReply::page(
             200,
             View::Warn(WarnPage {
                 service: service.to_owned(),
@@ -269,7 +283,9 @@ impl Engine {
                 login_ticket,
                 method,
             }),
-        )
+        );
+        reply.binding = binding_cookie;
+        reply
     }
 }
 

@@ -16,7 +16,8 @@
 //! call and hands the outcome back with the pending value.
 //!
 //! One file per endpoint: `login.rs` (the credential requestor and the login form),
-//! `acceptor.rs` (the credential acceptor), `logout.rs`, `validate.rs` (with the proxy
+//! `acceptor.rs` (the credential acceptor), `binding.rs` (login CSRF: each login ticket
+//! bound to its browser), `logout.rs`, `validate.rs` (with the proxy
 //! callback), `proxy.rs`, `saml.rs`; `session.rs` holds what they share about a session
 //! (expiry, ending or revoking it, issuing a service ticket from it). This file holds the
 //! configuration, the [`Engine`] and the rules every endpoint asks (which authentication
@@ -45,15 +46,19 @@
 //! // The memory store never waits, so one poll finishes each call; a Worker `.await`s.
 //! fn run<F: std::future::Future>(f: F) -> F::Output { now_or_never(f).unwrap() }
 //!
-//! // GET /cas/login?service=… → the login form with a single-use login ticket.
+//! // GET /cas/login?service=… → the login form with a single-use login ticket, bound to
+//! // this browser by the binding cookie the reply sets (login CSRF).
 //! let get = HttpRequest { query: b"service=http%3A%2F%2F127.0.0.1%3A9000%2Fapp", ..Default::default() };
 //! let LoginStep::Reply(form) = run(engine.login(&store, &mut entropy, now, &get)) else { panic!() };
+//! let cookie = form.binding.as_deref().and_then(|c| c.pair());
 //! let Response::Page { view: View::LoginForm(form), .. } = form.response else { panic!() };
 //!
-//! // POST /cas/login → check the credentials (here: the built-in user store) → 303.
+//! // POST /cas/login with that cookie → check the credentials (here: the built-in user
+//! // store) → 303.
 //! let body = format!("username=casuser&password=Mellon&lt={}&service=http%3A%2F%2F127.0.0.1%3A9000%2Fapp",
 //!                    form.login_ticket.as_str());
-//! let post = HttpRequest { method: Method::Post, body: body.as_bytes(), ..Default::default() };
+//! let post = HttpRequest { method: Method::Post, body: body.as_bytes(), cookie: cookie.as_deref(),
+//!                          ..Default::default() };
 //! let LoginStep::Authenticate { request, pending } = run(engine.login(&store, &mut entropy, now, &post))
 //!     else { panic!() };
 //! let result = users.answer(&request);
@@ -86,6 +91,7 @@ use crate::cas::web::SetCookie;
 use crate::cas::xml;
 
 mod acceptor;
+mod binding;
 mod login;
 mod logout;
 mod proxy;
@@ -94,6 +100,7 @@ mod session;
 mod validate;
 
 pub use acceptor::{PendingConfirm, PendingLogin};
+pub use binding::BINDING_COOKIE;
 pub use login::LoginStep;
 pub use saml::{SamlReply, SamlValidateRequest};
 pub use validate::{
@@ -303,7 +310,7 @@ impl Engine {
     /// The ticket-granting cookie (§3.6); `https` says whether the request came over
     /// TLS, where it is always `Secure` and, unless turned off, a `__Host-` cookie for the
     /// whole host ([`CookieConfig::host_prefix`]).
-    fn cookie(&self, value: Option<TicketId>, long_term: bool, https: bool) -> SetCookie {
+    fn cookie(&self, value: Option<String>, long_term: bool, https: bool) -> SetCookie {
         let c = &self.config.cookie;
         let host_bound = https && c.host_prefix;
         SetCookie {

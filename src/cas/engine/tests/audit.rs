@@ -36,7 +36,7 @@ fn login_validate_sso_logout_trail_2_2_4_2_5_2_3() {
     let (reply, cookie) = f.login(Some(APP), &[]);
     assert_eq!(reply.status(), 303);
     let st = st_of(&reply);
-    let tgt = reply.cookie.clone().unwrap().value.unwrap();
+    let tgt = TicketId::parse(&reply.cookie.clone().unwrap().value.unwrap()).unwrap();
     assert_eq!(names(&reply.audit), ["login_success", "st_issued"]);
     let json = json_of(&reply.audit, &["Mellon", st.as_str(), tgt.as_str()]);
     assert!(json.contains(r#""principal":"casuser""#), "{json}");

@@ -63,6 +63,8 @@ fn store_faults_are_internal_errors_never_tickets() {
         panic!()
     };
     let lt = login_form(&r).login_ticket.clone();
+    let binding = r.binding.clone().unwrap();
+    let cookie = format!("{}={}", binding.name, binding.value.unwrap());
     // The TGT cannot be written: 500, no cookie, no ticket.
     store.fail_put.set(Some(TicketKind::TicketGranting));
     let body = enc(&[
@@ -74,6 +76,7 @@ fn store_faults_are_internal_errors_never_tickets() {
     let post = HttpRequest {
         method: Method::Post,
         body: body.as_bytes(),
+        cookie: Some(&cookie),
         ..HttpRequest::default()
     };
     let LoginStep::Authenticate { request, pending } = run(engine.login(&store, &mut e, T0, &post))

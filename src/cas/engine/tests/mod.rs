@@ -91,6 +91,9 @@ struct Fx {
     address: Option<&'static str>,
     /// Requests arrive over https.
     https: bool,
+    /// The browser's binding cookie (`name=value`) as the last form set it: sent with
+    /// every `/login` request, as a browser would (`binding.rs`).
+    binding: Option<String>,
 }
 
 impl Fx {
@@ -107,14 +110,31 @@ impl Fx {
             now: T0,
             address: Some("192.0.2.7"),
             https: false,
+            binding: None,
+        }
+    }
+
+    /// The `Cookie:` header of a browser holding `cookie` and its binding cookie.
+    fn jar(&self, cookie: Option<&str>) -> Option<String> {
+        match (cookie, &self.binding) {
+            (Some(c), Some(b)) => Some(format!("{c}; {b}")),
+            (c, b) => c.map(str::to_owned).or_else(|| b.clone()),
+        }
+    }
+
+    /// Keeps the binding cookie `r` sets, as a browser does.
+    fn keep_binding(&mut self, r: &WebReply) {
+        if let Some(c) = &r.binding {
+            self.binding = Some(format!("{}={}", c.name, c.value.as_deref().unwrap_or("")));
         }
     }
 
     fn get(&mut self, query: &str, cookie: Option<&str>) -> WebReply {
+        let jar = self.jar(cookie);
         let req = HttpRequest {
             method: Method::Get,
             query: query.as_bytes(),
-            cookie,
+            cookie: jar.as_deref(),
             client_address: self.address,
             https: self.https,
             ..HttpRequest::default()
@@ -123,23 +143,43 @@ impl Fx {
             .engine
             .login(&self.store, &mut self.entropy, self.now, &req))
         {
-            LoginStep::Reply(r) => r,
+            LoginStep::Reply(r) => {
+                self.keep_binding(&r);
+                r
+            }
             other => panic!("GET /login asked for authentication: {other:?}"),
         }
     }
 
+    /// A login POST from this browser (its binding cookie added to `cookie`).
     fn post(&mut self, body: &str, cookie: Option<&str>) -> LoginStep {
-        let req = HttpRequest {
+        let jar = self.jar(cookie);
+        self.post_raw(body, jar.as_deref(), |r| r)
+    }
+
+    /// A login POST with exactly the `Cookie:` header `cookie`, the request adjusted by
+    /// `with` (headers).
+    fn post_raw(
+        &mut self,
+        body: &str,
+        cookie: Option<&str>,
+        with: fn(HttpRequest<'_>) -> HttpRequest<'_>,
+    ) -> LoginStep {
+        let req = with(HttpRequest {
             method: Method::Post,
             body: body.as_bytes(),
             cookie,
             client_address: self.address,
             https: self.https,
             ..HttpRequest::default()
-        };
-        run(self
+        });
+        let step = run(self
             .engine
-            .login(&self.store, &mut self.entropy, self.now, &req))
+            .login(&self.store, &mut self.entropy, self.now, &req));
+        if let LoginStep::Reply(r) = &step {
+            self.keep_binding(r);
+        }
+        step
     }
 
     fn answer(&mut self, step: LoginStep) -> WebReply {
@@ -388,6 +428,7 @@ fn saml(f: &mut Fx, method: Method, target: &str, artifact: Option<&str>) -> Sam
 }
 
 mod audit;
+mod csrf;
 mod faults;
 mod login;
 mod logout;

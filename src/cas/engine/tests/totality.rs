@@ -49,6 +49,7 @@ proptest! {
             cookie: Some(&cookie),
             client_address: None,
             https: post,
+            ..HttpRequest::default()
         };
         if let LoginStep::Reply(r) = run(f.engine.login(&f.store, &mut f.entropy, f.now, &req))
             && let Response::Redirect { location, .. } = &r.response

@@ -302,7 +302,7 @@ fn unknown_or_malformed_ticket_is_invalid_ticket_2_5_3() {
 fn other_ticket_kinds_are_refused_and_left_alone_3_8() {
     let mut f = Fx::new();
     let (r, _) = f.login(None, &[]);
-    let tgt = r.cookie.unwrap().value.unwrap();
+    let tgt = TicketId::parse(&r.cookie.unwrap().value.unwrap()).unwrap();
     let q = enc(&[("service", APP), ("ticket", tgt.as_str())]);
     assert_eq!(
         code(&f.validate(Endpoint::ProxyValidate, &q)),
