@@ -68,7 +68,7 @@ dev-reset:
 	rm -rf .wrangler/state
 
 # HTTP-level tests and real CAS clients against `wrangler dev` (tests/e2e/run.sh).
-test-e2e: build-worker
+test-e2e: build-worker npm
 	tests/tools/setup.sh e2e
 	tests/e2e/run.sh
 

@@ -50,67 +50,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A minimal Django project serving django-cas-server at /cas, SQLite, DEBUG off.
-mkdir -p "$TMP/dj/benchcas"
-touch "$TMP/dj/benchcas/__init__.py"
-cat > "$TMP/dj/benchcas/settings.py" <<PY
-SECRET_KEY = "$(head -c 32 /dev/urandom | base64)"
-DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-INSTALLED_APPS = [
-    "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
-    "django.contrib.messages", "django.contrib.staticfiles", "cas_server",
-]
-MIDDLEWARE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-]
-ROOT_URLCONF = "benchcas.urls"
-TEMPLATES = [{
-    "BACKEND": "django.template.backends.django.DjangoTemplates",
-    "APP_DIRS": True,
-    "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.contrib.auth.context_processors.auth",
-        "django.contrib.messages.context_processors.messages",
-    ]},
-}]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "$TMP/dj/db.sqlite3"}}
-STATIC_URL = "/static/"
-USE_TZ = True
-DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-# No call home (the default fetches the newest version from the package index).
-CAS_NEW_VERSION_HTML_WARNING = False
-CAS_NEW_VERSION_EMAIL_WARNING = False
-CAS_SHOW_POWERED = False
-PY
-cat > "$TMP/dj/benchcas/urls.py" <<'PY'
-from django.urls import include, path
-urlpatterns = [path("cas/", include("cas_server.urls", namespace="cas_server"))]
-PY
-cat > "$TMP/dj/benchcas/wsgi.py" <<'PY'
-from django.core.wsgi import get_wsgi_application
-application = get_wsgi_application()
-PY
-export PYTHONPATH="$TMP/dj" DJANGO_SETTINGS_MODULE=benchcas.settings
+# A minimal Django project serving django-cas-server at /cas (the tests' own, one script).
 log "django-cas-server: migrating SQLite, user casuser, loopback service pattern"
-"$VENV/bin/python" -m django migrate -v 0
-"$VENV/bin/python" -m django shell -c '
-from django.contrib.auth.models import User
-from cas_server.models import ServicePattern, ReplaceAttributName
-User.objects.create_user("casuser", "casuser@example.org", "Mellon", first_name="CAS", last_name="User")
-p = ServicePattern.objects.create(pos=1, name="Local development", proxy=True,
-    pattern=r"^https?://(127\.0\.0\.1|localhost)(:\d+)?(/.*)?$", single_log_out=False)
-for a in ("email", "first_name", "last_name"):
-    ReplaceAttributName.objects.create(name=a, service_pattern=p)
-'
+"$VENV/bin/python" tests/tools/django_cas_project.py "$TMP/dj"
+export PYTHONPATH="$TMP/dj" DJANGO_SETTINGS_MODULE=casproject.settings
 
 log "starting gunicorn (2 workers) on 127.0.0.1:$DPORT and wrangler dev on 127.0.0.1:$WPORT"
 setsid "$VENV/bin/gunicorn" --workers 2 --bind "127.0.0.1:$DPORT" --chdir "$TMP/dj" \
-  --error-logfile "$TMP/gunicorn.log" benchcas.wsgi:application &
+  --error-logfile "$TMP/gunicorn.log" casproject.wsgi:application &
 GROUPS_TO_STOP+=($!)
 WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false CI=true \
   setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$WPORT" --persist-to "$TMP/state" \

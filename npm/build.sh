@@ -25,6 +25,8 @@ have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 #   casplus         (feature wasm-tacacs: decode)               → OUT/casplus_bg.wasm, glue in OUT/
 #   casplus/encode  (feature wasm-encode: encodePacket, obfuscate) → OUT/encode/encode_bg.wasm, glue
 #   casplus/cas     (feature wasm-cas: parseCasResponse)        → OUT/cas/cas_bg.wasm, glue
+#   casplus/client  (feature wasm-client: the CAS client core)  → OUT/client/core/client_bg.wasm, glue;
+#                   the wrapper (createCasClient, npm/client/) in OUT/client/
 # (and `version` in each).
 # build_module FEATURE OUT_NAME DIR
 build_module() {
@@ -41,8 +43,11 @@ build_module() {
     && cmp -s "$tmp/web/${name}_bg.wasm" "$tmp/experimental-nodejs-module/${name}_bg.wasm" \
     || die "wasm-bindgen emitted different wasm per target; the package layout assumes one"
   mkdir -p "$dir"
-  log "wasm-opt -Oz ($dir/${name}_bg.wasm)"
-  "$wasm_opt" -Oz --strip-debug --strip-producers \
+  # As for the Worker (bench/RESULTS.md "Worker"): --gufa between two -Oz (whole-program
+  # type/value flow finds more dead code); --low-memory-unused (rustc links the stack first,
+  # below 1 MiB, so no pointer arithmetic wraps into the low 1 KiB and offsets fold into loads).
+  log "wasm-opt -Oz --gufa -Oz --low-memory-unused ($dir/${name}_bg.wasm)"
+  "$wasm_opt" -Oz --gufa -Oz --low-memory-unused --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
     "$tmp/web/${name}_bg.wasm" -o "$dir/${name}_bg.wasm"
   # Glue files keep their reference to `NAME_bg.wasm` (same directory); only their names and
@@ -63,6 +68,9 @@ mkdir -p "$out"
 build_module wasm-tacacs casplus "$out"
 build_module wasm-encode encode "$out/encode"
 build_module wasm-cas cas "$out/cas"
+# casplus/client: the core's glue in client/core/, the hand-written wrapper beside it.
+build_module wasm-client client "$out/client/core"
+cp npm/client/index.js npm/client/index.d.ts npm/client/node.mjs npm/client/web.js "$out/client/"
 
 version=$(cargo metadata --no-deps --format-version 1 \
   | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s).packages.find(p=>p.name==="casplus");process.stdout.write(p.version)})')
@@ -74,6 +82,6 @@ node -e '
 ' "$version" "$out"
 cp npm/README.md npm/LICENSE npm/LICENSE-APACHE "$out/"
 
-for w in "$out/casplus_bg.wasm" "$out/encode/encode_bg.wasm" "$out/cas/cas_bg.wasm"; do
+for w in "$out/casplus_bg.wasm" "$out/encode/encode_bg.wasm" "$out/cas/cas_bg.wasm" "$out/client/core/client_bg.wasm"; do
   log "built $w (casplus $version): $(stat -c %s "$w") bytes, $(gzip -9 -c "$w" | wc -c) gzip -9"
 done

@@ -66,3 +66,48 @@ test('workerd runs the web build with initSync: decode and parseCasResponse per 
   assert.deepEqual(r.rows.sort(), expectedRows(expected('login')));
   assert.equal(r.user, 'alice');
 });
+
+// casplus/client in workerd: the web wrapper with the wasm module imported as Workers do,
+// a Workers KV namespace as the SessionStore (KvStore), the PGT receptor writing to it.
+const CLIENT_WORKER = `
+import wasm from './client/core/client_bg.wasm';
+import { createCasClient, KvStore } from './client/web.js';
+let cas;
+export default {
+  async fetch(request, env) {
+    cas ??= createCasClient({
+      casUrl: 'https://cas.example/cas', serviceUrl: 'https://app.example', wasm,
+      cookie: { secret: 'a workerd test secret, 32+ characters long' },
+      sessionStore: new KvStore(env.SESSIONS), proxyReceptorPath: '/pgt',
+    });
+    return (await cas(request)) ?? new Response('app');
+  },
+};`;
+
+test('workerd runs casplus/client: login redirect with the fixed service base, PGT receptor into Workers KV', async () => {
+  const client = new Miniflare({
+    compatibilityDate: '2025-01-01',
+    kvNamespaces: ['SESSIONS'],
+    modules: [
+      { type: 'ESModule', path: 'worker.mjs', contents: CLIENT_WORKER },
+      ...['client/web.js', 'client/index.js', 'client/core/web.js'].map((p) => ({ type: 'ESModule', path: p, contents: readFileSync(join(pkgDir, p), 'utf8') })),
+      { type: 'CompiledWasm', path: 'client/core/client_bg.wasm', contents: readFileSync(join(pkgDir, 'client/core/client_bg.wasm')) },
+    ],
+  });
+  try {
+    // The Host the request came with is not trusted: the service is the configured base.
+    const res = await client.dispatchFetch('http://evil.example/page?a=1&ticket=', { redirect: 'manual' });
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.get('location'), 'https://cas.example/cas/login?service=https%3A%2F%2Fapp.example%2Fpage%3Fa%3D1');
+    const cb = await client.dispatchFetch('https://app.example/pgt?pgtIou=PGTIOU-1-abc&pgtId=PGT-1-def');
+    assert.equal(cb.status, 200);
+    const kv = await client.getKVNamespace('SESSIONS');
+    const kept = JSON.parse(await kv.get('casplus:pgtiou:PGTIOU-1-abc'));
+    assert.equal(kept.pgt, 'PGT-1-def');
+    assert.ok(kept.expires > Date.now());
+    const bad = await client.dispatchFetch('https://app.example/pgt?pgtIou=PGTIOU-2');
+    assert.equal(bad.status, 400);
+  } finally {
+    await client.dispose();
+  }
+});

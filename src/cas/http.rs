@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::cas::config::is_loopback;
 use crate::cas::engine::Endpoint;
@@ -94,8 +94,8 @@ impl Route {
 /// outside loopback is redirected to https, and answers over https carry
 /// `Strict-Transport-Security` (RFC 6797). The `transport` key of the engine
 /// configuration; [`TransportConfig::decide`] is the rule an adapter asks before routing.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TransportConfig {
     /// Redirect plain-http requests for a host that is not loopback to https (on by
     /// default). Turn off only where TLS ends in front of the adapter and the adapter sees
@@ -115,8 +115,8 @@ impl Default for TransportConfig {
 }
 
 /// The `Strict-Transport-Security` header (RFC 6797 §6.1).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HstsConfig {
     /// Send it (on by default); `false` is the off switch.
     pub enabled: bool,
@@ -150,6 +150,17 @@ impl HstsConfig {
         })
     }
 }
+
+crate::cas::config::config_table!(TransportConfig, "a transport table", {
+    "httpsRedirect" => https_redirect,
+    "hsts" => hsts,
+});
+
+crate::cas::config::config_table!(HstsConfig, "an hsts table", {
+    "enabled" => enabled,
+    "maxAge" => max_age,
+    "includeSubDomains" => include_sub_domains,
+});
 
 /// The request line and host as the adapter received them, for [`TransportConfig::decide`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -242,6 +253,29 @@ pub fn method(token: &str) -> Method {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transport_tables_default_each_key_and_refuse_unknown_ones() {
+        let t: TransportConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(t, TransportConfig::default());
+        let t: TransportConfig =
+            serde_json::from_str(r#"{"hsts":{"maxAge":60,"includeSubDomains":true}}"#).unwrap();
+        assert!(t.https_redirect && t.hsts.enabled);
+        assert_eq!((t.hsts.max_age, t.hsts.include_sub_domains), (60, true));
+        let t: TransportConfig =
+            serde_json::from_str(r#"{"httpsRedirect":false,"hsts":{"enabled":false}}"#).unwrap();
+        assert!(!t.https_redirect && !t.hsts.enabled);
+        for (doc, unknown) in [
+            (r#"{"httpRedirect":true}"#, "httpRedirect"),
+            (r#"{"hsts":{"max_age":1}}"#, "max_age"),
+        ] {
+            let e = serde_json::from_str::<TransportConfig>(doc)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(&format!("unknown field `{unknown}`")), "{e}");
+        }
+        assert!(serde_json::from_str::<TransportConfig>(r#"{"hsts":{"maxAge":"1y"}}"#).is_err());
+    }
 
     #[test]
     fn routes_cover_every_cas_endpoint() {

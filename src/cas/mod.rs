@@ -19,7 +19,8 @@
 //!   `/samlValidate`), the CAS 1.0 `/validate` body and the single-logout request; [`saml`]
 //!   also parses `/samlValidate` requests.
 //! - [`audit`]: the audit trail's events (logins, tickets, logouts), as values.
-//! - [`client`]: a parser for CAS validation responses (the npm package's client helper).
+//! - [`client`]: the client half of CAS: a parser for validation responses, URLs, assertion
+//!   checks, proxy chains, the PGT receptor and single-logout requests (`casplus/client`).
 
 pub mod audit;
 pub mod auth;

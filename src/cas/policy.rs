@@ -85,8 +85,8 @@ pub fn judge_single_use(
 
 /// All ticket lifetimes; every field is configurable, every default is the spec's or the
 /// issue's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ExpirationPolicies {
     /// Service ticket lifetime (default 10 s).
     pub service_ticket_seconds: i64,
@@ -101,6 +101,15 @@ pub struct ExpirationPolicies {
     /// PGT (default 8 h hard, 2 h idle), bounded by its TGT.
     pub proxy_granting: SessionPolicy,
 }
+
+crate::cas::config::config_table!(ExpirationPolicies, "a tickets table", {
+    "serviceTicketSeconds" => service_ticket_seconds,
+    "proxyTicketSeconds" => proxy_ticket_seconds,
+    "loginTicketSeconds" => login_ticket_seconds,
+    "ticketGranting" => ticket_granting,
+    "longTerm" => long_term,
+    "proxyGranting" => proxy_granting,
+});
 
 impl Default for ExpirationPolicies {
     fn default() -> Self {

@@ -344,6 +344,10 @@ pub(crate) enum Ns {
     Soap,
     /// SAML 1.0/1.1 protocol (`urn:oasis:names:tc:SAML:1.0:protocol`).
     Samlp1,
+    /// SAML 2.0 protocol (`urn:oasis:names:tc:SAML:2.0:protocol`, single logout).
+    Samlp2,
+    /// SAML 2.0 assertion (`urn:oasis:names:tc:SAML:2.0:assertion`, single logout).
+    Saml2,
     /// Any other namespace, or none.
     Other,
 }
@@ -355,6 +359,8 @@ impl Ns {
             "http://schemas.xmlsoap.org/soap/envelope/"
             | "http://www.w3.org/2003/05/soap-envelope" => Self::Soap,
             "urn:oasis:names:tc:SAML:1.0:protocol" => Self::Samlp1,
+            "urn:oasis:names:tc:SAML:2.0:protocol" => Self::Samlp2,
+            "urn:oasis:names:tc:SAML:2.0:assertion" => Self::Saml2,
             _ => Self::Other,
         }
     }

@@ -17,6 +17,9 @@
 //! | `parseCasResponse(text)` | [`crate::cas::client::parse_validation_response`] |
 //! | `version()` | the crate version |
 //!
+//! `casplus/client` (feature `wasm-client`, [`cas_client`]) has its own module: the CAS client
+//! core behind the package's `createCasClient`.
+//!
 //! Plain objects cross the boundary as JSON: results are the core's `serde_json` rendering (the
 //! `casplus decode --json` schema for PDUs, with RFC 8907 field names; camelCase for CAS
 //! results) given to `JSON.parse`, and object arguments are `JSON.stringify`'d and read with
@@ -33,16 +36,20 @@
     clippy::panic
 )]
 
+#[cfg(feature = "wasm-client")]
+#[path = "client.rs"]
+pub mod cas_client;
 #[cfg(any(feature = "wasm-tacacs", feature = "wasm-encode"))]
 pub mod input;
 #[cfg(feature = "inspector")]
 pub mod inspect;
 pub mod schema;
 
-#[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas"))]
+#[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas", feature = "wasm-client"))]
 use serde::Serialize;
 #[cfg(feature = "wasm-encode")]
 use serde::de::DeserializeOwned;
+#[cfg(any(feature = "wasm-tacacs", feature = "wasm-encode", feature = "wasm-cas"))]
 use tsify::Ts;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -106,7 +113,7 @@ fn js_error(code: &str, message: &str, offset: Option<usize>) -> JsValue {
     err.into()
 }
 
-#[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas"))]
+#[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas", feature = "wasm-client"))]
 /// A result as a plain JavaScript value: the core's JSON, parsed by the engine.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let internal = |m: String| js_error(codes::INTERNAL, &m, None);

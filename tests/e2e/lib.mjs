@@ -189,14 +189,16 @@ export function stopGroup(child) {
  */
 export async function startWrangler({ vars = {}, https = false, env = {}, ready, workers = 'both' } = {}) {
   const root = process.env.E2E_ROOT ?? assert.fail('E2E_ROOT is not set');
-  const port = await freePort();
   const configs = {
     both: ['-c', 'wrangler.toml', '-c', 'worker/aaa/wrangler.toml'],
     cas: ['-c', 'wrangler.toml'],
     gateway: ['-c', 'worker/aaa/wrangler.toml'],
   }[workers] ?? assert.fail(`workers: ${workers}`);
   const args = ['dev', ...configs,
-    '--ip', '127.0.0.1', '--port', String(port), '--persist-to', mkdtempSync(join(TMP, 'state-'))];
+    // Port 0: the runtime binds a free port itself and names it ("Ready on …"). A port
+    // picked beforehand and freed again could be taken by another process before wrangler
+    // binds it (seen once in CI: "Address already in use").
+    '--ip', '127.0.0.1', '--port', '0', '--persist-to', mkdtempSync(join(TMP, 'state-'))];
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
   if (https) args.push('--local-protocol', 'https');
   let log = '';
@@ -206,9 +208,13 @@ export async function startWrangler({ vars = {}, https = false, env = {}, ready,
   });
   child.stdout.on('data', (d) => { log += d; });
   child.stderr.on('data', (d) => { log += d; });
-  const origin = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
+  // The scheme is the one asked for: the line may say http:// under https (see above).
+  const bound = () => log.match(/Ready on https?:\/\/127\.0\.0\.1:(\d+)/)?.[1];
+  let origin = null;
   const probe = ready ?? (async (o) => { await fetch(`${o}/cas/nope`); return true; });
   const ok = await eventually(async () => {
+    if (!origin && bound()) origin = `${https ? 'https' : 'http'}://127.0.0.1:${bound()}`;
+    if (!origin) return false;
     try { return await probe(origin); } catch { return false; }
   }, 60000);
   const stop = () => stopGroup(child);

@@ -17,8 +17,8 @@ log() { printf '\033[1;34m[e2e]\033[0m %s\n' "$*" >&2; }
 # Dependencies: fail loudly, never skip.
 for c in node openssl php curl; do command -v "$c" >/dev/null || die "missing '$c' (run: tests/tools/setup.sh e2e)"; done
 [ -f /usr/share/php/CAS.php ] || die "missing Debian php-cas (run: tests/tools/setup.sh e2e)"
-[ -x .venv/bin/python ] && .venv/bin/python -c 'import cas, importlib.util as u; assert u.find_spec("django_cas_ng")' 2>/dev/null \
-  || die "missing python-cas / django-cas-ng in .venv (run: tests/tools/setup.sh e2e)"
+[ -x .venv/bin/python ] && .venv/bin/python -c 'import cas, importlib.util as u; assert u.find_spec("django_cas_ng") and u.find_spec("cas_server")' 2>/dev/null \
+  || die "missing python-cas / django-cas-ng / django-cas-server in .venv (run: tests/tools/setup.sh e2e)"
 [ -x /usr/bin/chromium ] || die "missing Debian chromium (run: tests/tools/setup.sh e2e)"
 [ -f /usr/lib/apache2/modules/mod_auth_cas.so ] && [ -x /usr/sbin/apache2 ] \
   || die "missing Debian apache2-bin / libapache2-mod-auth-cas (run: tests/tools/setup.sh e2e)"

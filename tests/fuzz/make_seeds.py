@@ -4,7 +4,7 @@
     python3 tests/fuzz/make_seeds.py      # (re)writes tests/fuzz/seeds/<target>/*
 
 Only the targets written here are replaced; the seeds of the others (capture, cas_params,
-cas_response, saml_request, stored_records) are made by hand and left as they are.
+cas_response, logout_request, saml_request, stored_records) are made by hand and left as they are.
 
 Layouts follow the targets: keyed targets take `[count] ([len] [key])* [input]`
 (fuzz_targets/common.rs), `body` takes `[kind index] [clear body]`, `obfuscate` takes

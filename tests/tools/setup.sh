@@ -111,8 +111,8 @@ step_npm() {
 
 # What the end-to-end tests run against the Worker: openssl (throwaway CA), PHP with
 # phpCAS (Debian php-cas), mod_auth_cas (Debian libapache2-mod-auth-cas), Chromium
-# (driven by playwright-core), python-cas and
-# django-cas-ng (PyPI, in .venv).
+# (driven by playwright-core), python-cas,
+# django-cas-ng and django-cas-server (an independent CAS server for casplus/client; PyPI, in .venv).
 E2E_DEBS="openssl php-cli php-cas php-curl php-xml chromium apache2-bin libapache2-mod-auth-cas"
 step_e2e() {
   local missing=() p
@@ -132,7 +132,7 @@ step_e2e() {
     python3 -m venv "$venv"
   fi
   # Pinned, like the interop tools: the real clients the Worker is proven against.
-  local pins="python-cas==1.7.2 django-cas-ng==5.1.1 Django==5.2.19"
+  local pins="python-cas==1.7.2 django-cas-ng==5.1.1 django-cas-server==3.1.0 Django==5.2.19"
   if ! "$venv/bin/python" - "$pins" 2>/dev/null <<'PY'
 import sys, importlib.metadata as m
 for pin in sys.argv[1].split():

@@ -112,8 +112,8 @@ pub use validate::{
 pub const MAX_USERNAME_LEN: usize = 256;
 
 /// The ticket-granting cookie's settings (§3.6.1).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CookieConfig {
     /// Cookie name (§3.6.1: "SHOULD begin with the characters `TGC-`").
     pub name: String,
@@ -131,6 +131,13 @@ pub struct CookieConfig {
     /// [`CookieConfig::path`]. `false` keeps the plain name and path over https too.
     pub host_prefix: bool,
 }
+
+crate::cas::config::config_table!(CookieConfig, "a cookie table", {
+    "name" => name,
+    "path" => path,
+    "secure" => secure,
+    "hostPrefix" => host_prefix,
+});
 
 /// The prefix of a cookie bound to its host (RFC 6265bis §4.1.3.2).
 pub const HOST_PREFIX: &str = "__Host-";

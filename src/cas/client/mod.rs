@@ -18,6 +18,14 @@
 //! boolean or an array of these (`null` is skipped); JSON `/proxy` failures are accepted both
 //! as `proxyFailure` and as `authenticationFailure` (the spec's §2.7.2 JSON example uses the
 //! latter).
+//!
+//! The rest of a CAS client, sans-IO like the server engine (the npm entry point
+//! `casplus/client` performs the requests, keeps the sessions and reads the clock):
+//! - [`urls`]: login, logout, validation and proxy URLs (§2.1–§2.9), the canonical service URL.
+//! - [`validate`]: judging a parsed response: the [`validate::Assertion`], proxy-chain
+//!   allow-lists, typed errors for every failure code.
+//! - [`pgt`]: the `pgtUrl` receptor (§2.5.4): PGTIOU ↔ PGT pairing with expiry.
+//! - [`logout`]: single-logout `logoutRequest` parsing (§2.3.3, Appendix C).
 
 // Renderers and parsers here face hostile input: no indexing, unwraps or panics.
 #![deny(
@@ -26,6 +34,11 @@
     clippy::expect_used,
     clippy::panic
 )]
+
+pub mod logout;
+pub mod pgt;
+pub mod urls;
+pub mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;

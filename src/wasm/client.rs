@@ -1,0 +1,175 @@
+//! wasm-bindgen exports of `casplus/client` (feature `wasm-client`): the sans-IO CAS client
+//! core ([`crate::cas::client`]) for the package's `createCasClient` (npm/client/), which
+//! performs the requests, keeps sessions and reads the clock. Internal to the package: the
+//! public API is the JavaScript wrapper and its declarations (`client/index.d.ts`).
+//!
+//! Each export makes one core call; failures throw a JavaScript `Error` whose `code` is the
+//! core's (`INVALID_TICKET`, `PROXY_CHAIN_NOT_ALLOWED`, `XML_DOCTYPE`, …).
+
+use wasm_bindgen::prelude::*;
+
+use super::{codes, js_error, to_js};
+use crate::cas::client::logout::parse_logout_form;
+use crate::cas::client::pgt::{self, Callback, StoredPgt};
+use crate::cas::client::urls::{self, Format, Protocol, ServiceBase, ValidateRequest};
+use crate::cas::client::validate::{self, Policy, ProxyChains};
+use crate::time::Timestamp;
+
+fn protocol(p: &str) -> Result<Protocol, JsValue> {
+    match p {
+        "1" => Ok(Protocol::V1),
+        "2" => Ok(Protocol::V2),
+        "3" => Ok(Protocol::V3),
+        _ => Err(js_error(
+            codes::INVALID_OPTIONS,
+            "protocol must be 1, 2 or 3",
+            None,
+        )),
+    }
+}
+
+/// `/login` URL (§2.1.1).
+#[wasm_bindgen(js_name = loginUrl)]
+pub fn login_url(cas: &str, service: &str, renew: bool, gateway: bool) -> String {
+    urls::login_url(cas, service, renew, gateway)
+}
+
+/// `/logout` URL (§2.3.1), with an optional `service`.
+#[wasm_bindgen(js_name = logoutUrl)]
+pub fn logout_url(cas: &str, service: Option<String>) -> String {
+    urls::logout_url(cas, service.as_deref())
+}
+
+/// Validation URL (§2.4–§2.9) for protocol `"1"`, `"2"` or `"3"`.
+#[wasm_bindgen(js_name = validateUrl)]
+#[allow(clippy::too_many_arguments)]
+pub fn validate_url(
+    cas: &str,
+    ticket: &str,
+    protocol_version: &str,
+    proxy: bool,
+    service: &str,
+    renew: bool,
+    pgt_url: Option<String>,
+    json: bool,
+) -> Result<String, JsValue> {
+    let r = ValidateRequest {
+        protocol: protocol(protocol_version)?,
+        proxy,
+        service,
+        renew,
+        pgt_url: pgt_url.as_deref(),
+        format: if json { Format::Json } else { Format::Xml },
+    };
+    Ok(urls::validate_url(cas, ticket, &r))
+}
+
+/// `/proxy` URL (§2.7.1).
+#[wasm_bindgen(js_name = proxyUrl)]
+pub fn proxy_url(cas: &str, pgt: &str, target_service: &str) -> String {
+    urls::proxy_url(cas, pgt, target_service)
+}
+
+/// The canonical service URL of a request (`ticket` dropped): base `mode` is `"fixed"`
+/// (`base` is the configured service URL), `"host"` (trust the request's host) or
+/// `"forwarded"` (trust `X-Forwarded-Proto`/`-Host`). Throws `BAD_SERVICE_URL`.
+#[wasm_bindgen(js_name = serviceUrl)]
+pub fn service_url(
+    mode: &str,
+    base: &str,
+    request_url: &str,
+    forwarded_proto: Option<String>,
+    forwarded_host: Option<String>,
+) -> Result<String, JsValue> {
+    let base = match mode {
+        "fixed" => ServiceBase::Fixed(base),
+        "host" => ServiceBase::RequestHost,
+        _ => ServiceBase::Forwarded {
+            proto: forwarded_proto.as_deref(),
+            host: forwarded_host.as_deref(),
+        },
+    };
+    urls::service_url(base, request_url)
+        .map_err(|e| js_error("BAD_SERVICE_URL", &e.to_string(), None))
+}
+
+/// A ticket validator: the client's policy (proxy tickets, allowed chains) compiled once.
+#[wasm_bindgen]
+pub struct Validator {
+    policy: Policy,
+}
+
+#[wasm_bindgen]
+impl Validator {
+    /// `chains`: JSON array of chains (arrays of strings; an entry starting with `^` is a
+    /// regular expression). Throws `INVALID_OPTIONS`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(accept_proxy_tickets: bool, chains: &str) -> Result<Validator, JsValue> {
+        let bad = |m: String| js_error(codes::INVALID_OPTIONS, &m, None);
+        let list: Vec<Vec<String>> =
+            serde_json::from_str(chains).map_err(|e| bad(format!("allowedProxyChains: {e}")))?;
+        let chains =
+            ProxyChains::new(&list).map_err(|e| bad(format!("allowedProxyChains: {e}")))?;
+        Ok(Validator {
+            policy: Policy {
+                accept_proxy_tickets,
+                chains,
+            },
+        })
+    }
+
+    /// Validates a validation response body: `{ user, attributes, proxies, pgtIou }`, or
+    /// throws with the CAS code (`INVALID_TICKET`, …) or the client's
+    /// (`PROXY_NOT_ACCEPTED`, `PROXY_CHAIN_NOT_ALLOWED`, parse codes).
+    pub fn validate(&self, body: &str) -> Result<JsValue, JsValue> {
+        match validate::validate_response(body, &self.policy) {
+            Ok(a) => to_js(&a),
+            Err(e) => Err(js_error(e.code(), &e.to_string(), None)),
+        }
+    }
+}
+
+/// The proxy ticket of a `/proxy` response (§2.7.2), or throws with the failure's code.
+#[wasm_bindgen(js_name = proxyTicket)]
+pub fn proxy_ticket(body: &str) -> Result<String, JsValue> {
+    validate::proxy_ticket(body).map_err(|e| js_error(e.code(), &e.to_string(), None))
+}
+
+/// Reads a `pgtUrl` callback query (§2.5.4): `[pgtIou, pgt]`, or `undefined` for a probe;
+/// throws `BAD_PGT_CALLBACK`.
+#[wasm_bindgen(js_name = pgtCallback)]
+pub fn pgt_callback(query: &str) -> Result<Option<Vec<String>>, JsValue> {
+    match pgt::parse_callback(query) {
+        Ok(Callback::Probe) => Ok(None),
+        Ok(Callback::Deliver(p)) => Ok(Some(vec![p.pgt_iou, p.pgt])),
+        Err(e) => Err(js_error("BAD_PGT_CALLBACK", &e.to_string(), None)),
+    }
+}
+
+/// The record to store under a PGTIOU: `{ pgt, expires }` (JSON text), kept `ttl_secs` from
+/// `now_ms`.
+#[wasm_bindgen(js_name = keepPgt)]
+pub fn keep_pgt(pgt_iou: &str, pgt: &str, now_ms: f64, ttl_secs: f64) -> String {
+    let pair = pgt::PgtPair {
+        pgt_iou: pgt_iou.to_owned(),
+        pgt: pgt.to_owned(),
+    };
+    let kept = pair.keep(Timestamp(now_ms as i64), ttl_secs as i64);
+    serde_json::to_string(&kept).unwrap_or_default()
+}
+
+/// The PGT of a stored record (as [`keep_pgt`] wrote it) if it has not lapsed at `now_ms`.
+#[wasm_bindgen(js_name = claimPgt)]
+pub fn claim_pgt(stored: &str, now_ms: f64) -> Option<String> {
+    let kept: StoredPgt = serde_json::from_str(stored).ok()?;
+    pgt::claim(&kept, Timestamp(now_ms as i64)).map(str::to_owned)
+}
+
+/// The session index (service ticket) of a back-channel `logoutRequest` POST body
+/// (§2.3.3); throws with the parser's code.
+#[wasm_bindgen(js_name = logoutSessionIndex)]
+pub fn logout_session_index(body: &[u8]) -> Result<String, JsValue> {
+    parse_logout_form(body)
+        .map(|r| r.session_index)
+        .map_err(|e| js_error(e.code(), &e.to_string(), Some(e.offset)))
+}
