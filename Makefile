@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load
+.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test test-docs screenshots lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load
 
 help:
 	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
@@ -25,6 +25,8 @@ help:
 	@echo "make size   Worker bundle size and start-up cost (bench/RESULTS.md)"
 	@echo "make soak   10 minutes of mixed CAS traffic (SOAK_SECONDS to shorten)"
 	@echo "make deploy-check  wrangler deploy --dry-run (offline)"
+	@echo "make test-docs  check README.md and docs/: links, config keys, examples, diagrams"
+	@echo "make screenshots  redo the README's pictures in docs/img/ (Chromium)"
 
 setup:
 	tests/tools/setup.sh rust wasm-bindgen fuzz python perl
@@ -39,7 +41,7 @@ WORKER_OPT_LEVEL ?= z
 WASM_OPT_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
 build-worker:
 	tests/tools/setup.sh rust wasm-bindgen worker-build npm
-	@# The CAS Worker (worker/) and its TACACS+ gateway (worker/aaa/, README "TACACS+ gateway").
+	@# The CAS Worker (worker/) and its TACACS+ gateway (worker/aaa/, docs/tacacs.md "TACACS+ gateway").
 	for crate in worker worker/aaa; do \
 	  (cd $$crate && CARGO_PROFILE_RELEASE_OPT_LEVEL=$(WORKER_OPT_LEVEL) WASM_BINDGEN_BIN=$(HOME)/.cargo/bin/wasm-bindgen \
 	    ESBUILD_BIN=$(CURDIR)/node_modules/.bin/esbuild WASM_OPT_BIN=$(CURDIR)/node_modules/.bin/wasm-opt \
@@ -74,7 +76,7 @@ test-e2e: build-worker npm
 
 # `wrangler deploy --dry-run` (offline): the prebuilt Worker bundles with wrangler.toml's
 # bindings, Durable Object migration and assets; prints the upload size. Placeholders
-# (the KV namespace id) are reported, not fatal: README "Deploy to Cloudflare".
+# (the KV namespace id) are reported, not fatal: docs/operations.md "Deploy to Cloudflare".
 deploy-check: build-worker
 	@out=$$(mktemp -d /tmp/casplus-deploy.XXXXXX); trap 'rm -rf "$$out"' EXIT; \
 	export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false CI=true; \
@@ -97,8 +99,25 @@ size: build-worker
 soak: build-worker
 	bench/soak.sh
 
-test: setup lint test-rust test-wasm test-interop fuzz-smoke test-e2e deploy-check test-browser test-npm
+test: setup lint test-rust test-wasm test-interop fuzz-smoke test-e2e deploy-check test-browser test-npm test-docs
 	@echo "make test: all green"
+
+# The documentation (README.md, docs/*.md) as tests (tests/docs/): every relative link and
+# anchor resolves; docs/configuration.md lists exactly the keys the parsers read, with their
+# defaults (tests/docs_config.rs); every ```console example prints what it shows (run against
+# the built CLI); every ```mermaid diagram renders in Debian Chromium with its participants.
+test-docs:
+	tests/tools/setup.sh npm chromium
+	cargo build --bin casplus
+	cargo test --test docs_config
+	node --test --test-concurrency=1 tests/docs/*.test.mjs
+
+# The README's pictures (docs/img/*.png): the CAS login page under `wrangler dev` and the
+# inspector with an example decoded, light and dark, in Debian Chromium (tests/docs/screenshots.mjs).
+# Commit the PNGs it writes.
+screenshots: www build-worker
+	tests/tools/setup.sh chromium
+	node tests/docs/screenshots.mjs
 
 lint:
 	cargo fmt --all --check

@@ -15,7 +15,8 @@
 //! loaded. The cap, 1 000 000 (OWASP's 600 000 fits), is set by the Worker's CPU budget: one
 //! login then costs at most ≈ 0.6 s of CPU in wasm, a fiftieth of a paid Worker's default
 //! 30 s limit; above it a handful of wrong passwords would burn a request's whole budget
-//! (the README, "Password hashing cost", has the measurements and the plans they fit).
+//! (docs/security.md, "Password hashing cost", has the measurements and the plans they
+//! fit).
 //!
 //! An unknown user name is checked against [`PasswordHash::unknown_user`], which costs
 //! [`DEFAULT_ITERATIONS`] whatever the configured users' counts: it never costs more than a
@@ -85,7 +86,7 @@ pub enum HashFormatError {
     /// Iteration count above [`MAX_ITERATIONS`], the cap the Worker's CPU budget sets.
     #[error(
         "{0} iterations is above the cap of {MAX_ITERATIONS}: one login would cost more CPU \
-         than the Worker's budget allows (README, \"Password hashing cost\")"
+         than the Worker's budget allows (docs/security.md, \"Password hashing cost\")"
     )]
     TooCostly(u32),
     /// Salt or hash not base64, or of the wrong length.

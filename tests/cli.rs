@@ -534,7 +534,7 @@ fn decode_input_format_is_checked() {
     );
 }
 
-// ---- the README's JSON schema ---------------------------------------------------------
+// ---- the JSON schema doc (docs/decode-json.md) -----------------------------------------------------
 
 /// The first cell of every table row in `text` (without its backticks).
 fn first_cells(text: &str) -> Vec<String> {
@@ -554,24 +554,22 @@ fn owned(keys: &[&str]) -> Vec<String> {
     sorted(keys.iter().map(|k| (*k).to_owned()).collect())
 }
 
-/// The README's `--json` tables list exactly the keys of the schema the code defines
+/// The `--json` tables of docs/decode-json.md list exactly the keys of the schema the code defines
 /// (`casplus::tacacs::json`), so the documentation cannot drift from the output.
 #[test]
 fn readme_json_schema_is_the_one_the_code_defines() {
     use casplus::tacacs::json;
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let start = readme.find("### JSON schema (`--json`)").unwrap();
-    let section = &readme[start..];
-    let section = &section[..section.find("\n## ").unwrap()];
+    let section =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/decode-json.md"))
+            .unwrap();
     let part = |from: &str, to: &str| {
         let a = section
             .find(from)
-            .unwrap_or_else(|| panic!("README lacks {from:?}"));
+            .unwrap_or_else(|| panic!("docs/decode-json.md lacks {from:?}"));
         let rest = &section[a..];
         &rest[..rest
             .find(to)
-            .unwrap_or_else(|| panic!("README lacks {to:?}"))]
+            .unwrap_or_else(|| panic!("docs/decode-json.md lacks {to:?}"))]
     };
     assert_eq!(
         sorted(first_cells(part(
@@ -602,7 +600,8 @@ fn readme_json_schema_is_the_one_the_code_defines() {
             .step_by(2)
             .map(str::to_owned)
             .collect();
-        let want = json::body_fields(kind).unwrap_or_else(|| panic!("README kind {kind}"));
+        let want =
+            json::body_fields(kind).unwrap_or_else(|| panic!("docs/decode-json.md kind {kind}"));
         assert_eq!(sorted(fields), owned(want), "fields of {kind}");
         seen.push(kind.to_owned());
     }

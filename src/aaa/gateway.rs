@@ -6,8 +6,8 @@
 //! JSON request each to the gateway Worker (`worker/aaa/`) over a Cloudflare service
 //! binding. The gateway drives the TACACS+ client ([`crate::tacacs::login`], set up by
 //! [`super::login`]) against the servers and answers. Keeping
-//! TACACS+ in its own Worker keeps its code out of the CAS Worker's cold start (README
-//! "TACACS+ gateway"); deployments without TACACS+ never load it.
+//! TACACS+ in its own Worker keeps its code out of the CAS Worker's cold start
+//! (docs/tacacs.md, "TACACS+ gateway"); deployments without TACACS+ never load it.
 //!
 //! ```text
 //! POST /aaa  {"op":"authenticate","tacacs":"{…}","request_id":"…","username":"alice",

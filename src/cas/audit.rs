@@ -3,7 +3,7 @@
 //! `ValidationReply::audit` for the validation endpoints and `/proxy`, `SamlReply::audit`
 //! for `/samlValidate`); a single-logout request's outcome becomes an event through
 //! `LogoutNotice::sent`. The adapter stamps each event with its request id and time and
-//! logs it as one JSON object per line (README "Audit log" documents the schema). This
+//! logs it as one JSON object per line (docs/audit-log.md documents the schema). This
 //! module holds only the event values and their JSON: it knows no engine and no reply.
 //!
 //! Never in an event: a password, a whole ticket id (only a [`ShortId`]: the prefix and
@@ -65,8 +65,8 @@ pub enum LoginFailureReason {
     Locked,
 }
 
-/// Why a login POST was refused as a login CSRF before anything was checked (README
-/// "Security model"): the first rule it broke, in the order they are checked.
+/// Why a login POST was refused as a login CSRF before anything was checked
+/// (docs/security.md): the first rule it broke, in the order they are checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -116,7 +116,7 @@ pub enum AuditEvent {
         /// The client address the platform reported.
         client_address: Option<String>,
     },
-    /// A login POST refused as a login CSRF (README "Security model"): no password was
+    /// A login POST refused as a login CSRF (docs/security.md): no password was
     /// checked, no throttle counter moved; the browser got a fresh form.
     LoginCsrfRefused {
         /// Which rule refused it.

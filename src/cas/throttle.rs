@@ -1,6 +1,6 @@
 //! Login throttling, decided before any password is checked and settled after.
 //!
-//! Three counters judge a login attempt (see the README, "Throttling"):
+//! Three counters judge a login attempt (docs/security.md, "Login throttling"):
 //!
 //! - the **pair** of user name and client address ([`ThrottleKey::Pair`]): locked hard
 //!   after [`ThrottlePolicy::max_failures_per_user`] failures in a window, each further

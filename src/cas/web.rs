@@ -65,8 +65,8 @@ pub struct HttpRequest<'a> {
     /// `Secure` (§3.6: a secure cookie), whatever the configuration says — the
     /// configuration may turn `Secure` off only for plain-http loopback development.
     pub https: bool,
-    /// The `Origin` header, if any (a login POST from another origin is refused: README
-    /// "Security model", login CSRF).
+    /// The `Origin` header, if any (a login POST from another origin is refused:
+    /// docs/security.md, login CSRF).
     pub origin: Option<&'a str>,
     /// The `Sec-Fetch-Site` header, if any (`cross-site`: the login POST is refused).
     pub fetch_site: Option<&'a str>,
@@ -557,7 +557,7 @@ pub struct WebReply {
     pub response: Response,
     /// The TGC to set or clear.
     pub cookie: Option<SetCookie>,
-    /// The login form's binding cookie to set (README "Security model", login CSRF);
+    /// The login form's binding cookie to set (docs/security.md, login CSRF);
     /// boxed, as it is rare.
     pub binding: Option<Box<SetCookie>>,
     /// Send `Cache-Control: no-store` and friends (Appendix B).
@@ -568,7 +568,7 @@ pub struct WebReply {
     pub service_ticket: Option<TicketId>,
     /// A fault behind a 500 reply (for logs).
     pub fault: Option<Fault>,
-    /// What happened, for the audit log (README "Audit log").
+    /// What happened, for the audit log (docs/audit-log.md).
     pub audit: Vec<AuditEvent>,
 }
 

@@ -3,7 +3,7 @@
 //!
 //! The schema is defined once, here: the key lists below ([`PDU`], [`HEADER`], [`BODY`], …)
 //! are what the serialisers write, a test checks every decoded vector against them, and tests
-//! check the README's tables (`tests/cli.rs`) and the npm package's TypeScript declarations
+//! check the tables of docs/decode-json.md (`tests/cli.rs`) and the npm package's TypeScript declarations
 //! (`src/wasm/schema.rs`) against the same lists, so none of them can drift.
 #![deny(
     clippy::indexing_slicing,

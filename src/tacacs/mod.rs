@@ -22,9 +22,9 @@
 //!
 //! `serde_json::to_string(&pdu)` is the `casplus decode --json` line (one object per PDU). Its
 //! keys are defined once, in [`json`] ([`json::PDU`], [`json::HEADER`], [`json::BODY`] per body
-//! kind, [`json::DIAGNOSTIC`], …); the README's "JSON schema" section explains every key and
+//! kind, [`json::DIAGNOSTIC`], …); docs/decode-json.md explains every key and
 //! value convention (RFC names for enumerated values, flag lists, escaped text fields, `*_hex`
-//! byte fields), and tests hold the README tables and the npm package's TypeScript
+//! byte fields), and tests hold its tables and the npm package's TypeScript
 //! declarations to the same lists. [`from_json`] reads the shape back into a packet.
 //!
 //! Note that JSON output shows secrets (PAP passwords in `data`, ASCII passwords in

@@ -1,4 +1,4 @@
-// The audit trail (README "Audit log"): a login failure, a login, a validation (and a
+// The audit trail (docs/audit-log.md): a login failure, a login, a validation (and a
 // replay), SSO and a logout with single logout, read back from wrangler's output
 // (run.sh writes it to $E2E_TMP/wrangler.log). One JSON object per line, each with a
 // request id and a time; no password, no whole ticket id anywhere in the log.

@@ -1,4 +1,4 @@
-// Login CSRF (issue 15 part 1, README "Security model"): each login form (CAS 3.0 §2.2,
+// Login CSRF (issue 15 part 1, docs/security.md): each login form (CAS 3.0 §2.2,
 // the login ticket of §3.5) is bound to the browser that asked for it by a binding cookie,
 // and a login POST from another browser, without the cookie, or from another site is
 // refused — with a fresh form bound to this browser, a message, a `login_csrf_refused`

@@ -126,7 +126,7 @@ test('the fault switch is off without a header and on with one', async () => {
   // Off loopback (a deployment's own host name) the switch is ignored: wrangler dev always
   // serves a loopback URL, so the Worker's unit tests (faults::tests) prove that part.
   assert.equal((await fetch(`${w.base}/login`, { headers: faulty('put:LT') })).status, 500, 'on loopback it applies');
-  // The fault is logged for the operator with the request's id (README "Audit log").
+  // The fault is logged for the operator with the request's id (docs/audit-log.md).
   const faultLine = () => w.log().replace(/\x1b\[[0-9;]*m/g, '').split('\n')
     .filter((l) => l.includes('"event":"fault"') && l.includes('injected fault'))
     .map((l) => JSON.parse(l.slice(l.indexOf('{'))))[0];

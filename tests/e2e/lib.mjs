@@ -179,7 +179,7 @@ export function stopGroup(child) {
 
 /**
  * `wrangler dev` with both Workers — the CAS Worker and its TACACS+ gateway (service
- * binding AAA, README "TACACS+ gateway") — on a free loopback port, with fresh state, in
+ * binding AAA, docs/tacacs.md "TACACS+ gateway") — on a free loopback port, with fresh state, in
  * its own process group. `vars`: `--var NAME:VALUE` for the CAS Worker. Resolves once
  * `ready(origin)` holds (default: any answer at all), else fails with wrangler's output.
  * Returns `{ child, origin, log(), stop() }`. `workers: 'cas'` serves the CAS Worker

@@ -93,7 +93,8 @@ step_worker_build() {
   fi
 }
 
-# wasm-opt (binaryen 132), typescript and playwright-core (and wrangler) from package-lock.json.
+# wasm-opt (binaryen 132), typescript, playwright-core, mermaid (the docs' diagrams, rendered in
+# Chromium by tests/docs/) and wrangler from package-lock.json.
 # Reinstalled when node_modules is missing or was installed from another lock file. Install
 # scripts are not needed (the platform binaries come as packages).
 step_npm() {
@@ -102,8 +103,9 @@ step_npm() {
   want=$(cat package.json package-lock.json | sha256sum | awk '{print $1}')
   if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/.bin/wasm-opt ] \
      || [ ! -x node_modules/.bin/tsc ] || [ ! -d node_modules/playwright-core ] \
+     || [ ! -f node_modules/mermaid/dist/mermaid.min.js ] \
      || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    log "installing npm dev tools (wrangler, binaryen, typescript, playwright-core)"
+    log "installing npm dev tools (wrangler, binaryen, typescript, playwright-core, mermaid)"
     npm install --no-audit --no-fund --ignore-scripts
     echo "$want" > "$stamp"
   fi

@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PORT=${CASPLUS_PORT:-8787}
-# Both Workers: the CAS Worker and its TACACS+ gateway (README "TACACS+ gateway").
+# Both Workers: the CAS Worker and its TACACS+ gateway (docs/tacacs.md "TACACS+ gateway").
 args=(dev -c wrangler.toml -c worker/aaa/wrangler.toml --ip 127.0.0.1 --port "$PORT")
 
 TAC_PID=""

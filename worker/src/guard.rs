@@ -1,7 +1,7 @@
 //! `TicketGuard`: the SQLite-backed Durable Object that makes single use and revocation
 //! strongly consistent.
 //!
-//! One object per *name*; the store names them (see the README, "Where tickets live, and
+//! One object per *name*; the store names them (see docs/tickets.md, "Where tickets live, and
 //! why"): one per SSO session (its tickets' route, [`TicketId::route`]) holding the
 //! session's TGT, its service and proxy tickets and the revocation marks of its TGT and
 //! PGTs; one

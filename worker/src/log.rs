@@ -1,4 +1,4 @@
-//! The Worker's log lines (README "Audit log"): audit events and faults, one JSON object
+//! The Worker's log lines (docs/audit-log.md): audit events and faults, one JSON object
 //! per line, each stamped with the request's id.
 
 use casplus::cas::audit::AuditEvent;
@@ -21,7 +21,7 @@ pub fn request_id(cf_ray: Option<&str>) -> String {
 }
 
 /// Logs `events` for the audit trail: one JSON object per line, stamped with the request
-/// id and the time (README "Audit log").
+/// id and the time (docs/audit-log.md).
 pub fn audit(request_id: &str, now: Timestamp, events: &[AuditEvent]) {
     if events.is_empty() {
         return;
@@ -55,7 +55,7 @@ fn audit_line(event: &AuditEvent, request_id: &str, time: &str) -> String {
     }
 }
 
-/// A fault line of the log (README "Audit log"), with the request's id.
+/// A fault line of the log (docs/audit-log.md), with the request's id.
 pub fn fault(request_id: &str, endpoint: &str, error: &str) {
     worker::console_error!(
         "{}",

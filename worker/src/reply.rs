@@ -14,7 +14,7 @@ use crate::log;
 /// origin ever gets a referrer from a CAS page, and the login form's own POST keeps its
 /// `Origin` (under `no-referrer` a browser sends `Origin: null` with every form POST —
 /// Fetch, "append a request `Origin` header" — and the login CSRF check refuses a POST
-/// whose `Origin` is not the server's own: README "Security model").
+/// whose `Origin` is not the server's own: docs/security.md).
 const COMMON_HEADERS: [(&str, &str); 3] = [
     ("X-Frame-Options", "DENY"),
     ("X-Content-Type-Options", "nosniff"),

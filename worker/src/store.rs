@@ -1,5 +1,5 @@
 //! The engine's [`Store`] on Workers KV and the [`TicketGuard`](crate::guard) Durable
-//! Object. See the README ("Where tickets live, and why") for the design and its consistency model:
+//! Object. See docs/tickets.md for the design and its consistency model:
 //!
 //! | what | where | why |
 //! |---|---|---|

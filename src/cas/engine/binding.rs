@@ -1,6 +1,6 @@
 //! Login CSRF: every login ticket is bound to the browser that asked for the form, and a
 //! login POST is accepted only from that browser and from the CAS server's own pages
-//! (README "Security model").
+//! (docs/security.md).
 //!
 //! CAS 3.0 §2.2 has the login form carry a login ticket (`lt`, §3.5) so that a POST
 //! answers a form this server showed; but a ticket fetched by one browser would work from

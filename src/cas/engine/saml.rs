@@ -59,7 +59,7 @@ pub struct SamlReply {
     pub outcome: Result<Success, Failure>,
     /// The fault behind an `INTERNAL_ERROR`, for logs.
     pub fault: Option<StoreError>,
-    /// What happened, for the audit log (README "Audit log"): one `st_validated` or
+    /// What happened, for the audit log (docs/audit-log.md): one `st_validated` or
     /// `st_rejected` event (endpoint `samlValidate`).
     pub audit: Vec<AuditEvent>,
 }

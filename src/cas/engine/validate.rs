@@ -114,7 +114,7 @@ pub struct ValidationReply {
     pub body: ValidationBody,
     /// The fault behind an `INTERNAL_ERROR`, for logs.
     pub fault: Option<StoreError>,
-    /// What happened, for the audit log (README "Audit log"): one `st_validated` or
+    /// What happened, for the audit log (docs/audit-log.md): one `st_validated` or
     /// `st_rejected` event for a validation, one `pt_issued` or `proxy_rejected` for
     /// `/proxy`.
     pub audit: Vec<AuditEvent>,

@@ -1,4 +1,4 @@
-//! The audit events every reply carries (README "Audit log"): emitted by the engine where
+//! The audit events every reply carries (docs/audit-log.md): emitted by the engine where
 //! it decides, one test per endpoint. No event holds a password or a whole ticket id.
 
 use super::*;

@@ -1,4 +1,4 @@
-//! Login CSRF (`binding.rs`, README "Security model"): each login ticket (§2.2, §3.5) is
+//! Login CSRF (`binding.rs`, docs/security.md): each login ticket (§2.2, §3.5) is
 //! bound to the browser that asked for the form, and a login POST from another browser or
 //! another site is refused before any throttle counter moves or any password is checked.
 
