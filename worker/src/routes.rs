@@ -7,9 +7,7 @@
 use std::rc::Rc;
 
 use casplus::cas::auth::{AuthFailure, AuthResult};
-use casplus::cas::engine::{
-    Endpoint, LoginStep, PendingLogin, SamlValidateRequest, ValidationStep,
-};
+use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
 use casplus::cas::http::{self, MAX_BODY, RequestTarget, Route, Transport};
 use casplus::cas::store::StoreError;
 use casplus::cas::ticket::{ProxyGrantingTicket, Ticket, TicketId};
@@ -28,7 +26,7 @@ use crate::outbound;
 use crate::platform::{self, Csprng};
 use crate::reply::{self, Rendered, page, redirect, respond};
 use crate::requrl::RequestUrl;
-use crate::session::{self, Continued, SessionEndpoint, SessionRequest};
+use crate::session::{self, SessionEndpoint, SessionRequest};
 use crate::store::{WorkerStore, guard_name};
 
 /// Everything a handler needs for one request.
@@ -237,7 +235,7 @@ async fn in_session(
         .loaded
         .engine
         .cookie_session(cas.req.cookie.as_deref(), cas.req.https)?;
-    hand_off(cas, endpoint, &tgt, None, None, ctx).await
+    hand_off(cas, endpoint, &tgt, ctx).await
 }
 
 /// Hands the request to the object of the session `tgt`, when it has a route; `None`:
@@ -246,15 +244,14 @@ async fn hand_off(
     cas: &Cas,
     endpoint: SessionEndpoint,
     tgt: &TicketId,
-    authenticated: Option<(PendingLogin, AuthResult)>,
-    continued: Option<Continued>,
     ctx: &Context,
 ) -> Option<Result<Response>> {
-    let request = session_request(cas, endpoint, tgt, authenticated, continued)?;
+    let name = endpoint.name();
+    let request = session_request(cas, endpoint, tgt)?;
     Some(match session::hand_off(&cas.store, request).await {
         Ok(rendered) => finish(rendered, cas, ctx),
         Err(e) => {
-            log::fault(&cas.request_id, endpoint.name(), &e.to_string());
+            log::fault(&cas.request_id, name, &e.to_string());
             reply::internal_error()
         }
     })
@@ -262,13 +259,7 @@ async fn hand_off(
 
 /// The hand-off of this request to the object of the session `tgt` (or of a ticket of
 /// it), when it has a route; `None`: run it here.
-fn session_request(
-    cas: &Cas,
-    endpoint: SessionEndpoint,
-    tgt: &TicketId,
-    authenticated: Option<(PendingLogin, AuthResult)>,
-    continued: Option<Continued>,
-) -> Option<SessionRequest> {
+fn session_request(cas: &Cas, endpoint: SessionEndpoint, tgt: &TicketId) -> Option<SessionRequest> {
     tgt.route()?;
     Some(SessionRequest {
         endpoint,
@@ -282,8 +273,6 @@ fn session_request(
         cookie: cas.req.cookie.clone(),
         client_address: cas.req.client_address.clone(),
         https: cas.req.https,
-        authenticated,
-        continued,
     })
 }
 
@@ -322,10 +311,8 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
             if let Some(old) = pending.session().cloned()
                 && let Some(answer) = hand_off(
                     &cas,
-                    SessionEndpoint::LoginAuthenticated,
+                    SessionEndpoint::LoginAuthenticated(pending.clone(), result.clone()),
                     &old,
-                    Some((pending.clone(), result.clone())),
-                    None,
                     ctx,
                 )
                 .await
@@ -339,10 +326,8 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
         // A warn confirmation extends the session's TGT: in the session's object.
         LoginStep::Confirm { pending } => {
             let tgt = pending.session().clone();
-            let continued = Some(Continued::Confirm(pending.clone()));
-            if let Some(answer) =
-                hand_off(&cas, SessionEndpoint::Confirm, &tgt, None, continued, ctx).await
-            {
+            let endpoint = SessionEndpoint::Confirm(pending.clone());
+            if let Some(answer) = hand_off(&cas, endpoint, &tgt, ctx).await {
                 return answer;
             }
             engine
@@ -406,8 +391,7 @@ async fn grant_pgt(cas: &Cas, pgt: &ProxyGrantingTicket) -> std::result::Result<
     let bytes = Ticket::ProxyGranting(pgt.clone())
         .to_bytes()
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let continued = Some(Continued::Grant(bytes));
-    match session_request(cas, SessionEndpoint::GrantPgt, &pgt.tgt, None, continued) {
+    match session_request(cas, SessionEndpoint::GrantPgt(bytes), &pgt.tgt) {
         Some(request) => session::hand_off(&cas.store, request)
             .await
             .map(|answer| answer.status == session::GRANTED),
@@ -419,7 +403,7 @@ async fn grant_pgt(cas: &Cas, pgt: &ProxyGrantingTicket) -> std::result::Result<
 /// target in the session's TGT for single logout (§2.3.3).
 async fn proxy(mut cas: Cas, ctx: &Context) -> Result<Response> {
     if let Some(pgt) = cas.loaded.engine.proxy_session(cas.req.query.as_bytes())
-        && let Some(answer) = hand_off(&cas, SessionEndpoint::Proxy, &pgt, None, None, ctx).await
+        && let Some(answer) = hand_off(&cas, SessionEndpoint::Proxy, &pgt, ctx).await
     {
         return answer;
     }

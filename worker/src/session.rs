@@ -33,8 +33,9 @@ use crate::store::WorkerStore;
 /// [`crate::store::ROWS_URL`]).
 pub const URL: &str = "https://guard/session";
 
-/// What a session object runs for the Worker.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What a session object runs for the Worker, with what the Worker already decided with
+/// the engine for the object to finish.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SessionEndpoint {
     /// A `/login` GET: SSO (§2.1.1).
     Login,
@@ -42,25 +43,16 @@ pub enum SessionEndpoint {
     Logout,
     /// The end of a `/login` POST whose credentials were checked, replacing the session
     /// ([`casplus::cas::engine::PendingLogin::session`]): new TGT, old one revoked.
-    LoginAuthenticated,
-    /// A `/login` POST confirming a warned SSO (§2.2.1 `warn`):
-    /// [`Continued::Confirm`].
-    Confirm,
-    /// The grant of a PGT after its callback answered 200 (§2.5.4): [`Continued::Grant`];
-    /// the answer is no page but its status: [`GRANTED`] or [`SESSION_ENDED`].
-    GrantPgt,
+    LoginAuthenticated(PendingLogin, AuthResult),
+    /// A `/login` POST confirming a warned SSO (§2.2.1 `warn`) whose login ticket was
+    /// taken.
+    Confirm(PendingConfirm),
+    /// The grant of a PGT after its callback answered 200 (§2.5.4), the PGT in the stored
+    /// form ([`Ticket::to_bytes`]); the answer is no page but its status: [`GRANTED`] or
+    /// [`SESSION_ENDED`].
+    GrantPgt(Vec<u8>),
     /// `/proxy` (§2.7), named by its `pgt`.
     Proxy,
-}
-
-/// What the Worker already decided with the engine, for the object to finish.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Continued {
-    /// A warn confirmation whose login ticket was taken.
-    Confirm(PendingConfirm),
-    /// The PGT of a validation whose callback answered 200, in the stored form
-    /// ([`Ticket::to_bytes`]).
-    Grant(Vec<u8>),
 }
 
 /// The status of a [`SessionEndpoint::GrantPgt`] answer: the PGT was granted.
@@ -70,11 +62,11 @@ pub const SESSION_ENDED: u16 = 410;
 
 impl SessionEndpoint {
     /// The endpoint's name in log lines.
-    pub const fn name(self) -> &'static str {
+    pub const fn name(&self) -> &'static str {
         match self {
-            Self::Login | Self::LoginAuthenticated | Self::Confirm => "login",
+            Self::Login | Self::LoginAuthenticated(..) | Self::Confirm(_) => "login",
             Self::Logout => "logout",
-            Self::GrantPgt => "validate",
+            Self::GrantPgt(_) => "validate",
             Self::Proxy => "proxy",
         }
     }
@@ -106,10 +98,6 @@ pub struct SessionRequest {
     pub client_address: Option<String>,
     /// Whether the request came over https.
     pub https: bool,
-    /// For [`SessionEndpoint::LoginAuthenticated`]: the login and the credentials' answer.
-    pub authenticated: Option<(PendingLogin, AuthResult)>,
-    /// For [`SessionEndpoint::Confirm`] and [`SessionEndpoint::GrantPgt`]: what to finish.
-    pub continued: Option<Continued>,
 }
 
 impl core::fmt::Debug for SessionRequest {
@@ -177,7 +165,7 @@ pub async fn serve(guard: &TicketGuard, env: &Env, body: &[u8]) -> worker::Resul
 pub async fn run_in_session(
     guard: &TicketGuard,
     env: &Env,
-    request: SessionRequest,
+    mut request: SessionRequest,
 ) -> Result<Rendered, String> {
     let loaded = config::load(env, &request.host).map_err(|p| p.to_string())?;
     let mut rng = Csprng::check().map_err(|e| format!("entropy: {e}"))?;
@@ -189,26 +177,25 @@ pub async fn run_in_session(
         .inside(request.session.clone(), guard)
         .with_faults(faults);
     let engine = &loaded.engine;
+    // What to run, moved out (the request's other fields stay borrowed by `http`).
+    let endpoint = core::mem::replace(&mut request.endpoint, SessionEndpoint::Login);
     let http = request.http();
-    let endpoint = request.endpoint;
-    let reply = match (endpoint, request.continued.clone()) {
-        (SessionEndpoint::Login, _) => match engine.login(&store, &mut rng, now, &http).await {
+    let name = endpoint.name();
+    let reply = match endpoint {
+        SessionEndpoint::Login => match engine.login(&store, &mut rng, now, &http).await {
             LoginStep::Reply(reply) => reply,
             _ => return Err("a GET asked for credentials".to_owned()),
         },
-        (SessionEndpoint::Logout, _) => engine.logout(&store, &mut rng, now, &http).await,
-        (SessionEndpoint::LoginAuthenticated, _) => {
-            let Some((pending, result)) = request.authenticated.clone() else {
-                return Err("a finished login without its credentials' answer".to_owned());
-            };
+        SessionEndpoint::Logout => engine.logout(&store, &mut rng, now, &http).await,
+        SessionEndpoint::LoginAuthenticated(pending, result) => {
             engine
                 .login_authenticated(&store, &mut rng, now, pending, result)
                 .await
         }
-        (SessionEndpoint::Confirm, Some(Continued::Confirm(pending))) => {
+        SessionEndpoint::Confirm(pending) => {
             engine.confirm_warned(&store, &mut rng, now, pending).await
         }
-        (SessionEndpoint::GrantPgt, Some(Continued::Grant(bytes))) => {
+        SessionEndpoint::GrantPgt(bytes) => {
             let Ok(Ticket::ProxyGranting(pgt)) = Ticket::from_bytes(&bytes) else {
                 return Err("a grant without its proxy-granting ticket".to_owned());
             };
@@ -223,12 +210,12 @@ pub async fn run_in_session(
                 effects: Vec::new(),
             });
         }
-        (SessionEndpoint::Proxy, _) => {
+        SessionEndpoint::Proxy => {
             let reply = engine
                 .proxy(&store, &mut rng, now, request.query.as_bytes())
                 .await;
             if let Some(fault) = &reply.fault {
-                log::fault(&request.request_id, endpoint.name(), &fault.to_string());
+                log::fault(&request.request_id, name, &fault.to_string());
             }
             log::audit(&request.request_id, now, &reply.audit);
             return Ok(Rendered {
@@ -242,10 +229,9 @@ pub async fn run_in_session(
                 effects: Vec::new(),
             });
         }
-        _ => return Err("a session request without what it continues".to_owned()),
     };
     log::audit(&request.request_id, now, &reply.audit);
-    Ok(reply::render(endpoint.name(), reply, &request.request_id))
+    Ok(reply::render(name, reply, &request.request_id))
 }
 
 #[cfg(test)]
@@ -266,8 +252,6 @@ mod tests {
             cookie: Some("TGC-casplus=TGT-secret".into()),
             client_address: Some("192.0.2.1".into()),
             https: false,
-            authenticated: None,
-            continued: None,
         };
         let bytes = stored::encode(&request).expect("encodes");
         assert_eq!(
