@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test test-docs screenshots lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load
+.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test test-docs screenshots lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load profile-worker
 
 help:
 	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
@@ -22,6 +22,7 @@ help:
 	@echo "make www    build the inspector page (www/, web build of the core in www/pkg/)"
 	@echo "make npm    build the npm package casplus into pkg/ (npm/README.md)"
 	@echo "make bench-cas-load  casplus (wrangler dev) vs django-cas-server under load"
+	@echo "make profile-worker  where the Worker's CPU time goes: DevTools CPU profile under load"
 	@echo "make size   Worker bundle size and start-up cost (bench/RESULTS.md)"
 	@echo "make soak   10 minutes of mixed CAS traffic (SOAK_SECONDS to shorten)"
 	@echo "make deploy-check  wrangler deploy --dry-run (offline)"
@@ -123,6 +124,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features wasm,inspector -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features inspector-tls -- -D warnings
 	cargo clippy -p casplus-worker -p casplus-aaa --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
@@ -136,6 +138,9 @@ test-wasm:
 # Known-answer vectors re-derived by independent implementations (scapy, tacacs-plus).
 test-interop:
 	.venv/bin/python tests/vectors/generate.py --check
+	tests/tools/setup.sh tshark
+	cargo build -q --bin casplus
+	.venv/bin/python tests/vectors/tls/generate.py --check target/debug/casplus
 
 # Each target starts from its committed seeds (tests/fuzz/seeds/TARGET, from the vectors) plus
 # the local corpus (tests/fuzz/corpus/TARGET, gitignored); new inputs go to the corpus only.
@@ -168,21 +173,27 @@ test-npm: npm
 bench:
 	cargo bench --bench codec --bench cas -- --warm-up-time 1 --measurement-time 3
 
-# The inspector page: www/ is static; the web build of the core goes to www/pkg/ (gitignored).
+# The inspector page: www/ is static; the web build of the core goes to www/pkg/ (gitignored):
+# casplus* (feature `inspector`, fetched at load) and casplus_tls* (feature `inspector-tls`:
+# TLS 1.3 record protection, fetched by the page's Worker only for a capture whose key log can
+# decrypt a connection; see src/wasm/tls.rs).
 WWW_WASM := target/wasm32-unknown-unknown/release/casplus.wasm
 # The page is built for speed (opt-level 3: capture analysis ~25 % faster than "s" for ~4 KB
 # more gzip, see bench/RESULTS.md "Inspector"); the Worker keeps the size-optimised profile.
 WWW_CARGO_FLAGS := --config profile.release.opt-level=3
+WWW_WASM_OPT := node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int \
+	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 setup-www:
 	tests/browser/setup.sh build
 
 www: setup-www
-	cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features inspector $(WWW_CARGO_FLAGS)
 	rm -rf www/pkg
+	cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features inspector $(WWW_CARGO_FLAGS)
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg --out-name casplus $(WWW_WASM)
-	node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int \
-	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-	  www/pkg/casplus_bg.wasm -o www/pkg/casplus_bg.wasm
+	cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features inspector-tls $(WWW_CARGO_FLAGS)
+	wasm-bindgen --target web --no-typescript --out-dir www/pkg --out-name casplus_tls $(WWW_WASM)
+	$(WWW_WASM_OPT) www/pkg/casplus_bg.wasm -o www/pkg/casplus_bg.wasm
+	$(WWW_WASM_OPT) www/pkg/casplus_tls_bg.wasm -o www/pkg/casplus_tls_bg.wasm
 	@tests/browser/size.sh
 
 # The page in headless Debian Chromium (playwright-core), served from 127.0.0.1 (tests/browser/run.sh).
@@ -198,3 +209,10 @@ bench-inspector: www
 # run on loopback (bench/cas-load.sh; not part of `make test`; results: bench/RESULTS.md).
 bench-cas-load: build-worker
 	bench/cas-load.sh
+
+# Where the CAS Worker's CPU time goes (issue 16): a DevTools CPU profile of workerd under
+# load per scenario (bench/profile-worker.mjs), on a build that keeps wasm function names
+# (run `make build-worker` afterwards for the size-optimised build). Not part of `make test`.
+profile-worker:
+	$(MAKE) build-worker WORKER_KEEP_NAMES=1
+	node bench/profile-worker.mjs

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use casplus::cas::config::SiteConfig;
+use casplus::site::SiteConfig;
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/worker/casplus.example.toml");
 

@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use casplus::cas::auth::AuthResult;
-use casplus::cas::config::{Problem, SiteConfig};
+use casplus::cas::config::Problem;
 use casplus::password::{MIN_ITERATIONS, Password, hash_password};
-use casplus::site::{check, load_json};
+use casplus::site::{SiteConfig, check, load_json};
 use serde_json::{Value, json};
 
 fn hash() -> String {
@@ -386,8 +386,15 @@ fn tacacs_servers_are_well_formed_rfc8907_4_5() {
     let mut v = base();
     v["tacacs"] = json!({ "servers": [] });
     assert_one(&v, "tacacs", "no TACACS+ server");
+    v["tacacs"] = json!({ "servers": [{ "host": "x", "key": "k", "key_hex": "00" }] });
+    assert_one(&v, "tacacs", "give exactly one of key / key_hex");
+    // A misspelt key is refused by the parser of the whole file, named, with its place.
     v["tacacs"] = json!({ "servers": [{ "host": "x", "key": "k", "typo": 1 }] });
-    assert_one(&v, "tacacs", "typo");
+    let e = SiteConfig::from_json(&v.to_string()).unwrap_err();
+    assert!(
+        e.message.contains("unknown field `typo`") && e.message.contains("line 1 column"),
+        "{e}"
+    );
     v["tacacs"] = json!({ "servers": [
         { "host": "10.0.0.5", "key": "k" },
         { "host": "tcp://10.0.0.6:49", "port": 0, "key": "", "timeout_ms": 60_000 },
@@ -413,6 +420,11 @@ fn shape_errors_are_reported_not_ignored() {
         r#"{"engine": {}, "extra": 1}"#,
         r#"{"engine": {"services": [{"id": 1, "name": "a", "service": {"exact": "https://a/"}, "typo": 1}]}}"#,
         r#"{"users": {"u": {"password": 5}}}"#,
+        // The `tacacs` section is read in the same parse: its mistakes carry a place too.
+        r#"{"tacacs": {"servers": [{"host": "x", "key": "k", "typo": 1}]}}"#,
+        r#"{"tacacs": {"servers": [{"host": "x", "key": "k", "timeout_ms": "5s"}]}}"#,
+        r#"{"tacacs": {"servers": [{"key": "k"}]}}"#,
+        r#"{"tacacs": {"servers": [{"host": "x", "key_secret": 5}]}}"#,
         "{",
     ] {
         let err = SiteConfig::from_json(bad).unwrap_err();

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use casplus::cas::config::SiteConfig;
+use casplus::site::SiteConfig;
 use serde_json::{Value, json};
 
 /// One step of a key's place: a table key, any element of a list, any key of a map.
@@ -94,13 +94,6 @@ fn code_keys() -> Vec<String> {
         for k in keys {
             let mut at = path.clone();
             at.push(Step::Key(k.clone()));
-            // `key_secret` is read before the TACACS+ parser sees the section (the Worker
-            // resolves it into `key`): not in the parser's list, a key all the same.
-            if k == "key" && spelled(&path) == "tacacs.servers[]" {
-                let mut secret = path.clone();
-                secret.push(Step::Key(casplus::site::KEY_SECRET.into()));
-                out.push(spelled(&secret));
-            }
             // A table (or a list or map of tables) is walked; a value is a row.
             let table = [None, Some(Step::Elem), Some(Step::Entry)]
                 .into_iter()

@@ -16,7 +16,7 @@ const KEY_STORE = 'casplus.inspector.keys';
 
 const engine = new Engine();
 const ui = {
-  capture: $('capture'), keys: $('keys'), format: $('format'), live: $('live'), decode: $('decode'),
+  capture: $('capture'), keys: $('keys'), keylog: $('keylog'), format: $('format'), live: $('live'), decode: $('decode'),
   file: $('file'), drop: $('drop'), fileChip: $('file-chip'), fileName: $('file-name'),
   detected: $('detected'), message: $('message'), progressBox: $('progress-box'), progress: $('progress'),
   progressText: $('progress-text'), progressLabel: $('progress-label'), cancel: $('cancel'),
@@ -89,14 +89,10 @@ function relTime(i) {
 // Keys
 // ---------------------------------------------------------------------------------------
 
+// One key per line: SECRET, hex:HEX, or ADDRESS=… for one device's key (read by the core's glue,
+// src/wasm/inspect.rs parse_keys).
 function readKeys() {
-  const keys = [];
-  for (const line of ui.keys.value.split(/\r?\n/)) {
-    if (line === '') continue;
-    if (line.startsWith('hex:')) keys.push({ hex: line.slice(4) });
-    else keys.push({ text: line });
-  }
-  return keys;
+  return ui.keys.value.split(/\r?\n/).filter((line) => line !== '').map((text) => ({ text }));
 }
 
 function rememberKeys() {
@@ -214,7 +210,7 @@ async function decode() {
     if (runToken !== token) return;
     msg = await engine.analyze(bytes, keys, form, (p) => {
       if (runToken === token) setProgress(p.done, p.total, p.frames, p.pdus);
-    });
+    }, ui.keylog.value);
   } catch (err) {
     if (runToken !== token || err.cancelled) return;
     clearTimeout(timer);
@@ -347,6 +343,19 @@ function renderEmpty(text) {
   currentSession = -1;
 }
 
+// TACACS+ over TLS (RFC 9887): what the handshake shows, and whether the key log decrypted it.
+function tlsVerdict(o) {
+  const out = [];
+  for (const c of o.connections) {
+    const t = c.tls;
+    if (!t) continue;
+    const what = [t.version === 0x0304 ? 'TLS 1.3' : 'TLS', t.sni ? `SNI ${t.sni}` : ''].filter(Boolean).join(', ');
+    const dec = t.decrypted[0] + t.decrypted[1];
+    out.push(dec ? ` ${what}: decrypted with the key log.` : ` ${what}: ${t.opaque_reason || 'not decrypted'}.`);
+  }
+  return out.join('');
+}
+
 function keyVerdict(o, t) {
   let obfuscated = 0;
   let wrong = 0;
@@ -385,7 +394,7 @@ function render() {
     plural(o.pdus, 'PDU'),
     plural(o.sessions, 'session'),
   ];
-  ui.detected.textContent = `${parts.join(' · ')}. ${keyVerdict(o, t)}`;
+  ui.detected.textContent = `${parts.join(' · ')}. ${keyVerdict(o, t)}${tlsVerdict(o)}`;
   ui.detected.dataset.form = f.form;
   for (const b of [ui.copyLink, ui.exportJson, ui.exportText]) b.disabled = false;
   if (t.length === 0) showMessage(noPduMessage(o), 'warn');
@@ -412,7 +421,7 @@ function noPduMessage(o) {
     return `No TACACS+ packet: ${errors[0].message}.${hint}`;
   }
   const tls = o.connections.filter((c) => c.kind === 'tacacs_tls').length;
-  if (tls) return `No readable TACACS+ packet: ${plural(tls, 'connection')} carry TACACS+ over TLS (RFC 9887), which cannot be decoded without the TLS keys.`;
+  if (tls) return `No readable TACACS+ packet: ${plural(tls, 'connection')} carry TACACS+ over TLS (RFC 9887), which cannot be decoded without the TLS keys: paste the key log (SSLKEYLOGFILE) beside the capture.`;
   return `No TACACS+ packet found in ${plural(o.stats.frames, 'frame')} (${plural(o.stats.tcp_segments, 'TCP segment')}). TACACS+ is recognised on any port by its 12-byte header (version 0xc, type 1-3).`;
 }
 
@@ -667,6 +676,10 @@ ui.keys.addEventListener('input', () => {
   clearTimeout(liveTimer);
   const size = source.kind === 'file' ? source.blob.size : ui.capture.value.length;
   if (result && size <= REDECODE_LIMIT && (ui.live.checked || source.kind === 'file')) liveTimer = setTimeout(decode, 300);
+});
+ui.keylog.addEventListener('input', () => {
+  clearTimeout(liveTimer);
+  if (result) liveTimer = setTimeout(decode, 300);
 });
 ui.remember.addEventListener('change', rememberKeys);
 ui.showKeys.addEventListener('change', () => ui.keys.classList.toggle('masked', !ui.showKeys.checked));

@@ -8,6 +8,7 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 export class Engine {
   constructor() {
     this.module = null;
+    this.tlsModule = null; // the TLS module, once a worker has needed it (worker.js)
     this.worker = null;
     this.pending = new Map(); // id -> {resolve, reject, onProgress}
     this.nextId = 1;
@@ -53,11 +54,15 @@ export class Engine {
         this.pending.clear();
         reject(err);
       };
-      worker.postMessage({ op: 'init', module: this.module });
+      worker.postMessage({ op: 'init', module: this.module, tlsModule: this.tlsModule });
     });
   }
 
   dispatch(msg) {
+    if (msg.op === 'tls-module') {
+      this.tlsModule = msg.module;
+      return;
+    }
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.op === 'progress') {
@@ -79,9 +84,9 @@ export class Engine {
   }
 
   /** Analyses `bytes`, whose buffer is handed over to the worker (no copy). */
-  analyze(bytes, keys, format, onProgress) {
+  analyze(bytes, keys, format, onProgress, keylog = '') {
     const buf = bytes.buffer;
-    return this.request({ op: 'analyze', input: buf, keys, format }, onProgress, [buf]);
+    return this.request({ op: 'analyze', input: buf, keys, format, keylog }, onProgress, [buf]);
   }
 
   pdu(index) { return this.request({ op: 'pdu', index }); }

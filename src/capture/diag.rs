@@ -65,10 +65,34 @@ pub mod codes {
     pub const PDU_CUT_BY_GAP: &str = "pdu-cut-by-gap";
     /// TACACS+ over TLS (RFC 9887) or TLS on the TACACS+ port: not decodable without TLS keys (Warning).
     pub const TLS_NOT_DECODABLE: &str = "tls-not-decodable";
+    /// A TLS record cut short: the capture ends or lost segments (Warning).
+    pub const TLS_RECORD_INCOMPLETE: &str = "tls-record-incomplete";
+    /// Bytes of a TLS stream that are not TLS records (RFC 8446 §5.1) (Warning).
+    pub const TLS_MALFORMED: &str = "tls-malformed";
+    /// The key log lacks (or has an unusable) secret for a connection's direction (Warning).
+    pub const TLS_KEY_MISSING: &str = "tls-key-missing";
+    /// A record did not authenticate with the key log's secret (RFC 8446 §5.2) (Warning).
+    pub const TLS_DECRYPT_FAILED: &str = "tls-decrypt-failed";
+    /// A TLS 1.3 connection the key log could decrypt, analysed without TLS record protection
+    /// ([`crate::capture::Options::tls`] is `None`): analyse again with it (the inspector loads its
+    /// TLS module on this code) (Warning).
+    pub const TLS_NO_DECRYPTION: &str = "tls-no-decryption";
+    /// TLS records decrypted with the key log (Info).
+    pub const TLS_DECRYPTED: &str = "tls-decrypted";
+    /// A key-log line could not be read (Warning).
+    pub const TLS_KEYLOG_LINE: &str = "tls-keylog-line";
+
     /// seq_no parity and port 49 disagree about which side is the server (Warning).
     pub const DIRECTION_MISMATCH: &str = "direction-mismatch";
     /// A PDU of a session that already ended (Warning).
     pub const SESSION_AFTER_END: &str = "session-after-end";
+    /// A client opens a second session on a connection before the server agreed to Single
+    /// Connection Mode (it asked in its first packet; the server's first reply has not come,
+    /// RFC 8907 §4.3) (Warning).
+    pub const SESSION_BEFORE_SINGLE_CONNECT: &str = "session-before-single-connect";
+    /// The server answers ERROR to a request that does not de-obfuscate with the key that
+    /// reads the reply: the client's key differs from the server's (RFC 8907 §4.5) (Warning).
+    pub const ERROR_REPLY_KEY_MISMATCH: &str = "error-reply-key-mismatch";
     /// A session_id starts again at seq_no 1 before its session ended (Warning).
     pub const SESSION_RESTARTED: &str = "session-restarted";
     /// A reply whose session's request is not in the capture (Warning).

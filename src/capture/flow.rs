@@ -230,6 +230,8 @@ struct Open {
     session: u32,
     last_seq: u8,
     secret_next: bool,
+    /// A request of this session did not de-obfuscate with the given keys.
+    request_unreadable: bool,
 }
 
 /// Decodes `pdus` (in capture order) one at a time and builds their sessions, filling each
@@ -348,6 +350,17 @@ pub(crate) fn build(
             if let Some(c) = p.conn
                 && let Some(Some(s)) = sc.get_mut(c as usize)
             {
+                // §4.3: the client waits for the server's first reply before multiplexing
+                if s.sessions > 0 && s.requested && s.accepted.is_none() && seq == 1 {
+                    diags.push(diag(
+                        codes::SESSION_BEFORE_SINGLE_CONNECT,
+                        Severity::Warning,
+                        format!(
+                            "session {:#010x} opened on a connection before the server agreed to Single Connection Mode (asked for in the client's first packet, not answered yet; RFC 8907 §4.3)",
+                            h.session_id
+                        ),
+                    ));
+                }
                 s.sessions = s.sessions.saturating_add(1);
             }
             super::push_growing(
@@ -371,6 +384,7 @@ pub(crate) fn build(
                     session: id,
                     last_seq: seq.wrapping_sub(1),
                     secret_next: false,
+                    request_unreadable: false,
                 },
             );
         }
@@ -420,7 +434,24 @@ pub(crate) fn build(
         let line = summary(d, o.secret_next);
         o.secret_next = asks_secret(d);
         o.last_seq = o.last_seq.max(seq);
-        if let Some(st) = final_status(d) {
+        let status = final_status(d);
+        if seq % 2 == 1 && d.body_state == BodyState::WrongKey {
+            o.request_unreadable = true;
+        } else if seq % 2 == 0
+            && o.request_unreadable
+            && status == Some("ERROR")
+            && matches!(d.body_state, BodyState::Deobfuscated | BodyState::Clear)
+        {
+            diags.push(diag(
+                codes::ERROR_REPLY_KEY_MISMATCH,
+                Severity::Warning,
+                format!(
+                    "the server answers ERROR in session {:#010x} to a request that does not de-obfuscate with the key that reads this reply: the client's key differs from the server's (RFC 8907 §4.5)",
+                    h.session_id
+                ),
+            ));
+        }
+        if let Some(st) = status {
             s.finished = true;
             s.outcome = Some(st);
         }

@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 
 use super::model::Header;
+use super::tls::RawDir;
 
 /// Length of the TACACS+ header (RFC 8907 §4.1).
 pub(crate) const HEADER_LEN: usize = 12;
@@ -195,6 +196,8 @@ enum Mode {
     Synced,
     Searching,
     Off,
+    /// TLS (RFC 8446 records): the bytes go to [`Extractor::tls`] for the TLS pass.
+    Tls,
 }
 
 /// Cuts PDUs out of one stream as its bytes arrive in order.
@@ -218,6 +221,10 @@ pub(crate) struct Extractor {
     pub found: bool,
     /// Bytes skipped in total.
     pub skipped: u64,
+    /// The stream's bytes once it is TLS, for the TLS pass ([`super::tls`]).
+    pub tls: Option<Box<RawDir>>,
+    /// Bytes of a TLS stream kept at most.
+    tls_budget: usize,
 }
 
 impl Extractor {
@@ -234,7 +241,20 @@ impl Extractor {
             first_miss: None,
             found: false,
             skipped: 0,
+            tls: None,
+            tls_budget: 0,
         }
+    }
+
+    /// Bytes kept of a TLS stream (for its handshake, or all of it to decrypt).
+    pub(crate) fn set_tls_budget(&mut self, budget: usize) {
+        self.tls_budget = budget;
+    }
+
+    /// The stream is TLS from its start (TACACS+ over TLS port, RFC 9887).
+    pub(crate) fn force_tls(&mut self) {
+        self.mode = Mode::Tls;
+        self.tls.get_or_insert_default();
     }
 
     /// True once the stream was judged not TACACS+ (or TLS): its bytes are dropped.
@@ -492,6 +512,26 @@ impl Extractor {
     pub(crate) fn pump(&mut self, data: &[u8], out: &mut Vec<FoundPdu>, events: &mut Vec<Event>) {
         loop {
             match self.mode {
+                Mode::Tls => {
+                    let raw = self.tls.get_or_insert_default();
+                    for it in self.queue.drain(..) {
+                        match it {
+                            Item::Data(p) => {
+                                raw.push(
+                                    data,
+                                    p.pos,
+                                    p.len,
+                                    p.frame,
+                                    p.frame_start,
+                                    self.tls_budget,
+                                );
+                            }
+                            Item::Gap { .. } => raw.gap(),
+                        }
+                    }
+                    self.front = self.end;
+                    return;
+                }
                 Mode::Off => {
                     self.queue.clear();
                     self.front = self.end;
@@ -510,7 +550,7 @@ impl Extractor {
                     if self.mode == Mode::Start && self.gather(data, 0, &mut tls) {
                         let [b0, b1, b2] = tls;
                         if b0 == 0x16 && b1 == 0x03 && b2 <= 4 {
-                            self.mode = Mode::Off;
+                            self.force_tls();
                             events.push(Event::Tls);
                             continue;
                         }
@@ -671,14 +711,14 @@ impl Extractor {
             }
         }
         let rest = self.end.saturating_sub(self.front);
-        if rest > 0 && self.mode != Mode::Off {
+        if rest > 0 && !matches!(self.mode, Mode::Off | Mode::Tls) {
             let off = self.front;
             let n = self.contiguous().min(rest);
             self.note_skip(events, off, n, "capture ended inside a header");
             self.queue.clear();
             self.front = self.end;
         }
-        if self.mode != Mode::Off {
+        if !matches!(self.mode, Mode::Off | Mode::Tls) {
             self.flush_skip(events);
         }
     }

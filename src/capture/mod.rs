@@ -11,9 +11,12 @@
 //!   which ([`FormatInfo`]). A hex or base64 dump of a pcap file is read as that file.
 //! - TCP is reassembled per connection and direction ([`Stream`]): reordering, retransmissions,
 //!   overlaps, lost segments (reported as [`Gap`]s), FIN/RST, a new connection on a reused 4-tuple.
-//! - TACACS+ is recognised on any port by header plausibility; port 49 is trusted, port 300 is
-//!   TACACS+ over TLS (RFC 9887), reported as not decodable without the TLS keys. Client and server
-//!   follow from the seq_no parity (RFC 8907 §4.1: odd from the client), checked against port 49.
+//! - TACACS+ is recognised on any port by header plausibility; port 49 is trusted. TLS is
+//!   recognised on any port by its first record, port 300 is TLS from its first byte (TACACS+
+//!   over TLS, RFC 9887): [`tls`] shows the handshake and, with a key log
+//!   ([`Options::keylog`]), decrypts TLS 1.3 and hands the plaintext to the same PDU framing.
+//!   Client and server follow from the seq_no parity (RFC 8907 §4.1: odd from the client),
+//!   checked against port 49.
 //! - Every [`Pdu`] keeps its span in its stream and its [`SegmentRef`]s: frame, offset in the
 //!   frame, and the bytes of the original input (for text: the hex digits) it came from.
 //! - Every PDU is decoded by the codec ([`crate::tacacs`]) with the candidate keys and the
@@ -59,6 +62,7 @@ mod reassembler;
 mod source;
 mod tcp;
 mod text;
+pub mod tls;
 
 use core::ops::ControlFlow;
 
@@ -100,6 +104,12 @@ pub struct Options {
     /// Candidate keys, tried in order for every obfuscated PDU (RFC 8907 §4.5); the result
     /// says which one decodes each connection consistently ([`Connection::keys_ok`]).
     pub keys: Vec<Key>,
+    /// Keys of one peer (RFC 8907 §4.5: the shared secret is configured per client, so a server
+    /// may have one per device): each names a key of [`Options::keys`] and an address. On a
+    /// connection with that address at either end, its keys are tried first; on the others they
+    /// are not tried at all. Keys no entry names are tried on every connection, after the
+    /// peer's. `key_index` keeps counting in [`Options::keys`].
+    pub peer_keys: Vec<PeerKey>,
     /// Ports whose connections are TACACS+ without probing (default: 49, RFC 8907 §4); on
     /// other ports TACACS+ is recognised by header plausibility.
     pub ports: Vec<u16>,
@@ -110,6 +120,15 @@ pub struct Options {
     /// captures would need several times their size; decode a PDU when it is shown instead
     /// ([`decode`], [`Analysis::pdu_lines`]). Small pastes can afford it.
     pub keep_decoded: bool,
+    /// TLS secrets (NSS key log, [`tls::KeyLog`]) to decrypt TLS 1.3 connections (RFC 9887
+    /// TACACS+ over TLS) on any port; their PDUs are then decoded like plain ones. Without
+    /// secrets only the first 64 KiB of each TLS direction are kept (for the handshake facts).
+    pub keylog: tls::KeyLog,
+    /// The cryptography that opens TLS 1.3 records ([`tls::RecordProtection`]): RustCrypto's
+    /// ([`tls::RUST_CRYPTO`]) by default with the feature `tls-decrypt`, else none, and then a
+    /// connection the key log could decrypt gets the diagnostic [`codes::TLS_NO_DECRYPTION`]
+    /// (the inspector page analyses again once its TLS module is loaded).
+    pub tls: Option<tls::RecordProtection>,
 }
 
 impl Default for Options {
@@ -121,49 +140,152 @@ impl Default for Options {
             probe_budget: 64 << 10,
             progress_every: 4096,
             keys: Vec::new(),
+            peer_keys: Vec::new(),
             ports: vec![TACACS_PORT],
             all_frames: false,
             keep_decoded: false,
+            keylog: tls::KeyLog::default(),
+            #[cfg(feature = "tls-decrypt")]
+            tls: Some(tls::RUST_CRYPTO),
+            #[cfg(not(feature = "tls-decrypt"))]
+            tls: None,
         }
     }
 }
 
-/// Decoder settings for the three directions a PDU can have.
-pub(crate) struct Decoder {
-    unknown: tacacs::DecodeOptions,
+/// A key of one peer ([`Options::peer_keys`]), e.g. `--key 10.0.0.5=secret`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeerKey {
+    /// The peer's address (client or server end of a connection).
+    pub peer: core::net::IpAddr,
+    /// Index of the key in [`Options::keys`].
+    pub key: usize,
+}
+
+impl PeerKey {
+    /// Reads `ADDRESS=SECRET` (IPv4 or IPv6 address): the address and the secret's text, or
+    /// `None` when the text before the first `=` is not an address (then it is a plain key).
+    pub fn split(text: &str) -> Option<(core::net::IpAddr, &str)> {
+        let (addr, secret) = text.split_once('=')?;
+        Some((addr.trim().parse().ok()?, secret))
+    }
+}
+
+/// The candidate keys of one connection, in the order tried, and where each is in
+/// [`Options::keys`]; the decode options of both directions with those keys.
+struct Candidates {
+    order: Vec<usize>,
     to_server: tacacs::DecodeOptions,
     to_client: tacacs::DecodeOptions,
 }
 
-impl Decoder {
-    pub(crate) fn new(opts: &Options) -> Self {
-        let unknown = tacacs::DecodeOptions {
-            max_length: opts.max_pdu_len,
-            keys: opts.keys.clone(),
-            expected_direction: None,
-        };
+impl Candidates {
+    fn new(order: Vec<usize>, opts: &Options) -> Self {
+        let keys = order
+            .iter()
+            .filter_map(|&i| opts.keys.get(i).cloned())
+            .collect();
         let to_server = tacacs::DecodeOptions {
+            max_length: opts.max_pdu_len,
+            keys,
             expected_direction: Some(tacacs::Direction::ClientToServer),
-            ..unknown.clone()
+            over_tls: false,
         };
         let to_client = tacacs::DecodeOptions {
             expected_direction: Some(tacacs::Direction::ServerToClient),
-            ..unknown.clone()
+            ..to_server.clone()
         };
         Self {
-            unknown,
+            order,
             to_server,
             to_client,
         }
     }
+}
+
+/// Decoder settings for the three directions a PDU can have, per connection when some keys
+/// belong to one peer ([`Options::peer_keys`]).
+pub(crate) struct Decoder {
+    unknown: tacacs::DecodeOptions,
+    /// `candidates[0]`: every key in order (no peer keys); with peer keys, one entry per
+    /// distinct order, and `per_conn[c]` says which one connection `c` uses.
+    candidates: Vec<Candidates>,
+    per_conn: Vec<u32>,
+}
+
+impl Decoder {
+    /// `conns`: the analysis' connections (their addresses choose the peer keys); a PDU of a
+    /// connection not in it is tried with every key in order.
+    pub(crate) fn new(opts: &Options, conns: &[Connection]) -> Self {
+        let unknown = tacacs::DecodeOptions {
+            max_length: opts.max_pdu_len,
+            keys: opts.keys.clone(),
+            expected_direction: None,
+            over_tls: false,
+        };
+        let all: Vec<usize> = (0..opts.keys.len()).collect();
+        let mut candidates = vec![Candidates::new(all, opts)];
+        let mut per_conn = Vec::new();
+        if !opts.peer_keys.is_empty() {
+            let scoped = |i: &usize| opts.peer_keys.iter().any(|p| p.key == *i);
+            let global: Vec<usize> = (0..opts.keys.len()).filter(|i| !scoped(i)).collect();
+            for c in conns {
+                let mut order: Vec<usize> = (0..opts.keys.len())
+                    .filter(|&i| {
+                        opts.peer_keys
+                            .iter()
+                            .any(|p| p.key == i && (p.peer == c.client.ip || p.peer == c.server.ip))
+                    })
+                    .collect();
+                order.extend_from_slice(&global);
+                let at = match candidates.iter().position(|k| k.order == order) {
+                    Some(at) => at,
+                    None => {
+                        candidates.push(Candidates::new(order, opts));
+                        candidates.len() - 1
+                    }
+                };
+                per_conn.push(u32::try_from(at).unwrap_or(0));
+            }
+        }
+        Self {
+            unknown,
+            candidates,
+            per_conn,
+        }
+    }
 
     /// The codec's decode of a PDU's bytes (RFC 8907), told the direction the capture shows so
-    /// that it checks the seq_no parity (§4.1); an incomplete PDU decodes as far as it goes.
+    /// that it checks the seq_no parity (§4.1), with its connection's candidate keys (its key
+    /// index counted in [`Options::keys`]); an incomplete PDU decodes as far as it goes.
     pub(crate) fn decode(&self, p: &Pdu) -> Option<tacacs::Pdu> {
-        let opts = match (p.conn, p.direction) {
-            (None, _) => &self.unknown,
-            (Some(_), Direction::ClientToServer) => &self.to_server,
-            (Some(_), Direction::ServerToClient) => &self.to_client,
+        let cands = p.conn.map(|c| {
+            let at = self.per_conn.get(c as usize).copied().unwrap_or(0);
+            self.candidates.get(at as usize).or(self.candidates.first())
+        });
+        let (opts, order) = match (cands.flatten(), p.direction) {
+            (None, _) => (&self.unknown, None),
+            (Some(k), Direction::ClientToServer) => (&k.to_server, Some(&k.order)),
+            (Some(k), Direction::ServerToClient) => (&k.to_client, Some(&k.order)),
+        };
+        let mut d = self.decode_with(p, opts)?;
+        if let Some(order) = order {
+            d.key_index = d.key_index.and_then(|k| order.get(k).copied());
+        }
+        Some(d)
+    }
+
+    fn decode_with(&self, p: &Pdu, opts: &tacacs::DecodeOptions) -> Option<tacacs::Pdu> {
+        let tls_opts;
+        let opts = if p.tls {
+            // RFC 9887: no obfuscation inside TLS, the UNENCRYPTED flag is the rule
+            tls_opts = tacacs::DecodeOptions {
+                over_tls: true,
+                ..opts.clone()
+            };
+            &tls_opts
+        } else {
+            opts
         };
         match tacacs::decode_pdu(&p.wire, opts) {
             tacacs::Decoded::Complete(d) => Some(d),
@@ -172,10 +294,11 @@ impl Decoder {
     }
 }
 
-/// Decodes one PDU of an [`Analysis`] with the codec (with `opts.keys`), as the analysis did.
-/// Spans and offsets in the result count from the PDU's first byte ([`Pdu::wire`]).
+/// Decodes one PDU with the codec (with `opts.keys`, every key tried in order: peer keys need
+/// the connections, see [`Analysis::decode`]). Spans and offsets in the result count from the
+/// PDU's first byte ([`Pdu::wire`]).
 pub fn decode(pdu: &Pdu, opts: &Options) -> Option<tacacs::Pdu> {
-    Decoder::new(opts).decode(pdu)
+    Decoder::new(opts, &[]).decode(pdu)
 }
 
 /// The input form the bytes are in, or `None` when they look like no supported form (text that is

@@ -361,6 +361,9 @@ pub struct Connection {
     pub keys_ok: Vec<u32>,
     /// Single Connection Mode negotiation (RFC 8907 §4.3), when TACACS+ was seen.
     pub single_connect: Option<super::flow::SingleConnectSeen>,
+    /// For TLS: what the handshake shows and how much was decrypted with the key log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Box<super::tls::TlsInfo>>,
 }
 
 /// How a connection ended in the capture.
@@ -499,6 +502,10 @@ pub struct Pdu {
     pub summary: Box<str>,
     /// Index in [`Analysis::sessions`].
     pub session: Option<u32>,
+    /// Decrypted from TLS (RFC 9887): `stream_span` counts in the decrypted stream, the
+    /// segments are the TLS records that carried it.
+    #[serde(skip_serializing_if = "core::ops::Not::not")]
+    pub tls: bool,
 }
 
 pub use crate::tacacs::Severity;
@@ -619,10 +626,17 @@ impl Analysis {
         self.frames.get(i)
     }
 
+    /// Decodes one of this analysis' PDUs with the codec as the analysis did (`opts` are its
+    /// options: peer keys chosen by the PDU's connection, [`Options::peer_keys`]). Spans and
+    /// offsets in the result count from the PDU's first byte ([`Pdu::wire`]).
+    pub fn decode(&self, pdu: &Pdu, opts: &Options) -> Option<crate::tacacs::Pdu> {
+        super::Decoder::new(opts, &self.connections).decode(pdu)
+    }
+
     /// Every PDU as a [`PduLine`], in order, decoded one at a time with `opts.keys` (use the
     /// options of the analysis) unless the analysis kept its decodes.
     pub fn pdu_lines<'a>(&'a self, opts: &Options) -> impl Iterator<Item = PduLine<'a>> + 'a {
-        let decoder = super::Decoder::new(opts);
+        let decoder = super::Decoder::new(opts, &self.connections);
         self.pdus.iter().filter_map(move |p| {
             let pdu = match &p.decoded {
                 Some(d) => std::borrow::Cow::Borrowed(&**d),

@@ -9,7 +9,7 @@ use crate::codec::Span;
 use crate::tacacs::{self, Direction};
 
 use super::diag::{Diags, codes};
-use super::framing::{Event, Extractor, FoundPdu, Piece, Policy};
+use super::framing::{Event, Extractor, FoundPdu, Piece, PieceRef, Policy};
 use super::model::{
     Analysis, Cancelled, CaptureDiagnostic, Connection, ConnectionEnd, ConnectionKind, Endpoint,
     FormatInfo, Frame, FrameTcp, FrameTime, Gap, InputFormat, Link, Pdu, Progress, RoleBasis,
@@ -17,7 +17,10 @@ use super::model::{
 };
 use super::packet::{self, Dissected, Segment};
 use super::source::Origin;
-use super::{Decoder, Options, TACACS_TLS_PORT, flow, pcap, push_growing, tcp};
+use super::{Decoder, Options, TACACS_TLS_PORT, flow, pcap, push_growing, tcp, tls};
+
+/// Bytes of a TLS direction kept when no key log could decrypt it: enough for the handshake.
+const TLS_HANDSHAKE_BUDGET: usize = 64 << 10;
 
 /// A frame as the pipeline sees it, whatever the input form.
 pub(super) struct FrameIn {
@@ -56,6 +59,8 @@ struct Conn {
     syn_from: Option<usize>,
     end: ConnectionEnd,
     tls: bool,
+    /// The TLS pass's result, once the connection is closed.
+    tls_info: Option<Box<tls::TlsInfo>>,
 }
 
 /// What is kept of a direction once its connection is closed and its PDUs cut out.
@@ -304,7 +309,6 @@ impl<'o, 'p> Reassembler<'o, 'p> {
         let (mut out_other, mut events_other) = (Vec::new(), Vec::new());
         let len = seg.payload.len();
         let pos = frame_start + seg.payload.start;
-        let tls = conn.tls;
         let Some(dir) = conn.live.as_mut().and_then(|l| l.get_mut(d)) else {
             // a late segment of a closed connection: counted, not reassembled
             let done = conn.done.get_mut(d);
@@ -324,42 +328,26 @@ impl<'o, 'p> Reassembler<'o, 'p> {
                 payload_offset: u32::try_from(seg.payload.start).unwrap_or(u32::MAX),
             };
         };
-        if !tls {
-            dir.segment(
-                seg.seq,
-                seg.flags.has(TcpFlags::SYN),
-                seg.flags.has(TcpFlags::FIN),
-                pos,
-                len,
-                seg.missing,
-                frame,
-                frame_start,
-                buf,
-                &mut out,
-                &mut events,
-            );
-        } else if seg.flags.has(TcpFlags::SYN) {
-            dir.segment(
-                seg.seq,
-                true,
-                false,
-                pos,
-                0,
-                0,
-                frame,
-                frame_start,
-                buf,
-                &mut out,
-                &mut events,
-            );
-        }
+        dir.segment(
+            seg.seq,
+            seg.flags.has(TcpFlags::SYN),
+            seg.flags.has(TcpFlags::FIN),
+            pos,
+            len,
+            seg.missing,
+            frame,
+            frame_start,
+            buf,
+            &mut out,
+            &mut events,
+        );
         let rel_seq = dir.relative(seg.seq);
         let found = dir.ext.found;
         if let Some(other) = conn.live.as_mut().and_then(|l| l.get_mut(1 - d)) {
             if found {
                 other.ext.trust();
             }
-            if seg.flags.has(TcpFlags::ACK) && !tls {
+            if seg.flags.has(TcpFlags::ACK) {
                 other.acked(seg.ack, frame, buf, &mut out_other, &mut events_other);
             }
         }
@@ -406,28 +394,21 @@ impl<'o, 'p> Reassembler<'o, 'p> {
         };
         let s0 = self.new_stream(Some(c), 0);
         let s1 = self.new_stream(Some(c), 1);
+        let budget = if self.opts.keylog.entries.is_empty() {
+            TLS_HANDSHAKE_BUDGET
+        } else {
+            usize::MAX
+        };
         let dir = || {
-            tcp::HalfStream::new(
-                Extractor::new(policy, self.opts.max_pdu_len),
-                self.opts.max_out_of_order,
-                self.opts.probe_budget,
-            )
+            let mut ext = Extractor::new(policy, self.opts.max_pdu_len);
+            ext.set_tls_budget(budget);
+            if tls {
+                // RFC 9887: port 300 is TLS from the first byte
+                ext.force_tls();
+            }
+            tcp::HalfStream::new(ext, self.opts.max_out_of_order, self.opts.probe_budget)
         };
         let number = frame.saturating_add(1);
-        if tls {
-            self.diags.push(
-                CaptureDiagnostic::new(
-                    codes::TLS_NOT_DECODABLE,
-                    Severity::Warning,
-                    format!(
-                        "{} ↔ {}: TACACS+ over TLS (RFC 9887, port 300): encrypted, it cannot be decoded without the TLS session keys",
-                        seg.src, seg.dst
-                    ),
-                )
-                .frame(number)
-                .conn(Some(c)),
-            );
-        }
         push_growing(
             &mut self.conns,
             Conn {
@@ -440,6 +421,7 @@ impl<'o, 'p> Reassembler<'o, 'p> {
                 syn_from: None,
                 end: ConnectionEnd::Open,
                 tls,
+                tls_info: None,
             },
         );
         self.by_tuple.insert(key, c);
@@ -456,6 +438,7 @@ impl<'o, 'p> Reassembler<'o, 'p> {
             return;
         };
         let streams = conn.streams;
+        let mut raw: [Option<Box<tls::RawDir>>; 2] = [None, None];
         for (d, dir) in live.iter_mut().enumerate() {
             let (mut out, mut events) = (Vec::new(), Vec::new());
             dir.finish(buf, &mut out, &mut events);
@@ -464,7 +447,102 @@ impl<'o, 'p> Reassembler<'o, 'p> {
             {
                 *slot = DirDone::of(dir);
             }
+            if let Some(r) = raw.get_mut(d) {
+                *r = dir.ext.tls.take();
+            }
             self.emit(Some(c), streams.get(d).copied().unwrap_or(0), out, events);
+        }
+        if raw.iter().any(Option::is_some) {
+            let [a, b] = raw;
+            self.tls_pass(c, streams, [a.unwrap_or_default(), b.unwrap_or_default()]);
+        }
+    }
+
+    /// The TLS pass over connection `c` (RFC 8446 records, RFC 9887 TACACS+ inside): handshake
+    /// facts, decryption with the key log, and the plaintext's PDUs into the analysis.
+    fn tls_pass(&mut self, c: u32, streams: [u32; 2], raw: [Box<tls::RawDir>; 2]) {
+        let [r0, r1] = &raw;
+        let frame_of = |d: usize, off: u64| {
+            let r = if d == 0 { r0 } else { r1 };
+            r.locate(off).map_or(0, |(f, ..)| f.saturating_add(1))
+        };
+        let outcome = tls::analyze([r0, r1], &self.opts.keylog, self.opts.tls, &frame_of);
+        for f in &outcome.findings {
+            let mut d = CaptureDiagnostic::new(
+                f.code,
+                if f.warning {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                },
+                f.message.clone(),
+            )
+            .conn(Some(c));
+            if let Some((dir, off)) = f.at {
+                d = d.stream(streams.get(dir).copied().unwrap_or(0));
+                let r = if dir == 0 { r0 } else { r1 };
+                if let Some((frame, pos, _, _)) = r.locate(off) {
+                    d = d.frame(frame.saturating_add(1)).at(self.origin.input(pos));
+                }
+            }
+            self.diags.push(d);
+        }
+        let [d0, d1] = outcome.info.decrypted;
+        if d0 + d1 > 0 {
+            let suite = outcome
+                .info
+                .cipher_suite
+                .and_then(|s| s.name())
+                .unwrap_or("?");
+            self.diags.push(
+                CaptureDiagnostic::new(
+                    codes::TLS_DECRYPTED,
+                    Severity::Info,
+                    format!(
+                        "TLS 1.3 ({suite}) decrypted with the key log: {d0} byte(s) client → server, {d1} byte(s) server → client; TACACS+ read inside (RFC 9887)"
+                    ),
+                )
+                .conn(Some(c)),
+            );
+        }
+        for (d, plain) in outcome.plain.iter().enumerate() {
+            if plain.bytes.is_empty() {
+                continue;
+            }
+            let r = if d == 0 { r0 } else { r1 };
+            let mut ext = Extractor::new(Policy::Trusted, self.opts.max_pdu_len);
+            ext.push(Piece {
+                off: 0,
+                pos: 0,
+                len: plain.bytes.len(),
+                frame: 0,
+                frame_start: 0,
+            });
+            let (mut out, mut events) = (Vec::new(), Vec::new());
+            ext.finish(&plain.bytes, &mut out, &mut events);
+            for p in &mut out {
+                p.pieces = place_in_capture(p.off, p.wire.len() as u64, plain, r);
+            }
+            // skipped-byte events carry plaintext positions: no place in the input
+            for ev in &mut events {
+                if let Event::Skipped { at, .. } = ev {
+                    *at = None;
+                }
+            }
+            let first = self.pdus.len();
+            self.emit(Some(c), streams.get(d).copied().unwrap_or(0), out, events);
+            // decoded with RFC 9887's rules (Decoder: `over_tls`)
+            for p in self.pdus.get_mut(first..).unwrap_or_default() {
+                p.tls = true;
+            }
+        }
+        if let Some(k) = self.conns.get_mut(c as usize) {
+            // the ClientHello's sender is the client, as a SYN's would be
+            if k.syn_from.is_none() {
+                k.syn_from = outcome.client;
+            }
+            k.tls = true;
+            k.tls_info = Some(Box::new(outcome.info));
         }
     }
 
@@ -489,20 +567,7 @@ impl<'o, 'p> Reassembler<'o, 'p> {
                 }
                 Event::Tls => {
                     if let Some(c) = conn.and_then(|c| self.conns.get_mut(c as usize)) {
-                        let first = !c.tls;
                         c.tls = true;
-                        if first {
-                            let (a, b) = (c.ends[0], c.ends[1]);
-                            self.diags.push(
-                                CaptureDiagnostic::new(
-                                    codes::TLS_NOT_DECODABLE,
-                                    Severity::Warning,
-                                    format!("{a} ↔ {b}: the stream is TLS (TACACS+ over TLS, RFC 9887?): it cannot be decoded without the TLS session keys"),
-                                )
-                                .conn(conn)
-                                .stream(stream),
-                            );
-                        }
                     }
                 }
                 Event::NotTacacs => {}
@@ -574,6 +639,7 @@ impl<'o, 'p> Reassembler<'o, 'p> {
                     decoded: None,
                     summary: Box::default(),
                     session: None,
+                    tls: false,
                 },
             );
         }
@@ -666,6 +732,7 @@ impl<'o, 'p> Reassembler<'o, 'p> {
                 end: c.end,
                 keys_ok: Vec::new(),
                 single_connect: None,
+                tls: c.tls_info.clone(),
             });
         }
         for f in &mut self.frames {
@@ -794,7 +861,7 @@ impl<'o, 'p> Reassembler<'o, 'p> {
         self.by_tuple = BTreeMap::new();
         self.streams = Vec::new();
         // decode every PDU with the codec, knowing who sent it; summaries, sessions
-        let decoder = Decoder::new(self.opts);
+        let decoder = Decoder::new(self.opts, &connections);
         let flows = flow::build(
             &mut self.pdus,
             connections.len(),
@@ -830,4 +897,33 @@ impl<'o, 'p> Reassembler<'o, 'p> {
             stats: self.stats,
         }
     }
+}
+
+/// Where the bytes `[off, off + len)` of a decrypted stream came from: one piece per TLS record
+/// they lie in, pointing at the record's first bytes in the capture (the ciphertext that
+/// carried them); `pdu_offset` counts in the plaintext.
+fn place_in_capture(off: u64, len: u64, plain: &tls::Plain, raw: &tls::RawDir) -> Vec<PieceRef> {
+    let mut out = Vec::new();
+    let end = off.saturating_add(len);
+    let mut at = off;
+    while at < end {
+        let Some((rec_off, rec_len, run_end)) = plain.record_of(at) else {
+            break;
+        };
+        if let Some((frame, pos, frame_start, left)) = raw.locate(rec_off) {
+            out.push(PieceRef {
+                frame,
+                frame_start,
+                pos,
+                len: (rec_len as usize).min(left),
+                pdu_offset: usize::try_from(at - off).unwrap_or(usize::MAX),
+            });
+        }
+        let next = run_end.min(end);
+        if next <= at {
+            break;
+        }
+        at = next;
+    }
+    out
 }

@@ -16,7 +16,8 @@
 //! - `engine` is [`EngineConfig`] (every field optional, camelCase keys),
 //! - `users` maps user names to [`UserRecord`]s,
 //! - `tacacs` is the TACACS+ login backend (the TACACS+ client configuration's JSON form,
-//!   snake_case keys; checked and built by `crate::site`),
+//!   snake_case keys; typed, checked and built by `crate::site`: this module knows only
+//!   whether it is there),
 //! - `allow_any_service` lets a service pattern cover URLs on any host (off by default).
 //!
 //! This module holds the document and the CAS checks; `crate::site` joins them with the
@@ -122,23 +123,39 @@ const ANY_HOST_PROBES: [&str; 4] = [
     "https://casplus-probe.invalid",
 ];
 
-/// The whole configuration file.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SiteConfig {
+/// The whole configuration file, its `tacacs` section of type `T`.
+///
+/// `cas` knows nothing of TACACS+, so the section's type is given by the module that joins
+/// both: `crate::site::SiteConfig` is this document with the TACACS+ client's written
+/// configuration (the one parse of the whole file, no untyped section in between).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, bound(deserialize = "T: Deserialize<'de>"))]
+pub struct SiteConfig<T> {
     /// Engine settings (services, tickets, throttling, cookie, single logout).
     #[serde(default)]
     pub engine: EngineConfig,
     /// Built-in users: name → password hash and attributes.
     #[serde(default)]
     pub users: BTreeMap<String, UserRecord>,
-    /// The TACACS+ login backend (the JSON form of the TACACS+ client configuration; checked
+    /// The TACACS+ login backend (the TACACS+ client configuration as written; checked
     /// and built by `crate::site`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tacacs: Option<serde_json::Value>,
+    pub tacacs: Option<T>,
     /// Let service patterns cover URLs on any host (an open CAS server, §2.2.1).
     #[serde(default, skip_serializing_if = "is_false")]
     pub allow_any_service: bool,
+}
+
+impl<T> Default for SiteConfig<T> {
+    /// No service, no user, no TACACS+ section, engine defaults.
+    fn default() -> Self {
+        Self {
+            engine: EngineConfig::default(),
+            users: BTreeMap::new(),
+            tacacs: None,
+            allow_any_service: false,
+        }
+    }
 }
 
 fn is_false(b: &bool) -> bool {
@@ -232,13 +249,16 @@ impl fmt::Display for Problem {
     }
 }
 
-impl SiteConfig {
-    /// Parses the JSON form (`CASPLUS_CONFIG`). A syntax or shape error is one problem at
-    /// the top level whose message carries serde's line and column.
+impl<T: serde::de::DeserializeOwned> SiteConfig<T> {
+    /// Parses the JSON form (`CASPLUS_CONFIG`). A syntax or shape error (the `tacacs`
+    /// section's included) is one problem at the top level whose message carries serde's
+    /// line and column.
     pub fn from_json(json: &str) -> Result<Self, Problem> {
         serde_json::from_str(json).map_err(|e| Problem::new(Path::default(), e.to_string()))
     }
+}
 
+impl<T> SiteConfig<T> {
     /// The development configuration of `make dev` ([`demo`]).
     pub fn demo() -> Result<Self, Problem> {
         let engine = serde_json::from_str(demo::ENGINE_JSON)
@@ -256,7 +276,7 @@ impl SiteConfig {
 
 /// Every CAS problem of a configuration (engine, services, users), in file order; the
 /// `tacacs` section is checked by `crate::site::check`, which calls this first.
-pub fn check(config: &SiteConfig) -> Vec<Problem> {
+pub fn check<T>(config: &SiteConfig<T>) -> Vec<Problem> {
     let mut out = Vec::new();
     let engine = Path::keys(&["engine"]);
     // Short lists searched in place, not a `BTreeSet`/`BTreeMap` (whose `from([…])` sorts
@@ -456,8 +476,8 @@ fn check_seconds(at: &Path, value: i64, max: i64, why: &str, out: &mut Vec<Probl
 }
 
 /// Checks one service entry; returns whether it is confined to loopback hosts.
-fn check_service(
-    config: &SiteConfig,
+fn check_service<T>(
+    config: &SiteConfig<T>,
     def: &ServiceDefinition,
     at: &Path,
     sources: &[&str],
@@ -545,8 +565,8 @@ fn check_service(
 /// A regular expression must spell its host literally, unless the service or the site
 /// says otherwise ([`crate::cas::service`]): explains a refusal with an attacker URL the
 /// pattern accepts.
-fn check_host_proof(
-    config: &SiteConfig,
+fn check_host_proof<T>(
+    config: &SiteConfig<T>,
     def: &ServiceDefinition,
     pattern: &Pattern,
     matcher: &Matcher,
@@ -700,7 +720,7 @@ mod tests {
 
     #[test]
     fn check_refuses_a_hash_above_the_worker_s_iteration_cap() {
-        let mut config = SiteConfig::demo().unwrap();
+        let mut config = SiteConfig::<()>::demo().unwrap();
         assert!(check(&config).is_empty());
         let (name, user) = config.users.iter_mut().next().unwrap();
         let name = name.clone();

@@ -20,10 +20,15 @@ use core::fmt;
 pub use tacacs::{KEY_SECRET, TACACS_TIMEOUT_MS, Tacacs, resolve_key_secrets};
 
 use crate::cas::auth::UserStore;
-use crate::cas::config::{Path, Problem, SiteConfig};
+use crate::cas::config::{Path, Problem};
 use crate::cas::engine::Engine;
 use crate::cas::throttle::Lowercase;
-use crate::tacacs::login::LoginConfig;
+use crate::tacacs::login::{LoginConfig, RawLoginConfig};
+
+/// The configuration file ([`crate::cas::config::SiteConfig`]) with its `tacacs` section
+/// typed as the TACACS+ client's written configuration ([`RawLoginConfig`], `key_secret`
+/// included): the whole document in one parse, JSON (`CASPLUS_CONFIG`) or TOML.
+pub type SiteConfig = crate::cas::config::SiteConfig<RawLoginConfig>;
 
 /// A checked configuration, ready to serve.
 #[derive(Debug)]
@@ -96,8 +101,8 @@ impl SiteConfig {
         let tacacs = match section {
             None => None,
             Some(section) => {
-                let json = section.to_string();
-                let config = LoginConfig::from_json(&json).map_err(|e| top(&e))?;
+                let json = serde_json::to_string(&section).map_err(|e| top(&e))?;
+                let config = LoginConfig::from_raw(section).map_err(|e| top(&e))?;
                 Some(Tacacs { config, json })
             }
         };

@@ -4,7 +4,7 @@
 use core::fmt;
 
 use crate::cas::config::{Path, Problem};
-use crate::tacacs::login::LoginConfig;
+use crate::tacacs::login::{LoginConfig, RawLoginConfig};
 
 /// Shortest and longest TACACS+ timeout accepted, milliseconds (a login waits for it).
 pub const TACACS_TIMEOUT_MS: core::ops::RangeInclusive<u32> = 100..=30_000;
@@ -17,7 +17,7 @@ pub const KEY_SECRET: &str = "key_secret";
 const PLACEHOLDER: &str = "<secret>";
 
 /// The loaded `tacacs` section: the TACACS+ client configuration, and the same section as
-/// JSON with its secrets resolved, as the gateway receives it. `Debug` shows no key and no
+/// JSON with its secrets resolved ([`RawLoginConfig`] serialised), as the gateway receives it. `Debug` shows no key and no
 /// JSON (it carries the keys in clear).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Tacacs {
@@ -39,73 +39,53 @@ impl fmt::Debug for Tacacs {
     }
 }
 
-/// The `key_secret` rule, for the checker and the adapter alike: each
-/// `"key_secret": NAME` of the section's servers is replaced by `"key"` with the value
-/// `secret(NAME)` gives. Problems (at `tacacs.servers[i].key_secret`): a name that is not
-/// a non-empty string, a server that also gives `key` or `key_hex`, a secret that is not
-/// set. They name the secret, never its value.
+/// The `key_secret` rule, for the checker and the adapter alike: each server's
+/// `key_secret: NAME` is replaced by `key` with the value `secret(NAME)` gives. Problems
+/// (at `tacacs.servers[i].key_secret`): an empty name, a server that also gives `key` or
+/// `key_hex`, a secret that is not set. They name the secret, never its value. (A name
+/// that is not a string is refused by the parser, with its line and column.)
 pub fn resolve_key_secrets(
-    value: &mut serde_json::Value,
+    section: &mut RawLoginConfig,
     secret: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<Problem> {
     let mut out = Vec::new();
-    let Some(servers) = value
-        .get_mut("servers")
-        .and_then(serde_json::Value::as_array_mut)
-    else {
-        return out; // the check reports a missing server list
-    };
     let at = Path::keys(&["tacacs"]);
-    for (i, server) in servers.iter_mut().enumerate() {
-        let Some(obj) = server.as_object_mut() else {
-            continue;
-        };
-        // The server rebuilt without its `key_secret` rather than `remove`d from: a B-tree
-        // removal (with its rebalancing) is code the Worker's wasm needs nowhere else.
-        let mut name = None;
-        for (k, v) in std::mem::take(obj) {
-            if k == KEY_SECRET {
-                name = Some(v);
-            } else {
-                obj.insert(k, v);
-            }
-        }
-        let Some(name) = name else {
+    for (i, server) in section.servers.iter_mut().enumerate() {
+        let Some(name) = server.key_secret.take() else {
             continue;
         };
         let at = at.key("servers").index(i).key(KEY_SECRET);
-        let key = match name.as_str() {
-            Some(n) if !n.is_empty() => secret(n).unwrap_or_else(|| {
+        let key = if name.is_empty() {
+            out.push(Problem::new(at.clone(), "the name of a secret (a string)"));
+            PLACEHOLDER.into()
+        } else {
+            secret(&name).unwrap_or_else(|| {
                 out.push(Problem::new(
                     at.clone(),
-                    format!("the secret {n} is not set"),
+                    format!("the secret {name} is not set"),
                 ));
                 PLACEHOLDER.into()
-            }),
-            _ => {
-                out.push(Problem::new(at.clone(), "the name of a secret (a string)"));
-                PLACEHOLDER.into()
-            }
+            })
         };
-        if obj.contains_key("key") || obj.contains_key("key_hex") {
+        if server.key.is_some() || server.key_hex.is_some() {
             out.push(Problem::new(at, "give one of key / key_hex / key_secret"));
         }
-        obj.insert("key".into(), serde_json::Value::String(key));
+        server.key = Some(key);
     }
     out
 }
 
 /// Every problem of the `tacacs` section (the servers well formed, RFC 8907 §4.5: a
 /// non-empty shared secret unless TLS; a host, a non-zero port, an affordable timeout).
-pub(super) fn check(value: &serde_json::Value, out: &mut Vec<Problem>) {
+pub(super) fn check(section: &RawLoginConfig, out: &mut Vec<Problem>) {
     let at = Path::keys(&["tacacs"]);
     // A `key_secret` counts as a key here: its value is not in the file (the adapter
     // resolves it with the same rule, [`resolve_key_secrets`]).
-    let mut value = value.clone();
-    out.extend(resolve_key_secrets(&mut value, &|_| {
+    let mut section = section.clone();
+    out.extend(resolve_key_secrets(&mut section, &|_| {
         Some(PLACEHOLDER.into())
     }));
-    let config = match LoginConfig::from_json(&value.to_string()) {
+    let config = match LoginConfig::from_raw(section) {
         Ok(c) => c,
         Err(e) => {
             out.push(Problem::new(at, e.to_string()));
@@ -174,11 +154,16 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
+    /// The section as the site configuration's parser types it.
+    fn raw(v: serde_json::Value) -> RawLoginConfig {
+        serde_json::from_value(v).unwrap()
+    }
+
     #[test]
     fn watchdog_needs_an_interval_and_accounting_rfc8907_7_2() {
         let problems = |tacacs: serde_json::Value| {
             let mut out = Vec::new();
-            check(&tacacs, &mut out);
+            check(&raw(tacacs), &mut out);
             out.into_iter()
                 .map(|p| format!("{}: {}", p.path, p.message))
                 .collect::<Vec<_>>()
@@ -208,7 +193,7 @@ mod tests {
     fn a_key_secret_counts_as_a_key_when_checking_rfc8907_4_5() {
         let check = |tacacs: serde_json::Value| {
             let mut out = Vec::new();
-            check(&tacacs, &mut out);
+            check(&raw(tacacs), &mut out);
             out.into_iter()
                 .map(|p| format!("{}: {}", p.path, p.message))
                 .collect::<Vec<_>>()
@@ -222,20 +207,34 @@ mod tests {
             check(both),
             ["tacacs.servers[0].key_secret: give one of key / key_hex / key_secret"]
         );
-        let bad = serde_json::json!({ "servers": [{ "host": "h", "key_secret": 5 }] });
-        assert_eq!(check(bad).len(), 1);
+        let empty = serde_json::json!({ "servers": [{ "host": "h", "key_secret": "" }] });
+        assert_eq!(
+            check(empty),
+            ["tacacs.servers[0].key_secret: the name of a secret (a string)"]
+        );
+        // A name that is not a string is a type error of the document, with its place.
+        let bad = serde_json::from_str::<RawLoginConfig>(
+            r#"{ "servers": [{ "host": "h", "key_secret": 5 }] }"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            bad.contains("expected a string") && bad.contains("column"),
+            "{bad}"
+        );
     }
 
     #[test]
     fn key_secrets_resolve_with_one_rule() {
-        let mut v = serde_json::json!({ "servers": [
+        let mut v = raw(serde_json::json!({ "servers": [
             { "host": "a", "key": "inline" },
-            { "host": "b", "key_secret": "TACACS_KEY" }] });
+            { "host": "b", "key_secret": "TACACS_KEY" }] }));
         let secrets = |n: &str| (n == "TACACS_KEY").then(|| "from-secret".to_owned());
         assert_eq!(resolve_key_secrets(&mut v, &secrets), vec![]);
-        assert_eq!(v["servers"][1]["key"], "from-secret");
-        assert!(v["servers"][1].get(KEY_SECRET).is_none());
-        let mut v = serde_json::json!({ "servers": [{ "host": "b", "key_secret": "GONE" }] });
+        assert_eq!(v.servers[1].key.as_deref(), Some("from-secret"));
+        assert!(v.servers[1].key_secret.is_none());
+        assert_eq!(v.servers[0].key.as_deref(), Some("inline"));
+        let mut v = raw(serde_json::json!({ "servers": [{ "host": "b", "key_secret": "GONE" }] }));
         let problems = resolve_key_secrets(&mut v, &secrets);
         assert_eq!(
             problems.iter().map(ToString::to_string).collect::<Vec<_>>(),

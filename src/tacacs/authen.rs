@@ -293,6 +293,17 @@ impl AuthenStart {
                 ),
             ));
         }
+        // §5.4.2.6: an enable request is action LOGIN with authen_service ENABLE (§5.1)
+        if self.authen_service == AuthenService::ENABLE && self.action != AuthenAction::LOGIN {
+            diags.push(Diagnostic::new(
+                codes::ENABLE_NOT_LOGIN,
+                s.action.start,
+                format!(
+                    "authen_service ENABLE with action {}: an enable request is a LOGIN (§5.4.2.6)",
+                    self.action
+                ),
+            ));
+        }
         if let Some(chap) = self.chap()
             && !self.data.is_empty()
             && let Some(msg) = chap.size_problem()

@@ -66,6 +66,7 @@ impl Diagnostic {
             || matches!(
                 self.code,
                 codes::UNENCRYPTED
+                    | codes::OBFUSCATED_OVER_TLS
                     | codes::UNKNOWN_VALUE
                     | codes::REMOVED_VALUE
                     | codes::NON_PRINTABLE
@@ -110,6 +111,10 @@ pub mod codes {
     /// TAC_PLUS_UNENCRYPTED_FLAG is set: MUST NOT be used in production, a request MUST be
     /// dropped (§4.1, §4.5) (Warning; rejected in strict mode).
     pub const UNENCRYPTED: &str = "unencrypted";
+    /// Over TLS (RFC 9887, [`crate::tacacs::DecodeOptions::over_tls`]) the body is obfuscated
+    /// (TAC_PLUS_UNENCRYPTED_FLAG clear): obfuscation MUST NOT be used inside TLS (Warning;
+    /// rejected in strict mode).
+    pub const OBFUSCATED_OVER_TLS: &str = "obfuscated-over-tls";
     /// `length` exceeds the configured maximum (default 2^16, §4.1).
     pub const LENGTH_OVER_MAX: &str = "length-over-max";
     /// The body is obfuscated and no key was given: its fields cannot be read (§4.5) (Warning).
@@ -117,6 +122,12 @@ pub mod codes {
     /// After de-obfuscation the field lengths do not add up with any given key: probably the
     /// wrong key (§4.5).
     pub const WRONG_KEY: &str = "wrong-key";
+    /// The UNENCRYPTED flag is clear but the body is in clear: no key de-obfuscates it and it
+    /// reads consistently as it is (§4.5: a body is either obfuscated or flagged) (Error).
+    pub const CLEAR_WITHOUT_FLAG: &str = "clear-without-flag";
+    /// An authentication START for `authen_service` ENABLE with an action other than LOGIN:
+    /// enable requests are LOGIN (§5.4.2.6, §5.1) (Warning).
+    pub const ENABLE_NOT_LOGIN: &str = "enable-not-login";
     /// The body is shorter than the fixed part of its kind (§5–§7).
     pub const BODY_TOO_SHORT: &str = "body-too-short";
     /// Declared field lengths run past the end of the body (§4.5: the sum of the component
@@ -176,9 +187,12 @@ pub mod codes {
         SEQ_UNEXPECTED,
         RESERVED_FLAGS,
         UNENCRYPTED,
+        OBFUSCATED_OVER_TLS,
         LENGTH_OVER_MAX,
         NO_KEY,
         WRONG_KEY,
+        CLEAR_WITHOUT_FLAG,
+        ENABLE_NOT_LOGIN,
         BODY_TOO_SHORT,
         LENGTH_MISMATCH,
         TRAILING_BYTES,
@@ -196,13 +210,20 @@ pub mod codes {
         MISSING_FIELD,
     ];
 
+    /// True for the codes that say the peer does not use our key (§4.5): [`WRONG_KEY`], and
+    /// [`CLEAR_WITHOUT_FLAG`] (a peer with no key at all).
+    pub fn key_mismatch(code: &str) -> bool {
+        matches!(code, WRONG_KEY | CLEAR_WITHOUT_FLAG)
+    }
+
     /// The severity each code is reported with.
     pub fn severity(code: &str) -> Severity {
         match code {
             TRUNCATED_HEADER | TRUNCATED_BODY => Severity::Info,
-            SEQ_UNEXPECTED | RESERVED_FLAGS | UNENCRYPTED | NO_KEY | AV_NO_SEPARATOR
-            | AV_EMPTY_NAME | ACCT_ARG_INVALID | DEPRECATED_VALUE | REMOVED_VALUE
-            | UNKNOWN_VALUE | CHAP_SIZE | NON_PRINTABLE | MISSING_FIELD => Severity::Warning,
+            SEQ_UNEXPECTED | RESERVED_FLAGS | UNENCRYPTED | OBFUSCATED_OVER_TLS | NO_KEY
+            | AV_NO_SEPARATOR | AV_EMPTY_NAME | ACCT_ARG_INVALID | DEPRECATED_VALUE
+            | REMOVED_VALUE | UNKNOWN_VALUE | CHAP_SIZE | NON_PRINTABLE | MISSING_FIELD
+            | ENABLE_NOT_LOGIN => Severity::Warning,
             _ => Severity::Error,
         }
     }

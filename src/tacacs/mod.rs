@@ -84,6 +84,10 @@ pub struct DecodeOptions {
     /// Who sent the bytes, when the caller knows (e.g. from which end opened the TCP
     /// connection); enables the `seq-parity` check.
     pub expected_direction: Option<Direction>,
+    /// The bytes came over TLS (TACACS+ over TLS 1.3, RFC 9887): TAC_PLUS_UNENCRYPTED_FLAG is
+    /// then required rather than a finding (`unencrypted` is not reported), and an obfuscated
+    /// body is reported as `obfuscated-over-tls`.
+    pub over_tls: bool,
 }
 
 impl Default for DecodeOptions {
@@ -92,6 +96,7 @@ impl Default for DecodeOptions {
             max_length: DEFAULT_MAX_LENGTH,
             keys: Vec::new(),
             expected_direction: None,
+            over_tls: false,
         }
     }
 }
@@ -464,12 +469,18 @@ fn check_header(h: &Header, opts: &DecodeOptions, diags: &mut Vec<Diagnostic>) {
             format!("reserved flag bits 0x{reserved:02x} set; they are ignored and SHOULD be zero (§4.1)"),
         ));
     }
-    if h.is_unencrypted() {
-        diags.push(Diagnostic::new(
+    match (h.is_unencrypted(), opts.over_tls) {
+        (true, false) => diags.push(Diagnostic::new(
             codes::UNENCRYPTED,
             sp.flags.start,
             "TAC_PLUS_UNENCRYPTED_FLAG is set: the body is not obfuscated; MUST NOT be used in production (§4.5)",
-        ));
+        )),
+        (false, true) => diags.push(Diagnostic::new(
+            codes::OBFUSCATED_OVER_TLS,
+            sp.flags.start,
+            "TAC_PLUS_UNENCRYPTED_FLAG is clear inside TLS: RFC 9887 forbids obfuscation over TLS, the peer must refuse it",
+        )),
+        _ => {}
     }
     if h.length > opts.max_length {
         diags.push(Diagnostic::new(
@@ -510,6 +521,28 @@ struct Attempt {
 }
 
 impl Attempt {
+    /// The body read as it is on the wire, when it is consistent and plausible there (a body
+    /// sent in clear without the UNENCRYPTED flag, §4.5).
+    fn in_clear(header: &Header, raw: &[u8], kind: BodyKind, body_start: usize) -> Option<Self> {
+        let mut structural = Vec::new();
+        let body = Body::decode(kind, raw, body_start, &mut structural);
+        if raw.is_empty() || !lengths_consistent(&structural) {
+            return None;
+        }
+        let mut semantic = Vec::new();
+        body.check(header, &mut semantic);
+        let plausible = !semantic.iter().any(|x| x.code == codes::UNKNOWN_VALUE);
+        plausible.then(|| Self {
+            index: 0,
+            clear: raw.to_vec(),
+            body,
+            structural,
+            semantic,
+            consistent: true,
+            plausible,
+        })
+    }
+
     fn new(
         index: usize,
         key: &Key,
@@ -625,6 +658,21 @@ fn decode_body_of(
                 }
             },
         };
+        if wrong && let Some(clear) = Attempt::in_clear(&header, raw, kind, body_start) {
+            // §4.5: no key fits, but the body reads as it is: sent in clear without the flag
+            diags.push(Diagnostic::new(
+                codes::CLEAR_WITHOUT_FLAG,
+                body_start,
+                "no key de-obfuscates the body, but it reads in clear: sent without TAC_PLUS_UNENCRYPTED_FLAG (§4.5)",
+            ));
+            diags.extend(clear.structural);
+            diags.extend(clear.semantic);
+            pdu.body_state = BodyState::Clear;
+            pdu.body_clear = clear.clear;
+            pdu.body = clear.body;
+            pdu.diagnostics = diags;
+            return pdu;
+        }
         if wrong {
             diags.push(Diagnostic::new(
                 codes::WRONG_KEY,

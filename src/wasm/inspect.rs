@@ -31,6 +31,40 @@ use super::{codes, js_error, key_from_js};
 use crate::capture::{self, Analysis, FormatInfo, InputFormat, Options, Progress, Severity};
 use crate::tacacs::{BodyState, Direction, Key};
 
+// The TLS module's exports (`src/wasm/tls.rs`, feature `inspector-tls`), which the page's Worker
+// puts on `globalThis.casplusTls` once it has loaded them: the crypto crates stay out of this
+// module, which the page fetches at load.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = casplusTls, js_name = expandLabel, catch)]
+    fn tls_expand_label(
+        suite: u16,
+        secret: &[u8],
+        label: &[u8],
+        len: u32,
+    ) -> Result<Option<Vec<u8>>, JsValue>;
+    #[wasm_bindgen(js_namespace = casplusTls, js_name = open, catch)]
+    fn tls_open(
+        suite: u16,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        body: &[u8],
+    ) -> Result<Option<Vec<u8>>, JsValue>;
+}
+
+/// [`capture::tls::RecordProtection`] by the TLS module, through JavaScript (a missing module
+/// or a thrown error reads as "does not open").
+const JS_TLS: capture::tls::RecordProtection = capture::tls::RecordProtection {
+    name: "casplusTls",
+    expand_label: |suite, secret, label, len| {
+        tls_expand_label(suite.0, secret, label, u32::try_from(len).ok()?)
+            .ok()
+            .flatten()
+    },
+    open: |suite, key, nonce, aad, body| tls_open(suite.0, key, nonce, aad, body).ok().flatten(),
+};
+
 /// Plain objects and `null`, as `JSON.parse` would give.
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
@@ -39,26 +73,45 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
 }
 
 /// Reads the `keys` argument of [`inspect`]: an array of keys as every export takes them
-/// ([`super::key_from_js`]: a string or a `Uint8Array`), or `{text: string}` / `{hex: string}`.
-fn parse_keys(keys: &Array) -> Result<Vec<Key>, JsValue> {
+/// ([`super::key_from_js`]: a string or a `Uint8Array`), or `{hex: string}`, or `{text: string}`
+/// as the page's key box has it: `SECRET`, `hex:HEX`, or either after `ADDRESS=` for the key of
+/// one peer ([`capture::PeerKey`], tried first on that peer's connections, RFC 8907 §4.5).
+fn parse_keys(keys: &Array) -> Result<(Vec<Key>, Vec<capture::PeerKey>), JsValue> {
     let bad = |m: String| js_error(codes::INVALID_OPTIONS, &m, None);
     let mut out = Vec::with_capacity(keys.length() as usize);
+    let mut peers = Vec::new();
     for (i, k) in keys.iter().enumerate() {
         if let Some(key) = key_from_js(&k) {
             out.push(key);
             continue;
         }
         let field = |name: &str| Reflect::get(&k, &JsValue::from_str(name)).ok()?.as_string();
+        let from_hex = |h: &str| Key::from_hex(h).map_err(|e| bad(format!("key {}: {e}", i + 1)));
         let key = match (field("text"), field("hex")) {
-            (Some(t), _) => Key::from_text(&t),
-            (None, Some(h)) => Key::from_hex(&h).map_err(|e| bad(format!("key {}: {e}", i + 1)))?,
+            (Some(t), _) => {
+                let secret = match capture::PeerKey::split(&t) {
+                    Some((peer, secret)) => {
+                        peers.push(capture::PeerKey {
+                            peer,
+                            key: out.len(),
+                        });
+                        secret
+                    }
+                    None => &t,
+                };
+                match secret.strip_prefix("hex:") {
+                    Some(h) => from_hex(h)?,
+                    None => Key::from_text(secret),
+                }
+            }
+            (None, Some(h)) => from_hex(&h)?,
             (None, None) => {
                 return Err(bad(format!("key {}: expected {{text}} or {{hex}}", i + 1)));
             }
         };
         out.push(key);
     }
-    Ok(out)
+    Ok((out, peers))
 }
 
 /// Analyses a capture (any form of [`InputFormat`]; `format` forces one by its name, e.g.
@@ -66,12 +119,19 @@ fn parse_keys(keys: &Array) -> Result<Vec<Key>, JsValue> {
 /// `on_progress(done, total, frames, pdus)` is called every few thousand frames and at the end;
 /// when it returns `true` the analysis stops and this throws `"capture analysis cancelled"`
 /// (code `CANCELLED`). A bad key or form name throws `INVALID_OPTIONS` or `INVALID_INPUT_FORMAT`.
+/// `keylog` is the text of an NSS key log (`SSLKEYLOGFILE`) to decrypt TLS 1.3 connections
+/// (TACACS+ over TLS, RFC 9887) in the browser; its unreadable lines become diagnostics
+/// (`tls-keylog-line`). The records are opened by the TLS module (`globalThis.casplusTls`) when
+/// `tls` is true; else a connection the key log could decrypt gets the diagnostic
+/// `tls-no-decryption`, on which the page loads that module and analyses again.
 #[wasm_bindgen]
 pub fn inspect(
     input: &[u8],
     keys: &Array,
     format: Option<String>,
     on_progress: &Function,
+    keylog: Option<String>,
+    tls: Option<bool>,
 ) -> Result<Inspection, JsValue> {
     let format = match format.as_deref() {
         None | Some("" | "auto") => None,
@@ -83,9 +143,15 @@ pub fn inspect(
             )
         })?),
     };
+    let (keys, peer_keys) = parse_keys(keys)?;
+    let (keylog, keylog_errors) =
+        capture::tls::KeyLog::parse(keylog.unwrap_or_default().as_bytes());
     let opts = Options {
         format,
-        keys: parse_keys(keys)?,
+        keys,
+        peer_keys,
+        keylog,
+        tls: tls.unwrap_or(false).then_some(JS_TLS),
         ..Options::default()
     };
     let mut progress = |p: &Progress| {
@@ -100,8 +166,15 @@ pub fn inspect(
             _ => ControlFlow::Continue(()),
         }
     };
-    let analysis = capture::analyze_with_progress(input, &opts, &mut progress)
+    let mut analysis = capture::analyze_with_progress(input, &opts, &mut progress)
         .map_err(|e| js_error(codes::CANCELLED, &e.to_string(), None))?;
+    for e in keylog_errors {
+        analysis.diagnostics.push(capture::CaptureDiagnostic::new(
+            capture::codes::TLS_KEYLOG_LINE,
+            Severity::Warning,
+            e.to_string(),
+        ));
+    }
     Ok(Inspection { analysis, opts })
 }
 
@@ -286,7 +359,7 @@ impl Inspection {
             .analysis
             .pdus
             .get(index as usize)
-            .and_then(|p| capture::decode(p, &self.opts));
+            .and_then(|p| self.analysis.decode(p, &self.opts));
         to_js(&decoded)
     }
 

@@ -44,6 +44,8 @@ pub mod input;
 #[cfg(feature = "inspector")]
 pub mod inspect;
 pub mod schema;
+#[cfg(feature = "inspector-tls")]
+pub mod tls;
 
 #[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas", feature = "wasm-client"))]
 use serde::Serialize;
@@ -58,15 +60,19 @@ use wasm_bindgen::prelude::*;
 use crate::capture;
 #[cfg(feature = "wasm-cas")]
 use crate::cas::client;
-#[cfg(any(feature = "wasm-tacacs", feature = "wasm-encode"))]
+#[cfg(feature = "wasm-encode")]
 use crate::tacacs;
 
+#[cfg(any(
+    feature = "wasm-tacacs",
+    feature = "wasm-encode",
+    feature = "inspector"
+))]
+use crate::tacacs::Key;
 #[cfg(feature = "wasm-tacacs")]
 use input::DecodeOptions;
 #[cfg(feature = "wasm-encode")]
 use input::{KeyInput, PacketInput, PadInput};
-#[cfg(any(feature = "wasm-tacacs", feature = "wasm-encode"))]
-use tacacs::Key;
 
 /// The `code` property of the errors the exports throw (UPPER_SNAKE like Node's own codes;
 /// `parseCasResponse` throws the codes of [`client::ParseErrorKind::code`]).
@@ -98,6 +104,16 @@ pub mod codes {
     pub const CANCELLED: &str = "CANCELLED";
 }
 
+#[cfg_attr(
+    not(any(
+        feature = "wasm-tacacs",
+        feature = "wasm-encode",
+        feature = "wasm-cas",
+        feature = "wasm-client",
+        feature = "inspector"
+    )),
+    allow(dead_code)
+)]
 /// Builds a JavaScript `Error` (or `TypeError`) carrying `code` (and `offset`, when known).
 fn js_error(code: &str, message: &str, offset: Option<usize>) -> JsValue {
     let err: js_sys::Error = if code == codes::INVALID_ARGUMENT {
@@ -137,7 +153,11 @@ fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str, code: &str) -> Resu
     serde_json::from_str(&json).map_err(|e| js_error(code, &format!("{what}: {e}"), None))
 }
 
-#[cfg(any(feature = "wasm-tacacs", feature = "wasm-encode"))]
+#[cfg(any(
+    feature = "wasm-tacacs",
+    feature = "wasm-encode",
+    feature = "inspector"
+))]
 /// A key given as a string (its UTF-8 bytes) or a `Uint8Array`.
 fn key_from_js(value: &JsValue) -> Option<Key> {
     if let Some(s) = value.as_string() {

@@ -21,6 +21,10 @@ use tsify::Tsify;
 
 use crate::capture::{self, Analysis, PduLine};
 
+#[path = "schema_tls.rs"]
+mod tls;
+pub use tls::{TlsAlert, TlsInfo};
+
 /// The result of `decode`, as serialised: the analysis with its PDUs rendered one at a time
 /// (never all decoded at once), or without them (`pdus: []`) when the caller renders them.
 pub struct DecodeOut<'a> {
@@ -631,6 +635,11 @@ pub struct Connection {
     pub keys_ok: Vec<u32>,
     /// Single Connection Mode negotiation (§4.3).
     pub single_connect: Option<SingleConnectSeen>,
+    /// For TLS (RFC 9887): what the handshake shows and how much was decrypted; absent for
+    /// connections without TLS.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub tls: Option<TlsInfo>,
 }
 
 /// An IP address (text) and TCP port.

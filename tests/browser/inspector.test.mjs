@@ -722,3 +722,96 @@ describe('scale', () => {
     await close();
   });
 });
+
+// ------------------------------------------------------------------------------------------
+// Issue 18: the page's initial load (tests/browser/size.sh, ≤ 200 KB gzip) holds no crypto; the
+// TLS module (www/pkg/casplus_tls*, src/wasm/tls.rs) is fetched only for a capture whose key log
+// can open a TLS 1.3 connection (RFC 9887 TACACS+ over TLS).
+
+const TLS_VEC = join(ROOT, 'tests/vectors/tls');
+const tlsVec = (name) => readFileSync(join(TLS_VEC, name));
+const path = (u) => new URL(u).pathname;
+const isTls = (u) => /\/pkg\/casplus_tls(_bg\.wasm|\.js)$/.test(path(u));
+
+/** The files tests/browser/size.sh counts as the initial load (its `files=(…)` list). */
+function sizeShFiles() {
+  const sh = readFileSync(join(HERE, 'size.sh'), 'utf8');
+  const m = /^files=\(([^)]*)\)/m.exec(sh);
+  assert.ok(m, 'size.sh has a files=(…) list');
+  return m[1].trim().split(/\s+/).map((f) => `/${f}`).sort();
+}
+
+async function openTls(page, suite, keylog) {
+  await page.uncheck('#live');
+  await page.fill('#keys', '');
+  await page.fill('#keylog', keylog);
+  const since = await token(page);
+  await page.setInputFiles('#file', { name: `tls13-${suite}.pcap`, mimeType: 'application/octet-stream', buffer: tlsVec(`tls13-${suite}.pcap`) });
+  await waitDecoded(page, since);
+}
+
+describe('TLS module loaded on demand', () => {
+  test('the initial load is what size.sh counts, and a plain capture (or TLS without its key log) fetches no TLS module', async () => {
+    const { page, requests, errors, close } = await open();
+    const atLoad = [...new Set(requests.map(path))].map((p) => (p === '/' ? '/index.html' : p)).sort();
+    assert.deepEqual(atLoad, sizeShFiles(), 'size.sh lists exactly the files fetched at load');
+    await openFile(page, 'login.pcap', vec('login.pcap'));
+    assert.equal(await rowCount(page), 16);
+    // TLS without a key log, and with another connection's key log: nothing the module could open
+    await openTls(page, 'aes128gcm', '');
+    assert.match(await page.textContent('body'), /TLS 1\.3 is encrypted: to show the TACACS\+ inside, give the key log/);
+    await openTls(page, 'chacha20', tlsVec('tls13-aes128gcm.keys').toString());
+    assert.match(await page.textContent('body'), /no line for this connection/);
+    assert.deepEqual(requests.filter(isTls), [], 'no TLS module fetched');
+    assert.deepEqual(errors, []);
+    await close();
+  });
+
+  test('a TLS 1.3 capture with its key log fetches the TLS module once and decrypts in the page (RFC 9887)', async () => {
+    const { page, requests, errors, close } = await open();
+    assert.deepEqual(requests.filter(isTls), []);
+    await openTls(page, 'aes256gcm', tlsVec('tls13-aes256gcm.keys').toString());
+    assert.deepEqual(requests.filter(isTls).map(path).sort(), ['/pkg/casplus_tls.js', '/pkg/casplus_tls_bg.wasm']);
+    // the six PDUs the generator sent through OpenSSL, decrypted and decoded like plain ones
+    const lines = (await exportJson(page)).filter((l) => l.complete);
+    assert.equal(lines.length, 6);
+    const summaries = lines.map((l) => l.summary).sort();
+    for (const want of ['AUTHEN START login pap user=alice', 'AUTHOR RESPONSE PASS_ADD priv-lvl=15', 'ACCT REPLY SUCCESS']) {
+      assert.ok(summaries.some((s) => s.startsWith(want)), `${want} in ${summaries}`);
+    }
+    assert.ok(lines.every((l) => (l.header.flags || []).includes('UNENCRYPTED')), 'RFC 9887: UNENCRYPTED flag set');
+    assert.doesNotMatch(await page.textContent('body'), /tls-no-decryption|without TLS decryption/);
+    // another suite's capture: the module is already there, nothing is fetched again
+    await openTls(page, 'chacha20', tlsVec('tls13-chacha20.keys').toString());
+    assert.equal((await exportJson(page)).filter((l) => l.complete).length, 6);
+    assert.equal(requests.filter(isTls).length, 2, 'the TLS module is fetched once');
+    assert.deepEqual(errors, []);
+    await close();
+  });
+});
+
+describe('per-device keys (issue 18 item 3)', () => {
+  test('ADDRESS=KEY lines: each device of a capture is read with its own key (RFC 8907 §4.5)', async () => {
+    const { page, errors, close } = await open();
+    const want = expected('peer-keys');
+    const lines = [KEY, '192.0.2.11=nas-a-secret', `192.0.2.12=hex:${Buffer.from('nas-b-secret').toString('hex')}`];
+    await openFile(page, 'peer-keys.pcap', vec('peer-keys.pcap'), lines.join('\n'));
+    const exported = await exportJson(page);
+    assert.deepEqual(exportedPdus(exported, true), expectedPdus('peer-keys', true));
+    const index = { 'nas-a-secret': 1, 'nas-b-secret': 2, [KEY]: 0 };
+    for (const c of want.connections) {
+      const mine = exported.filter((l) => normEnd(l.src) === c.client || normEnd(l.dst) === c.client);
+      assert.equal(mine.length, 4, c.client);
+      assert.ok(mine.every((l) => l.key_index === index[c.key]), `${c.client}: ${mine.map((l) => l.key_index)}`);
+    }
+    // without the device lines, two of the three devices stay unreadable
+    const since = await token(page);
+    await page.fill('#keys', KEY);
+    await page.click('#decode');
+    await waitDecoded(page, since);
+    const plain = (await exportJson(page)).filter((l) => l.key_index === 0);
+    assert.equal(plain.length, 4);
+    assert.deepEqual(errors, []);
+    await close();
+  });
+});

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent installer for everything `make test` / `make dev` need (see ../shared/TOOLCHAIN.md).
 # Each step checks what is present (and its version) first, so a second run takes seconds.
-# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python perl worker-build npm e2e chromium
+# Usage: tests/tools/setup.sh STEP...   steps: rust wasm-bindgen fuzz python perl tshark worker-build npm e2e chromium
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -80,6 +80,21 @@ step_perl() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libauthen-tacacsplus-perl >/dev/null
   perl -MAuthen::TacacsPlus -e1 || die "Authen::TacacsPlus still missing after apt-get"
+}
+
+# tshark (and openssl) for the TLS capture cross-check (tests/vectors/tls/generate.py --check).
+step_tshark() {
+  command -v tshark >/dev/null && command -v openssl >/dev/null && return 0
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || die "installing tshark needs root or sudo"
+    sudo=sudo
+  fi
+  log "installing tshark and openssl (Debian)"
+  $sudo apt-get update -qq
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq tshark openssl >/dev/null
+  command -v tshark >/dev/null || die "tshark still missing after apt-get"
 }
 
 # The Worker build tool, pinned to the workers-rs version in worker/Cargo.toml.
@@ -170,6 +185,7 @@ for s in "$@"; do
     fuzz) step_fuzz ;;
     python) step_python ;;
     perl) step_perl ;;
+    tshark) step_tshark ;;
     worker-build) step_worker_build ;;
     npm) step_npm ;;
     e2e) step_e2e ;;

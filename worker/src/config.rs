@@ -24,9 +24,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use casplus::cas::auth::UserStore;
-use casplus::cas::config::{Problem, SiteConfig, is_loopback};
+use casplus::cas::config::{Problem, is_loopback};
 use casplus::cas::engine::Engine;
-use casplus::site::{Site, Tacacs};
+use casplus::site::{Site, SiteConfig, Tacacs};
 use worker::Env;
 
 /// The name of the variable (or secret) holding the configuration JSON.

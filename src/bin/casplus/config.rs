@@ -3,7 +3,8 @@
 
 use std::io::Read;
 
-use casplus::cas::config::{Path, Problem, Segment, SiteConfig};
+use casplus::cas::config::{Path, Problem, Segment};
+use casplus::site::SiteConfig;
 use toml::de::{DeTable, DeValue};
 
 use crate::{CliError, Io, write_error};
@@ -106,14 +107,9 @@ pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError>
             writeln!(io.stdout, "{json}").map_err(|e| write_error(&e))
         }
         Action::Check => {
-            let tacacs = config
-                .tacacs
-                .as_ref()
-                .and_then(|t| t.get("servers"))
-                .and_then(|s| s.as_array())
-                .map_or(String::new(), |s| {
-                    format!(", {} TACACS+ server(s)", s.len())
-                });
+            let tacacs = config.tacacs.as_ref().map_or(String::new(), |t| {
+                format!(", {} TACACS+ server(s)", t.servers.len())
+            });
             writeln!(
                 io.stdout,
                 "{file}: ok ({} service(s), {} user(s){tacacs})",

@@ -23,9 +23,15 @@ and a one-line summary, and the session flows are listed at the end).
 
 Options:
   -k, --key KEY          Shared secret to de-obfuscate bodies (RFC 8907 §4.5); repeat to try
-                         several keys: `key_index` tells which one fitted
+                         several keys: `key_index` tells which one fitted. ADDRESS=KEY (e.g.
+                         10.0.0.5=secret) is the key of one peer: tried first on connections
+                         with that address at either end, never on the others
       --key-hex HEX      The same, for a key given as hex (any bytes)
-      --key-file PATH    Keys from a file, one per line (keeps them out of the process list)
+      --key-file PATH    Keys from a file, one per line, KEY or ADDRESS=KEY (keeps them out of
+                         the process list)
+      --keylog FILE      TLS secrets (NSS key log, as SSLKEYLOGFILE writes it) to decrypt TLS 1.3
+                         connections in a capture (TACACS+ over TLS, RFC 9887) and decode the
+                         PDUs inside; without it TLS connections show their handshake only
       --json             One JSON object per PDU (JSON Lines) instead of a tree
       --max-length N     Largest body length accepted (default 65536)
       --input-format F   Force the input form: raw, hex, base64, tcpdump, hexdump, pcap, pcapng
@@ -39,11 +45,33 @@ read, 2 for a usage error.
 #[derive(Debug, Default)]
 struct Args {
     keys: Vec<Key>,
+    peer_keys: Vec<capture::PeerKey>,
     json: bool,
     max_length: Option<u32>,
     input_format: Option<InputFormat>,
+    keylog: Option<OsString>,
     file: Option<OsString>,
     help: bool,
+}
+
+impl Args {
+    /// A key as given: `ADDRESS=SECRET` is the key of one peer ([`capture::PeerKey`]), anything
+    /// else a key for every connection.
+    fn push_key(&mut self, given: &[u8]) {
+        let peer = std::str::from_utf8(given)
+            .ok()
+            .and_then(capture::PeerKey::split);
+        match peer {
+            Some((peer, secret)) => {
+                self.peer_keys.push(capture::PeerKey {
+                    peer,
+                    key: self.keys.len(),
+                });
+                self.keys.push(Key::new(secret.as_bytes().to_vec()));
+            }
+            None => self.keys.push(Key::new(given.to_vec())),
+        }
+    }
 }
 
 fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
@@ -53,10 +81,10 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
         match arg {
             Short('k') | Long("key") => {
                 let v = parser.value()?;
-                let bytes = os_bytes(&v).ok_or_else(|| {
+                let text = v.to_str().ok_or_else(|| {
                     CliError::Usage("--key must be valid UTF-8 (use --key-hex)".into())
                 })?;
-                args.keys.push(Key::new(bytes));
+                args.push_key(text.as_bytes());
             }
             Long("key-hex") => {
                 let v = parser.value()?;
@@ -81,7 +109,7 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
                 for line in text.split(|&b| b == b'\n') {
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
                     if !line.is_empty() {
-                        args.keys.push(Key::new(line));
+                        args.push_key(line);
                     }
                 }
                 if args.keys.len() == before {
@@ -91,6 +119,7 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
                     )));
                 }
             }
+            Long("keylog") => args.keylog = Some(parser.value()?),
             Long("json") => args.json = true,
             Long("max-length") => {
                 let v = parser.value()?;
@@ -127,11 +156,6 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
     Ok(args)
 }
 
-/// The bytes of a command-line string (keys are bytes on the wire, §4.5).
-fn os_bytes(v: &OsString) -> Option<Vec<u8>> {
-    v.to_str().map(|s| s.as_bytes().to_vec())
-}
-
 /// Runs `casplus decode` with the rest of the command line in `parser`.
 pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError> {
     let args = parse_args(parser)?;
@@ -143,7 +167,7 @@ pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError>
     }
     let (name, raw) = read_input(args.file.as_ref(), io)?;
     let form = args.input_format.or_else(|| capture::detect(&raw));
-    if !matches!(form, None | Some(InputFormat::Raw | InputFormat::Hex)) {
+    if args.keylog.is_some() || !matches!(form, None | Some(InputFormat::Raw | InputFormat::Hex)) {
         return run_capture(&args, form, &name, &raw, io);
     }
     let (bytes, _format) = capture::paste::read_pdus(&raw, args.input_format)
@@ -176,10 +200,24 @@ fn run_capture(
     raw: &[u8],
     io: &mut Io<'_>,
 ) -> Result<(), CliError> {
+    let (keylog, keylog_errors) = match &args.keylog {
+        Some(path) => {
+            let text = std::fs::read(path).map_err(|e| {
+                CliError::Failed(format!(
+                    "cannot read key log {}: {e}",
+                    path.to_string_lossy()
+                ))
+            })?;
+            capture::tls::KeyLog::parse(&text)
+        }
+        None => Default::default(),
+    };
     let opts = capture::Options {
         format: args.input_format,
         keys: args.keys.clone(),
+        peer_keys: args.peer_keys.clone(),
         max_pdu_len: args.max_length.unwrap_or(tacacs::DEFAULT_MAX_LENGTH),
+        keylog,
         ..capture::Options::default()
     };
     let analysis = capture::analyze(raw, &opts);
@@ -247,6 +285,20 @@ fn run_capture(
             }
         }
     }
+    for c in &analysis.connections {
+        if let Some(t) = &c.tls {
+            w(
+                out,
+                format!("  TLS {} → {}: {}", c.client, c.server, tls_line(t)),
+            )?;
+        }
+    }
+    for e in &keylog_errors {
+        w(
+            out,
+            format!("  warning [{}]: {e}", capture::codes::TLS_KEYLOG_LINE),
+        )?;
+    }
     for d in &analysis.diagnostics {
         w(
             out,
@@ -262,6 +314,43 @@ fn run_capture(
         )?;
     }
     Ok(())
+}
+
+/// One line about a TLS connection: what its handshake shows and what was decrypted.
+fn tls_line(t: &capture::tls::TlsInfo) -> String {
+    let mut parts = Vec::new();
+    parts.push(t.version_name().unwrap_or_else(|| "version unknown".into()));
+    if let Some(s) = t.cipher_suite {
+        parts.push(
+            s.name()
+                .map_or_else(|| format!("suite 0x{:04x}", s.0), str::to_owned),
+        );
+    }
+    if let Some(sni) = &t.sni {
+        parts.push(format!("SNI {sni}"));
+    }
+    if !t.alpn.is_empty() {
+        parts.push(format!("ALPN {}", t.alpn.join(",")));
+    }
+    for a in &t.alerts {
+        parts.push(format!(
+            "alert {} from the {}{}",
+            a.name()
+                .map_or_else(|| a.description.to_string(), str::to_owned),
+            if a.from_client { "client" } else { "server" },
+            if a.decrypted { " (decrypted)" } else { "" }
+        ));
+    }
+    if t.key_updates > 0 {
+        parts.push(format!("{} key update(s)", t.key_updates));
+    }
+    let [a, b] = t.decrypted;
+    if a + b > 0 {
+        parts.push(format!("decrypted {a} + {b} bytes"));
+    } else {
+        parts.push("not decrypted".into());
+    }
+    parts.join(", ")
 }
 
 fn read_input(file: Option<&OsString>, io: &mut Io<'_>) -> Result<(String, Vec<u8>), CliError> {

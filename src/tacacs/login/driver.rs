@@ -460,7 +460,7 @@ impl Driver {
                 }
             }
             ClientEvent::Rejected { diagnostics, .. } => {
-                if diagnostics.iter().any(|d| d.code == codes::WRONG_KEY) {
+                if diagnostics.iter().any(|d| codes::key_mismatch(d.code)) {
                     self.fail_server_as(
                         NoteKind::KeyMismatch,
                         "key mismatch: the reply does not de-obfuscate with the configured key (§4.5)"

@@ -80,7 +80,9 @@ use core::fmt;
 use std::collections::BTreeMap;
 
 pub use acct::{AcctRecord, acct_start, acct_stop, acct_watchdog, watchdog_due};
-pub use config::{AuthenMode, AuthorConfig, LoginConfig, LoginError, ServerSpec};
+pub use config::{
+    AuthenMode, AuthorConfig, LoginConfig, LoginError, RawLoginConfig, RawServer, ServerSpec,
+};
 use driver::{Creds, Driver, Polled, Step, StepKind, StepResult, map_action};
 
 use super::acct::AcctRequest;

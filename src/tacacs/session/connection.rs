@@ -248,6 +248,7 @@ impl<S: Sessions> Connection<S> {
                 Turn::Client => Direction::ServerToClient,
                 Turn::Server => Direction::ClientToServer,
             }),
+            over_tls: false,
         };
         Self {
             config,
@@ -274,7 +275,7 @@ impl<S: Sessions> Connection<S> {
 
     /// Stops new sessions: a key mismatch in Single Connection Mode (§4.4).
     pub(super) fn drain_on_wrong_key(&mut self, diagnostics: &[Diagnostic]) {
-        if diagnostics.iter().any(|d| d.code == codes::WRONG_KEY)
+        if diagnostics.iter().any(|d| codes::key_mismatch(d.code))
             && self.single_connect == SingleConnect::Negotiated
         {
             self.draining = true;

@@ -30,6 +30,9 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, DecodeOptions)> {
     sendpass.action = AuthenAction::SENDPASS;
     let mut unknown_action = AuthenStart::ascii_login(b"u", b"", b"");
     unknown_action.action = AuthenAction(9);
+    let mut enable_chpass = AuthenStart::ascii_login(b"u", b"", b"");
+    enable_chpass.authen_service = AuthenService::ENABLE;
+    enable_chpass.action = AuthenAction::CHPASS;
     let follow = body_of(Body::AuthenReply(AuthenReply {
         status: AuthenStatus::FOLLOW,
         ..Default::default()
@@ -75,6 +78,14 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, DecodeOptions)> {
             codes::UNENCRYPTED,
             pkt(0xc1, 1, 1, UNENC, &pap_body()),
             none(),
+        ),
+        (
+            codes::OBFUSCATED_OVER_TLS,
+            pkt(0xc1, 1, 1, 0, &pap_body()),
+            DecodeOptions {
+                over_tls: true,
+                ..none()
+            },
         ),
         (codes::LENGTH_OVER_MAX, over, none()),
         (codes::NO_KEY, obf.clone(), none()),
@@ -138,6 +149,20 @@ fn scenarios() -> Vec<(&'static str, Vec<u8>, DecodeOptions)> {
         (
             codes::MINOR_VERSION_MISMATCH,
             pkt(0xc0, 1, 1, UNENC, &pap_body()),
+            none(),
+        ),
+        (
+            // a clear PAP START without the UNENCRYPTED flag, read with a key (§4.5)
+            codes::CLEAR_WITHOUT_FLAG,
+            pkt(0xc1, 1, 1, 0, &pap_body()),
+            DecodeOptions {
+                keys: vec![key.clone()],
+                ..none()
+            },
+        ),
+        (
+            codes::ENABLE_NOT_LOGIN,
+            pkt(0xc0, 1, 1, UNENC, &enable_chpass.to_bytes_for_test()),
             none(),
         ),
         (
@@ -237,4 +262,20 @@ fn diagnostics_point_at_the_offending_byte() {
     let r = d.iter().find(|x| x.code == codes::LENGTH_MISMATCH).unwrap();
     assert_eq!(r.offset, 12 + 8, "user starts after the 8 fixed bytes");
     assert!(r.message.contains("50"));
+}
+
+/// A body sent in clear without the UNENCRYPTED flag is a key mismatch for a strict peer (§4.5):
+/// rejected like a wrong key, never read as a request.
+#[test]
+fn clear_without_flag_is_rejected_in_strict_mode_as_a_key_mismatch_4_5() {
+    let opts = DecodeOptions {
+        keys: vec![Key::from_text("k1")],
+        ..DecodeOptions::default()
+    };
+    let Decoded::Complete(p) = decode_pdu(&pkt(0xc1, 1, 1, 0, &pap_body()), &opts) else {
+        panic!("complete PDU expected");
+    };
+    let bad = p.validate_with(true).unwrap_err();
+    assert!(bad.iter().any(|d| d.code == codes::CLEAR_WITHOUT_FLAG));
+    assert!(bad.iter().any(|d| codes::key_mismatch(d.code)));
 }

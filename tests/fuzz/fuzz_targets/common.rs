@@ -76,6 +76,7 @@ pub fn check_complete(input: &[u8], pdu: &Pdu, opts: &DecodeOptions) {
         keys: key.cloned().into_iter().collect(),
         max_length: opts.max_length,
         expected_direction: opts.expected_direction,
+        over_tls: opts.over_tls,
     };
     match decode_pdu(&again, &only) {
         Decoded::Complete(p2) => {

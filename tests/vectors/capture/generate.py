@@ -53,7 +53,7 @@ def md5_pad_xor(body, key, session_id, version, seq):
 
 
 class Pdu:
-    def __init__(self, typ, seq, session_id, body, flags=0, version=0xC0, key=KEY):
+    def __init__(self, typ, seq, session_id, body, flags=0, version=0xC0, key=KEY, clear_without_flag=False):
         self.typ, self.seq, self.session_id, self.flags, self.version = typ, seq, session_id, flags, version
         self.body = bytes(body)  # clear body
         self.lost = False  # part of it never reaches the capture
@@ -63,6 +63,11 @@ class Pdu:
         # scapy obfuscates unless the unencrypted flag is set; check it against our own pad.
         expect = self.body if (flags & 1 or not key) else md5_pad_xor(self.body, key, session_id, version, seq)
         assert wire[12:] == expect, "scapy obfuscation differs from RFC 8907 §4.5"
+        if clear_without_flag:
+            # a body in clear whose header says it is obfuscated (flags byte cleared, §4.5)
+            assert flags & 1
+            self.flags = flags & ~1
+            wire = wire[:3] + bytes([self.flags]) + wire[4:]
         self.wire = wire
 
     def expected(self):
@@ -250,12 +255,17 @@ class Flow:
                 self.send(0 if p.seq % 2 else 1, [p])
 
     def expected_json(self):
-        return {
+        out = {
             "client": f"{self.addr[0]}:{self.port[0]}",
             "server": f"{self.addr[1]}:{self.port[1]}",
             "to_server": [p.expected() for p in self.expected[0]],
             "to_client": [p.expected() for p in self.expected[1]],
         }
+        if getattr(self, "key", None):
+            out["key"] = self.key  # this connection's own key (scenario_peer_keys)
+        if getattr(self, "diagnostic", None):
+            out["diagnostic"] = self.diagnostic  # the fault it shows (scenario_diagnostics)
+        return out
 
 
 def ether(p):
@@ -337,6 +347,76 @@ def scenario_single_connect(rng):
     f.run_sessions(sessions[4:])
     f.close()
     return [f]
+
+
+# Per-device shared secrets (RFC 8907 §4.5: the key is configured per client): two NAS with their
+# own keys, a third with the site-wide KEY, all to one server (`casplus decode --key ADDR=KEY`).
+PEER_KEYS = {"192.0.2.11": "nas-a-secret", "192.0.2.12": "nas-b-secret", "192.0.2.13": KEY}
+
+
+def scenario_peer_keys(rng):
+    """Three NAS, each with its own key, to one server: a PAP login and a command authorization each."""
+    clock = Clock(T0 + 300)
+    flows = []
+    for i, (nas, key) in enumerate(PEER_KEYS.items()):
+        sid = rng.getrandbits(32)
+        author = [
+            Pdu(AUTHOR, 1, sid, author_request(["service=shell", "cmd=show", "cmd-arg=version"]), key=key),
+            Pdu(AUTHOR, 2, sid, author_response(1), key=key),
+        ]
+        f = Flow(rng, clock, ether, nas, "192.0.2.49", 41000 + i)
+        f.key = key
+        f.handshake()
+        f.run_sessions([pap_session(rng, user=f"user{i}".encode(), key=key), author])
+        f.close()
+        flows.append(f)
+    return flows
+
+
+def scenario_diagnostics(rng):
+    """Four faults a capture at a server shows (issue 18), one NAS each, all with the server's KEY:
+    a START in clear without the UNENCRYPTED flag (§4.5); an ENABLE request whose action is not LOGIN
+    (§5.4.2.6); a second session before the server agreed to single-connect (§4.3); a client with an
+    old key, which the server answers with ERROR (§4.5)."""
+    clock = Clock(T0 + 400)
+    flows = []
+
+    def flow(i, nas, diag):
+        f = Flow(rng, clock, ether, nas, "192.0.2.49", 42000 + i)
+        f.diagnostic = diag
+        f.handshake()
+        return f
+
+    f = flow(0, "192.0.2.21", "clear-without-flag")
+    sid = rng.getrandbits(32)
+    f.run_sessions([[Pdu(AUTHEN, 1, sid, authen_start(authen_type=2, user=b"carol", data=b"pw"), version=0xC1, flags=1,
+                         clear_without_flag=True),
+                     Pdu(AUTHEN, 2, sid, authen_reply(2), version=0xC1)]])
+    flows.append(f)
+
+    f = flow(1, "192.0.2.22", "enable-not-login")
+    sid = rng.getrandbits(32)
+    f.run_sessions([[Pdu(AUTHEN, 1, sid, authen_start(action=2, service=2, user=b"dave")),
+                     Pdu(AUTHEN, 2, sid, authen_reply(2))]])
+    flows.append(f)
+
+    f = flow(2, "192.0.2.23", "session-before-single-connect")
+    a, b = rng.getrandbits(32), rng.getrandbits(32)
+    f.send(0, [Pdu(AUTHOR, 1, a, author_request(["service=shell", "cmd="]), flags=4)])
+    f.send(0, [Pdu(ACCT, 1, b, acct_request(2, ["task_id=7", "service=shell"]), flags=4)])
+    f.send(1, [Pdu(AUTHOR, 2, a, author_response(1), flags=4)])
+    f.send(1, [Pdu(ACCT, 2, b, acct_reply(1), flags=4)])
+    flows.append(f)
+
+    f = flow(3, "192.0.2.24", "error-reply-key-mismatch")
+    sid = rng.getrandbits(32)
+    f.run_sessions([[Pdu(AUTHEN, 1, sid, authen_start(authen_type=2, user=b"erin", data=b"pw"), version=0xC1,
+                         key="old-key"),
+                     Pdu(AUTHEN, 2, sid, authen_reply(7, server_msg=b"cannot read the request"), version=0xC1)]])
+    flows.append(f)
+    for f in flows:
+        f.close()
+    return flows
 
 
 def scenario_messy(rng):
@@ -541,6 +621,14 @@ def generate(d):
     write_pcap(os.path.join(d, "single-connect.pcap"), flows[0].frames, 1)
     captures["single-connect"] = flows
     text_forms(d, "single-connect")
+
+    flows = scenario_peer_keys(random.Random(4))
+    write_pcap(os.path.join(d, "peer-keys.pcap"), [fr for f in flows for fr in f.frames], 1)
+    captures["peer-keys"] = flows
+
+    flows = scenario_diagnostics(random.Random(5))
+    write_pcap(os.path.join(d, "diagnostics.pcap"), [fr for f in flows for fr in f.frames], 1)
+    captures["diagnostics"] = flows
 
     flows = scenario_messy(random.Random(3))
     frames = [fr for f in flows for fr in f.frames]  # in emission order (reordering is deliberate)

@@ -1,0 +1,234 @@
+// Where the CAS Worker's CPU time goes (issue 16): a CPU profile of workerd under load,
+// taken through its inspector port with the DevTools protocol (Profiler domain), per
+// scenario, and summed by function and by kind (wasm code by crate, the JavaScript glue,
+// the runtime's own work, garbage collection).
+//
+// Read it as proportions: the sampler charges the time between two samples to the stack it
+// finds, so on a busy machine (other processes on the same cores) the absolute "CPU" is
+// inflated, and sampling itself slows the isolate; the split between wasm, glue and
+// runtime is what this tells.
+//
+// `make profile-worker` builds the Worker with its function names kept (WORKER_KEEP_NAMES=1,
+// so wasm frames have Rust names) and runs this script, which starts `wrangler dev` itself on
+// 127.0.0.1 with an inspector port and stops it by its process group when done.
+//
+// For each scenario (BENCH_SCENARIOS, default "floor,form,sso,validate,proxy,logout"),
+// USERS closed-loop users (BENCH_USERS, default 8) send requests for BENCH_SECONDS
+// (default 5) while the profiler samples every BENCH_SAMPLE_US µs (default 200); the script prints the requests
+// answered, the sampled CPU time per request (everything the isolate did that was not
+// idle, divided by the requests) and the top functions by self time.
+// node bench/profile-worker.mjs [--json FILE]
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import WebSocket from 'ws';
+import { join } from 'node:path';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const USERS = Number(process.env.BENCH_USERS ?? 8);
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'floor,form,sso,validate,proxy,logout').split(',');
+const TOP = Number(process.env.BENCH_TOP ?? 18);
+const SAMPLE_US = Number(process.env.BENCH_SAMPLE_US ?? 200);
+const SERVICE = 'http://127.0.0.1:9/app';
+const PGT_URL = 'https://127.0.0.1:9/pgt';
+const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+function request(url, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+const enc = encodeURIComponent;
+
+/** A port free now (wrangler prints no inspector port it picked itself; a bench, not a test). */
+function freePort() {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
+/** Starts `wrangler dev` on a port it picks, with the inspector on `inspector`. */
+async function startWrangler(state, inspector) {
+  const child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', '0',
+    '--inspector-port', String(inspector), '--persist-to', state], {
+    detached: true,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const ports = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`wrangler did not start:\n${out}`)), 60_000);
+    const seen = (chunk) => {
+      out += chunk;
+      const ready = out.match(/Ready on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (ready) { clearTimeout(timer); resolve({ http: Number(ready[1]), inspector }); }
+    };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    child.on('exit', (c) => reject(new Error(`wrangler exited (${c}):\n${out}`)));
+  });
+  return { child, ports, log: () => out };
+}
+
+/** A DevTools protocol session over the inspector's WebSocket. */
+async function devtools(url) {
+  // wrangler's inspector proxy accepts loopback origins only.
+  const ws = new WebSocket(url, { origin: 'http://127.0.0.1' });
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = (e) => reject(new Error(`inspector ${url}: ${e.message}`)); });
+  let id = 0;
+  const pending = new Map();
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.id && pending.has(msg.id)) {
+      const { resolve, reject } = pending.get(msg.id);
+      pending.delete(msg.id);
+      if (msg.error) reject(new Error(JSON.stringify(msg.error))); else resolve(msg.result);
+    }
+  };
+  return {
+    send: (method, params = {}) => new Promise((resolve, reject) => {
+      id += 1;
+      pending.set(id, { resolve, reject });
+      ws.send(JSON.stringify({ id, method, params }));
+    }),
+    close: () => ws.close(),
+  };
+}
+
+/** A browser's SSO session: its cookies (the login form's binding and the TGC). */
+async function login(base) {
+  const url = `${base}/login?service=${enc(SERVICE)}`;
+  const jar = new Map();
+  const take = (res) => { for (const c of res.headers['set-cookie'] ?? []) { const [kv] = c.split(';'); const i = kv.indexOf('='); jar.set(kv.slice(0, i), kv.slice(i + 1)); } };
+  const header = () => [...jar].filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join('; ');
+  const form = await request(url);
+  take(form);
+  const lt = form.body.match(/name="lt" value="([^"]+)"/)[1].replaceAll('&amp;', '&');
+  const body = new URLSearchParams({ username: 'casuser', password: 'Mellon', lt, service: SERVICE }).toString();
+  const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: header() } });
+  take(res);
+  if (res.status !== 303 && res.status !== 302) throw new Error(`login: HTTP ${res.status} ${res.body.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 600)}`);
+  return header();
+}
+async function st(base, cookie) {
+  const res = await request(`${base}/login?service=${enc(SERVICE)}`, { headers: { cookie } });
+  if (res.status !== 302) throw new Error(`sso: HTTP ${res.status}`);
+  return new URL(res.headers.location).searchParams.get('ticket');
+}
+const ok = (res, what) => { if (res.status >= 500) throw new Error(`${what}: HTTP ${res.status}`); return res; };
+
+// Each scenario: one request measured per call (setup requests are made before the profile).
+const SCENARIO = {
+  floor: { prepare: async () => ({}), run: async (base) => ok(await request(`${base}/no-such-endpoint`), 'floor') },
+  form: { prepare: async () => ({}), run: async (base) => ok(await request(`${base}/login?service=${enc(SERVICE)}`), 'form') },
+  sso: { prepare: async (base) => ({ cookie: await login(base) }), run: async (base, u) => st(base, u.cookie) },
+  validate: {
+    prepare: async (base) => ({ cookie: await login(base), tickets: [] }),
+    // STs issued before the profile starts would expire (10 s); each call issues one
+    // outside the measurement? No: both are sampled, so validate = (sso + validate) − sso.
+    run: async (base, u) => {
+      const t = await st(base, u.cookie);
+      return ok(await request(`${base}/p3/serviceValidate?service=${enc(SERVICE)}&ticket=${t}`), 'validate');
+    },
+    requests: 2,
+  },
+  logout: {
+    prepare: async () => ({}),
+    run: async (base) => ok(await request(`${base}/logout`), 'logout'),
+  },
+  proxy: {
+    prepare: async () => ({}),
+    run: async (base) => ok(await request(`${base}/proxy?pgt=PGT-1-unknown&targetService=${enc(SERVICE)}`), 'proxy'),
+  },
+};
+
+async function profileScenario(cdp, base, name) {
+  const s = SCENARIO[name];
+  // One login at a time: concurrent logins of one user hold places on its throttle counter.
+  const users = [];
+  for (let i = 0; i < USERS; i++) users.push(await s.prepare(base));
+  // Warm the isolate and the code paths, then sample.
+  for (const u of users) await s.run(base, u);
+  await cdp.send('Profiler.setSamplingInterval', { interval: SAMPLE_US });
+  await cdp.send('Profiler.start');
+  let done = 0;
+  const end = performance.now() + SECONDS * 1000;
+  await Promise.all(users.map(async (u) => {
+    while (performance.now() < end) { await s.run(base, u); done += s.requests ?? 1; }
+  }));
+  const { profile } = await cdp.send('Profiler.stop');
+  return { done, profile };
+}
+
+function kind(frame) {
+  const { functionName: f, url } = frame;
+  if (f === '(idle)') return 'idle';
+  if (f === '(garbage collector)') return 'gc';
+  if (f === '(program)' || f === '(root)') return 'runtime';
+  if (url.startsWith('wasm://') || /^\$?[a-z_]+::|^<|^core::|^alloc::/.test(f)) {
+    const m = f.match(/^(?:<)?([a-z_0-9]+)(?:\[[0-9a-f]+\])?::/);
+    return `wasm ${m ? m[1] : '?'}`;
+  }
+  return 'js';
+}
+
+function summarise(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const dt = profile.timeDeltas[i + 1] ?? 0;
+    const node = byId.get(profile.samples[i]);
+    self.set(node, (self.get(node) ?? 0) + dt);
+  }
+  const byFn = new Map();
+  const byKind = new Map();
+  for (const [node, us] of self) {
+    const f = node.callFrame;
+    const k = kind(f);
+    const key = `${f.functionName || '(anonymous)'} ${f.url ? f.url.replace(/^.*\//, '') : ''}`.trim();
+    byFn.set(key, { us: (byFn.get(key)?.us ?? 0) + us, kind: k });
+    byKind.set(k, (byKind.get(k) ?? 0) + us);
+  }
+  return { byFn, byKind };
+}
+
+const state = mkdtempSync(join(tmpdir(), 'casplus-profile-'));
+const w = await startWrangler(state, Number(process.env.BENCH_INSPECTOR_PORT ?? await freePort()));
+const results = {};
+try {
+  const base = `http://127.0.0.1:${w.ports.http}/cas`;
+  const targets = await (await fetch(`http://127.0.0.1:${w.ports.inspector}/json`)).json();
+  const target = targets.find((t) => t.webSocketDebuggerUrl) ?? targets[0];
+  const cdp = await devtools(target.webSocketDebuggerUrl);
+  await cdp.send('Profiler.enable');
+  for (const name of SCENARIOS) {
+    const { done, profile } = await profileScenario(cdp, base, name);
+    const { byFn, byKind } = summarise(profile);
+    const busy = [...byKind].filter(([k]) => k !== 'idle').reduce((a, [, us]) => a + us, 0);
+    const perRequest = busy / done / 1000;
+    console.log(`\n## ${name}: ${done} requests in ${SECONDS} s, sampled CPU ${(busy / 1000).toFixed(0)} ms → ${perRequest.toFixed(3)} ms per request`);
+    const kinds = [...byKind].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1]);
+    console.log(kinds.map(([k, us]) => `${k} ${(100 * us / busy).toFixed(1)} %`).join(', '));
+    const top = [...byFn].filter(([, v]) => v.kind !== 'idle').sort((a, b) => b[1].us - a[1].us).slice(0, TOP);
+    for (const [f, v] of top) console.log(`  ${(100 * v.us / busy).toFixed(1).padStart(5)} %  ${(v.us / done / 1000).toFixed(4)} ms/req  ${f.slice(0, 150)}`);
+    results[name] = { requests: done, seconds: SECONDS, busyMs: busy / 1000, msPerRequest: perRequest,
+      kinds: Object.fromEntries(kinds.map(([k, us]) => [k, us / 1000])),
+      top: top.map(([f, v]) => ({ fn: f, ms: v.us / 1000 })) };
+  }
+  cdp.close();
+} finally {
+  try { process.kill(-w.child.pid, 'SIGTERM'); } catch { /* gone */ }
+  rmSync(state, { recursive: true, force: true });
+}
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 1));
+agent.destroy();
