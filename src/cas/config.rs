@@ -746,7 +746,7 @@ mod tests {
 
     #[test]
     fn check_refuses_a_logout_type_that_contradicts_single_logout_2_3_3() {
-        let mut config = SiteConfig::demo().unwrap();
+        let mut config = SiteConfig::<()>::demo().unwrap();
         let service = &mut config.engine.services[0];
         service.logout_type = Some(LogoutType::FrontChannel);
         assert!(
