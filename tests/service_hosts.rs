@@ -132,6 +132,7 @@ impl Fx {
                     result,
                 ))
             }
+            LoginStep::Confirm { .. } => panic!("no warn confirmation here"),
         }
     }
 

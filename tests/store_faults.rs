@@ -111,7 +111,9 @@ impl Fx {
         };
         match run(self.engine.login(&self.store, &mut self.entropy, NOW, &req)) {
             LoginStep::Reply(r) => r,
-            LoginStep::Authenticate { .. } => panic!("a GET never authenticates"),
+            LoginStep::Authenticate { .. } | LoginStep::Confirm { .. } => {
+                panic!("a GET never authenticates")
+            }
         }
     }
 
@@ -151,6 +153,7 @@ impl Fx {
                     result,
                 ))
             }
+            LoginStep::Confirm { .. } => panic!("no warn confirmation here"),
         }
     }
 }

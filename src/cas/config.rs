@@ -58,7 +58,7 @@ use crate::cas::demo;
 use crate::cas::engine::{EngineConfig, MAX_USERNAME_LEN};
 use crate::cas::params::http_url_scheme;
 use crate::cas::policy::MAX_LONG_TERM_SECONDS;
-use crate::cas::registry::{Pattern, ServiceDefinition};
+use crate::cas::registry::{LogoutType, Pattern, ServiceDefinition};
 use crate::cas::service::{HostProof, Matcher, Reach, host_proof, pattern_reach};
 use crate::password::PasswordHash;
 
@@ -542,6 +542,23 @@ fn check_service<T>(
     {
         out.push(unknown_source(at.key("authenticationSource"), source));
     }
+    if let Some(channel) = def.logout_type
+        && channel != LogoutType::None
+        && !def.single_logout
+    {
+        // Two settings that say opposite things: which one the operator meant is a guess.
+        out.push(Problem::new(
+            at.key("logoutType"),
+            format!(
+                "{} contradicts singleLogout = false: remove singleLogout and keep \
+                 logoutType (\"none\" turns single logout off, §2.3.3)",
+                match channel {
+                    LogoutType::FrontChannel => "\"front_channel\"",
+                    _ => "\"back_channel\"",
+                }
+            ),
+        ));
+    }
     loopback_only(&reach)
 }
 
@@ -725,5 +742,33 @@ mod tests {
         for part in ["5000000 iterations", "above the cap of 1000000", "CPU"] {
             assert!(message.contains(part), "{message}");
         }
+    }
+
+    #[test]
+    fn check_refuses_a_logout_type_that_contradicts_single_logout_2_3_3() {
+        let mut config = SiteConfig::<()>::demo().unwrap();
+        let service = &mut config.engine.services[0];
+        service.logout_type = Some(LogoutType::FrontChannel);
+        assert!(
+            check(&config).is_empty(),
+            "a channel with the default singleLogout"
+        );
+        let service = &mut config.engine.services[0];
+        service.single_logout = false;
+        let problems = check(&config);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].path.to_string().ends_with("logoutType"),
+            "{}",
+            problems[0]
+        );
+        assert!(
+            problems[0]
+                .message
+                .contains("contradicts singleLogout = false")
+        );
+        // "none" agrees with singleLogout = false.
+        config.engine.services[0].logout_type = Some(LogoutType::None);
+        assert!(check(&config).is_empty());
     }
 }

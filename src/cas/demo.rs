@@ -15,7 +15,8 @@ pub const ENGINE_JSON: &str = r#"{
       "proxyTickets": true,
       "proxyCallback": { "regex": "^https://(127\\.0\\.0\\.1|localhost)(:\\d+)?(/.*)?$" },
       "releasedAttributes": ["email", "displayName", "memberOf"],
-      "singleLogout": true
+      "singleLogout": true,
+      "logoutType": "back_channel"
     }
   ],
   "cookie": { "secure": false }

@@ -70,9 +70,16 @@ pub struct ServiceDefinition {
     /// `/samlValidate`).
     #[serde(default)]
     pub released_attributes: Vec<String>,
-    /// Send single-logout requests to this service (§2.3.3). Default on.
+    /// Send single-logout requests to this service (§2.3.3). Default on. Superseded by
+    /// [`ServiceDefinition::logout_type`] when that is set (`false` with a channel set is
+    /// a configuration problem).
     #[serde(default = "default_true")]
     pub single_logout: bool,
+    /// How this service hears of the end of the SSO session (§2.3.3):
+    /// [`LogoutType::BackChannel`] (the default), [`LogoutType::FrontChannel`] or
+    /// [`LogoutType::None`]. Unset: back channel, or none when `singleLogout` is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logout_type: Option<LogoutType>,
     /// Only principals verified by this authentication source may get tickets for it;
     /// an SSO session from another source does not count (the user logs in again).
     #[serde(default)]
@@ -86,6 +93,34 @@ pub struct ServiceDefinition {
 
 fn default_true() -> bool {
     true
+}
+
+/// How a service hears of the end of the SSO session (§2.3.3), per service, as Apereo
+/// CAS names the choice (`logoutType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogoutType {
+    /// The CAS server POSTs the `logoutRequest` to the service URL (§2.3.3).
+    BackChannel,
+    /// The logout page has the user's browser load the service URL with the
+    /// `logoutRequest` as `SAMLRequest` (deflated, base64), in a hidden frame: for a
+    /// service the CAS server cannot reach, and only at `/logout` (a session that ends
+    /// otherwise has no browser to do it).
+    FrontChannel,
+    /// No single logout.
+    None,
+}
+
+impl ServiceDefinition {
+    /// How this service hears of the end of the session ([`ServiceDefinition::logout_type`],
+    /// else [`ServiceDefinition::single_logout`]).
+    pub fn logout(&self) -> LogoutType {
+        match (self.logout_type, self.single_logout) {
+            (Some(t), _) => t,
+            (None, true) => LogoutType::BackChannel,
+            (None, false) => LogoutType::None,
+        }
+    }
 }
 
 fn is_false(b: &bool) -> bool {

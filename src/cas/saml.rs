@@ -221,6 +221,49 @@ pub fn render_response(outcome: Result<&Success, &Failure>, p: &SamlResponsePara
     String::from_utf8(w.into_inner()).unwrap_or_default()
 }
 
+/// A front-channel logout message (§2.3.3 by the browser, as Apereo CAS sends it): the
+/// `LogoutRequest` document compressed in the zlib format (RFC 1950, the default of
+/// Java's `Deflater` that Apereo and the Java CAS client use) and base64-encoded, for the
+/// `SAMLRequest` parameter. The DEFLATE data is made of stored blocks (RFC 1951 §3.2.4:
+/// `BTYPE = 00`), which every inflater reads: a message of a few hundred bytes gains
+/// nothing worth a compressor in the Worker.
+pub fn deflated_base64(document: &str) -> String {
+    use base64::Engine as _;
+    let data = document.as_bytes();
+    // CMF: deflate, 32 KiB window; FLG: no dictionary, fastest, FCHECK so that
+    // CMF·256 + FLG is a multiple of 31 (0x7801 = 30721 = 31 · 991).
+    let mut out = Vec::with_capacity(data.len() + data.len() / 65_535 * 5 + 12);
+    out.extend_from_slice(&[0x78, 0x01]);
+    let mut chunks = data.chunks(usize::from(u16::MAX)).peekable();
+    if chunks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(chunk) = chunks.next() {
+        out.push(u8::from(chunks.peek().is_none())); // BFINAL, BTYPE = 00
+        let len = u16::try_from(chunk.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out.extend_from_slice(&adler32(data).to_be_bytes());
+    base64::engine::general_purpose::STANDARD.encode(out)
+}
+
+/// The Adler-32 checksum of `data` (RFC 1950 §8.2).
+fn adler32(data: &[u8]) -> u32 {
+    const MOD: u32 = 65_521;
+    let (mut a, mut b) = (1u32, 0u32);
+    for chunk in data.chunks(5552) {
+        for &byte in chunk {
+            a += u32::from(byte);
+            b += a;
+        }
+        a %= MOD;
+        b %= MOD;
+    }
+    (b << 16) | a
+}
+
 fn write_saml_response(
     w: &mut Writer<Vec<u8>>,
     outcome: Result<&Success, &Failure>,
@@ -385,4 +428,54 @@ pub fn render_logout_request(id: &str, issue_instant: Timestamp, session_index: 
         return String::new();
     }
     String::from_utf8(w.into_inner()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )]
+    use super::*;
+    use base64::Engine as _;
+
+    #[test]
+    fn adler32_known_answer_rfc_1950() {
+        assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
+        assert_eq!(adler32(b""), 1);
+        // Past the 5552-byte reduction window.
+        let big = vec![0xffu8; 100_000];
+        let (mut a, mut b) = (1u64, 0u64);
+        for &x in &big {
+            a = (a + u64::from(x)) % 65_521;
+            b = (b + a) % 65_521;
+        }
+        assert_eq!(u64::from(adler32(&big)), (b << 16) | a);
+    }
+
+    #[test]
+    fn front_channel_message_is_zlib_stored_blocks_in_base64_2_3_3() {
+        let doc = render_logout_request("LR-1", Timestamp(0), "ST-1");
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(deflated_base64(&doc))
+            .expect("base64");
+        // RFC 1950 header: deflate, FCHECK valid.
+        assert_eq!(&raw[..2], &[0x78, 0x01]);
+        assert_eq!((u16::from(raw[0]) << 8 | u16::from(raw[1])) % 31, 0);
+        // One final stored block (RFC 1951 §3.2.4): LEN, NLEN, the document.
+        let len = usize::from(u16::from_le_bytes([raw[3], raw[4]]));
+        assert_eq!((raw[2], len), (1, doc.len()));
+        assert_eq!(u16::from_le_bytes([raw[5], raw[6]]), !(len as u16));
+        assert_eq!(&raw[7..7 + len], doc.as_bytes());
+        assert_eq!(&raw[7 + len..], &adler32(doc.as_bytes()).to_be_bytes());
+        // Longer than one block: two blocks, only the last final.
+        let long = "x".repeat(70_000);
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(deflated_base64(&long))
+            .expect("base64");
+        assert_eq!(raw[2], 0);
+        assert_eq!(raw[2 + 5 + 65_535], 1);
+        assert_eq!(raw.len(), 2 + 5 + 65_535 + 5 + (70_000 - 65_535) + 4);
+    }
 }

@@ -231,6 +231,15 @@ pub enum View {
     },
     /// `/logout` without a (registered) service (§2.3.2).
     LoggedOut,
+    /// `/logout` of a session with front-channel services (§2.3.3): the page has the
+    /// browser load each one's logout URL, then goes on to `service` if there is one.
+    FrontChannelLogout {
+        /// The URLs to load ([`LogoutNotice::front_channel_url`]).
+        urls: Vec<String>,
+        /// Where to go next: a registered `service` (§2.3.2), else the page says the
+        /// user is signed out.
+        service: Option<String>,
+    },
     /// A `service` that is not registered (§2.2.1: "deny operation and print out a
     /// meaningful message"). No ticket, no redirect.
     UnknownService {
@@ -376,6 +385,20 @@ impl LogoutNotice {
             &self.request_id,
             self.issue_instant,
             self.session_index.as_str(),
+        )
+    }
+
+    /// The front-channel form (§2.3.3 through the browser, as Apereo CAS does it): the
+    /// service URL with the document, deflated and base64-encoded
+    /// ([`saml::deflated_base64`]), as the parameter `SAMLRequest`, for a GET by the
+    /// user's browser from the logout page.
+    pub fn front_channel_url(&self) -> String {
+        append_query(
+            &self.url,
+            &[(
+                "SAMLRequest",
+                &saml::deflated_base64(&self.logout_request()),
+            )],
         )
     }
 

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { BASE, Browser, q, httpServer, loginTicket, validate, xmlText } from './lib.mjs';
@@ -145,6 +146,39 @@ test('Chromium: a login CSRF — another site auto-submits the attacker\'s form 
     await context.close();
   } finally {
     await evil.close();
+  }
+});
+
+test('Chromium: logout loads the front-channel service\'s logout URL with its SAMLRequest, then goes on to the service (2.3.3, 2.3.2)', async () => {
+  const front = await httpServer((req, res) => {
+    res.setHeader('Content-Type', 'text/html');
+    res.end('<!doctype html><title>front</title><p>signed out here too');
+  });
+  const { context, page, problems } = await newPage();
+  try {
+    const FRONT = `${front.url}/front/app`;
+    await page.goto(`${BASE}/login?${q({ service: FRONT })}`);
+    await page.fill('#username', 'casuser');
+    await page.fill('#password', 'Mellon');
+    await Promise.all([page.waitForURL(/\/front\/app\?ticket=ST-/), page.click('button[type=submit]')]);
+    const ticket = new URL(page.url()).searchParams.get('ticket');
+    assert.equal(xmlText((await validate('/serviceValidate', { service: FRONT, ticket })).body, 'user'), 'casuser');
+    // Logout with a registered service: the page frames the front-channel URL and, once
+    // it (frames included) has loaded, goes on to the service.
+    await Promise.all([page.waitForURL(`${APP}?after=logout`), page.goto(`${BASE}/logout?${q({ service: `${APP}?after=logout` })}`)]);
+    const loads = front.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/front/app?SAMLRequest='));
+    assert.equal(loads.length, 1, 'the browser loaded the front-channel URL before moving on');
+    // As Apereo CAS sends it: the LogoutRequest, zlib-deflated and base64-encoded.
+    const message = new URL(loads[0].url, front.url).searchParams.get('SAMLRequest');
+    const xml = inflateSync(Buffer.from(message, 'base64')).toString('utf8');
+    assert.match(xml, /^<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2\.0:protocol"/);
+    assert.ok(xml.includes(`<samlp:SessionIndex>${ticket}</samlp:SessionIndex>`), xml);
+    assert.ok(!front.requests.some((r) => r.method === 'POST'), 'no back-channel POST to a front-channel service');
+    assert.deepEqual(problems.filter((p) => /Content Security Policy/i.test(p)), []);
+    assert.equal((await context.cookies(BASE)).filter((c) => c.name === 'TGC-casplus').length, 0);
+  } finally {
+    await context.close();
+    await front.close();
   }
 });
 

@@ -85,6 +85,12 @@ const config = {
         proxyCallback: { host: ['127.0.0.1', 'localhost'], port: '*', path: '/callback([/?].*)?' },
         singleLogout: false,
       },
+      {
+        // Front-channel single logout (CAS 3.0 §2.3.3, issue 15): browser.test.mjs.
+        id: 12, name: 'E2E front channel',
+        service: { regex: String.raw`^http://${loop}:\d+/front([/?#].*)?$` },
+        logoutType: 'front_channel',
+      },
     ],
     tickets: { serviceTicketSeconds: 4, proxyTicketSeconds: 4 },
     // Per-address limits stay out of the way of the other tests (every test comes from

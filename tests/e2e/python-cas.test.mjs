@@ -102,6 +102,42 @@ test('python-cas accepts the single-logout request the Worker sends', async () =
   }
 });
 
+test('single logout 2.3.3 reaches a python-cas service that only ever received a proxy ticket, not one registered without single logout', async () => {
+  const pgts = new Map();
+  const cb = await httpsServer((req, res) => {
+    const u = new URL(req.url, 'https://x');
+    if (u.searchParams.get('pgtIou')) pgts.set(u.searchParams.get('pgtIou'), u.searchParams.get('pgtId'));
+    res.end('ok');
+  });
+  const svc = await httpServer();
+  try {
+    const b = new Browser();
+    const st = await loginForTicket(b, PYAPP);
+    const r = await py('verify', '3', SERVER, PYAPP, st, `${cb.url}/callback`);
+    const pgt = pgts.get(r.pgtiou);
+    assert.match(pgt ?? '', /^PGT-/);
+    // The proxied service: reached only through /proxy, it validates its PT with python-cas.
+    const proxied = `${svc.url}/py/proxied`;
+    const { pt } = await py('proxy-ticket', SERVER, proxied, pgt);
+    assert.match(pt, /^PT-/);
+    assert.equal((await py('verify', 'proxy', SERVER, proxied, pt)).user, 'casuser');
+    // A PT for a service registered with single logout off.
+    const { pt: quiet } = await py('proxy-ticket', SERVER, `${svc.url}/backend`, pgt);
+    assert.match(quiet, /^PT-/);
+    await b.get('/logout');
+    const post = () => svc.requests.find((x) => x.method === 'POST' && x.url === '/py/proxied');
+    assert.ok(await eventually(post, 10000), 'the proxied service gets its logoutRequest');
+    const xml = new URLSearchParams(post().body).get('logoutRequest');
+    assert.deepEqual(await py('slo', xml, pt), { valid: true }, 'SessionIndex is its PT (Appendix C)');
+    // The proxier's own logout arrives too; by then the quiet one would have been sent.
+    assert.ok(await eventually(() => app.requests.some((x) => x.method === 'POST' && x.url === '/py/app'), 10000));
+    assert.ok(!svc.requests.some((x) => x.method === 'POST' && x.url === '/backend'), 'none where single logout is off');
+  } finally {
+    await cb.close();
+    await svc.close();
+  }
+});
+
 test('python-cas login and logout URLs lead to the Worker\'s pages', async () => {
   const { login, logout } = await py('urls', SERVER, PYAPP);
   const res = await fetch(login, { redirect: 'manual' });

@@ -2,7 +2,9 @@
 // session (and allows it) receives a back-channel POST of a SAML 2 LogoutRequest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Browser, loginForTicket, ssoTicket, validate, xmlText, httpServer, eventually, sleep } from './lib.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, TMP, q, loginForTicket, ssoTicket, validate, xmlText, httpServer, eventually, sleep, startWrangler } from './lib.mjs';
 
 test('single logout: a logoutRequest POST per service with SessionIndex = its ST', async () => {
   const svc = await httpServer();
@@ -65,5 +67,40 @@ test('single logout after concurrent SSO: 12 services get tickets from one sessi
     for (const p of ['/app/first', ...paths]) assert.ok(posted().has(p), `single logout to ${p}`);
   } finally {
     await svc.close();
+  }
+});
+
+test('a session that ends unseen (idle timeout, found by the Durable Object alarm) sends its single logout 2.3.3', async () => {
+  // §2.3.3: "SLO requests MAY also be initiated by the CAS Server upon TGT idle timeout."
+  // The alarm ends the session through the engine's one path, like a request that finds
+  // it expired: single logout (and accounting STOP when TACACS+ accounts it).
+  const config = JSON.parse(readFileSync(join(TMP, 'config.json'), 'utf8'));
+  config.engine.tickets = { ...config.engine.tickets, ticketGranting: { hardSeconds: 60, idleSeconds: 2 } };
+  const w = await startWrangler({ vars: { CASPLUS_CONFIG: JSON.stringify(config) }, workers: 'cas' });
+  const svc = await httpServer();
+  try {
+    const service = `${svc.url}/app/unseen`;
+    const b = new Browser();
+    const form = await b.fetch(`${w.origin}/cas/login?${q({ service })}`);
+    const lt = (await form.text()).match(/name="lt" value="(LT-[A-Za-z0-9-]+)"/)[1];
+    const res = await b.fetch(`${w.origin}/cas/login?${q({ service })}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: q({ username: 'casuser', password: 'Mellon', lt, service }),
+    });
+    assert.equal(res.status, 303);
+    const st = new URL(res.headers.get('location')).searchParams.get('ticket');
+    // No request names the session again: only the alarm can end it.
+    const post = () => svc.requests.find((r) => r.method === 'POST');
+    assert.ok(await eventually(post, 30000), `the single logout arrives:\n${w.log().slice(-2000)}`);
+    const xml = new URLSearchParams(post().body).get('logoutRequest');
+    assert.ok(xml.includes(`<samlp:SessionIndex>${st}</samlp:SessionIndex>`), xml);
+    // The session is gone: its cookie gets the login form.
+    const again = await b.fetch(`${w.origin}/cas/login?${q({ service })}`);
+    assert.equal(again.status, 200);
+    assert.match(await again.text(), /name="lt"/);
+  } finally {
+    await svc.close();
+    await w.stop();
   }
 });

@@ -403,31 +403,36 @@ impl TicketGuard {
         }
     }
 
-    /// The alarm's work on the rows: deletes every row expired at `now` and returns the
-    /// sessions (stored TGTs) among them, for the engine to end.
-    pub(crate) async fn expire(&self, now: Timestamp) -> Result<Vec<Vec<u8>>> {
+    /// The sessions (stored TGTs) whose rows expire by `now`: for the engine to end
+    /// ([`casplus::cas::engine::Engine::expire_session`]) before [`Self::expire`] deletes
+    /// the rows. Reads only.
+    pub(crate) fn expired_sessions(&self, now: Timestamp) -> Result<Vec<Vec<u8>>> {
         if !self.has_table()? {
-            // Nothing was stored (or it is gone already): drop whatever is left.
-            self.alarm.set(None);
-            self.state.storage().delete_all().await?;
             return Ok(Vec::new());
         }
-        // Sessions that expired without being seen again: read them, then delete every
-        // expired row at once (no await in between, so a request cannot find the TGT and
-        // end the session a second time).
-        let ended = blobs(&self.sql().exec(
+        blobs(&self.sql().exec(
             "SELECT v FROM entries WHERE k LIKE ? AND exp <= ?",
             vec![
                 ticket_key_pattern(TicketKind::TicketGranting).into(),
                 SqlStorageValue::from(now.0),
             ],
-        )?)?;
+        )?)
+    }
+
+    /// The alarm's work on the rows: deletes every row expired at `now`, then points the
+    /// alarm at the next expiry or drops the object's storage.
+    pub(crate) async fn expire(&self, now: Timestamp) -> Result<()> {
+        if !self.has_table()? {
+            // Nothing was stored (or it is gone already): drop whatever is left.
+            self.alarm.set(None);
+            self.state.storage().delete_all().await?;
+            return Ok(());
+        }
         self.sql().exec(
             "DELETE FROM entries WHERE exp <= ?",
             vec![SqlStorageValue::from(now.0)],
         )?;
-        self.reschedule().await?;
-        Ok(ended)
+        self.reschedule().await
     }
 }
 

@@ -262,6 +262,56 @@ fn message(title: &str, paragraphs: &str) -> Page {
     }
 }
 
+/// The logout page of a session with front-channel services (§2.3.3, as Apereo CAS does
+/// it): each service's logout URL in a hidden frame, loaded by the browser; the CSP lets
+/// frames come from exactly those origins (a URL whose origin cannot be written in a CSP
+/// is left out). With a registered `service`, a refresh goes there once the page — its
+/// frames included — has loaded (HTML's declarative refresh waits for the load), no
+/// script needed; else the page says the user is signed out.
+fn front_channel_logout(urls: &[String], service: Option<&str>) -> Page {
+    let mut origins: Vec<String> = Vec::new();
+    let mut frames = String::new();
+    for url in urls {
+        let Some(o) = origin(url) else { continue };
+        if !origins.contains(&o) {
+            origins.push(o);
+        }
+        let _ = write!(
+            frames,
+            "<iframe hidden title=\"single logout\" src=\"{}\"></iframe>",
+            escape(url)
+        );
+    }
+    let next = match service {
+        Some(s) => format!(
+            "<p>You have signed out. <a href=\"{}\">Continue</a></p>",
+            escape(s)
+        ),
+        None => format!(
+            "<p>You have signed out of the Central Authentication Service and of the \
+             sites you used.</p><p><a href=\"{PREFIX}/login\">Sign in again</a></p>"
+        ),
+    };
+    let mut body = document(
+        "Signed out",
+        &format!("<h1>Signed out</h1>{next}{frames}"),
+        None,
+    );
+    if let Some(s) = service {
+        let refresh = format!(
+            "<head><meta http-equiv=\"refresh\" content=\"0;url={}\">",
+            escape(s)
+        );
+        body = body.replacen("<head>", &refresh, 1);
+    }
+    let mut policy = csp(&[], None);
+    for (i, o) in origins.iter().enumerate() {
+        policy.push_str(if i == 0 { "; frame-src " } else { " " });
+        policy.push_str(o);
+    }
+    Page { body, csp: policy }
+}
+
 fn signed_in(title: &str, intro: &str, principal: &str) -> Page {
     message(
         title,
@@ -299,6 +349,9 @@ pub fn render(view: &View) -> Page {
                  browser to end them all.</p><p><a href=\"{PREFIX}/login\">Sign in again</a></p>"
             ),
         ),
+        View::FrontChannelLogout { urls, service } => {
+            front_channel_logout(urls, service.as_deref())
+        }
         View::UnknownService { service } => message(
             "Application not authorized",
             &format!(
@@ -494,9 +547,43 @@ mod tests {
     }
 
     #[test]
+    fn front_channel_logout_frames_exactly_its_services_then_goes_on_2_3_3() {
+        let urls = vec![
+            "https://a.example/logout?SAMLRequest=eJx".to_owned(),
+            "https://a.example/other?SAMLRequest=eJy".to_owned(),
+            "http://127.0.0.1:9/app?SAMLRequest=eJz".to_owned(),
+        ];
+        let p = front_channel_logout(&urls, Some("https://next.example/"));
+        assert_eq!(p.body.matches("<iframe hidden").count(), 3);
+        assert!(
+            p.body
+                .contains("src=\"https://a.example/logout?SAMLRequest=eJx\"")
+        );
+        assert!(
+            p.csp
+                .ends_with("; frame-src https://a.example http://127.0.0.1:9"),
+            "{}",
+            p.csp
+        );
+        assert!(p.csp.contains("frame-ancestors 'none'"));
+        assert!(
+            p.body
+                .contains("<meta http-equiv=\"refresh\" content=\"0;url=https://next.example/\">")
+        );
+        // Without a service: no refresh, the signed-out text.
+        let p = front_channel_logout(&urls[..1], None);
+        assert!(!p.body.contains("refresh"));
+        assert!(p.body.contains("Sign in again"));
+    }
+
+    #[test]
     fn every_page_uses_the_hashed_stylesheet_only() {
         let pages = [
             render(&View::LoggedOut),
+            render(&View::FrontChannelLogout {
+                urls: vec!["https://app.example/a?SAMLRequest=eJw%2B".into()],
+                service: Some("https://app.example/\"><x>".into()),
+            }),
             render(&View::SsoStarted {
                 principal: "a".into(),
             }),

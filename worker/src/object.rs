@@ -1,6 +1,7 @@
 //! The entry points of the [`TicketGuard`] Durable Object: `fetch` answers a row
 //! operation ([`crate::guard`]) or runs a session hand-off ([`crate::session`]); `alarm`
-//! deletes expired rows and has the engine end the sessions among them.
+//! has the engine end the expired sessions (like a request that finds one expired), then
+//! deletes the expired rows.
 
 use casplus::cas::ticket::Ticket;
 use casplus::cas::web::Effect;
@@ -8,6 +9,8 @@ use casplus::time::Timestamp;
 use worker::{DurableObject, Env, Request, Response, Result, State};
 
 use crate::guard::TicketGuard;
+use crate::platform::Csprng;
+use crate::store::{WorkerStore, guard_name};
 use crate::{body, config, effects, platform, session};
 
 impl DurableObject for TicketGuard {
@@ -29,30 +32,56 @@ impl DurableObject for TicketGuard {
 
     async fn alarm(&self) -> Result<Response> {
         let now = platform::now();
-        let ended = self.expire(now).await?;
+        let ended = self.expired_sessions(now)?;
         if !ended.is_empty() {
-            sessions_expired(self.env(), &ended, now).await;
+            sessions_expired(self, &ended, now).await;
         }
+        self.expire(now).await?;
         Response::ok("")
     }
 }
 
-/// What the engine says ends with these expired TGTs (accounting STOP when TACACS+
-/// accounts the session). Failures are logged; the rows are gone either way.
-async fn sessions_expired(env: &Env, rows: &[Vec<u8>], now: Timestamp) {
-    let loaded = match config::load_any_host(env) {
-        Ok(l) => l,
-        Err(e) => {
-            worker::console_error!("session expiry: configuration: {e}");
-            return;
-        }
-    };
-    let ended: Vec<Effect> = rows
-        .iter()
-        .filter_map(|r| match Ticket::from_bytes(r) {
-            Ok(Ticket::TicketGranting(tgt)) => loaded.engine.expired_session(&tgt, now),
-            _ => None,
-        })
-        .collect();
-    effects::perform(env, &loaded, "alarm", ended).await;
+/// Ends the sessions of these expired TGT rows the way a request that finds one expired
+/// does ([`Engine::expire_session`](casplus::cas::engine::Engine::expire_session), one
+/// code path): revoked with their PGTs, single logout to each of their services (§2.3.3:
+/// "SLO requests MAY also be initiated by the CAS Server upon TGT idle timeout") and
+/// accounting STOP when TACACS+ accounts the session. The engine reads each TGT in place
+/// (this object is its session's); one found still valid, or already gone, ends nothing.
+/// Failures are logged; the rows go either way.
+async fn sessions_expired(guard: &TicketGuard, rows: &[Vec<u8>], now: Timestamp) {
+    let env = guard.env();
+    match end_sessions(guard, env, rows, now).await {
+        Ok((loaded, effects)) => effects::perform(env, &loaded, "alarm", effects).await,
+        Err(e) => worker::console_error!("session expiry: {e}"),
+    }
+}
+
+/// The engine's end of each expired session in `rows`, with the configuration that
+/// performs its effects.
+async fn end_sessions(
+    guard: &TicketGuard,
+    env: &Env,
+    rows: &[Vec<u8>],
+    now: Timestamp,
+) -> std::result::Result<(std::rc::Rc<config::Loaded>, Vec<Effect>), String> {
+    let loaded = config::load_any_host(env).map_err(|e| format!("configuration: {e}"))?;
+    let mut rng = Csprng::check().map_err(|e| format!("entropy: {e}"))?;
+    let mut effects = Vec::new();
+    for row in rows {
+        let Ok(Ticket::TicketGranting(tgt)) = Ticket::from_bytes(row) else {
+            continue;
+        };
+        // This object is the session's: named by the TGT's route.
+        let kv = env.kv("TICKETS").map_err(|e| e.to_string())?;
+        let objects = env.durable_object("GUARD").map_err(|e| e.to_string())?;
+        let store = WorkerStore::new(kv, objects, now, loaded.engine.config())
+            .inside(guard_name(&tgt.id), guard);
+        let ended = loaded
+            .engine
+            .expire_session(&store, &mut rng, now, &tgt.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        effects.extend(ended);
+    }
+    Ok((loaded, effects))
 }

@@ -7,11 +7,10 @@
 use std::rc::Rc;
 
 use casplus::cas::auth::{AuthFailure, AuthResult};
-use casplus::cas::engine::{
-    Endpoint, LoginStep, PendingLogin, SamlValidateRequest, ValidationStep,
-};
+use casplus::cas::engine::{Endpoint, LoginStep, SamlValidateRequest, ValidationStep};
 use casplus::cas::http::{self, MAX_BODY, RequestTarget, Route, Transport};
-use casplus::cas::ticket::TicketId;
+use casplus::cas::store::StoreError;
+use casplus::cas::ticket::{ProxyGrantingTicket, Ticket, TicketId};
 use casplus::cas::web::{self, HttpRequest, WebReply};
 use casplus::time::Timestamp;
 use worker::{Context, Env, Request, Response, Result};
@@ -128,7 +127,7 @@ async fn route_request(
         Route::Login => login(cas, ctx).await,
         Route::Logout => logout(cas, ctx).await,
         Route::Validate(endpoint) => validate(cas, endpoint).await,
-        Route::Proxy => proxy(cas).await,
+        Route::Proxy => proxy(cas, ctx).await,
         Route::SamlValidate => saml_validate(cas).await,
         Route::Root => redirect(302, &format!("{PREFIX}/login")),
     }
@@ -236,7 +235,7 @@ async fn in_session(
         .loaded
         .engine
         .cookie_session(cas.req.cookie.as_deref(), cas.req.https)?;
-    hand_off(cas, endpoint, &tgt, None, ctx).await
+    hand_off(cas, endpoint, &tgt, ctx).await
 }
 
 /// Hands the request to the object of the session `tgt`, when it has a route; `None`:
@@ -245,11 +244,24 @@ async fn hand_off(
     cas: &Cas,
     endpoint: SessionEndpoint,
     tgt: &TicketId,
-    authenticated: Option<(PendingLogin, AuthResult)>,
     ctx: &Context,
 ) -> Option<Result<Response>> {
+    let name = endpoint.name();
+    let request = session_request(cas, endpoint, tgt)?;
+    Some(match session::hand_off(&cas.store, request).await {
+        Ok(rendered) => finish(rendered, cas, ctx),
+        Err(e) => {
+            log::fault(&cas.request_id, name, &e.to_string());
+            reply::internal_error()
+        }
+    })
+}
+
+/// The hand-off of this request to the object of the session `tgt` (or of a ticket of
+/// it), when it has a route; `None`: run it here.
+fn session_request(cas: &Cas, endpoint: SessionEndpoint, tgt: &TicketId) -> Option<SessionRequest> {
     tgt.route()?;
-    let request = SessionRequest {
+    Some(SessionRequest {
         endpoint,
         session: guard_name(tgt),
         post: cas.req.method == web::Method::Post,
@@ -261,14 +273,6 @@ async fn hand_off(
         cookie: cas.req.cookie.clone(),
         client_address: cas.req.client_address.clone(),
         https: cas.req.https,
-        authenticated,
-    };
-    Some(match session::hand_off(&cas.store, request).await {
-        Ok(rendered) => finish(rendered, cas, ctx),
-        Err(e) => {
-            log::fault(&cas.request_id, endpoint.name(), &e.to_string());
-            reply::internal_error()
-        }
     })
 }
 
@@ -307,9 +311,8 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
             if let Some(old) = pending.session().cloned()
                 && let Some(answer) = hand_off(
                     &cas,
-                    SessionEndpoint::LoginAuthenticated,
+                    SessionEndpoint::LoginAuthenticated(pending.clone(), result.clone()),
                     &old,
-                    Some((pending.clone(), result.clone())),
                     ctx,
                 )
                 .await
@@ -318,6 +321,17 @@ async fn login(mut cas: Cas, ctx: &Context) -> Result<Response> {
             }
             engine
                 .login_authenticated(&cas.store, &mut cas.rng, cas.now, pending, result)
+                .await
+        }
+        // A warn confirmation extends the session's TGT: in the session's object.
+        LoginStep::Confirm { pending } => {
+            let tgt = pending.session().clone();
+            let endpoint = SessionEndpoint::Confirm(pending.clone());
+            if let Some(answer) = hand_off(&cas, endpoint, &tgt, ctx).await {
+                return answer;
+            }
+            engine
+                .confirm_warned(&cas.store, &mut cas.rng, cas.now, pending)
                 .await
         }
     };
@@ -356,9 +370,12 @@ async fn validate(mut cas: Cas, endpoint: Endpoint) -> Result<Response> {
         ValidationStep::Done(reply) => reply,
         ValidationStep::ProxyCallback { callback, pending } => {
             let status = outbound::proxy_callback(&callback).await;
-            engine
-                .proxy_callback_result(&cas.store, pending, status)
-                .await
+            // The PGT is noted in its session's TGT in the session's object.
+            let granted = match pending.to_grant(status) {
+                Some(pgt) => grant_pgt(&cas, pgt).await,
+                None => Ok(false),
+            };
+            engine.proxy_callback_granted(pending, status, granted)
         }
     };
     if let Some(fault) = &reply.fault {
@@ -368,8 +385,28 @@ async fn validate(mut cas: Cas, endpoint: Endpoint) -> Result<Response> {
     respond(200, &reply.headers(), reply.render())
 }
 
-/// `/proxy` (§2.7).
-async fn proxy(mut cas: Cas) -> Result<Response> {
+/// Grants `pgt` ([`casplus::cas::engine::Engine::grant_pgt`]) in its session's object, or
+/// here for a session without a route.
+async fn grant_pgt(cas: &Cas, pgt: &ProxyGrantingTicket) -> std::result::Result<bool, StoreError> {
+    let bytes = Ticket::ProxyGranting(pgt.clone())
+        .to_bytes()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    match session_request(cas, SessionEndpoint::GrantPgt(bytes), &pgt.tgt) {
+        Some(request) => session::hand_off(&cas.store, request)
+            .await
+            .map(|answer| answer.status == session::GRANTED),
+        None => cas.loaded.engine.grant_pgt(&cas.store, pgt).await,
+    }
+}
+
+/// `/proxy` (§2.7): in the object of the session its `pgt` belongs to, which records the
+/// target in the session's TGT for single logout (§2.3.3).
+async fn proxy(mut cas: Cas, ctx: &Context) -> Result<Response> {
+    if let Some(pgt) = cas.loaded.engine.proxy_session(cas.req.query.as_bytes())
+        && let Some(answer) = hand_off(&cas, SessionEndpoint::Proxy, &pgt, ctx).await
+    {
+        return answer;
+    }
     let reply = cas
         .loaded
         .engine

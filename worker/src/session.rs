@@ -1,7 +1,11 @@
-//! The session hand-off: a `/login` GET or a `/logout` whose cookie names an SSO session
-//! runs inside that session's [`TicketGuard`] object, next to the session's tickets; so
-//! does the end of a credential login that replaces such a session (its TGT rotation,
-//! issue 20 item 6), once the Worker has checked the credentials.
+//! The session hand-off: every request that reads and writes back an SSO session's TGT
+//! runs inside that session's [`TicketGuard`] object, next to the session's tickets, so
+//! that the read and the write are one atomic step (README "Consistency model"): a
+//! `/login` GET or a `/logout` whose cookie names the session; the end of a credential
+//! login that replaces it (its TGT rotation, issue 20 item 6), once the Worker has checked
+//! the credentials; a warn confirmation (§2.2.1); the grant of a PGT after its callback
+//! (§2.5.4, noted in the TGT for logout, §3.3.1); and `/proxy` (§2.7, whose target is
+//! recorded in the TGT for single logout, §2.3.3).
 //!
 //! The Worker sends a [`SessionRequest`] to the object ([`hand_off`], `POST` to [`URL`]);
 //! the object runs it ([`run_in_session`]) and answers the [`Rendered`] response, whose
@@ -9,9 +13,10 @@
 //! postcard), like the object's row operations ([`crate::guard::GuardRequest`]).
 
 use casplus::cas::auth::AuthResult;
-use casplus::cas::engine::{LoginStep, PendingLogin};
+use casplus::cas::engine::{LoginStep, PendingConfirm, PendingLogin};
 use casplus::cas::store::StoreError;
 use casplus::cas::stored;
+use casplus::cas::ticket::Ticket;
 use casplus::cas::web::{HttpRequest, Method};
 use serde::{Deserialize, Serialize};
 use worker::{Env, Response};
@@ -28,8 +33,9 @@ use crate::store::WorkerStore;
 /// [`crate::store::ROWS_URL`]).
 pub const URL: &str = "https://guard/session";
 
-/// What a session object runs for the Worker.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What a session object runs for the Worker, with what the Worker already decided with
+/// the engine for the object to finish.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SessionEndpoint {
     /// A `/login` GET: SSO (§2.1.1).
     Login,
@@ -37,15 +43,31 @@ pub enum SessionEndpoint {
     Logout,
     /// The end of a `/login` POST whose credentials were checked, replacing the session
     /// ([`casplus::cas::engine::PendingLogin::session`]): new TGT, old one revoked.
-    LoginAuthenticated,
+    LoginAuthenticated(PendingLogin, AuthResult),
+    /// A `/login` POST confirming a warned SSO (§2.2.1 `warn`) whose login ticket was
+    /// taken.
+    Confirm(PendingConfirm),
+    /// The grant of a PGT after its callback answered 200 (§2.5.4), the PGT in the stored
+    /// form ([`Ticket::to_bytes`]); the answer is no page but its status: [`GRANTED`] or
+    /// [`SESSION_ENDED`].
+    GrantPgt(Vec<u8>),
+    /// `/proxy` (§2.7), named by its `pgt`.
+    Proxy,
 }
+
+/// The status of a [`SessionEndpoint::GrantPgt`] answer: the PGT was granted.
+pub const GRANTED: u16 = 200;
+/// The status of a [`SessionEndpoint::GrantPgt`] answer: the session has ended, no PGT.
+pub const SESSION_ENDED: u16 = 410;
 
 impl SessionEndpoint {
     /// The endpoint's name in log lines.
-    pub const fn name(self) -> &'static str {
+    pub const fn name(&self) -> &'static str {
         match self {
-            Self::Login | Self::LoginAuthenticated => "login",
+            Self::Login | Self::LoginAuthenticated(..) | Self::Confirm(_) => "login",
             Self::Logout => "logout",
+            Self::GrantPgt(_) => "validate",
+            Self::Proxy => "proxy",
         }
     }
 }
@@ -76,8 +98,6 @@ pub struct SessionRequest {
     pub client_address: Option<String>,
     /// Whether the request came over https.
     pub https: bool,
-    /// For [`SessionEndpoint::LoginAuthenticated`]: the login and the credentials' answer.
-    pub authenticated: Option<(PendingLogin, AuthResult)>,
 }
 
 impl core::fmt::Debug for SessionRequest {
@@ -134,18 +154,18 @@ pub async fn serve(guard: &TicketGuard, env: &Env, body: &[u8]) -> worker::Resul
     }
 }
 
-/// Runs a `/login` GET, a `/logout` or the end of a login that replaces the session
-/// (its TGT rotation) inside the session object `guard` (its name is
-/// `request.session`): the engine reads and writes that session's tickets in place — for
-/// an SSO, the TGT read and the new ST and TGT written with no await in between — and
-/// reaches everything else (login tickets, PGTs) as usual. One call from the Worker for
-/// an SSO instead of two (read the TGT, write the ST and the TGT); two SSOs of one
-/// session cannot both extend the TGT from the same old copy, and a logout sees every
-/// service an SSO added before it. The engine decides exactly as it does in the Worker.
+/// Runs a request of the session ([`SessionEndpoint`]) inside the session object `guard`
+/// (its name is `request.session`) and answers it: the engine reads and
+/// writes that session's tickets in place — the TGT read and the TGT written with no await
+/// in between — and reaches everything else (login tickets, PGTs in KV) as usual. One call
+/// from the Worker for an SSO instead of two (read the TGT, write the ST and the TGT); no
+/// two requests of one session can both extend the TGT from the same old copy, and a
+/// logout sees every service and PGT noted before it. The engine decides exactly as it
+/// does in the Worker.
 pub async fn run_in_session(
     guard: &TicketGuard,
     env: &Env,
-    request: SessionRequest,
+    mut request: SessionRequest,
 ) -> Result<Rendered, String> {
     let loaded = config::load(env, &request.host).map_err(|p| p.to_string())?;
     let mut rng = Csprng::check().map_err(|e| format!("entropy: {e}"))?;
@@ -157,28 +177,61 @@ pub async fn run_in_session(
         .inside(request.session.clone(), guard)
         .with_faults(faults);
     let engine = &loaded.engine;
+    // What to run, moved out (the request's other fields stay borrowed by `http`).
+    let endpoint = core::mem::replace(&mut request.endpoint, SessionEndpoint::Login);
     let http = request.http();
-    let reply = match request.endpoint {
+    let name = endpoint.name();
+    let reply = match endpoint {
         SessionEndpoint::Login => match engine.login(&store, &mut rng, now, &http).await {
             LoginStep::Reply(reply) => reply,
-            LoginStep::Authenticate { .. } => return Err("a GET asked for credentials".to_owned()),
+            _ => return Err("a GET asked for credentials".to_owned()),
         },
         SessionEndpoint::Logout => engine.logout(&store, &mut rng, now, &http).await,
-        SessionEndpoint::LoginAuthenticated => {
-            let Some((pending, result)) = request.authenticated.clone() else {
-                return Err("a finished login without its credentials' answer".to_owned());
-            };
+        SessionEndpoint::LoginAuthenticated(pending, result) => {
             engine
                 .login_authenticated(&store, &mut rng, now, pending, result)
                 .await
         }
+        SessionEndpoint::Confirm(pending) => {
+            engine.confirm_warned(&store, &mut rng, now, pending).await
+        }
+        SessionEndpoint::GrantPgt(bytes) => {
+            let Ok(Ticket::ProxyGranting(pgt)) = Ticket::from_bytes(&bytes) else {
+                return Err("a grant without its proxy-granting ticket".to_owned());
+            };
+            let granted = engine
+                .grant_pgt(&store, &pgt)
+                .await
+                .map_err(|e| e.to_string())?;
+            return Ok(Rendered {
+                status: if granted { GRANTED } else { SESSION_ENDED },
+                headers: Vec::new(),
+                body: String::new(),
+                effects: Vec::new(),
+            });
+        }
+        SessionEndpoint::Proxy => {
+            let reply = engine
+                .proxy(&store, &mut rng, now, request.query.as_bytes())
+                .await;
+            if let Some(fault) = &reply.fault {
+                log::fault(&request.request_id, name, &fault.to_string());
+            }
+            log::audit(&request.request_id, now, &reply.audit);
+            return Ok(Rendered {
+                status: 200,
+                headers: reply
+                    .headers()
+                    .into_iter()
+                    .map(|(n, v)| (n.to_owned(), v))
+                    .collect(),
+                body: reply.render(),
+                effects: Vec::new(),
+            });
+        }
     };
     log::audit(&request.request_id, now, &reply.audit);
-    Ok(reply::render(
-        request.endpoint.name(),
-        reply,
-        &request.request_id,
-    ))
+    Ok(reply::render(name, reply, &request.request_id))
 }
 
 #[cfg(test)]
@@ -199,7 +252,6 @@ mod tests {
             cookie: Some("TGC-casplus=TGT-secret".into()),
             client_address: Some("192.0.2.1".into()),
             https: false,
-            authenticated: None,
         };
         let bytes = stored::encode(&request).expect("encodes");
         assert_eq!(

@@ -21,7 +21,6 @@ use crate::time::Timestamp;
 
 use super::binding::{Binding, FormBinding, foreign_request};
 use super::login::{LoginStep, bad_request, service_and_method, sso_issued, unknown_service};
-use super::session::session_used;
 use super::{Engine, accepts_source, is_clean_name};
 
 /// A login waiting for its credentials to be checked. Serializable, so that an adapter can
@@ -54,7 +53,114 @@ impl PendingLogin {
     }
 }
 
+/// A warn confirmation (§2.2.1 `warn`) whose login ticket was taken: the SSO it confirms
+/// reads and extends the session's TGT, so an adapter that keeps a session's tickets in
+/// one place runs [`Engine::confirm_warned`] there ([`PendingConfirm::session`]), like an
+/// SSO: no concurrent SSO, logout or PGT note of the session can then be lost.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingConfirm {
+    tgt: TicketId,
+    service: String,
+    method: Option<ResponseMethod>,
+    client_address: Option<String>,
+    https: bool,
+    /// The binding the confirmation's login ticket verified under (`binding.rs`): a form
+    /// shown instead is bound to the same browser.
+    binding: Binding,
+}
+
+impl PendingConfirm {
+    /// The SSO session (TGT) the confirmation extends.
+    pub fn session(&self) -> &TicketId {
+        &self.tgt
+    }
+}
+
 impl Engine {
+    /// Finishes a warn confirmation ([`LoginStep::Confirm`]): when the cookie's session is
+    /// still live and accepted by the service, a service ticket from it (303); otherwise
+    /// a fresh login form.
+    pub async fn confirm_warned<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        pending: PendingConfirm,
+    ) -> WebReply {
+        let PendingConfirm {
+            tgt: tgt_id,
+            service,
+            method,
+            client_address,
+            https,
+            binding,
+        } = pending;
+        let binding = FormBinding {
+            existing: Some(&binding.0),
+            https,
+        };
+        let Some(registered) = self.browser_service(&service) else {
+            return unknown_service(&service);
+        };
+        let tgt = match store.get(&tgt_id).await {
+            Ok(Some(Ticket::TicketGranting(t))) => Some(t),
+            Ok(_) => None,
+            Err(e) => return WebReply::fault(Fault::Store(e)),
+        };
+        let tgt = tgt.filter(|t| {
+            self.config.tickets.ticket_granting(t, now).is_valid()
+                && accepts_source(registered, &t.authentication.source)
+        });
+        let Some(mut tgt) = tgt else {
+            return self
+                .confirm_expired(store, entropy, now, binding, &service, method)
+                .await;
+        };
+        let previous_use = tgt.last_used_at;
+        match self
+            .issue_service_ticket(store, entropy, now, &mut tgt, &service, false)
+            .await
+        {
+            Ok(st) => {
+                let event = sso_issued(&tgt, &service, &st);
+                let used = Effect::SessionUsed {
+                    session: SessionRecord::of(&tgt, client_address.as_deref()),
+                    previous_use,
+                    now,
+                };
+                let mut r = WebReply::with_ticket(method.unwrap_or_default(), &service, st, 303);
+                r.effects.push(used);
+                r.audit.push(event);
+                r
+            }
+            Err(e) => WebReply::fault(Fault::Store(e)),
+        }
+    }
+
+    /// The answer to a warn confirmation that no longer holds: a fresh form.
+    async fn confirm_expired<S: Store>(
+        &self,
+        store: &S,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        binding: FormBinding<'_>,
+        service: &str,
+        method: Option<ResponseMethod>,
+    ) -> WebReply {
+        self.login_form(
+            store,
+            entropy,
+            now,
+            binding,
+            200,
+            Some(service),
+            method,
+            Some(LoginError::FormExpired),
+            None,
+        )
+        .await
+    }
+
     /// The credential acceptor (§2.2), up to the point where credentials must be checked.
     pub(super) async fn acceptor<S: Store>(
         &self,
@@ -153,7 +259,7 @@ impl Engine {
         };
 
         if let LoginPurpose::WarnConfirm { tgt: tgt_id } = &lt.purpose {
-            let (Some(service), Some(registered)) = (service, registered) else {
+            let (Some(service), Some(_)) = (service, registered) else {
                 return LoginStep::Reply(
                     self.login_form(
                         store,
@@ -169,51 +275,30 @@ impl Engine {
                     .await,
                 );
             };
-            let tgt = match self
-                .tgt_from_cookie(store, request.cookie, request.https)
-                .await
-            {
-                Ok(t) => t,
-                Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
-            };
-            let tgt = tgt.filter(|t| {
-                &t.id == tgt_id && self.config.tickets.ticket_granting(t, now).is_valid()
+            // The TGT is read and extended where the session's tickets live: the adapter
+            // hands the confirmation there ([`PendingConfirm::session`]).
+            let cookie_names_it = request.cookie.is_some_and(|c| {
+                cookie_values(c, &self.cookie_name(request.https))
+                    .into_iter()
+                    .take(3)
+                    .any(|v| v == tgt_id.as_str())
             });
-            let tgt = tgt.filter(|t| accepts_source(registered, &t.authentication.source));
-            let Some(mut tgt) = tgt else {
+            if !cookie_names_it {
                 return LoginStep::Reply(
-                    self.login_form(
-                        store,
-                        entropy,
-                        now,
-                        binding,
-                        200,
-                        Some(service),
-                        method,
-                        Some(LoginError::FormExpired),
-                        None,
-                    )
-                    .await,
+                    self.confirm_expired(store, entropy, now, binding, service, method)
+                        .await,
                 );
-            };
-            let previous_use = tgt.last_used_at;
-            return LoginStep::Reply(
-                match self
-                    .issue_service_ticket(store, entropy, now, &mut tgt, service, false)
-                    .await
-                {
-                    Ok(st) => {
-                        let event = sso_issued(&tgt, service, &st);
-                        let mut r =
-                            WebReply::with_ticket(method.unwrap_or_default(), service, st, 303);
-                        r.effects
-                            .push(session_used(&tgt, previous_use, now, request));
-                        r.audit.push(event);
-                        r
-                    }
-                    Err(e) => WebReply::fault(Fault::Store(e)),
+            }
+            return LoginStep::Confirm {
+                pending: PendingConfirm {
+                    tgt: tgt_id.clone(),
+                    service: service.to_owned(),
+                    method,
+                    client_address: request.client_address.map(str::to_owned),
+                    https: request.https,
+                    binding: Binding(binding.existing.unwrap_or_default().to_owned()),
                 },
-            );
+            };
         }
 
         // Surrounding whitespace is a typing accident, not part of a user name.
@@ -543,7 +628,8 @@ impl Engine {
                         .destroy_session(store, entropy, now, &old, reason, client_address)
                         .await
                     {
-                        Ok(e) => effects = e,
+                        // A login is no logout page: no front-channel loads here.
+                        Ok(end) => effects = end.effects,
                         Err(e) => return WebReply::fault(Fault::Store(e)),
                     }
                 }

@@ -16,7 +16,7 @@ use crate::cas::web::{
 
 use crate::time::Timestamp;
 
-use super::acceptor::PendingLogin;
+use super::acceptor::{PendingConfirm, PendingLogin};
 use super::binding::FormBinding;
 use super::session::session_used;
 use super::{Engine, accepts_source};
@@ -33,6 +33,12 @@ pub enum LoginStep {
         request: AuthRequest,
         /// Hand back with the result.
         pending: PendingLogin,
+    },
+    /// A warn confirmation (§2.2.1 `warn`): call [`Engine::confirm_warned`], where the
+    /// session's tickets are ([`PendingConfirm::session`]).
+    Confirm {
+        /// Hand back.
+        pending: PendingConfirm,
     },
 }
 
@@ -175,7 +181,9 @@ impl Engine {
                     )
                     .await
                 {
-                    Ok(e) => effects = e,
+                    // A login page is no logout page: front-channel services are not
+                    // loaded here (§2.3.3 leaves how to the server).
+                    Ok(end) => effects = end.effects,
                     Err(e) => return WebReply::fault(Fault::Store(e)),
                 }
                 clear_cookie = true;

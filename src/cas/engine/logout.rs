@@ -4,7 +4,9 @@ use crate::cas::audit::{AuditEvent, ShortId};
 use crate::cas::params::Params;
 use crate::cas::store::Store;
 use crate::cas::ticket::Entropy;
-use crate::cas::web::{Effect, EndReason, Fault, HttpRequest, View, WebReply, fields};
+use crate::cas::web::{
+    Effect, EndReason, Fault, HttpRequest, LogoutNotice, View, WebReply, fields,
+};
 
 use crate::time::Timestamp;
 
@@ -25,6 +27,7 @@ impl Engine {
             .ok()
             .and_then(|p| p.unique(fields::SERVICE).ok().flatten().map(str::to_owned));
         let mut ended = None;
+        let mut front_channel = Vec::new();
         let effects = match self
             .tgt_from_cookie(store, request.cookie, request.https)
             .await
@@ -40,18 +43,32 @@ impl Engine {
                 )
                 .await
             {
-                Ok(e) => {
+                Ok(end) => {
                     ended = Some(tgt);
-                    e
+                    front_channel = end.front_channel;
+                    end.effects
                 }
                 Err(e) => return WebReply::fault(Fault::Store(e)),
             },
             Ok(None) => Vec::new(),
             Err(e) => return WebReply::fault(Fault::Store(e)),
         };
-        let mut reply = match service.filter(|s| self.browser_service(s).is_some()) {
-            Some(s) => WebReply::redirect(302, s),
-            None => WebReply::page(200, View::LoggedOut),
+        let service = service.filter(|s| self.browser_service(s).is_some());
+        let mut reply = match (service, front_channel.is_empty()) {
+            (Some(s), true) => WebReply::redirect(302, s),
+            (None, true) => WebReply::page(200, View::LoggedOut),
+            // §2.3.3 through the browser: the page loads each front-channel service's
+            // logout URL, then goes on to `service` (§2.3.2).
+            (service, false) => WebReply::page(
+                200,
+                View::FrontChannelLogout {
+                    urls: front_channel
+                        .iter()
+                        .map(LogoutNotice::front_channel_url)
+                        .collect(),
+                    service,
+                },
+            ),
         };
         reply.cookie = Some(self.cookie(None, false, request.https));
         reply.audit.push(AuditEvent::Logout {
@@ -60,7 +77,8 @@ impl Engine {
             single_logouts: effects
                 .iter()
                 .filter(|e| matches!(e, Effect::SingleLogout(_)))
-                .count(),
+                .count()
+                + front_channel.len(),
         });
         reply.effects = effects;
         reply

@@ -99,7 +99,7 @@ mod saml;
 mod session;
 mod validate;
 
-pub use acceptor::PendingLogin;
+pub use acceptor::{PendingConfirm, PendingLogin};
 pub use binding::BINDING_COOKIE;
 pub use login::LoginStep;
 pub use saml::{SamlReply, SamlValidateRequest};

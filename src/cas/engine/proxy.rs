@@ -93,6 +93,16 @@ impl Engine {
         )
     }
 
+    /// The proxy-granting ticket a `/proxy` request names, if its `pgt` is a well-formed
+    /// `PGT-` id. Pure: nothing is read. A PGT belongs to one SSO session (its route): an
+    /// adapter runs the request where that session's tickets are, since issuing a proxy
+    /// ticket records its target in the session's TGT (§2.3.3).
+    pub fn proxy_session(&self, query: &[u8]) -> Option<TicketId> {
+        let p = Params::parse(query).ok()?;
+        let id = TicketId::parse(p.unique("pgt").ok()??).ok()?;
+        (id.kind() == TicketKind::ProxyGranting).then_some(id)
+    }
+
     pub(super) async fn issue_proxy_ticket<S: Store>(
         &self,
         store: &S,
@@ -117,19 +127,21 @@ impl Engine {
         }
         // §3.3.1: "Proxy-granting tickets MUST expire when the client whose authentication
         // is being proxied logs out of CAS."
-        let tgt_live = match store.get(&pgt.tgt).await? {
-            Some(Ticket::TicketGranting(t)) => {
-                self.config.tickets.ticket_granting(&t, now).is_valid()
+        let tgt = match store.get(&pgt.tgt).await? {
+            Some(Ticket::TicketGranting(t))
+                if self.config.tickets.ticket_granting(&t, now).is_valid() =>
+            {
+                Some(t)
             }
-            _ => false,
+            _ => None,
         };
-        if !tgt_live {
+        let Some(mut tgt) = tgt else {
             store.delete(&id).await?;
             return fail(
                 FailureCode::InvalidTicket,
                 "the single sign-on session of this proxy-granting ticket has ended",
             );
-        }
+        };
         // §2.7.3 UNAUTHORIZED_SERVICE: the proxying service must still be allowed to
         // proxy, and the target must be registered to receive proxy tickets.
         let proxier_ok = self
@@ -158,7 +170,20 @@ impl Engine {
             validation_attempts: 0,
         };
         let pt_id = pt.id.clone();
-        self.put(store, &Ticket::Proxy(pt)).await?;
+        // §2.3.3: the target is a service of the session like any other and gets its
+        // single logout (SessionIndex = the PT). PT and TGT together: the adapter runs
+        // `/proxy` where the session's tickets are, so this write of the TGT extends the
+        // copy just read (no concurrent SSO, logout or grant of the session is lost).
+        tgt.record_service(target, &pt_id);
+        let pt = Ticket::Proxy(pt);
+        let session = Ticket::TicketGranting(tgt);
+        let expiry = &self.config.tickets;
+        store
+            .put_all(&[
+                (&pt, expiry.expires_at(&pt)),
+                (&session, expiry.expires_at(&session)),
+            ])
+            .await?;
         pgt.last_used_at = now;
         self.put(store, &Ticket::ProxyGranting(pgt)).await?;
         Ok(pt_id)

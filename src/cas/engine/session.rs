@@ -2,6 +2,7 @@
 //! issuing a service ticket from it — shared by `/login`, `/logout` and the adapters' timers.
 
 use crate::cas::policy::Expiry;
+use crate::cas::registry::LogoutType;
 use crate::cas::store::{Store, StoreError};
 use crate::cas::ticket::{
     Entropy, ServiceTicket, Ticket, TicketGrantingTicket, TicketId, TicketKind, random_token,
@@ -11,6 +12,14 @@ use crate::cas::web::{Effect, EndReason, HttpRequest, LogoutNotice, SessionRecor
 use crate::time::Timestamp;
 
 use super::Engine;
+
+/// What ending a session calls for ([`Engine::destroy_session`]).
+pub(super) struct SessionEnd {
+    /// [`Effect::SessionEnded`] and the back-channel single logouts, for the adapter.
+    pub effects: Vec<Effect>,
+    /// The front-channel single logouts, for the browser at `/logout` (§2.3.3).
+    pub front_channel: Vec<LogoutNotice>,
+}
 
 impl Engine {
     /// Whether the session `tgt` is over at `now` by its policy (hard or idle timeout;
@@ -32,7 +41,7 @@ impl Engine {
     }
 
     /// When the session `tgt` expires if it is not used again: the time for an alarm that
-    /// calls [`Engine::expire_session`] (or [`Engine::expired_session`]).
+    /// calls [`Engine::expire_session`].
     pub fn session_deadline(&self, tgt: &TicketGrantingTicket) -> Timestamp {
         self.config
             .tickets
@@ -40,23 +49,13 @@ impl Engine {
             .expires_at(tgt.created_at, tgt.last_used_at)
     }
 
-    /// Pure: the [`Effect::SessionEnded`] of a TGT snapshot that is expired at `now`, or
-    /// `None` while it is valid. For an adapter's timer when a session expired without
-    /// being seen again (no request, so no client address).
-    pub fn expired_session(&self, tgt: &TicketGrantingTicket, now: Timestamp) -> Option<Effect> {
-        let (reason, ended_at) = self.session_expiry(tgt, now)?;
-        Some(Effect::SessionEnded {
-            session: SessionRecord::of(tgt, None),
-            reason,
-            ended_at,
-        })
-    }
-
     /// An adapter's timer for the TGT `id` (set for [`Engine::session_deadline`]): when the
     /// TGT is still stored and expired at `now`, destroys the session like a logout and
     /// returns its [`Effect::SessionEnded`] and single-logout requests (§2.3.3: "SLO
     /// requests MAY also be initiated by the CAS Server upon TGT idle timeout"); nothing
-    /// when it is gone or still valid (used since: set the timer again).
+    /// when it is gone or still valid (used since: set the timer again). The same path
+    /// ([`Engine::destroy_session`]) as a session found expired by a request: a session
+    /// that ends unseen ends the same way.
     pub async fn expire_session<S: Store>(
         &self,
         store: &S,
@@ -66,10 +65,11 @@ impl Engine {
     ) -> Result<Vec<Effect>, StoreError> {
         match store.get(id).await? {
             Some(Ticket::TicketGranting(tgt)) => match self.session_expiry(&tgt, now) {
-                Some((reason, _)) => {
-                    self.destroy_session(store, entropy, now, &tgt, reason, None)
-                        .await
-                }
+                // No browser here: front-channel services cannot be reached.
+                Some((reason, _)) => Ok(self
+                    .destroy_session(store, entropy, now, &tgt, reason, None)
+                    .await?
+                    .effects),
                 None => Ok(Vec::new()),
             },
             _ => Ok(Vec::new()),
@@ -78,7 +78,10 @@ impl Engine {
 
     /// Ends a session: deletes the TGT, its PGTs (§3.3.1) and its outstanding service
     /// tickets, and returns its [`Effect::SessionEnded`] (for `reason`) and the
-    /// single-logout requests to send (§2.3.3).
+    /// single-logout requests (§2.3.3): back-channel ones as effects, front-channel ones
+    /// for the logout page ([`SessionEnd::front_channel`]) — each service as its
+    /// [`LogoutType`] says. The one path by which every session ends: logout, a request
+    /// that finds it expired, the alarm that finds it expired unseen.
     pub(super) async fn destroy_session<S: Store>(
         &self,
         store: &S,
@@ -87,7 +90,7 @@ impl Engine {
         tgt: &TicketGrantingTicket,
         reason: EndReason,
         client_address: Option<&str>,
-    ) -> Result<Vec<Effect>, StoreError> {
+    ) -> Result<SessionEnd, StoreError> {
         self.revoke(store, tgt).await?;
         let ended_at = match reason {
             EndReason::Expired | EndReason::Idle => {
@@ -95,27 +98,36 @@ impl Engine {
             }
             _ => now,
         };
-        let mut effects = vec![Effect::SessionEnded {
-            session: SessionRecord::of(tgt, client_address),
-            reason,
-            ended_at,
-        }];
+        let mut end = SessionEnd {
+            effects: vec![Effect::SessionEnded {
+                session: SessionRecord::of(tgt, client_address),
+                reason,
+                ended_at,
+            }],
+            front_channel: Vec::new(),
+        };
         for grant in &tgt.services {
             store.delete(&grant.ticket).await?;
-            let slo = self.config.single_logout
-                && self
-                    .browser_service(&grant.service)
-                    .is_some_and(|s| s.definition().single_logout);
-            if slo {
-                effects.push(Effect::SingleLogout(LogoutNotice {
-                    url: grant.service.clone(),
-                    request_id: random_token(entropy, "LR-", 16),
-                    issue_instant: now,
-                    session_index: grant.ticket.clone(),
-                }));
+            let logout = match self.browser_service(&grant.service) {
+                Some(s) if self.config.single_logout => s.definition().logout(),
+                _ => LogoutType::None,
+            };
+            if logout == LogoutType::None {
+                continue;
+            }
+            let notice = LogoutNotice {
+                url: grant.service.clone(),
+                request_id: random_token(entropy, "LR-", 16),
+                issue_instant: now,
+                session_index: grant.ticket.clone(),
+            };
+            if logout == LogoutType::FrontChannel {
+                end.front_channel.push(notice);
+            } else {
+                end.effects.push(Effect::SingleLogout(notice));
             }
         }
-        Ok(effects)
+        Ok(end)
     }
 
     /// Revokes the TGT `tgt` and its PGTs (§3.3.1): its cookie and its proxy grants stop

@@ -215,6 +215,16 @@ pub struct PendingValidation {
     iou: TicketId,
 }
 
+impl PendingValidation {
+    /// The proxy-granting ticket to grant ([`Engine::grant_pgt`]) once the callback
+    /// answered `status` (`None`: it could not be reached): only after HTTP 200 (§2.5.4
+    /// step 3). An adapter that keeps a session's tickets in one place runs the grant
+    /// there (the PGT's `tgt` names the session).
+    pub fn to_grant(&self, status: Option<u16>) -> Option<&ProxyGrantingTicket> {
+        (status == Some(200)).then_some(&self.pgt)
+    }
+}
+
 /// The first step of a validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ValidationStep {
@@ -544,46 +554,87 @@ impl Engine {
 
     /// Finishes a validation with `pgtUrl` once the callback was tried (§2.5.4 step 3):
     /// `status` is the final HTTP status, `None` if the call failed (TLS, timeout, …).
-    /// Only 200 stores the PGT and puts the PGTIOU in the response; anything else fails
-    /// with `INVALID_PROXY_CALLBACK` and no PGT exists.
+    /// Only 200 grants the PGT ([`Engine::grant_pgt`]) and puts the PGTIOU in the response;
+    /// anything else fails with `INVALID_PROXY_CALLBACK` and no PGT exists.
     pub async fn proxy_callback_result<S: Store>(
         &self,
         store: &S,
         pending: Box<PendingValidation>,
         status: Option<u16>,
     ) -> ValidationReply {
+        let granted = match pending.to_grant(status) {
+            Some(pgt) => self.grant_pgt(store, pgt).await,
+            None => Ok(false),
+        };
+        self.proxy_callback_granted(pending, status, granted)
+    }
+
+    /// Grants the proxy-granting ticket `pgt` of a validation whose callback answered 200
+    /// ([`PendingValidation::to_grant`]): notes it in its session's TGT, so that logout
+    /// revokes it (§3.3.1), then stores it. `Ok(false)`: the session has ended (or was not
+    /// live when the PGT was made), and no PGT exists. The TGT is read and written back
+    /// here: an adapter runs this where the session's tickets are, so that no concurrent
+    /// SSO, logout or other grant of the session is lost. Noted before it is stored, a PGT
+    /// can never outlive a logout unrevoked.
+    pub async fn grant_pgt<S: Store>(
+        &self,
+        store: &S,
+        pgt: &ProxyGrantingTicket,
+    ) -> Result<bool, StoreError> {
+        let Some(Ticket::TicketGranting(mut tgt)) = store.get(&pgt.tgt).await? else {
+            return Ok(false);
+        };
+        if !self
+            .config
+            .tickets
+            .ticket_granting(&tgt, pgt.created_at)
+            .is_valid()
+        {
+            return Ok(false);
+        }
+        tgt.record_pgt(&pgt.id);
+        self.put(store, &Ticket::TicketGranting(tgt)).await?;
+        self.put(store, &Ticket::ProxyGranting(pgt.clone())).await?;
+        Ok(true)
+    }
+
+    /// The reply of a validation with `pgtUrl` whose callback answered `status` and whose
+    /// PGT was granted or not (`granted`, [`Engine::grant_pgt`]; ignored unless `status`
+    /// is 200).
+    pub fn proxy_callback_granted(
+        &self,
+        pending: Box<PendingValidation>,
+        status: Option<u16>,
+        granted: Result<bool, StoreError>,
+    ) -> ValidationReply {
         let PendingValidation {
             asked,
             format,
             mut success,
-            pgt,
             iou,
+            ..
         } = *pending;
-        if status != Some(200) {
-            let why = match status {
-                Some(s) => format!("the proxy callback returned HTTP {s}, not 200"),
-                None => "the proxy callback could not be reached".to_owned(),
-            };
-            return validation_reply(
-                asked,
-                format,
-                Err(Reject::Fail(failure(
-                    FailureCode::InvalidProxyCallback,
-                    why,
-                ))),
-            );
-        }
-        if let Err(e) = self.put(store, &Ticket::ProxyGranting(pgt.clone())).await {
-            return validation_reply(asked, format, Err(Reject::Fault(e)));
-        }
-        // Best effort: remember the PGT in its TGT so logout deletes it. Correctness does
-        // not depend on it — a PGT is honoured only while its TGT lives (§3.3.1).
-        if let Ok(Some(Ticket::TicketGranting(mut tgt))) = store.get(&pgt.tgt).await {
-            tgt.record_pgt(&pgt.id);
-            let _ = self.put(store, &Ticket::TicketGranting(tgt)).await;
-        }
-        success.proxy_granting_ticket = Some(iou.as_str().to_owned());
-        validation_reply(asked, format, Ok(success))
+        let result = match (status, granted) {
+            (Some(200), Ok(true)) => {
+                success.proxy_granting_ticket = Some(iou.as_str().to_owned());
+                Ok(success)
+            }
+            // §3.3.1: no PGT outlives its session.
+            (Some(200), Ok(false)) => Err(Reject::Fail(failure(
+                FailureCode::InvalidTicket,
+                "the single sign-on session of this ticket has ended",
+            ))),
+            (Some(200), Err(e)) => Err(Reject::Fault(e)),
+            (Some(s), _) => Err(Reject::Fail(failure(
+                FailureCode::InvalidProxyCallback,
+                format!("the proxy callback returned HTTP {s}, not 200"),
+            ))),
+            (None, _) => Err(Reject::Fail(failure(
+                FailureCode::InvalidProxyCallback,
+                "the proxy callback could not be reached",
+            ))),
+        };
+        validation_reply(asked, format, result)
     }
 }
 

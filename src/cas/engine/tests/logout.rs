@@ -87,3 +87,66 @@ fn logout_also_burns_outstanding_service_tickets() {
     let v = f.sv(Endpoint::ServiceValidate, APP, &st_of(&r));
     assert_eq!(code(&v), FailureCode::InvalidTicket);
 }
+
+#[test]
+fn front_channel_services_are_loaded_by_the_logout_page_back_channel_ones_posted_2_3_3() {
+    let mut f = Fx::new();
+    let (r, cookie) = f.login(Some(APP), &[]);
+    let st_app = st_of(&r);
+    let st_front = f.sso(FRONT, &cookie);
+    let _ = f.sso(QUIET, &cookie);
+    let r = f.logout(&enc(&[("service", APP)]), Some(&cookie));
+    let View::FrontChannelLogout { urls, service } = view(&r) else {
+        panic!("a front-channel page: {r:?}")
+    };
+    // The registered service is where the page goes next (§2.3.2), after the frames.
+    assert_eq!(service.as_deref(), Some(APP));
+    assert_eq!(urls.len(), 1);
+    let (base, query) = urls[0].split_once('?').unwrap();
+    assert_eq!(base, FRONT);
+    let p = Params::parse(query.as_bytes()).unwrap();
+    assert!(p.first("SAMLRequest").is_some_and(|v| v.len() > 100));
+    // The back-channel service gets its POST; the front-channel one only its frame; the
+    // one with logoutType none nothing.
+    let posted: Vec<_> = r
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SingleLogout(n) => Some((n.url.as_str(), n.session_index.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(posted, vec![(APP, st_app)]);
+    assert!(
+        !urls[0].contains(st_front.as_str()),
+        "the ticket is inside the deflated message"
+    );
+    assert!(r.cookie.as_ref().is_some_and(|c| c.value.is_none()));
+}
+
+#[test]
+fn logout_type_defaults_to_back_channel_and_single_logout_false_means_none() {
+    let def = |json: &str| -> crate::cas::registry::ServiceDefinition {
+        serde_json::from_str(json).unwrap()
+    };
+    use crate::cas::registry::LogoutType;
+    let base = r#""id": 1, "name": "x", "service": {"exact": "https://x.example/"}"#;
+    assert_eq!(
+        def(&format!("{{{base}}}")).logout(),
+        LogoutType::BackChannel
+    );
+    assert_eq!(
+        def(&format!(r#"{{{base}, "singleLogout": false}}"#)).logout(),
+        LogoutType::None
+    );
+    assert_eq!(
+        def(&format!(r#"{{{base}, "logoutType": "front_channel"}}"#)).logout(),
+        LogoutType::FrontChannel
+    );
+    assert!(
+        serde_json::from_str::<crate::cas::registry::ServiceDefinition>(&format!(
+            r#"{{{base}, "logoutType": "frontChannel"}}"#
+        ))
+        .is_err()
+    );
+}

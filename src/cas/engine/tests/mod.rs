@@ -31,6 +31,8 @@ const DEEP: &str = "https://deep.example.org/api";
 const NOSLO: &str = "https://noslo.example.org/";
 const ROUTER: &str = "https://router.example.org/";
 const PLAIN: &str = "http://plain.example.org/";
+const FRONT: &str = "https://front.example.org/app";
+const QUIET: &str = "https://quiet.example.org/";
 const PGT_URL: &str = "https://portal.example.org/pgt?tenant=a%20b&x=1";
 const PGT_URL2: &str = "https://backend.example.org/pgt";
 
@@ -46,10 +48,14 @@ fn config() -> EngineConfig {
          "releasedAttributes": ["memberOf"]},
         {"id": 4, "name": "Deep", "service": {"exact": DEEP}, "proxyTickets": true},
         {"id": 5, "name": "No SLO", "service": {"regex": "https://noslo\\.example\\.org/.*"},
-         "singleLogout": false},
+         "singleLogout": false, "proxyTickets": true},
         {"id": 6, "name": "Router", "service": {"regex": "https://router\\.example\\.org/.*"},
          "authenticationSource": "tacacs"},
-        {"id": 7, "name": "Plain", "service": {"regex": "http://plain\\.example\\.org/.*"}}
+        {"id": 7, "name": "Plain", "service": {"regex": "http://plain\\.example\\.org/.*"}},
+        {"id": 80, "name": "Front", "service": {"regex": "https://front\\.example\\.org/.*"},
+         "logoutType": "front_channel"},
+        {"id": 81, "name": "Quiet", "service": {"regex": "https://quiet\\.example\\.org/.*"},
+         "logoutType": "none"}
     ]);
     EngineConfig {
         services: serde_json::from_value(services).unwrap(),
@@ -191,6 +197,11 @@ impl Fx {
                     pending,
                     result,
                 ))
+            }
+            LoginStep::Confirm { pending } => {
+                run(self
+                    .engine
+                    .confirm_warned(&self.store, &mut self.entropy, self.now, pending))
             }
         }
     }

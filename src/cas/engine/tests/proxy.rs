@@ -231,3 +231,85 @@ fn proxy_ticket_from_another_source_does_not_validate_2_6() {
     let v = f.sv(Endpoint::P3ProxyValidate, TAC_TARGET, &pt2);
     assert_eq!(code(&v), FailureCode::InvalidTicket);
 }
+
+// ----- single logout of proxied services, PGT grant vs logout (issue 15) --------------
+
+/// The single-logout targets of a reply: (service, SessionIndex).
+fn slo_targets(r: &WebReply) -> Vec<(String, TicketId)> {
+    r.effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SingleLogout(n) => Some((n.url.clone(), n.session_index.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_service_reached_only_through_proxy_tickets_gets_single_logout_2_3_3() {
+    let mut f = Fx::new();
+    let (pgt, cookie) = proxy_setup(&mut f);
+    let pt_backend = f.proxy_ticket(&pgt, BACKEND);
+    let pt_deep = f.proxy_ticket(&pgt, DEEP);
+    // Registered with single logout off: gets none, though it got a PT.
+    let _pt_noslo = f.proxy_ticket(&pgt, NOSLO);
+    let out = f.logout("", Some(&cookie));
+    let targets = slo_targets(&out);
+    let urls: Vec<&str> = targets.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(urls, vec![PORTAL, BACKEND, DEEP], "{targets:?}");
+    // SessionIndex: the proxy ticket the service received (Appendix C).
+    assert_eq!(targets[1].1, pt_backend);
+    assert_eq!(targets[2].1, pt_deep);
+}
+
+#[test]
+fn a_pgt_granted_after_its_session_ended_is_refused_3_3_1() {
+    let mut f = Fx::new();
+    let (r, cookie) = f.login(Some(PORTAL), &[]);
+    let q = enc(&[
+        ("service", PORTAL),
+        ("ticket", st_of(&r).as_str()),
+        ("pgtUrl", PGT_URL),
+    ]);
+    let ValidationStep::ProxyCallback { callback, pending } =
+        f.validate_step(Endpoint::ServiceValidate, &q)
+    else {
+        panic!("a callback")
+    };
+    // The user logs out while the callback is under way.
+    let _ = f.logout("", Some(&cookie));
+    let v = run(f.engine.proxy_callback_result(&f.store, pending, Some(200)));
+    assert_eq!(code(&v), FailureCode::InvalidTicket);
+    let pgt = Fx::pgt_from_callback(&callback);
+    let id = TicketId::parse(&pgt).unwrap();
+    assert!(!f.store.contains(&id), "no PGT outlives its session");
+    let v = f.proxy(&enc(&[("pgt", &pgt), ("targetService", BACKEND)]));
+    assert_eq!(code(&v), FailureCode::InvalidTicket);
+}
+
+#[test]
+fn a_granted_pgt_is_noted_in_its_session_and_revoked_at_logout_3_3_1() {
+    let mut f = Fx::new();
+    let (pgt, cookie) = proxy_setup(&mut f);
+    let id = TicketId::parse(&pgt).unwrap();
+    let tgt = super::session::tgt_of(&f, &cookie);
+    assert_eq!(tgt.proxy_granting_tickets, vec![id.clone()]);
+    let _ = f.logout("", Some(&cookie));
+    assert!(!f.store.contains(&id));
+}
+
+#[test]
+fn proxy_session_names_the_pgt_only_for_a_well_formed_pgt() {
+    let mut f = Fx::new();
+    let (pgt, _) = proxy_setup(&mut f);
+    let id = TicketId::parse(&pgt).unwrap();
+    let q = enc(&[("pgt", &pgt), ("targetService", BACKEND)]);
+    assert_eq!(f.engine.proxy_session(q.as_bytes()), Some(id));
+    for q in [
+        "pgt=ST-abc&targetService=x",
+        "targetService=x",
+        "pgt=PGT-%ZZ",
+    ] {
+        assert_eq!(f.engine.proxy_session(q.as_bytes()), None, "{q}");
+    }
+}

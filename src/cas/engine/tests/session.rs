@@ -43,7 +43,7 @@ fn used(r: &WebReply) -> Vec<(&SessionRecord, Timestamp, Timestamp)> {
         .collect()
 }
 
-fn tgt_of(f: &Fx, cookie: &str) -> TicketGrantingTicket {
+pub(super) fn tgt_of(f: &Fx, cookie: &str) -> TicketGrantingTicket {
     let id = TicketId::parse(cookie.split_once('=').unwrap().1).unwrap();
     match f.store.peek(&id) {
         Some(Ticket::TicketGranting(t)) => t,
@@ -189,30 +189,15 @@ fn another_principal_replaces_and_renew_restarts_the_task() {
 }
 
 #[test]
-fn alarm_helpers_are_pure_and_expire_exactly_once() {
+fn an_alarm_ends_an_expired_session_once_with_its_single_logout_2_3_3() {
+    // One code path (issue 15): the alarm that finds a session expired unseen ends it
+    // exactly like a request that finds it expired — accounting STOP and single logout.
     let mut f = Fx::new();
     let (r, cookie) = f.login(Some(APP), &[]);
     let task = started(&r)[0].task_id.clone();
     let tgt = tgt_of(&f, &cookie);
     let deadline = f.engine.session_deadline(&tgt);
     assert_eq!(deadline, T0.plus_secs(2 * 3600), "idle timeout first");
-    assert_eq!(
-        f.engine.expired_session(&tgt, deadline.plus_millis(-1)),
-        None
-    );
-    let Some(Effect::SessionEnded {
-        session,
-        reason,
-        ended_at,
-    }) = f.engine.expired_session(&tgt, deadline.plus_secs(3600))
-    else {
-        panic!("expired")
-    };
-    assert_eq!(
-        (session.task_id.as_str(), reason, ended_at),
-        (task.as_str(), EndReason::Idle, deadline)
-    );
-    assert_eq!(session.client_address, None, "an alarm has no request");
     // The store-backed alarm: nothing while valid, then destroy + effects, then nothing.
     let id = tgt.id.clone();
     let early = run(f
@@ -221,11 +206,24 @@ fn alarm_helpers_are_pure_and_expire_exactly_once() {
     assert_eq!(early.unwrap(), vec![]);
     let late = deadline.plus_secs(10);
     let effects = run(f.engine.expire_session(&f.store, &mut f.entropy, late, &id)).unwrap();
-    assert!(matches!(
-        &effects[0],
-        Effect::SessionEnded { reason: EndReason::Idle, ended_at, .. } if *ended_at == deadline
-    ));
-    assert_eq!(effects.len(), 2, "and single logout to the app (§2.3.3)");
+    let Effect::SessionEnded {
+        session,
+        reason,
+        ended_at,
+    } = &effects[0]
+    else {
+        panic!("ended: {effects:?}")
+    };
+    assert_eq!(
+        (session.task_id.as_str(), *reason, *ended_at),
+        (task.as_str(), EndReason::Idle, deadline)
+    );
+    assert_eq!(session.client_address, None, "an alarm has no request");
+    assert!(
+        matches!(&effects[1], Effect::SingleLogout(n) if n.url == APP),
+        "and single logout to the app (§2.3.3): {effects:?}"
+    );
+    assert_eq!(effects.len(), 2);
     assert!(!f.store.contains(&id));
     assert_eq!(
         run(f.engine.expire_session(&f.store, &mut f.entropy, late, &id)).unwrap(),

@@ -142,7 +142,8 @@ fn end_to_end_login_validate_proxy_logout() {
         ValidationBody::Cas1(Cas1Response::Yes { .. })
     ));
 
-    // 5. Logout: session gone, PGT gone, single logout to portal and app.
+    // 5. Logout: session gone, PGT gone, single logout to portal, back end (reached only
+    // through its proxy ticket, issue 15) and app (§2.3.3).
     let out = f.logout(&enc(&[("service", APP)]), Some(&cookie));
     assert_eq!(location(&out), APP);
     let targets: Vec<_> = out
@@ -153,7 +154,7 @@ fn end_to_end_login_validate_proxy_logout() {
             _ => None,
         })
         .collect();
-    assert_eq!(targets, vec![(PORTAL, st1), (APP, st2)]);
+    assert_eq!(targets, vec![(PORTAL, st1), (BACKEND, pt), (APP, st2)]);
     let v = f.proxy(&enc(&[("pgt", &pgt), ("targetService", BACKEND)]));
     assert_eq!(code(&v), FailureCode::InvalidTicket);
     login_form(&f.get(&enc(&[("service", APP)]), Some(&cookie)));
