@@ -4,10 +4,11 @@
 // pixel by pixel on a canvas in Chromium. At most 0.5 % of the pixels may differ by more than
 // 24/255 in a channel (antialiasing noise); more, or another size, fails with
 // "docs/img/X.png is stale: run make screenshots" and the share of pixels that differ.
+// The picture rendered now is left in target/docs-img/ when it differs, to look at.
 // Needs the built Worker and page (`make test-docs` builds them first).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FONTS, OUT, VIEWS, comparePng, start } from './shots.mjs';
 import { ROOT } from './lib.mjs';
@@ -30,6 +31,10 @@ for (const view of VIEWS) {
       ? `${(r.ratio * 100).toFixed(2)} % of the pixels differ`
       : `${r.size.join('×')} committed, ${r.other.join('×')} now`;
     console.log(`docs/img/${view.file}: ${how}`);
-    assert.ok(r.same, `docs/img/${view.file} is stale: run make screenshots (${how}; at most 0.50 % may differ)`);
+    if (!r.same) {
+      mkdirSync(join(ROOT, 'target/docs-img'), { recursive: true });
+      writeFileSync(join(ROOT, 'target/docs-img', view.file), png);
+    }
+    assert.ok(r.same, `docs/img/${view.file} is stale: run make screenshots (${how}; at most 0.50 % may differ; as rendered now: target/docs-img/${view.file})`);
   });
 }
