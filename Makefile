@@ -106,16 +106,21 @@ test: setup lint test-rust test-wasm test-interop fuzz-smoke test-e2e deploy-che
 # The documentation (README.md, docs/*.md) as tests (tests/docs/): every relative link and
 # anchor resolves; docs/configuration.md lists exactly the keys the parsers read, with their
 # defaults (tests/docs_config.rs); every ```console example prints what it shows (run against
-# the built CLI); every ```mermaid diagram renders in Debian Chromium with its participants.
-test-docs:
+# the built CLI); every ```mermaid diagram renders in Debian Chromium with its participants;
+# the README stays a front door (length, quick starts first, every docs/ page listed); every
+# docs/img/*.png still matches its page as rendered now (tests/docs/screenshots.test.mjs:
+# same rendering as `make screenshots`, compared on a canvas; needs the Worker and the page,
+# built here or already by the targets before it in `make test`).
+test-docs: www build-worker
 	tests/tools/setup.sh npm chromium
 	cargo build --bin casplus
 	cargo test --test docs_config
 	node --test --test-concurrency=1 tests/docs/*.test.mjs
 
 # The README's pictures (docs/img/*.png): the CAS login page under `wrangler dev` and the
-# inspector with an example decoded, light and dark, in Debian Chromium (tests/docs/screenshots.mjs).
-# Commit the PNGs it writes.
+# inspector with an example decoded, light and dark, in Debian Chromium (tests/docs/screenshots.mjs,
+# rendering in tests/docs/shots.mjs). Commit the PNGs it writes: `make test-docs` fails on a
+# picture that no longer matches its page ("docs/img/X.png is stale: run make screenshots").
 screenshots: www build-worker
 	tests/tools/setup.sh chromium
 	node tests/docs/screenshots.mjs
