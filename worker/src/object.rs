@@ -72,9 +72,7 @@ async fn end_sessions(
             continue;
         };
         // This object is the session's: named by the TGT's route.
-        let kv = env.kv("TICKETS").map_err(|e| e.to_string())?;
-        let objects = env.durable_object("GUARD").map_err(|e| e.to_string())?;
-        let store = WorkerStore::new(kv, objects, now, loaded.engine.config())
+        let store = WorkerStore::from_env(env, now, loaded.engine.config())?
             .inside(guard_name(&tgt.id), guard);
         let ended = loaded
             .engine

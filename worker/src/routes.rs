@@ -173,12 +173,10 @@ async fn prepare(
     let now = platform::now();
     let faults_header = req.headers().get(FAULTS_HEADER)?;
     let faults = faults::for_request(env, faults_header.as_deref(), &host);
-    let store = match (env.kv("TICKETS"), env.durable_object("GUARD")) {
-        (Ok(kv), Ok(guard)) => {
-            WorkerStore::new(kv, guard, now, loaded.engine.config()).with_faults(faults)
-        }
-        (Err(e), _) | (_, Err(e)) => {
-            log::fault(&request_id, "bindings", &e.to_string());
+    let store = match WorkerStore::from_env(env, now, loaded.engine.config()) {
+        Ok(store) => store.with_faults(faults),
+        Err(e) => {
+            log::fault(&request_id, "bindings", &e);
             return reply::internal_error().map(Err);
         }
     };

@@ -171,9 +171,7 @@ pub async fn run_in_session(
     let mut rng = Csprng::check().map_err(|e| format!("entropy: {e}"))?;
     let now = platform::now();
     let faults = faults::for_request(env, request.faults.as_deref(), &request.host);
-    let kv = env.kv("TICKETS").map_err(|e| e.to_string())?;
-    let objects = env.durable_object("GUARD").map_err(|e| e.to_string())?;
-    let store = WorkerStore::new(kv, objects, now, loaded.engine.config())
+    let store = WorkerStore::from_env(env, now, loaded.engine.config())?
         .inside(request.session.clone(), guard)
         .with_faults(faults);
     let engine = &loaded.engine;

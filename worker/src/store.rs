@@ -23,8 +23,10 @@ use casplus::cas::stored::{self, StoredFormError};
 use casplus::cas::throttle::{ThrottleState, ThrottleUpdate, Verdict};
 use casplus::cas::ticket::{Ticket, TicketId, TicketKind};
 use casplus::time::Timestamp;
-use worker::js_sys::Uint8Array;
-use worker::{KvStore, ObjectNamespace};
+use worker::js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{Env, KvStore, ObjectNamespace};
 
 use crate::faults::Faults;
 use crate::guard::{GuardReply, GuardRequest, TicketGuard};
@@ -77,9 +79,24 @@ pub const ROWS_URL: &str = "https://guard/";
 /// How long to wait before the one retry of a failed KV write.
 pub const KV_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(1100);
 
+/// The KV namespace of the tickets ([`KV_BINDING`]): workers-rs's store for reads and
+/// deletes, and the binding's own `put`, called with `{ expiration }` — workers-rs
+/// serialises its put options (a `serde_json::Value` for metadata among them) through
+/// serde, code the Worker needs nowhere else (bench/RESULTS.md "Worker").
+struct Kv {
+    store: KvStore,
+    binding: JsValue,
+    put: Function,
+}
+
+/// The KV namespace binding of the tickets (`wrangler.toml`).
+pub const KV_BINDING: &str = "TICKETS";
+/// The Durable Object namespace binding of the guards (`wrangler.toml`).
+pub const GUARD_BINDING: &str = "GUARD";
+
 /// The store of one request.
 pub struct WorkerStore<'g> {
-    kv: KvStore,
+    kv: Kv,
     guard: ObjectNamespace,
     now: Timestamp,
     revocation_seconds: i64,
@@ -96,17 +113,32 @@ fn unavailable(what: &str, e: impl core::fmt::Display) -> StoreError {
 }
 
 impl<'g> WorkerStore<'g> {
-    /// A store over the `TICKETS` namespace and the `GUARD` objects, for a request at
-    /// `now` (used to compute KV expirations and revocation lifetimes).
-    pub fn new(kv: KvStore, guard: ObjectNamespace, now: Timestamp, config: &EngineConfig) -> Self {
-        Self {
-            kv,
+    /// A store over the [`KV_BINDING`] namespace and the [`GUARD_BINDING`] objects of
+    /// `env`, for a request at `now` (used to compute KV expirations and revocation
+    /// lifetimes).
+    pub fn from_env(env: &Env, now: Timestamp, config: &EngineConfig) -> Result<Self, String> {
+        let store = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
+        let guard = env
+            .durable_object(GUARD_BINDING)
+            .map_err(|e| e.to_string())?;
+        let binding = Reflect::get(env, &JsValue::from_str(KV_BINDING))
+            .map_err(|_| format!("no binding {KV_BINDING}"))?;
+        let put = Reflect::get(&binding, &JsValue::from_str("put"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .ok_or_else(|| format!("{KV_BINDING}.put is not a function"))?;
+        Ok(Self {
+            kv: Kv {
+                store,
+                binding,
+                put,
+            },
             guard,
             now,
             revocation_seconds: config.tickets.revocation_seconds(),
             local: None,
             faults: Faults::none(),
-        }
+        })
     }
 
     /// The same store, failing as `faults` says (test only, [`crate::faults`]).
@@ -171,13 +203,23 @@ impl<'g> WorkerStore<'g> {
     }
 
     async fn kv_put(&self, id: &TicketId, bytes: &[u8], expiration: u64) -> Result<(), StoreError> {
-        self.kv
-            .put_bytes(id.as_str(), bytes)
-            .map_err(|e| unavailable("kv put", e))?
-            .expiration(expiration)
-            .execute()
+        let options = Object::new();
+        // Seconds since the epoch: exact in an f64 for every date KV accepts.
+        #[allow(clippy::cast_precision_loss)]
+        let expiration = JsValue::from_f64(expiration as f64);
+        Reflect::set(&options, &JsValue::from_str("expiration"), &expiration)
+            .map_err(|_| unavailable("kv put", "options"))?;
+        let value = Uint8Array::from(bytes);
+        let key = JsValue::from_str(id.as_str());
+        let promise = self
+            .kv
+            .put
+            .call3(&self.kv.binding, &key, &value, &options)
+            .map_err(|e| unavailable("kv put", format!("{e:?}")))?;
+        JsFuture::from(Promise::from(promise))
             .await
-            .map_err(|e| unavailable("kv put", e))
+            .map(|_| ())
+            .map_err(|e| unavailable("kv put", format!("{e:?}")))
     }
 
     /// Marks a `TGT-`/`PGT-` id revoked and deletes it (strongly consistent), and deletes
@@ -191,6 +233,7 @@ impl<'g> WorkerStore<'g> {
         };
         self.call(&guard_name(id), &request).await?;
         self.kv
+            .store
             .delete(id.as_str())
             .await
             .map_err(|e| unavailable("kv delete", e))
@@ -280,7 +323,7 @@ impl Store for WorkerStore<'_> {
             Home::Kv => {
                 // The record from KV and the revocation mark from the guard, together.
                 let (record, revoked) = futures_util::future::join(
-                    self.kv.get(id.as_str()).bytes(),
+                    self.kv.store.get(id.as_str()).bytes(),
                     self.call(
                         &guard_name(id),
                         &GuardRequest::IsRevoked {
