@@ -375,15 +375,15 @@ fn an_obfuscated_body_over_tls_gets_error_with_the_flag_set_rfc9887_4() {
 }
 
 #[test]
-fn sslkeylogfile_gets_the_tls_1_3_secrets() {
+fn sslkeylogfile_secrets_decrypt_a_capture_in_casplus_decode_and_tshark() {
     let keylog = scratch("keylog").join("keys.log");
     let s = start(true, &[("SSLKEYLOGFILE", &keylog)]);
     s.wait_log("SSLKEYLOGFILE is set");
+    let pcap = keylog.with_file_name("wire.pcap");
     let cert = with_cert();
-    assert_eq!(
-        client(s.tls, "alice", "alice-pw", &strs(&cert))["status"],
-        "PASS"
-    );
+    let mut args = strs(&cert);
+    args.extend(["--record", pcap.to_str().unwrap()]);
+    assert_eq!(client(s.tls, "alice", "alice-pw", &args)["status"], "PASS");
     let text = std::fs::read_to_string(&keylog).unwrap();
     for label in [
         "CLIENT_HANDSHAKE_TRAFFIC_SECRET ",
@@ -396,6 +396,38 @@ fn sslkeylogfile_gets_the_tls_1_3_secrets() {
             "{label}in\n{text}"
         );
     }
+    // The server's key log opens a capture of the connection: casplus decode …
+    let out = Command::new(env!("CARGO_BIN_EXE_casplus"))
+        .args(["decode", "--summary", "--keylog"])
+        .args([&keylog, &pcap])
+        .output()
+        .unwrap();
+    let summary = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = summary.lines().collect();
+    assert_eq!(lines.len(), 2, "{summary}");
+    assert!(
+        lines[0].contains("AUTHEN START login pap user=alice  [TLS]"),
+        "{summary}"
+    );
+    assert!(lines[1].contains("AUTHEN REPLY PASS  [TLS]"), "{summary}");
+    // … and so does tshark (Wireshark's TLS dissector).
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .arg("-o")
+        .arg(format!("tls.keylog_file:{}", keylog.display()))
+        .args(["-d", "tcp.port==300,tls", "-q", "-z", "follow,tls,raw,0"])
+        .output()
+        .expect("tshark is required: tests/tools/setup.sh tshark");
+    let follow = String::from_utf8_lossy(&out.stdout);
+    // The START (user "alice" = 616c696365) and the PASS reply (seq 2, flags 0x05, status 1).
+    assert!(follow.contains("616c696365"), "{follow}");
+    assert!(
+        follow
+            .lines()
+            .any(|l| l.trim().starts_with("c1010205") && l.trim().ends_with("000006010000000000")),
+        "{follow}"
+    );
 }
 
 #[test]

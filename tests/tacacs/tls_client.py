@@ -7,6 +7,10 @@ TLS error.
   tls_client.py --port N --ca ca.pem [--cert c.pem --key c.key] [--tls12] \
       [--obfuscate KEY] --user U --password P
 
+--record PCAP relays the connection through a recorder and writes the bytes on the wire as a
+pcap (tests/vectors/tls/generate.py's writer: server port shown as 300), for `casplus decode
+--keylog` or tshark to decrypt with the key log.
+
 --tls12 offers TLS 1.2 only (an RFC 9887 server must refuse it, §3.2); --obfuscate KEY
 obfuscates the body with KEY (RFC 8907 §4.5) and leaves TAC_PLUS_UNENCRYPTED_FLAG clear,
 which RFC 9887 §4 forbids inside TLS.
@@ -15,9 +19,12 @@ import argparse
 import hashlib
 import json
 import os
+import select
 import socket
 import ssl
 import struct
+import sys
+import threading
 
 UNENCRYPTED = 0x01
 STATUS = {1: "PASS", 2: "FAIL", 3: "GETDATA", 4: "GETUSER", 5: "GETPASS", 6: "RESTART",
@@ -43,6 +50,7 @@ def main():
     ap.add_argument("--obfuscate")
     ap.add_argument("--user", required=True)
     ap.add_argument("--password", required=True)
+    ap.add_argument("--record")
     a = ap.parse_args()
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -67,7 +75,10 @@ def main():
         body = bytes(x ^ y for x, y in zip(body, pad(a.obfuscate.encode(), session_id, version, seq, len(body))))
     pdu = struct.pack("!BBBBII", version, 1, seq, flags, session_id, len(body)) + body
 
-    raw = socket.create_connection(("127.0.0.1", a.port), timeout=10)
+    port, wire, relay = a.port, [], None
+    if a.record:
+        port, relay = record(a.port, wire)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
     try:
         tls = ctx.wrap_socket(raw, server_hostname="localhost")
     except (ssl.SSLError, OSError) as e:
@@ -97,7 +108,41 @@ def main():
                           server_msg=rbody[6:6 + struct.unpack("!H", rbody[2:4])[0]].decode(errors="replace") if len(rbody) >= 6 else "")
     except (ssl.SSLError, OSError) as e:
         result["error"] = f"{type(e).__name__}: {e}"
+    if relay:
+        tls.close()
+        relay.join(timeout=10)
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../vectors/tls"))
+        from generate import write_pcap
+        write_pcap(a.record, wire)
     print(json.dumps(result))
+
+
+def record(port, wire):
+    """A relay on 127.0.0.1 to `port` that appends (direction, bytes) to `wire` as it
+    forwards them (0: client to server); returns its port and thread."""
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+
+    def relay():
+        c, _ = lsock.accept()
+        s = socket.create_connection(("127.0.0.1", port))
+        peer = {c: (s, 0), s: (c, 1)}
+        while True:
+            ready, _, _ = select.select([c, s], [], [], 10)
+            if not ready:
+                return
+            for x in ready:
+                b = x.recv(65536)
+                if not b:
+                    s.close()
+                    return
+                peer[x][0].sendall(b)
+                wire.append((peer[x][1], b))
+
+    th = threading.Thread(target=relay, daemon=True)
+    th.start()
+    return lsock.getsockname()[1], th
 
 
 if __name__ == "__main__":
