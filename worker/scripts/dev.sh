@@ -48,7 +48,7 @@ if [ "${TACACS:-0}" = 1 ]; then
     mkdir -p "$TLS_DIR"
     (
       cd "$TLS_DIR"
-      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=casplus dev TACACS+ CA" \
+      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=casplus dev TACACS CA" \
         -keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
         -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
       openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
