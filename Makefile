@@ -61,10 +61,12 @@ build-worker:
 
 # Serve the CAS on http://127.0.0.1:8787 (CASPLUS_CONFIG=<file.toml|.json> for another config,
 # see worker/casplus.example.toml), with the inspector at /. TACACS=1: logins checked by a
-# local `casplus tacacs-server` with the demo users (tests/tacacs/casplus-dev.toml).
+# local `casplus tacacs-server` with the demo users (tests/tacacs/casplus-dev.toml);
+# TACACS_TLS=1 as well: that server over TLS 1.3 only (RFC 9887, docs/tacacs.md).
 TACACS ?=
+TACACS_TLS ?=
 dev: www build-worker
-	TACACS=$(TACACS) worker/scripts/dev.sh
+	TACACS=$(TACACS) TACACS_TLS=$(TACACS_TLS) worker/scripts/dev.sh
 
 # Forget the local KV / Durable Object state of `make dev`.
 dev-reset:

@@ -608,3 +608,76 @@ fn readme_json_schema_is_the_one_the_code_defines() {
     let all: Vec<&str> = json::BODY.iter().map(|(k, _)| *k).collect();
     assert_eq!(sorted(seen), owned(&all), "body kinds");
 }
+
+// ---- --summary ---------------------------------------------------------------------------
+
+#[test]
+fn summary_is_one_line_per_pdu_in_frame_order_with_ends_session_and_seq() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/vectors/tls");
+    let o = casplus(
+        &[
+            "decode",
+            "--summary",
+            "--keylog",
+            dir.join("tls13-aes128gcm.keys").to_str().unwrap(),
+            dir.join("tls13-aes128gcm.pcap").to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 6, "{out}");
+    let frames: Vec<u32> = lines
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+        .collect();
+    let mut sorted = frames.clone();
+    sorted.sort_unstable();
+    assert_eq!(frames, sorted, "frame order: {out}");
+    let first: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(
+        &first[2..7],
+        ["127.0.0.1:40300", "→", "127.0.0.1:300", "0x00001001", "1"],
+        "{out}"
+    );
+    assert!(
+        lines[0].contains("AUTHEN START login pap user=alice"),
+        "{out}"
+    );
+    assert!(lines[0].ends_with("[TLS]"), "decrypted from TLS: {out}");
+    assert!(
+        lines[1].contains("127.0.0.1:300 → 127.0.0.1:40300  0x00001001   2  AUTHEN REPLY PASS"),
+        "{out}"
+    );
+    assert!(!out.contains("Capture:"), "no tree, no session list: {out}");
+}
+
+#[test]
+fn summary_of_raw_pdus_hides_continue_user_msg_and_excludes_json() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let hex = root.join("docs/examples/tacacs-login.hex");
+    let o = casplus(
+        &[
+            "decode",
+            "--summary",
+            "--key",
+            "tac-test-key",
+            hex.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("     1  -  -  0x6360d956   1  AUTHEN START login pap user=alice\n"),
+        "{out}"
+    );
+    assert!(
+        out.lines().count() >= 4 && !out.contains("alice-pw"),
+        "{out}"
+    );
+    let o = casplus(&["decode", "--summary", "--json", "-"], b"");
+    assert_failed(&o, 2, "--json and --summary");
+}

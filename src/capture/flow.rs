@@ -93,6 +93,13 @@ fn args(list: &[Vec<u8>]) -> String {
     )
 }
 
+/// The one-line summary of a decoded PDU outside a capture (`casplus decode --summary` on
+/// raw PDUs): as in [`super::Pdu::summary`], with every CONTINUE's `user_msg` shown as its
+/// length only (without the flow, a password prompt cannot be told from another).
+pub fn pdu_summary(p: &tacacs::Pdu) -> String {
+    summary(p, true)
+}
+
 /// The one-line summary of a decoded PDU. `secret_user_msg`: the previous REPLY asked for a
 /// secret (NOECHO / GETPASS), so a CONTINUE's `user_msg` is shown as its length only.
 pub(crate) fn summary(p: &tacacs::Pdu, secret_user_msg: bool) -> String {

@@ -77,7 +77,7 @@ use crate::tacacs::{self, Direction, Key};
 
 use diag::Diags;
 pub use diag::codes;
-pub use flow::{Session, SingleConnectSeen, Step};
+pub use flow::{Session, SingleConnectSeen, Step, pdu_summary};
 use reassembler::{FrameIn, Reassembler};
 use source::Origin;
 

@@ -505,6 +505,44 @@ test('TLS: a certificate the runtime does not trust is refused → unavailable, 
   }
 });
 
+test('TLS (RFC 9887) against casplus tacacs-server --tls-…: login, authorization attributes and accounting through TLS 1.3', async () => {
+  // The server's TLS listener alone (no --listen), with the run's throwaway CA's certificate;
+  // no client CA: the Workers runtime presents no client certificate.
+  const acct = join(DIR, 'tls-acct.jsonl');
+  const child = spawn(BIN, ['tacacs-server', '--config', join(ROOT, 'tests/tacacs/server.json'),
+    '--tls-listen', '127.0.0.1:0', '--tls-cert', join(TMP, 'server.pem'), '--tls-key', join(TMP, 'server.key'),
+    '--accounting-log', acct], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  let w;
+  try {
+    assert.ok(await eventually(() => /listening on 127\.0\.0\.1:\d+ \(TLS\)/.test(log) || child.exitCode !== null, 10000),
+      `tacacs-server --tls starts:\n${log}`);
+    const port = Number(log.match(/listening on 127\.0\.0\.1:(\d+) \(TLS\)/)[1]);
+    w = await startWrangler(casConfig([{ host: 'localhost', port, tls: true, timeout_ms: 3000 }]), KEY,
+      { NODE_EXTRA_CA_CERTS: join(TMP, 'ca.pem') });
+    const b = new Browser();
+    const res = await login(w.base, b, SERVICE, 'alice', 'alice-pw');
+    assert.equal(res.status, 303, `TLS login:\n${w.log().slice(-3000)}\nserver:\n${log}`);
+    const xml = await (await fetch(`${w.base}/p3/serviceValidate?${q({ service: SERVICE, ticket: ticketFrom(res.headers.get('location'), SERVICE) })}`)).text();
+    assert.equal(xmlText(xml, 'user'), 'alice');
+    assert.deepEqual(xmlAll(xml, 'groups'), ['netops'], xml);
+    assert.match(log, /TLS 1\.3 TLS13_\w+, no client certificate/);
+    assert.match(log, /authen LOGIN PAP LOGIN user="alice" -> PASS/);
+    assert.match(log, /author user="alice" -> PASS_ADD/);
+    assert.ok(await eventually(() => /acct start user="alice" task_id="[^"]+" -> SUCCESS/.test(log), 5000),
+      `accounting START over TLS:\n${log}`);
+    assert.ok(existsSync(acct) && readFileSync(acct, 'utf8').includes('"alice"'), 'the START record');
+    const bad = await login(w.base, new Browser(), SERVICE, 'alice', 'wrong-pw');
+    assert.equal(bad.status, 401);
+    assert.match(log, /user="alice" -> FAIL \(bad password\)/);
+    assert.doesNotMatch(log, /rejected/, 'every packet of the gateway carried the UNENCRYPTED flag (RFC 9887 §4)');
+  } finally {
+    if (w) await stop(w.child);
+    await stop(child);
+  }
+});
+
 test('the TACACS+ gateway Worker refuses requests from the Internet: only its service binding reaches it', async () => {
   const gw = await startBoth({ workers: 'gateway' });
   try {

@@ -13,6 +13,10 @@
 # .wrangler/tacacs-acct.jsonl, its log in .wrangler/tacacs-server.log, and serves
 # tests/tacacs/casplus-dev.toml pointed at it (the shared key passed as the TACACS_KEY
 # secret). Ctrl-C stops both.
+# TACACS_TLS=1 (with TACACS=1): the server listens on TLS 1.3 only (RFC 9887) with a
+# certificate for localhost from a throwaway CA made in .wrangler/tacacs-tls/ (openssl),
+# wrangler trusts that CA (NODE_EXTRA_CA_CERTS) and the configuration says tls = true,
+# host = "localhost"; the TLS secrets go to .wrangler/tacacs-tls/keys.log (SSLKEYLOGFILE).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PORT=${CASPLUS_PORT:-8787}
@@ -37,8 +41,27 @@ if [ "${TACACS:-0}" = 1 ]; then
   : >"$TAC_LOG"
   trap stop_tacacs EXIT
   trap 'exit 130' INT TERM
-  target/debug/casplus tacacs-server --config tests/tacacs/server.json \
-    --listen "127.0.0.1:${TACACS_PORT:-0}" --accounting-log "$TAC_ACCT" 2>"$TAC_LOG" &
+  listen=(--listen "127.0.0.1:${TACACS_PORT:-0}")
+  tac_env=()
+  if [ "${TACACS_TLS:-0}" = 1 ]; then
+    TLS_DIR=.wrangler/tacacs-tls
+    mkdir -p "$TLS_DIR"
+    (
+      cd "$TLS_DIR"
+      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=casplus dev TACACS CA" \
+        -keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > server.ext
+      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+        -extfile server.ext -out server.pem 2>/dev/null
+    )
+    listen=(--tls-listen "127.0.0.1:${TACACS_PORT:-0}" --tls-cert "$TLS_DIR/server.pem" --tls-key "$TLS_DIR/server.key")
+    tac_env=(SSLKEYLOGFILE="$TLS_DIR/keys.log")
+    export NODE_EXTRA_CA_CERTS="$TLS_DIR/ca.pem"
+  fi
+  env "${tac_env[@]}" target/debug/casplus tacacs-server --config tests/tacacs/server.json \
+    "${listen[@]}" --accounting-log "$TAC_ACCT" 2>"$TAC_LOG" &
   TAC_PID=$!
   tac_port=""
   for _ in $(seq 1 100); do
@@ -49,11 +72,13 @@ if [ "${TACACS:-0}" = 1 ]; then
   done
   [ -n "$tac_port" ] || { echo "casplus tacacs-server did not start:" >&2; cat "$TAC_LOG" >&2; exit 1; }
   json=$(cargo run --quiet --bin casplus -- config json tests/tacacs/casplus-dev.toml)
-  json=$(node -e 'const c = JSON.parse(process.argv[1]); c.tacacs.servers[0].port = Number(process.argv[2]);
-    process.stdout.write(JSON.stringify(c))' "$json" "$tac_port")
+  json=$(node -e 'const c = JSON.parse(process.argv[1]); const s = c.tacacs.servers[0];
+    s.port = Number(process.argv[2]);
+    if (process.argv[3] === "1") { s.tls = true; s.host = "localhost"; }
+    process.stdout.write(JSON.stringify(c))' "$json" "$tac_port" "${TACACS_TLS:-0}")
   args+=(--var "CASPLUS_CONFIG:$json" --var "TACACS_KEY:tac-test-key")
   cat <<MSG
-casplus: TACACS+ mode — every login is checked by casplus tacacs-server on 127.0.0.1:$tac_port
+casplus: TACACS+ mode — every login is checked by casplus tacacs-server on 127.0.0.1:$tac_port$([ "${TACACS_TLS:-0}" = 1 ] && echo " (TLS 1.3, RFC 9887; CA and key log in .wrangler/tacacs-tls/)")
   (pid $TAC_PID, demo users in tests/tacacs/README.md: alice / alice-pw, bob / bob-pap,
   carol / carol-pw is authenticated but not authorized)
   server log      $TAC_LOG   (one line per request)

@@ -33,6 +33,9 @@ Options:
                          connections in a capture (TACACS+ over TLS, RFC 9887) and decode the
                          PDUs inside; without it TLS connections show their handshake only
       --json             One JSON object per PDU (JSON Lines) instead of a tree
+      --summary          One line per PDU instead of a tree, like a packet list: frame, time,
+                         source → destination, session_id, seq_no, summary (type, user,
+                         status); `-` where the input has no such thing
       --max-length N     Largest body length accepted (default 65536)
       --input-format F   Force the input form: raw, hex, base64, tcpdump, hexdump, pcap, pcapng
   -h, --help             Print help
@@ -47,6 +50,7 @@ struct Args {
     keys: Vec<Key>,
     peer_keys: Vec<capture::PeerKey>,
     json: bool,
+    summary: bool,
     max_length: Option<u32>,
     input_format: Option<InputFormat>,
     keylog: Option<OsString>,
@@ -121,6 +125,7 @@ fn parse_args(parser: &mut lexopt::Parser) -> Result<Args, CliError> {
             }
             Long("keylog") => args.keylog = Some(parser.value()?),
             Long("json") => args.json = true,
+            Long("summary") => args.summary = true,
             Long("max-length") => {
                 let v = parser.value()?;
                 args.max_length = Some(v.parse().map_err(|_| {
@@ -165,6 +170,11 @@ pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError>
             .write_all(USAGE.as_bytes())
             .map_err(|e| write_error(&e));
     }
+    if args.json && args.summary {
+        return Err(CliError::Usage(
+            "--json and --summary are alternatives".into(),
+        ));
+    }
     let (name, raw) = read_input(args.file.as_ref(), io)?;
     let form = args.input_format.or_else(|| capture::detect(&raw));
     if args.keylog.is_some() || !matches!(form, None | Some(InputFormat::Raw | InputFormat::Hex)) {
@@ -179,7 +189,18 @@ pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError>
     };
     let pdus = tacacs::decode_all(&bytes, &opts);
     for (i, pdu) in pdus.iter().enumerate() {
-        if args.json {
+        if args.summary {
+            let h = &pdu.header;
+            writeln!(
+                io.stdout,
+                "{:>6}  -  -  {:#010x} {:>3}  {}",
+                i + 1,
+                h.session_id,
+                h.seq_no,
+                capture::pdu_summary(pdu)
+            )
+            .map_err(|e| write_error(&e))?;
+        } else if args.json {
             write_json(pdu, io.stdout)?;
         } else {
             if i > 0 {
@@ -230,6 +251,9 @@ fn run_capture(
         return Err(CliError::Failed(format!("{name}: read as {form}: {why}")));
     }
     let out = &mut *io.stdout;
+    if args.summary {
+        return write_summary(&analysis, out);
+    }
     for (i, line) in analysis.pdu_lines(&opts).enumerate() {
         if args.json {
             serde_json::to_writer(&mut *out, &line).map_err(|e| match e.io_error_kind() {
@@ -312,6 +336,38 @@ fn run_capture(
                 d.message
             ),
         )?;
+    }
+    Ok(())
+}
+
+/// `--summary` on a capture: one line per PDU from the analysis as it stands (no second
+/// decode): frame, time, endpoints, session_id, seq_no, summary, and `[TLS]` for a PDU
+/// decrypted from TLS (RFC 9887). In frame order (the frame of a PDU's last byte, where a
+/// dissector shows it), PDUs of one frame in stream order.
+fn write_summary(analysis: &capture::Analysis, out: &mut dyn Write) -> Result<(), CliError> {
+    let mut order: Vec<&capture::Pdu> = analysis.pdus.iter().collect();
+    order.sort_by_key(|p| p.last_frame);
+    for p in order {
+        let time = analysis
+            .frame(p.last_frame)
+            .and_then(|f| f.time)
+            .map_or_else(|| "-".to_owned(), |t| t.to_string());
+        let conn = p.conn.and_then(|c| analysis.connections.get(c as usize));
+        let ends = match (conn, p.direction) {
+            (Some(c), tacacs::Direction::ClientToServer) => format!("{} → {}", c.client, c.server),
+            (Some(c), tacacs::Direction::ServerToClient) => format!("{} → {}", c.server, c.client),
+            (None, _) => "-".to_owned(),
+        };
+        writeln!(
+            out,
+            "{:>6}  {time}  {ends}  {:#010x} {:>3}  {}{}",
+            p.last_frame,
+            p.header.session_id,
+            p.header.seq_no,
+            p.summary,
+            if p.tls { "  [TLS]" } else { "" }
+        )
+        .map_err(|e| write_error(&e))?;
     }
     Ok(())
 }

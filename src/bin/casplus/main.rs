@@ -13,6 +13,7 @@ mod config;
 mod decode;
 mod hash_password;
 mod tacacs_server;
+mod tacacs_tls;
 mod tree;
 
 const USAGE: &str = "\

@@ -56,7 +56,8 @@ impl ServerSpec {
             },
             single_connect,
             max_length,
-            unencrypted: self.tls,
+            unencrypted: false,
+            tls: self.tls,
         }
     }
 }

@@ -649,7 +649,7 @@ fn accounting_failure_is_logged_and_never_blocks_the_user_7() {
 #[test]
 fn tls_mode_sets_the_unencrypted_flag_and_does_not_obfuscate_rfc9887() {
     let mut server = Server::new(SessionConfig {
-        unencrypted: true,
+        tls: true,
         ..SessionConfig::new(Key::default())
     });
     let mut net = Net {

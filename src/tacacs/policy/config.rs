@@ -114,6 +114,8 @@ struct RawConfig {
     groups: BTreeMap<String, RawRules>,
     #[serde(default)]
     users: BTreeMap<String, RawUser>,
+    #[serde(default)]
+    tls: Option<Box<super::TlsSettings>>,
 }
 
 fn yes() -> bool {
@@ -255,12 +257,17 @@ impl Policy {
             let net =
                 Cidr::parse(&c.network).map_err(|m| ConfigError::new(format!("{p}.network"), m))?;
             let key = match (&c.key, &c.key_hex) {
-                (Some(k), None) => Key::from_text(k),
-                (None, Some(h)) => Key::from_hex(h).map_err(|e: KeyError| {
+                (Some(k), None) => Some(Key::from_text(k)),
+                (None, Some(h)) => Some(Key::from_hex(h).map_err(|e: KeyError| {
                     ConfigError::new(format!("{p}.key_hex"), e.to_string())
-                })?,
+                })?),
+                // A network without a key connects over TLS only (RFC 9887).
+                (None, None) if raw.tls.is_some() => None,
                 _ => {
-                    return Err(ConfigError::new(p, "give exactly one of key / key_hex"));
+                    return Err(ConfigError::new(
+                        p,
+                        "give exactly one of key / key_hex (none only with a tls section)",
+                    ));
                 }
             };
             clients.push(ClientNet { net, key });
@@ -302,6 +309,7 @@ impl Policy {
             groups,
             users,
             dummy,
+            tls: raw.tls,
         })
     }
 }

@@ -58,6 +58,25 @@ impl ServerConnection {
         })
     }
 
+    /// A connection from `client` inside TLS 1.3 (RFC 9887), whose certificate (if one was
+    /// asked for) the adapter has verified: accepted when a configured network contains
+    /// `client` (RFC 9887 §3.4.2, network-address-based), with or without a key. No
+    /// obfuscation: every reply carries TAC_PLUS_UNENCRYPTED_FLAG, and a request without it
+    /// is answered ERROR and its session ended (RFC 9887 §4). `None`: refuse the connection.
+    pub fn new_tls(policy: &Policy, client: IpAddr) -> Option<Self> {
+        if !policy.accepts_tls(client) {
+            return None;
+        }
+        let mut cfg = SessionConfig::new(crate::tacacs::obfuscate::Key::default());
+        cfg.single_connect = policy.single_connect;
+        cfg.tls = true;
+        Some(Self {
+            server: Server::new(cfg),
+            flows: BTreeMap::new(),
+            client,
+        })
+    }
+
     /// True once the connection should be closed.
     pub fn is_closing(&self) -> bool {
         self.server.is_closing()

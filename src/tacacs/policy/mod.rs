@@ -12,8 +12,14 @@
 //!   "clients": [                                 // shared secret per client network (§4.5)
 //!     {"network": "127.0.0.1/32", "key": "tac-test-key"},
 //!     {"network": "::1", "key_hex": "74 61 63"}, // bare address = /32 or /128
-//!     {"network": "10.0.0.0/8", "key": "other"}  // longest prefix wins
+//!     {"network": "10.0.0.0/8", "key": "other"}, // longest prefix wins
+//!     {"network": "192.0.2.0/24"}                // no key: TLS only (needs "tls" below)
 //!   ],
+//!   "tls": {                                     // TACACS+ over TLS 1.3 (RFC 9887)
+//!     "cert": "server.pem", "key": "server.key", // PEM; relative to this file
+//!     "client_ca": "ca.pem",                     // mutual TLS (RFC 9887 §3.3); optional
+//!     "listen": "0.0.0.0:300"                    // default port 300 (RFC 9887 §7)
+//!   },
 //!   "groups": {
 //!     "netops": {
 //!       "services": [                            // authorization by service (§6, §8.2)
@@ -88,6 +94,7 @@ use std::collections::BTreeMap;
 
 use md5::{Digest as _, Md5};
 use regex_lite::Regex;
+use serde::Deserialize;
 use subtle::ConstantTimeEq as _;
 
 pub use config::Cidr;
@@ -138,7 +145,8 @@ impl ConfigError {
 #[derive(Clone, Debug)]
 struct ClientNet {
     net: Cidr,
-    key: Key,
+    /// `None`: the network may connect over TLS only (RFC 9887).
+    key: Option<Key>,
 }
 
 #[derive(Clone, Debug)]
@@ -190,6 +198,29 @@ pub struct Policy {
     users: BTreeMap<String, User>,
     /// Verified against when the user is unknown, so that timing does not tell.
     dummy: PasswordHash,
+    tls: Option<Box<TlsSettings>>,
+}
+
+/// The `tls` section of the server configuration (RFC 9887): where the TLS listener's
+/// certificate and key are, and the CA that client certificates must chain to. Paths as
+/// written (the adapter reads the files, relative to the configuration file's directory).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSettings {
+    /// The server's certificate chain (PEM), leaf first.
+    pub cert: String,
+    /// The server's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key: String,
+    /// CA certificates (PEM) a client certificate must chain to; absent: no client
+    /// certificate is asked for (RFC 9887 §3.3 requires mutual TLS unless so configured).
+    #[serde(default)]
+    pub client_ca: Option<String>,
+    /// Where the TLS listener listens (default `0.0.0.0:300`, RFC 9887 §7).
+    #[serde(default)]
+    pub listen: Option<String>,
+    /// Ignored, like every `comment`.
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// The result of one authentication step (a START or a CONTINUE).
@@ -301,11 +332,28 @@ impl Policy {
     /// The shared secret for a client address: the configured network with the longest
     /// prefix that contains it, `None` when no network does (the connection is refused).
     pub fn key_for(&self, client: IpAddr) -> Option<&Key> {
+        self.client_for(client)?.key.as_ref()
+    }
+
+    /// The client entry of `client`: the configured network that contains it with the
+    /// longest prefix. Over TLS (RFC 9887 §3.4.2, network-address-based validation) this is
+    /// how a connection whose certificate was verified maps to a client entry.
+    fn client_for(&self, client: IpAddr) -> Option<&ClientNet> {
         self.clients
             .iter()
             .filter(|c| c.net.contains(client))
             .max_by_key(|c| c.net.prefix())
-            .map(|c| &c.key)
+    }
+
+    /// True when a TLS connection (RFC 9887) from `client` is accepted: a configured network
+    /// contains it, with or without a key (the key is not used inside TLS, RFC 9887 §4).
+    pub fn accepts_tls(&self, client: IpAddr) -> bool {
+        self.client_for(client).is_some()
+    }
+
+    /// The TLS listener's settings from the configuration file, when it has a `tls` section.
+    pub fn tls(&self) -> Option<&TlsSettings> {
+        self.tls.as_deref()
     }
 
     fn user(&self, name: &[u8]) -> Option<&User> {

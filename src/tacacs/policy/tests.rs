@@ -515,3 +515,60 @@ fn accounting_record_is_json_with_the_given_time_7_1_8_3() {
     );
     assert_eq!(d.record["record"], "invalid");
 }
+
+#[test]
+fn tls_section_and_key_less_networks_are_tls_only_rfc9887() {
+    let conf = |tls: bool| {
+        let mut v = serde_json::json!({
+            "clients": [
+                {"network": "10.0.0.0/8"},
+                {"network": "192.0.2.0/24", "key": "k"}
+            ]
+        });
+        if tls {
+            v["tls"] =
+                serde_json::json!({"cert": "s.pem", "key": "s.key", "listen": "0.0.0.0:300"});
+        }
+        v.to_string()
+    };
+    let e = Policy::from_json(&conf(false)).unwrap_err().to_string();
+    assert!(e.contains("clients[0]") && e.contains("tls section"), "{e}");
+    let p = Policy::from_json(&conf(true)).unwrap();
+    let t = p.tls().unwrap();
+    assert_eq!((t.cert.as_str(), t.key.as_str()), ("s.pem", "s.key"));
+    assert_eq!(t.client_ca, None);
+    assert_eq!(t.listen.as_deref(), Some("0.0.0.0:300"));
+    let ip = |a: &str| -> IpAddr { a.parse().unwrap() };
+    // 10/8 has no key: no plain connection, TLS accepted (by address, RFC 9887 §3.4.2).
+    assert!(ServerConnection::new(&p, ip("10.1.2.3")).is_none());
+    assert!(ServerConnection::new_tls(&p, ip("10.1.2.3")).is_some());
+    // A keyed network may use both; an unknown address neither.
+    assert!(ServerConnection::new(&p, ip("192.0.2.7")).is_some());
+    assert!(ServerConnection::new_tls(&p, ip("192.0.2.7")).is_some());
+    assert!(ServerConnection::new_tls(&p, ip("198.51.100.1")).is_none());
+    // Unknown keys in the section are refused like everywhere else.
+    let bad = conf(true).replace("\"listen\"", "\"lisen\"");
+    assert!(Policy::from_json(&bad).is_err());
+}
+
+#[test]
+fn tls_connection_answers_with_the_flag_and_refuses_obfuscation_rfc9887_4() {
+    let p = Policy::from_json(&config()).unwrap();
+    let ip: IpAddr = "127.0.0.1".parse().unwrap();
+    let mut conn = ServerConnection::new_tls(&p, ip).unwrap();
+    // An RFC 9887 client: unobfuscated, UNENCRYPTED flag.
+    let mut c = crate::tacacs::session::Client::new(SessionConfig {
+        tls: true,
+        ..SessionConfig::new(Key::default())
+    });
+    let t = c
+        .start_authen(
+            &[1, 2, 3, 4],
+            crate::tacacs::AuthenStart::pap(b"alice", b"alice-pw", b"", b""),
+        )
+        .unwrap();
+    let out = conn.handle_input(&p, &t.bytes, crate::time::Timestamp(0));
+    assert!(out.log[0].contains("-> PASS"), "{:?}", out.log);
+    let flags = out.send[3];
+    assert_eq!(flags & 0x01, 0x01, "UNENCRYPTED flag on the reply");
+}

@@ -248,7 +248,7 @@ impl<S: Sessions> Connection<S> {
                 Turn::Client => Direction::ServerToClient,
                 Turn::Server => Direction::ClientToServer,
             }),
-            over_tls: false,
+            over_tls: config.tls,
         };
         Self {
             config,
@@ -282,11 +282,11 @@ impl<S: Sessions> Connection<S> {
         }
     }
 
-    /// Header flags of the next packet: UNENCRYPTED when configured (§4.5), and
-    /// SINGLE_CONNECT in our first packet when configured (§4.3).
+    /// Header flags of the next packet: UNENCRYPTED when configured (§4.5) and always
+    /// inside TLS (RFC 9887 §4), and SINGLE_CONNECT in our first packet when configured (§4.3).
     fn flags(&self) -> HeaderFlags {
         let mut f = HeaderFlags::EMPTY;
-        if self.config.unencrypted {
+        if self.config.unencrypted || self.config.tls {
             f = f.with(HeaderFlags::UNENCRYPTED);
         }
         if self.config.single_connect && self.sent == 0 {

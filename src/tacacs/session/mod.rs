@@ -61,6 +61,11 @@ pub struct SessionConfig {
     /// Send bodies unobfuscated and accept unobfuscated bodies. Testing only: RFC 8907
     /// says this MUST NOT be used in production (§4.5).
     pub unencrypted: bool,
+    /// The connection runs inside TLS 1.3 (RFC 9887 §4): every packet goes out with
+    /// TAC_PLUS_UNENCRYPTED_FLAG and unobfuscated, and a received packet without the flag is
+    /// refused (`obfuscated-over-tls`) — a server answers it with the ERROR of its kind
+    /// (flag set) and ends the session.
+    pub tls: bool,
 }
 
 impl SessionConfig {
@@ -71,6 +76,7 @@ impl SessionConfig {
             single_connect: false,
             max_length: DEFAULT_MAX_LENGTH,
             unencrypted: false,
+            tls: false,
         }
     }
 }

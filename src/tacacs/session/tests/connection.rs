@@ -369,3 +369,109 @@ fn seq_no_never_wraps_session_terminates_at_255_4_1() {
         "no seq_no 256 to answer with"
     );
 }
+
+fn tls() -> SessionConfig {
+    SessionConfig {
+        tls: true,
+        ..SessionConfig::new(Key::default())
+    }
+}
+
+#[test]
+fn inside_tls_both_ends_send_the_unencrypted_flag_and_no_obfuscation_rfc9887_4() {
+    let mut c = Client::new(tls());
+    let mut s = Server::new(tls());
+    let t = c
+        .start_authen(&E1, AuthenStart::pap(b"u", b"p", b"", b""))
+        .unwrap();
+    let p = decode(&t.bytes, "");
+    assert!(p.header.is_unencrypted());
+    assert!(t.bytes.windows(2).any(|w| w == b"up"), "body in clear");
+    let id = match one(s.handle_input(&t.bytes)) {
+        ServerEvent::AuthenStart { session_id, .. } => session_id,
+        e => panic!("{e:?}"),
+    };
+    let r = s
+        .reply_authen(
+            id,
+            AuthenReply {
+                status: AuthenStatus::PASS,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(decode(&r.bytes, "").header.is_unencrypted());
+    let ev = c.handle_input(&r.bytes);
+    assert!(
+        matches!(&ev[0], ClientEvent::AuthenReply { reply, .. } if reply.status == AuthenStatus::PASS),
+        "{ev:?}"
+    );
+}
+
+#[test]
+fn inside_tls_the_server_answers_an_obfuscated_request_with_error_and_ends_it_rfc9887_4() {
+    // A client that obfuscates (RFC 8907 §4.5) although the connection is TLS.
+    let mut c = Client::new(cfg(false));
+    let mut s = Server::new(tls());
+    let t = c
+        .start_authen(&E1, AuthenStart::pap(b"u", b"p", b"", b""))
+        .unwrap();
+    let ev = s.handle_input(&t.bytes);
+    assert!(
+        matches!(&ev[0], ServerEvent::Rejected { diagnostics, .. }
+            if diagnostics.iter().any(|d| d.code == codes::OBFUSCATED_OVER_TLS)),
+        "{ev:?}"
+    );
+    let ServerEvent::Send(answer) = &ev[1] else {
+        panic!("{ev:?}")
+    };
+    let p = decode(&answer.bytes, "");
+    // "MUST return an error of TAC_PLUS_AUTHEN_STATUS_ERROR … with the
+    // TAC_PLUS_UNENCRYPTED_FLAG bit set to 1, and terminate the session".
+    assert!(p.header.is_unencrypted());
+    assert_eq!(p.header.seq_no, 2);
+    let Body::AuthenReply(r) = p.body else {
+        panic!("{:?}", p.body)
+    };
+    assert_eq!(r.status, AuthenStatus::ERROR);
+    assert!(
+        s.reply_authen(t.session_id, AuthenReply::default())
+            .is_err(),
+        "the session is over"
+    );
+}
+
+#[test]
+fn inside_tls_the_client_refuses_a_reply_without_the_flag_rfc9887_4() {
+    let mut c = Client::new(tls());
+    let mut s = Server::new(SessionConfig {
+        unencrypted: true,
+        ..cfg(false)
+    });
+    let t = c
+        .start_authen(&E1, AuthenStart::pap(b"u", b"p", b"", b""))
+        .unwrap();
+    one(s.handle_input(&t.bytes));
+    // The reply of a server that obfuscates with its key.
+    let mut obf = Server::new(cfg(false));
+    let mut plain = Client::new(cfg(false));
+    let t2 = plain
+        .start_authen(&E1, AuthenStart::pap(b"u", b"p", b"", b""))
+        .unwrap();
+    one(obf.handle_input(&t2.bytes));
+    let r = obf
+        .reply_authen(t2.session_id, AuthenReply::default())
+        .unwrap();
+    let ev = c.handle_input(&r.bytes);
+    assert!(
+        !ev.iter()
+            .any(|e| matches!(e, ClientEvent::AuthenReply { .. })),
+        "{ev:?}"
+    );
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, ClientEvent::Rejected { diagnostics, .. }
+            if diagnostics.iter().any(|d| d.code == codes::OBFUSCATED_OVER_TLS))),
+        "{ev:?}"
+    );
+}
