@@ -17,13 +17,17 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+mod support {
+    pub mod server_process;
+}
+use support::server_process::ServerProcess;
 
 use casplus::password::Password;
 use casplus::tacacs::login::{
@@ -67,12 +71,12 @@ fn unique(name: &str) -> PathBuf {
     ))
 }
 
-/// A running `casplus tacacs-server`, killed on drop.
+/// A running `casplus tacacs-server` on an ephemeral plain port, with its accounting log;
+/// killed on drop, and then its log is checked for every demo password.
 struct TestServer {
-    child: Child,
+    process: ServerProcess,
     port: u16,
     acct: PathBuf,
-    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl TestServer {
@@ -82,57 +86,28 @@ impl TestServer {
 
     fn start_with(config: &Path, extra: &[&str]) -> Self {
         let acct = unique("acct.jsonl");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_casplus"))
-            .arg("tacacs-server")
-            .arg("--config")
-            .arg(config)
-            .args(["--listen", "127.0.0.1:0", "--accounting-log"])
-            .arg(&acct)
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start casplus tacacs-server");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel();
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("casplus tacacs-server: listening on ") {
-                    let _ = tx.send(addr.rsplit(':').next().unwrap().parse::<u16>().unwrap());
-                }
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let port = rx
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| panic!("the server did not start: {:?}", log.lock().unwrap()));
+        let (config, acct_arg) = (config.to_str().unwrap(), acct.to_str().unwrap());
+        let mut args = vec![
+            "--config",
+            config,
+            "--listen",
+            "127.0.0.1:0",
+            "--accounting-log",
+            acct_arg,
+        ];
+        args.extend_from_slice(extra);
+        let process = ServerProcess::spawn(&args, &[], |l| !l.is_empty());
+        let port = process.port(false).expect("a plain listener");
         Self {
-            child,
+            process,
             port,
             acct,
-            log,
         }
     }
 
     /// Waits (up to 5 s) for a log line containing `needle`.
     fn wait_log(&self, needle: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(5);
-        loop {
-            if let Some(l) = self.log.lock().unwrap().iter().find(|l| l.contains(needle)) {
-                return l.clone();
-            }
-            if Instant::now() > until {
-                panic!(
-                    "no log line with {needle:?}: {:#?}",
-                    self.log.lock().unwrap()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.process.wait_log(needle)
     }
 
     /// The accounting records written so far (waits up to 5 s for `at_least`).
@@ -154,9 +129,8 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let log = self.log.lock().map(|l| l.join("\n")).unwrap_or_default();
+        self.process.stop();
+        let log = self.process.log_text();
         let _ = std::fs::remove_file(&self.acct);
         if !std::thread::panicking() {
             for pw in PASSWORDS {

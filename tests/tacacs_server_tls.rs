@@ -10,14 +10,17 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, mpsc};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+mod support {
+    pub mod server_process;
+}
+use support::server_process::ServerProcess;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -132,88 +135,35 @@ fn pki() -> &'static Path {
     })
 }
 
-/// A running `casplus tacacs-server`, killed on drop.
+/// A running `casplus tacacs-server` with a TLS listener (and maybe a plain one), killed
+/// on drop.
 struct Server {
-    child: Child,
+    process: ServerProcess,
     plain: Option<u16>,
     tls: u16,
-    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
-    /// Starts the server with `args`, waiting for its `listening on` lines (`plain`: one
-    /// without `(TLS)` is expected too).
+    /// Starts the server with `args`, waiting for its TLS listener (`plain`: and a plain
+    /// one).
     fn start(args: &[&str], plain: bool, env: &[(&str, &Path)]) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_casplus"));
-        cmd.arg("tacacs-server").args(args);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start casplus tacacs-server");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel();
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.strip_prefix("casplus tacacs-server: listening on ") {
-                    let (addr, tls) = match rest.strip_suffix(" (TLS)") {
-                        Some(a) => (a, true),
-                        None => (rest, false),
-                    };
-                    let port = addr.rsplit(':').next().unwrap().parse::<u16>().unwrap();
-                    let _ = tx.send((tls, port));
-                }
-                sink.lock().unwrap().push(line);
-            }
+        let process = ServerProcess::spawn(args, env, |l| {
+            l.iter().any(|l| l.tls) && (!plain || l.iter().any(|l| !l.tls))
         });
-        let (mut p, mut t) = (None, None);
-        while t.is_none() || (plain && p.is_none()) {
-            match rx.recv_timeout(Duration::from_secs(20)) {
-                Ok((true, port)) => t = Some(port),
-                Ok((false, port)) => p = Some(port),
-                Err(_) => panic!("the server did not start: {:?}", log.lock().unwrap()),
-            }
-        }
         Self {
-            child,
-            plain: p,
-            tls: t.unwrap(),
-            log,
+            plain: process.port(false),
+            tls: process.port(true).expect("a TLS listener"),
+            process,
         }
     }
 
     /// Waits (up to 5 s) for a log line containing `needle`.
     fn wait_log(&self, needle: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(5);
-        loop {
-            if let Some(l) = self.log.lock().unwrap().iter().find(|l| l.contains(needle)) {
-                return l.clone();
-            }
-            assert!(
-                Instant::now() < until,
-                "no log line with {needle:?}: {:#?}",
-                self.log.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.process.wait_log(needle)
     }
 
     fn log_text(&self) -> String {
-        self.log.lock().unwrap().join("\n")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.log_text()
     }
 }
 
