@@ -13,7 +13,7 @@
 // user its own object). It tells what `wrangler dev` allows before any CAS work.
 //
 // node bench/cas-load.mjs NAME=BASE_URL ... (e.g. casplus=http://127.0.0.1:8788/cas)
-import http from 'node:http';
+import { agent, request } from './http.mjs';
 import { writeFileSync } from 'node:fs';
 
 const SERVICE = process.env.BENCH_SERVICE ?? 'http://127.0.0.1:9/app';
@@ -23,21 +23,6 @@ const USERS = Number(process.env.BENCH_USERS ?? 8);
 const USER = process.env.BENCH_USER ?? 'casuser';
 const PASSWORD = process.env.BENCH_PASSWORD ?? 'Mellon';
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-/** One HTTP request; resolves { status, headers, body }. */
-function request(url, { method = 'GET', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
 
 /** A cookie jar of one user (name → value). */
 class Jar {

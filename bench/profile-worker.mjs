@@ -19,7 +19,7 @@
 // idle, divided by the requests) and the top functions by self time.
 // node bench/profile-worker.mjs [--json FILE]
 import { spawn } from 'node:child_process';
-import http from 'node:http';
+import { agent, request } from './http.mjs';
 import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,19 +35,6 @@ const SERVICE = 'http://127.0.0.1:9/app';
 const PGT_URL = 'https://127.0.0.1:9/pgt';
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-function request(url, { method = 'GET', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
 const enc = encodeURIComponent;
 
 /** A port free now (wrangler prints no inspector port it picked itself; a bench, not a test). */
