@@ -3,26 +3,7 @@
 // `wrangler dev` (own process group, fresh state), stopped by process group id.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { eventually, startWrangler } from './lib.mjs';
-
-/** A request with full control of headers (Host) over http or https (wrangler's
- * self-signed certificate accepted). */
-function raw(url, { method = 'GET', headers = {}, body } = {}) {
-  const u = new URL(url);
-  const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(u, { method, headers, rejectUnauthorized: false }, (res) => {
-      let text = '';
-      res.on('data', (d) => { text += d; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
+import { eventually, raw, startWrangler } from './lib.mjs';
 
 /** The log lines of `event` (the Worker logs one JSON object per line). */
 function logLines(log, event) {

@@ -44,10 +44,15 @@ async function validateWithPgt(service, ticket) {
   return { body, pgt };
 }
 
-/** After logout: the PGT is dead (3.3.1). */
+/**
+ * After logout: the PGT is dead (3.3.1), and because the logout revoked it, not merely
+ * because its session is gone: a PGT whose note in the TGT was lost survives the logout
+ * and is refused only when its TGT is found missing ("… session … has ended").
+ */
 async function assertRevoked(pgt) {
   const { body } = await validate('/proxy', { pgt, targetService: `${app.url}/backend` });
   assert.equal(failureCode(body), 'INVALID_TICKET', `PGT still works after logout: ${body}`);
+  assert.match(body, /proxyFailure code="INVALID_TICKET">\s*proxy-granting ticket not recognized/, `the logout did not revoke ${pgt}: ${body}`);
 }
 
 /**

@@ -5,18 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import { BASE, TMP, Browser, loginTicket, sleep, eventually } from './lib.mjs';
+import { BASE, TMP, Browser, loginTicket, sleep, eventually, freePort } from './lib.mjs';
 
 const ROOT = process.env.E2E_ROOT ?? assert.fail('E2E_ROOT is not set');
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const port = await freePort();
 const DJ = `http://127.0.0.1:${port}`;

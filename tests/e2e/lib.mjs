@@ -1,8 +1,8 @@
 // Helpers for the end-to-end tests: a browser-like client (cookie jar, no automatic
 // redirects), login, ticket extraction, small XML readers and throwaway HTTP(S) servers.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer, request as httpRequest } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
@@ -157,6 +157,23 @@ export async function eventually(cond, ms = 5000) {
 }
 
 // ----- wrangler dev for the files that need their own configuration --------------------
+
+/** A request with full control of headers (Host) over http or https (wrangler's
+ * self-signed certificate accepted). */
+export function raw(url, { method = 'GET', headers = {}, body } = {}) {
+  const u = new URL(url);
+  const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(u, { method, headers, rejectUnauthorized: false }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort() {

@@ -7,17 +7,8 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, chownSync, chmodSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { BASE, TMP, Browser, loginTicket, sleep, eventually } from './lib.mjs';
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { BASE, TMP, Browser, loginTicket, sleep, eventually, freePort } from './lib.mjs';
 
 // TLS front: https://127.0.0.1:TLS_PORT/cas/... → the Worker's http endpoint.
 const upstream = new URL(BASE);

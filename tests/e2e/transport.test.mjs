@@ -5,31 +5,12 @@
 // (the Worker reads it from the request URL), so a `Host:` header stands for a public name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { BASE, q, startWrangler } from './lib.mjs';
+import { BASE, q, raw, startWrangler } from './lib.mjs';
 
 const PUBLIC = 'cas.example.org';
 const APP = 'https://app.example.org/app';
 // casuser / Mellon (the development configuration's hash).
 const MELLON = '$pbkdf2-sha256$i=50000$Y2FzcGx1cy1kZW1vLXNhbHQ$JUqPWSiCD2oZSwsJyQap+hhFAD3iGtgIjYzM5bsb+wk';
-
-/** A request with full control of headers (Host) over http or https (wrangler's
- * self-signed certificate accepted). */
-function raw(url, { method = 'GET', headers = {}, body } = {}) {
-  const u = new URL(url);
-  const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(u, { method, headers, rejectUnauthorized: false }, (res) => {
-      let text = '';
-      res.on('data', (d) => { text += d; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
 
 const form = (fields) => {
   const body = new URLSearchParams(fields).toString();
