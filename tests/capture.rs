@@ -8,24 +8,17 @@
     clippy::panic
 )]
 
-use std::path::PathBuf;
-
 use casplus::capture::{self, Analysis, ConnectionKind, InputFormat, Options, Pdu};
 use casplus::tacacs::{BodyState, Direction, Key};
 use md5::{Digest, Md5};
 use serde_json::Value;
 
+mod support {
+    pub mod vectors;
+}
+
 fn vector(name: &str) -> Vec<u8> {
-    let p: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests",
-        "vectors",
-        "capture",
-        name,
-    ]
-    .iter()
-    .collect();
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    support::vectors::read("capture", name)
 }
 
 fn expected(name: &str) -> Value {

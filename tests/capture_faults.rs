@@ -10,7 +10,6 @@
 )]
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use casplus::capture::{self, Analysis, Options, codes};
 use casplus::tacacs::{self, BodyState, Key};
@@ -24,21 +23,13 @@ const FAULTS: [&str; 4] = [
     codes::ERROR_REPLY_KEY_MISMATCH,
 ];
 
-fn path(name: &str) -> PathBuf {
-    [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests",
-        "vectors",
-        "capture",
-        name,
-    ]
-    .iter()
-    .collect()
+mod support {
+    pub mod vectors;
 }
 
 fn analyze(name: &str) -> Analysis {
     capture::analyze(
-        &std::fs::read(path(name)).unwrap(),
+        &support::vectors::read("capture", name),
         &Options {
             keys: vec![Key::from_text("tac_plus_key")],
             ..Options::default()
@@ -63,8 +54,11 @@ fn codes_on(a: &Analysis, c: u32) -> BTreeSet<&'static str> {
 #[test]
 fn each_fault_is_reported_on_its_connection_only() {
     let a = analyze("diagnostics.pcap");
-    let want: Value =
-        serde_json::from_slice(&std::fs::read(path("diagnostics.expected.json")).unwrap()).unwrap();
+    let want: Value = serde_json::from_slice(&support::vectors::read(
+        "capture",
+        "diagnostics.expected.json",
+    ))
+    .unwrap();
     let conns = want["connections"].as_array().unwrap();
     assert_eq!(a.connections.len(), conns.len());
     for (c, conn) in conns.iter().enumerate() {

@@ -9,7 +9,6 @@
     clippy::panic
 )]
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use casplus::capture::{self, Analysis, Options, PeerKey};
@@ -20,20 +19,16 @@ const SITE: &str = "tac_plus_key";
 const NAS_A: (&str, &str) = ("192.0.2.11", "nas-a-secret");
 const NAS_B: (&str, &str) = ("192.0.2.12", "nas-b-secret");
 
-fn path(name: &str) -> PathBuf {
-    [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests",
-        "vectors",
-        "capture",
-        name,
-    ]
-    .iter()
-    .collect()
+mod support {
+    pub mod vectors;
 }
 
 fn expected() -> Value {
-    serde_json::from_slice(&std::fs::read(path("peer-keys.expected.json")).unwrap()).unwrap()
+    serde_json::from_slice(&support::vectors::read(
+        "capture",
+        "peer-keys.expected.json",
+    ))
+    .unwrap()
 }
 
 /// Options with `keys` as `--key` gives them: `(secret, Some(peer))` for `--key PEER=SECRET`.
@@ -55,7 +50,7 @@ fn opts(keys: &[(&str, Option<&str>)]) -> Options {
 }
 
 fn analyze(o: &Options) -> Analysis {
-    capture::analyze(&std::fs::read(path("peer-keys.pcap")).unwrap(), o)
+    capture::analyze(&support::vectors::read("capture", "peer-keys.pcap"), o)
 }
 
 /// Connection index of the client at `addr`.
@@ -190,7 +185,7 @@ fn cli_key_address_equals_secret_per_peer() {
         .args(["--key", &format!("{}={}", NAS_A.0, NAS_A.1)])
         .args(["--key", SITE])
         .args(["--key", &format!("{}={}", NAS_B.0, NAS_B.1)])
-        .arg(path("peer-keys.pcap"))
+        .arg(support::vectors::path("capture", "peer-keys.pcap"))
         .output()
         .unwrap();
     assert!(

@@ -9,7 +9,6 @@
     clippy::panic
 )]
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use casplus::capture::tls::{CipherSuite, KeyLog, RUST_CRYPTO, RecordProtection};
@@ -22,11 +21,12 @@ const SUITES: [(&str, CipherSuite); 3] = [
     ("chacha20", CipherSuite::CHACHA20_POLY1305_SHA256),
 ];
 
+mod support {
+    pub mod vectors;
+}
+
 fn vector(name: &str) -> Vec<u8> {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "vectors", "tls", name]
-        .iter()
-        .collect();
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    support::vectors::read("tls", name)
 }
 
 fn analyze(suite: &str, keylog: &[u8]) -> Analysis {
