@@ -107,14 +107,7 @@ fn login_validate_sso_logout_trail_2_2_4_2_5_2_3() {
     assert_eq!(ended.as_str(), short(&tgt));
     assert_eq!(*single_logouts, slo_count(&out));
     assert_eq!(*single_logouts, 2, "two STs were issued to an SLO service");
-    let notice = out
-        .effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::SingleLogout(n) => Some(n),
-            _ => None,
-        })
-        .unwrap();
+    let notice = slo_notices(&out).next().unwrap();
     let sent = notice.sent(Some(200));
     let json = json_of(
         std::slice::from_ref(&sent),

@@ -51,14 +51,7 @@ fn single_logout_notifies_every_service_that_got_a_ticket_2_3_3() {
     let _st_noslo = f.sso(NOSLO, &cookie);
     f.now = f.now.plus_secs(5);
     let out = f.logout("", Some(&cookie));
-    let notices: Vec<_> = out
-        .effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::SingleLogout(n) => Some(n.clone()),
-            _ => None,
-        })
-        .collect();
+    let notices: Vec<_> = slo_notices(&out).cloned().collect();
     assert_eq!(notices.len(), 2, "not to a service with single logout off");
     assert_eq!(notices[0].url, APP);
     assert_eq!(notices[0].session_index, st_app);
@@ -108,15 +101,7 @@ fn front_channel_services_are_loaded_by_the_logout_page_back_channel_ones_posted
     assert!(p.first("SAMLRequest").is_some_and(|v| v.len() > 100));
     // The back-channel service gets its POST; the front-channel one only its frame; the
     // one with logoutType none nothing.
-    let posted: Vec<_> = r
-        .effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::SingleLogout(n) => Some((n.url.as_str(), n.session_index.clone())),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(posted, vec![(APP, st_app)]);
+    assert_eq!(slo_targets(&r), vec![(APP.to_owned(), st_app)]);
     assert!(
         !urls[0].contains(st_front.as_str()),
         "the ticket is inside the deflated message"

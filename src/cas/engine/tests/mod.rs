@@ -15,7 +15,7 @@ use crate::cas::store::{Store, StoreError};
 use crate::cas::throttle::{RESERVATION_SECONDS, ThrottleKey, ThrottlePolicy};
 use crate::cas::ticket::DeterministicEntropy;
 use crate::cas::ticket::{Ticket, TicketGrantingTicket, TicketId, TicketKind};
-use crate::cas::web::AutoPost;
+use crate::cas::web::{AutoPost, LogoutNotice};
 use crate::cas::web::{
     Effect, Fault, HttpRequest, LoginError, LoginForm, Method, Response, ResponseMethod, View,
     WebReply,
@@ -339,11 +339,23 @@ impl Fx {
     }
 }
 
+/// The single-logout notices among a reply's effects (§2.3.3), in order.
+fn slo_notices(r: &WebReply) -> impl Iterator<Item = &LogoutNotice> {
+    r.effects.iter().filter_map(|e| match e {
+        Effect::SingleLogout(n) => Some(n),
+        _ => None,
+    })
+}
+
 fn slo_count(r: &WebReply) -> usize {
-    r.effects
-        .iter()
-        .filter(|e| matches!(e, Effect::SingleLogout(_)))
-        .count()
+    slo_notices(r).count()
+}
+
+/// The single-logout targets of a reply: (service, SessionIndex).
+fn slo_targets(r: &WebReply) -> Vec<(String, TicketId)> {
+    slo_notices(r)
+        .map(|n| (n.url.clone(), n.session_index.clone()))
+        .collect()
 }
 
 fn login_form(r: &WebReply) -> &LoginForm {

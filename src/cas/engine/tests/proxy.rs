@@ -234,17 +234,6 @@ fn proxy_ticket_from_another_source_does_not_validate_2_6() {
 
 // ----- single logout of proxied services, PGT grant vs logout (issue 15) --------------
 
-/// The single-logout targets of a reply: (service, SessionIndex).
-fn slo_targets(r: &WebReply) -> Vec<(String, TicketId)> {
-    r.effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::SingleLogout(n) => Some((n.url.clone(), n.session_index.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn a_service_reached_only_through_proxy_tickets_gets_single_logout_2_3_3() {
     let mut f = Fx::new();

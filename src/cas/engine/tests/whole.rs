@@ -146,15 +146,14 @@ fn end_to_end_login_validate_proxy_logout() {
     // through its proxy ticket, issue 15) and app (§2.3.3).
     let out = f.logout(&enc(&[("service", APP)]), Some(&cookie));
     assert_eq!(location(&out), APP);
-    let targets: Vec<_> = out
-        .effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::SingleLogout(n) => Some((n.url.as_str(), n.session_index.clone())),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(targets, vec![(PORTAL, st1), (BACKEND, pt), (APP, st2)]);
+    assert_eq!(
+        slo_targets(&out),
+        vec![
+            (PORTAL.to_owned(), st1),
+            (BACKEND.to_owned(), pt),
+            (APP.to_owned(), st2)
+        ]
+    );
     let v = f.proxy(&enc(&[("pgt", &pgt), ("targetService", BACKEND)]));
     assert_eq!(code(&v), FailureCode::InvalidTicket);
     login_form(&f.get(&enc(&[("service", APP)]), Some(&cookie)));
