@@ -27,8 +27,7 @@ async function forwarder(https) {
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const headers = { ...req.headers };
-    delete headers.host;
-    delete headers.connection;
+    for (const h of ['host', 'connection', 'accept-encoding', 'keep-alive', 'transfer-encoding']) delete headers[h];
     const r = await fetch(target.origin + req.url, {
       method: req.method, headers, redirect: 'manual',
       body: req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks),

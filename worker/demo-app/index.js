@@ -52,8 +52,9 @@ async function app(request, env) {
   const { base, prefix, front, backend } = clientsFor(env);
   const path = new URL(request.url).pathname;
   // The back end answers API calls with a proxy ticket; it never redirects to a login page.
+  // (CAS's logoutRequest for a proxy ticket comes here too, as a POST: 204, no session.)
   if (path === `${prefix}/api/whoami`) {
-    if (!new URL(request.url).searchParams.get('ticket')) return Response.json({ error: 'a proxy ticket is required' }, { status: 401 });
+    if (request.method !== 'POST' && !new URL(request.url).searchParams.get('ticket')) return Response.json({ error: 'a proxy ticket is required' }, { status: 401 });
     const early = await backend(request);
     if (early) return early;
     const p = backend.principal(request);
@@ -75,7 +76,12 @@ async function app(request, env) {
     // The back end lives in this Worker: it is called in-process (a Worker cannot fetch its
     // own hostname on Cloudflare), with the request a remote caller would send.
     const res = await app(new Request(`${target}?ticket=${encodeURIComponent(pt)}`), env);
-    const body = await res.text();
+    let body = await res.text();
+    try {
+      body = JSON.stringify(JSON.parse(body), null, 2);
+    } catch {
+      // not JSON: shown as it came
+    }
     return page('The back end answered', `${nav}
 <p>This application asked CAS for a proxy ticket for <code>${esc(target)}</code> (CAS 3.0 §2.7) with the
 proxy-granting ticket CAS delivered to <code>${esc(env.PGT_CALLBACK_URL)}</code> at login, and called the back end

@@ -16,14 +16,17 @@ const server = createServer({ cert: readFileSync(values.cert), key: readFileSync
   try {
     const chunks = [];
     for await (const c of req) chunks.push(c);
+    // Hop-by-hop headers stay here; no compression on the way back (fetch would decode the
+    // body but keep its Content-Encoding, and the CAS would then fail to decode it again).
     const headers = { ...req.headers };
-    delete headers.host;
-    delete headers.connection;
+    for (const h of ['host', 'connection', 'accept-encoding', 'keep-alive', 'transfer-encoding']) delete headers[h];
     const r = await fetch(new URL(req.url, values.to), {
       method: req.method, headers, redirect: 'manual',
       body: req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks),
     });
-    res.writeHead(r.status, Object.fromEntries(r.headers));
+    const out = {};
+    r.headers.forEach((v, k) => { if (!['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(k)) out[k] = v; });
+    res.writeHead(r.status, out);
     res.end(Buffer.from(await r.arrayBuffer()));
   } catch (e) {
     res.writeHead(502, { 'content-type': 'text/plain' });
