@@ -14,7 +14,7 @@ WASM_FEATURES := --no-default-features --features wasm
 .PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test test-docs screenshots lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load profile-worker
 
 help:
-	@echo "make dev    install what is missing, build, serve on http://127.0.0.1:8787"
+	@echo "make dev    install what is missing, build, serve the CAS on http://127.0.0.1:8787, a demo app on :8788"
 	@echo "make dev-reset  forget the local KV / Durable Object state of make dev"
 	@echo "make test   install what is missing and run every test"
 	@echo "make fuzz   run every fuzz target for FUZZ_LONG_SECONDS (default $(FUZZ_LONG_SECONDS))"
@@ -65,12 +65,12 @@ build-worker:
 # TACACS_TLS=1 as well: that server over TLS 1.3 only (RFC 9887, docs/tacacs.md).
 TACACS ?=
 TACACS_TLS ?=
-dev: www build-worker
+dev: www build-worker npm
 	TACACS=$(TACACS) TACACS_TLS=$(TACACS_TLS) worker/scripts/dev.sh
 
-# Forget the local KV / Durable Object state of `make dev`.
+# Forget the local KV / Durable Object state of `make dev` (the CAS and the demo application).
 dev-reset:
-	rm -rf .wrangler/state
+	rm -rf .wrangler/state .wrangler/demo-state
 
 # HTTP-level tests and real CAS clients against `wrangler dev` (tests/e2e/run.sh).
 test-e2e: build-worker npm

@@ -26,7 +26,10 @@ export interface KvLike {
 }
 
 export interface CookieOptions {
-  /** HMAC-SHA-256 signing secret, at least 32 characters. */
+  /**
+   * At least 32 characters. The cookie carries the session id encrypted and authenticated
+   * with AES-256-GCM under a key derived from this secret with HKDF-SHA-256.
+   */
   secret: string;
   /** Default `casplus_session`. */
   name?: string;
@@ -67,8 +70,11 @@ export interface CasClientOptions {
   acceptProxyTickets?: boolean;
   /** Allowed chains, most recent proxy first; a RegExp (or a string starting with `^`) matches a whole URL. */
   allowedProxyChains?: (string | RegExp)[][];
-  /** Honour back-channel logoutRequest POSTs (default true). */
-  singleLogout?: boolean;
+  /**
+   * Back-channel logoutRequest POSTs (§2.3.3): `true` (default), `false`, or restrictions
+   * (docs/cas-client.md "Single logout").
+   */
+  singleLogout?: boolean | SingleLogoutOptions;
   /** Default: a MemoryStore (one process only). */
   sessionStore?: SessionStore;
   cookie: CookieOptions;
@@ -84,10 +90,29 @@ export interface CasClientOptions {
   onError?: (error: CasClientError) => void;
 }
 
+/** Restrictions on where logoutRequest POSTs are accepted from. */
+export interface SingleLogoutOptions {
+  /** Accept them only at this path (like the Java client's `logoutCallbackPath`). */
+  path?: string;
+  /** Accept them only from these IP addresses (the CAS server's; exact, v4 or v6). */
+  allowedAddresses?: string[];
+  /**
+   * The address a request came from. Default: `info.remoteAddress`, else CF-Connecting-IP
+   * on Cloudflare Workers, else unknown (refused when `allowedAddresses` is set).
+   */
+  clientAddress?: (request: Request, info?: RequestInfo) => string | null | undefined;
+}
+
+/** What the host knows about a request beyond the Request itself. */
+export interface RequestInfo {
+  /** The peer's IP address (Node: `req.socket.remoteAddress`; Deno: `info.remoteAddr.hostname`; Bun: `server.requestIP(req).address`). */
+  remoteAddress?: string;
+}
+
 /** The handler: a Response to send, or null to continue to the application. */
 export interface CasClient {
-  (request: Request): Promise<Response | null>;
-  handle(request: Request): Promise<Response | null>;
+  (request: Request, info?: RequestInfo): Promise<Response | null>;
+  handle(request: Request, info?: RequestInfo): Promise<Response | null>;
   /** The principal of a request the handler let through (null when unauthenticated). */
   principal(request: Request): Principal | null;
   /** A proxy ticket for `targetService` (§2.7), using the session's PGT. */
@@ -115,6 +140,33 @@ export declare class KvStore implements SessionStore {
   get(key: string): Promise<string | null>;
   put(key: string, value: string, ttlSeconds: number): Promise<void>;
   delete(key: string): Promise<void>;
+}
+
+/** The Durable Object namespace binding DurableObjectStore needs (Workers). */
+export interface DurableObjectNamespaceLike {
+  idFromName(name: string): unknown;
+  get(id: any): { fetch(input: string, init?: RequestInit): Promise<Response> };
+}
+
+/**
+ * A SessionStore in Durable Objects (Workers): one object per key, strongly consistent.
+ * The binding's class must be CasSessionObject, exported from the Worker.
+ */
+export declare class DurableObjectStore implements SessionStore {
+  constructor(namespace: DurableObjectNamespaceLike, options?: { prefix?: string });
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string, ttlSeconds: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** `new DurableObjectStore(namespace, options)`. */
+export declare function durableObjectStore(namespace: DurableObjectNamespaceLike, options?: { prefix?: string }): DurableObjectStore;
+
+/** The Durable Object class behind DurableObjectStore (`export { CasSessionObject } from 'casplus/client'`). */
+export declare class CasSessionObject {
+  constructor(state: { storage: any }, env?: unknown);
+  fetch(request: Request): Promise<Response>;
+  alarm(): Promise<void>;
 }
 
 /** What `connectCas` leaves on a request it lets through (Node only). */

@@ -2,7 +2,7 @@
 // Bun). The protocol lives in the wasm core (src/cas/client, exports in src/wasm/client.rs):
 // URLs, the service URL, validation and proxy-chain checks, the PGT receptor, logoutRequest
 // parsing. This file performs the I/O: fetches to the CAS server, the session store, the
-// signed session cookie (WebCrypto HMAC-SHA-256) and the clock.
+// encrypted session cookie (WebCrypto AES-256-GCM, key from HKDF-SHA-256) and the clock.
 
 /** An error with a stable `code` (a CAS code like `INVALID_TICKET`, or the client's own). */
 export class CasClientError extends Error {
@@ -60,6 +60,79 @@ export class KvStore {
   }
 }
 
+/**
+ * The Durable Object class behind DurableObjectStore: one object per key (so each session,
+ * service-ticket index and PGTIOU is strongly consistent and lives on its own), holding the
+ * value and its expiry; an alarm deletes it when it expires. Export it from the Worker under
+ * the class_name of the binding (`export { CasSessionObject } from 'casplus/client'`).
+ * Plain class (no `cloudflare:workers` import) so the module loads in every runtime.
+ */
+export class CasSessionObject {
+  constructor(state) {
+    this.storage = state.storage;
+  }
+  async fetch(request) {
+    const s = this.storage;
+    if (request.method === 'GET') {
+      const e = await s.get('entry');
+      if (!e || e.expires <= Date.now()) return new Response(null, { status: 404 });
+      return new Response(e.value);
+    }
+    if (request.method === 'PUT') {
+      const ttl = Number(request.headers.get('x-ttl-seconds'));
+      if (!(ttl > 0)) return new Response('x-ttl-seconds must be a positive number\n', { status: 400 });
+      const expires = Date.now() + ttl * 1000;
+      await s.put('entry', { value: await request.text(), expires });
+      await s.setAlarm(expires);
+      return new Response(null, { status: 204 });
+    }
+    if (request.method === 'DELETE') {
+      await s.deleteAlarm();
+      await s.deleteAll();
+      return new Response(null, { status: 204 });
+    }
+    return new Response(null, { status: 405 });
+  }
+  async alarm() {
+    const e = await this.storage.get('entry');
+    if (e && e.expires > Date.now()) await this.storage.setAlarm(e.expires);
+    else await this.storage.deleteAll();
+  }
+}
+
+/**
+ * A SessionStore in a Durable Object namespace whose class is CasSessionObject: reads see
+ * the last write at once, wherever they run (Workers KV may take up to 60 s to show a write
+ * in another location — a single logout or a PGT delivered there could be missed).
+ */
+export class DurableObjectStore {
+  constructor(namespace, { prefix = 'casplus:' } = {}) {
+    this.ns = namespace;
+    this.prefix = prefix;
+  }
+  stub(key) {
+    return this.ns.get(this.ns.idFromName(this.prefix + key));
+  }
+  async call(key, init) {
+    const res = await this.stub(key).fetch('https://casplus-session-store/', init);
+    if (res.status !== 404 && !res.ok) throw new CasClientError('STORE_FAILED', `session store: HTTP ${res.status}`);
+    return res;
+  }
+  async get(key) {
+    const res = await this.call(key, { method: 'GET' });
+    return res.status === 404 ? null : res.text();
+  }
+  async put(key, value, ttlSeconds) {
+    await this.call(key, { method: 'PUT', body: value, headers: { 'x-ttl-seconds': String(ttlSeconds) } });
+  }
+  async delete(key) {
+    await this.call(key, { method: 'DELETE' });
+  }
+}
+
+/** `new DurableObjectStore(namespace, options)`. */
+export const durableObjectStore = (namespace, options) => new DurableObjectStore(namespace, options);
+
 const enc = new TextEncoder();
 const b64url = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const unb64url = (s) => {
@@ -81,6 +154,43 @@ function cookieValue(header, name) {
   return out;
 }
 
+// HKDF parameters of the cookie key (changing them ends every session).
+const COOKIE_KDF_SALT = 'casplus/client session cookie';
+const COOKIE_KDF_INFO = 'AES-256-GCM key v1';
+
+/**
+ * Where a request came from, by default: the `remoteAddress` the host passed with it
+ * (`client(request, { remoteAddress })`: connectCas does, from the socket; Deno's
+ * `info.remoteAddr.hostname`, Bun's `server.requestIP(request).address`), else on Cloudflare
+ * Workers the CF-Connecting-IP header (set by Cloudflare's edge, which replaces any the client
+ * sent), else unknown. Never X-Forwarded-For (anyone can send it).
+ */
+function defaultClientAddress(request, info) {
+  if (info?.remoteAddress) return info.remoteAddress;
+  if (globalThis.navigator?.userAgent === 'Cloudflare-Workers') return request.headers.get('cf-connecting-ip');
+  return null;
+}
+
+/** `::ffff:192.0.2.1` (a v4 client on a dual-stack socket) → `192.0.2.1`; v6 in lower case. */
+function normalizeAddress(a) {
+  if (typeof a !== 'string' || !a) return null;
+  const s = a.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return s.startsWith('::ffff:') && s.includes('.') ? s.slice(7) : s;
+}
+
+/** The `singleLogout` option: `false`, `true` (default) or `{ path, allowedAddresses, clientAddress }`. */
+function sloOptions(v) {
+  if (v === false) return null;
+  const x = typeof v === 'object' && v ? v : {};
+  if (x.path !== undefined && (typeof x.path !== 'string' || !x.path.startsWith('/'))) throw new CasClientError('INVALID_OPTIONS', 'singleLogout.path must be a path starting with /');
+  if (x.allowedAddresses !== undefined && !Array.isArray(x.allowedAddresses)) throw new CasClientError('INVALID_OPTIONS', 'singleLogout.allowedAddresses must be an array of IP addresses');
+  return {
+    path: x.path ?? null,
+    allowedAddresses: x.allowedAddresses ? x.allowedAddresses.map(normalizeAddress) : null,
+    clientAddress: x.clientAddress ?? defaultClientAddress,
+  };
+}
+
 /**
  * Builds a CAS client from `options` (see client/index.d.ts). `loadCore(options)` resolves
  * to the wasm exports.
@@ -100,7 +210,7 @@ export function makeCreate(loadCore) {
     const doFetch = o.fetch ?? ((...a) => fetch(...a));
     const ttl = Math.max(1, Math.floor(cookie.maxAge));
     const pgtTtl = o.pgtTtl ?? 300;
-    const singleLogout = o.singleLogout ?? true;
+    const slo = sloOptions(o.singleLogout);
     const returnTo = o.returnTo ?? [];
     const chains = JSON.stringify(
       (o.allowedProxyChains ?? []).map((chain) => chain.map((e) => (e instanceof RegExp ? `^${e.source}` : String(e)))),
@@ -112,8 +222,20 @@ export function makeCreate(loadCore) {
         const c = await loadCore(o);
         return { c, validator: new c.Validator(!!o.acceptProxyTickets, chains) };
       })());
+    // The session cookie holds the session id encrypted and authenticated with AES-256-GCM
+    // (random 96-bit IV, the cookie name as additional data), under a key derived from
+    // cookie.secret with HKDF-SHA-256: a tampered cookie, one made under another secret or
+    // for another cookie name does not open, and the value shows nothing of the session.
     let keyPromise;
-    const key = () => (keyPromise ??= crypto.subtle.importKey('raw', enc.encode(cookie.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']));
+    const key = () =>
+      (keyPromise ??= (async () => {
+        const ikm = await crypto.subtle.importKey('raw', enc.encode(cookie.secret), 'HKDF', false, ['deriveKey']);
+        return crypto.subtle.deriveKey(
+          { name: 'HKDF', hash: 'SHA-256', salt: enc.encode(COOKIE_KDF_SALT), info: enc.encode(COOKIE_KDF_INFO) },
+          ikm, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'],
+        );
+      })());
+    const aad = enc.encode(cookie.name);
 
     const serviceOf = (c, request) =>
       c.serviceUrl(mode, o.serviceUrl ?? '', request.url, request.headers.get('x-forwarded-proto') ?? undefined, request.headers.get('x-forwarded-host') ?? undefined);
@@ -127,15 +249,28 @@ export function makeCreate(loadCore) {
     };
     const fail = (status, code) => new Response(`CAS authentication failed: ${code}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } });
 
-    async function sign(sid) {
-      return `${sid}.${b64url(await crypto.subtle.sign('HMAC', await key(), enc.encode(sid)))}`;
+    async function seal(sid) {
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, await key(), enc.encode(sid)));
+      const out = new Uint8Array(iv.length + sealed.length);
+      out.set(iv);
+      out.set(sealed, iv.length);
+      return b64url(out);
+    }
+    async function unseal(value) {
+      const raw = unb64url(value);
+      if (!raw || raw.length < 12 + 16) return null;
+      try {
+        // The GCM tag is checked by WebCrypto (constant time); any change fails here.
+        return new TextDecoder().decode(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: raw.subarray(0, 12), additionalData: aad }, await key(), raw.subarray(12)));
+      } catch {
+        return null;
+      }
     }
     async function sessionOf(request) {
       for (const v of cookieValue(request.headers.get('cookie'), cookie.name)) {
-        const [sid, mac] = v.split('.');
-        const sig = mac && unb64url(mac);
-        // crypto.subtle.verify compares in constant time.
-        if (sid && sig && (await crypto.subtle.verify('HMAC', await key(), sig, enc.encode(sid)))) {
+        const sid = await unseal(v);
+        if (sid && /^[0-9a-f]{64}$/.test(sid)) {
           const raw = await store.get(`session:${sid}`);
           if (raw) return { sid, data: JSON.parse(raw) };
         }
@@ -157,7 +292,7 @@ export function makeCreate(loadCore) {
       return new Response('OK\n', { headers: { 'content-type': 'text/plain' } });
     }
 
-    async function slo(c, request) {
+    async function logoutRequest(c, request, info) {
       const body = new Uint8Array(await request.clone().arrayBuffer());
       let index;
       try {
@@ -165,6 +300,13 @@ export function makeCreate(loadCore) {
       } catch (e) {
         if (e?.code === 'MISSING_ELEMENT' && !new TextDecoder().decode(body).includes('logoutRequest')) return null; // an ordinary form POST
         return fail(400, wrap(e).code);
+      }
+      if (slo.allowedAddresses) {
+        const from = normalizeAddress(slo.clientAddress(request, info));
+        if (!from || !slo.allowedAddresses.includes(from)) {
+          o.onError?.(new CasClientError('LOGOUT_SOURCE_NOT_ALLOWED', `logoutRequest from ${from ?? 'an unknown address'} refused`));
+          return fail(403, 'LOGOUT_SOURCE_NOT_ALLOWED');
+        }
       }
       // Only the session created from this very service ticket ends.
       const sid = await store.get(`st:${index}`);
@@ -192,12 +334,12 @@ export function makeCreate(loadCore) {
       return { service, principal: { user: assertion.user, attributes: assertion.attributes, proxies: assertion.proxies }, pgt };
     }
 
-    async function handle(request) {
+    async function handle(request, info) {
       const { c, validator } = await core();
       const url = new URL(request.url);
       if (o.proxyReceptorPath && url.pathname === o.proxyReceptorPath) return receptor(c, url);
-      if (singleLogout && request.method === 'POST' && (request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
-        const r = await slo(c, request);
+      if (slo && request.method === 'POST' && (!slo.path || url.pathname === slo.path) && (request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
+        const r = await logoutRequest(c, request, info);
         if (r) return r;
       }
       const ticket = url.searchParams.get('ticket');
@@ -218,7 +360,7 @@ export function makeCreate(loadCore) {
         const sid = hex(crypto.getRandomValues(new Uint8Array(32)));
         await store.put(`session:${sid}`, JSON.stringify({ ...v.principal, pgt: v.pgt, st: ticket }), ttl);
         await store.put(`st:${ticket}`, sid, ttl);
-        return redirect(v.service, [setCookie(url, cookie.name, await sign(sid), ttl), setCookie(url, `${cookie.name}_gw`, '', 0)]);
+        return redirect(v.service, [setCookie(url, cookie.name, await seal(sid), ttl), setCookie(url, `${cookie.name}_gw`, '', 0)]);
       }
       const s = await sessionOf(request);
       if (s) {
@@ -234,7 +376,7 @@ export function makeCreate(loadCore) {
       return redirect(login, o.gateway ? [setCookie(url, `${cookie.name}_gw`, '1', 300)] : []);
     }
 
-    const client = (request) => handle(request);
+    const client = (request, info) => handle(request, info);
     client.handle = handle;
     /** The authenticated principal of a request the handler let through (`null` if none). */
     client.principal = (request) => principals.get(request) ?? null;

@@ -2,7 +2,7 @@
 import * as core from './core/node.mjs';
 import { makeCreate } from './index.js';
 
-export { CasClientError, MemoryStore, KvStore } from './index.js';
+export { CasClientError, MemoryStore, KvStore, DurableObjectStore, durableObjectStore, CasSessionObject } from './index.js';
 export const createCasClient = makeCreate(async () => core);
 
 /**
@@ -25,7 +25,7 @@ export function connectCas(client) {
         body = req.rawBody = Buffer.concat(chunks);
       }
       const request = new Request(url, { method: req.method, headers, body });
-      const response = await client(request);
+      const response = await client(request, { remoteAddress: req.socket?.remoteAddress });
       if (!response) {
         req.cas = {
           principal: client.principal(request),

@@ -4,7 +4,7 @@
 import init, * as core from './core/web.js';
 import { makeCreate } from './index.js';
 
-export { CasClientError, MemoryStore, KvStore } from './index.js';
+export { CasClientError, MemoryStore, KvStore, DurableObjectStore, durableObjectStore, CasSessionObject } from './index.js';
 let ready;
 export const createCasClient = makeCreate(async (options) => {
   ready ??= init(options.wasm ? { module_or_path: options.wasm } : undefined);

@@ -111,3 +111,62 @@ test('workerd runs casplus/client: login redirect with the fixed service base, P
     await client.dispose();
   }
 });
+
+// DurableObjectStore in workerd: the client's sessions, indexes and PGTIOUs in Durable Objects
+// (class CasSessionObject exported by the Worker), one object per key.
+const DO_WORKER = `
+import wasm from './client/core/client_bg.wasm';
+import { createCasClient, durableObjectStore, CasSessionObject } from './client/web.js';
+export { CasSessionObject };
+let cas;
+export default {
+  async fetch(request, env) {
+    const store = durableObjectStore(env.SESSIONS, { prefix: 'app:' });
+    const u = new URL(request.url);
+    if (u.pathname === '/store') {
+      const key = u.searchParams.get('key');
+      try {
+        if (request.method === 'PUT') await store.put(key, await request.text(), Number(u.searchParams.get('ttl')));
+        else if (request.method === 'DELETE') await store.delete(key);
+      } catch (e) {
+        return Response.json({ error: e.code }, { status: 500 });
+      }
+      return Response.json({ value: await store.get(key) });
+    }
+    cas ??= createCasClient({
+      casUrl: 'https://cas.example/cas', serviceUrl: 'https://app.example', wasm,
+      cookie: { secret: 'a workerd test secret, 32+ characters long' },
+      sessionStore: store, proxyReceptorPath: '/pgt',
+    });
+    return (await cas(request)) ?? new Response('app');
+  },
+};`;
+
+test('workerd: DurableObjectStore (class CasSessionObject): get/put/delete, TTL required, the PGT receptor writes to it', async () => {
+  const mf = new Miniflare({
+    compatibilityDate: '2025-01-01',
+    durableObjects: { SESSIONS: 'CasSessionObject' },
+    modules: [
+      { type: 'ESModule', path: 'worker.mjs', contents: DO_WORKER },
+      ...['client/web.js', 'client/index.js', 'client/core/web.js'].map((p) => ({ type: 'ESModule', path: p, contents: readFileSync(join(pkgDir, p), 'utf8') })),
+      { type: 'CompiledWasm', path: 'client/core/client_bg.wasm', contents: readFileSync(join(pkgDir, 'client/core/client_bg.wasm')) },
+    ],
+  });
+  try {
+    const call = async (method, key, body, ttl) => (await mf.dispatchFetch(`https://app.example/store?key=${encodeURIComponent(key)}&ttl=${ttl ?? ''}`, { method, body })).json();
+    assert.deepEqual(await call('GET', 'session:a'), { value: null });
+    assert.deepEqual(await call('PUT', 'session:a', '{"user":"alice"}', 60), { value: '{"user":"alice"}' });
+    assert.deepEqual(await call('PUT', 'session:b', 'other', 60), { value: 'other' });
+    assert.deepEqual(await call('PUT', 'session:a', 'replaced', 60), { value: 'replaced' });
+    assert.deepEqual(await call('GET', 'session:b'), { value: 'other' }, 'keys are separate objects');
+    assert.deepEqual(await call('DELETE', 'session:a'), { value: null });
+    assert.deepEqual(await call('GET', 'session:b'), { value: 'other' });
+    assert.deepEqual(await call('PUT', 'session:c', 'x', 0), { error: 'STORE_FAILED' }, 'a TTL is required');
+    const cb = await mf.dispatchFetch('https://app.example/pgt?pgtIou=PGTIOU-1-abc&pgtId=PGT-1-def');
+    assert.equal(cb.status, 200);
+    const kept = JSON.parse((await call('GET', 'pgtiou:PGTIOU-1-abc')).value);
+    assert.equal(kept.pgt, 'PGT-1-def');
+  } finally {
+    await mf.dispose();
+  }
+});

@@ -37,7 +37,8 @@ export async function clientSuite({ name, BASE, login, json = true, attributes }
       const request = new Request(origin + req.url, { method: req.method, headers: req.headers, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body });
       let response;
       try {
-        response = await route(request);
+        // The peer address goes with the request, as a host passes it (RequestInfo).
+        response = await route(request, { remoteAddress: req.socket.remoteAddress });
       } catch (e) {
         response = new Response(`error ${e.code ?? ''} ${e.message}`, { status: 500 });
       }
@@ -59,15 +60,15 @@ export async function clientSuite({ name, BASE, login, json = true, attributes }
 
   /** An app: the client first, then a page showing the principal as JSON. */
   function app(client, page = async (request, principal) => Response.json({ principal })) {
-    return async (request) => (await client(request)) ?? page(request, client.principal(request));
+    return async (request, info) => (await client(request, info)) ?? page(request, client.principal(request));
   }
 
   // One server hosts several apps under path prefixes, each its own client.
   const routes = new Map();
-  const HTTP = await serve((request) => {
+  const HTTP = await serve((request, info) => {
     const prefix = '/' + new URL(request.url).pathname.split('/')[1];
     const r = routes.get(prefix);
-    return r ? r(request) : new Response('no app', { status: 404 });
+    return r ? r(request, info) : new Response('no app', { status: 404 });
   });
   const receptorRoutes = { route: null };
   const HTTPS = await serve((request) => receptorRoutes.route(request), { https: true });
@@ -140,6 +141,48 @@ export async function clientSuite({ name, BASE, login, json = true, attributes }
     const forged = new Browser();
     forged.cookies.set('casplus_session', { value: b.cookies.get('casplus_session').value.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) });
     assert.equal((await forged.get(`${HTTP}/app/page`)).status, 302);
+  });
+
+  test(`${name}: ` + 'the session cookie is encrypted (AES-256-GCM, HKDF-SHA-256 key): opaque, tamper-proof, bound to its secret and name', async () => {
+    const b = new Browser();
+    await loginThrough(b, `${HTTP}/app/`);
+    const value = b.cookies.get('casplus_session').value;
+    const raw = Buffer.from(value, 'base64url');
+    // IV (12 bytes) ‖ ciphertext of the 64-hex-digit session id ‖ GCM tag (16 bytes).
+    assert.equal(raw.length, 12 + 64 + 16);
+    assert.doesNotMatch(raw.toString('latin1'), /casuser|[0-9a-f]{16}/, 'neither the user nor the session id shows');
+    // Opened independently with WebCrypto and the documented derivation, it names a session
+    // in the store.
+    const subtle = globalThis.crypto.subtle;
+    const ikm = await subtle.importKey('raw', new TextEncoder().encode(SECRET), 'HKDF', false, ['deriveKey']);
+    const key = await subtle.deriveKey(
+      { name: 'HKDF', hash: 'SHA-256', salt: new TextEncoder().encode('casplus/client session cookie'), info: new TextEncoder().encode('AES-256-GCM key v1') },
+      ikm, { name: 'AES-GCM', length: 256 }, false, ['decrypt'],
+    );
+    const open = async (bytes, name = 'casplus_session') => new TextDecoder().decode(await subtle.decrypt(
+      { name: 'AES-GCM', iv: bytes.subarray(0, 12), additionalData: new TextEncoder().encode(name) }, key, bytes.subarray(12)));
+    const sid = await open(raw);
+    assert.match(sid, /^[0-9a-f]{64}$/);
+    assert.equal(JSON.parse(await store.get(`session:${sid}`)).user, 'casuser');
+    // Every single-bit change anywhere in the cookie is refused (GCM authenticates it all).
+    for (const at of [0, 11, 12, 40, raw.length - 1]) {
+      const t = Buffer.from(raw);
+      t[at] ^= 1;
+      await assert.rejects(open(t));
+      const jar = new Browser();
+      jar.cookies.set('casplus_session', { value: t.toString('base64url') });
+      assert.equal((await jar.get(`${HTTP}/app/`)).status, 302, `bit flipped at byte ${at}`);
+    }
+    // The same store behind a client with another secret: the cookie does not open there.
+    const foreign = createCasClient({ ...base, cookie: { secret: 'another secret of at least 32 characters!' }, serviceUrl: `${HTTP}/app`, sessionStore: store });
+    const res = await foreign(new Request(`${HTTP}/app/`, { headers: { cookie: `casplus_session=${value}` } }));
+    assert.equal(res?.status, 302, 'a foreign-key cookie is no session');
+    // Under another cookie name (the additional data) it does not open either.
+    const renamed = createCasClient({ ...base, cookie: { secret: SECRET, name: 'other' }, serviceUrl: `${HTTP}/app`, sessionStore: store });
+    assert.equal((await renamed(new Request(`${HTTP}/app/`, { headers: { cookie: `other=${value}` } })))?.status, 302);
+    // The genuine one through the same kind of client does.
+    const same = createCasClient({ ...base, serviceUrl: `${HTTP}/app`, sessionStore: store });
+    assert.equal(await same(new Request(`${HTTP}/app/`, { headers: { cookie: `casplus_session=${value}` } })), null);
   });
 
   test(`${name}: SSO into a second app${json ? ' with CAS 3.0 JSON (2.5.1 format=JSON)' : ''}`, async () => {
@@ -253,6 +296,48 @@ export async function clientSuite({ name, BASE, login, json = true, attributes }
     assert.equal((await one.get(`${HTTP}/app/`)).status, 302);
     assert.equal((await two.get(`${HTTP}/app/`)).status, 200);
     assert.equal(await viaOther(two), null);
+  });
+
+  test(`${name}: ` + 'singleLogout options: logoutRequest only at its path and from allowed addresses (2.3.3)', async () => {
+    const slo = (index) => q({ logoutRequest: `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="x" Version="2.0"><saml:NameID xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">@NOT_USED@</saml:NameID><samlp:SessionIndex>${index}</samlp:SessionIndex></samlp:LogoutRequest>` });
+    const post = (c, path, info, index = 'ST-unknown') => c(new Request(`${HTTP}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: slo(index) }), info);
+    const errors = [];
+    const strict = createCasClient({ ...base, serviceUrl: `${HTTP}/app`, sessionStore: store, singleLogout: { path: '/app/slo', allowedAddresses: ['192.0.2.10', '2001:DB8::1'] }, onError: (e) => errors.push(e.code) });
+    assert.equal((await post(strict, '/app/slo', { remoteAddress: '192.0.2.10' })).status, 204);
+    assert.equal((await post(strict, '/app/slo', { remoteAddress: '::ffff:192.0.2.10' })).status, 204, 'a v4 peer on a dual-stack socket');
+    assert.equal((await post(strict, '/app/slo', { remoteAddress: '2001:db8::1' })).status, 204);
+    const refused = await post(strict, '/app/slo', { remoteAddress: '127.0.0.1' });
+    assert.equal(refused.status, 403);
+    assert.match(await refused.text(), /LOGOUT_SOURCE_NOT_ALLOWED/);
+    assert.equal((await post(strict, '/app/slo')).status, 403, 'an unknown peer is refused');
+    assert.deepEqual(errors, ['LOGOUT_SOURCE_NOT_ALLOWED', 'LOGOUT_SOURCE_NOT_ALLOWED']);
+    // Elsewhere the POST is not a logoutRequest for the client: it goes on (unauthenticated).
+    assert.equal((await post(strict, '/app/other', { remoteAddress: '192.0.2.10' })).status, 401);
+    assert.throws(() => createCasClient({ ...base, serviceUrl: `${HTTP}/app`, singleLogout: { path: 'slo' } }), (e) => e.code === 'INVALID_OPTIONS');
+
+    // A real single logout refused by source: the session stays; from the CAS server's
+    // address (the peer the Node server reports) it ends.
+    const prev = routes.get('/app');
+    const run = async (allowedAddresses) => {
+      const seen = [];
+      const c = createCasClient({ ...base, serviceUrl: `${HTTP}/app`, sessionStore: store, singleLogout: { allowedAddresses }, onError: (e) => seen.push(e.code) });
+      // /app/src… through this client until the end of the test (the logoutRequest comes later).
+      routes.set('/app', (request, info) => (new URL(request.url).pathname.startsWith('/app/src') ? app(c)(request, info) : prev(request, info)));
+      const b = new Browser();
+      await loginThrough(b, `${HTTP}/app/src`);
+      assert.equal((await b.get(`${BASE}/logout`)).status, 200);
+      return { b, seen };
+    };
+    try {
+      const { b: kept, seen } = await run(['192.0.2.10']);
+      assert.ok(await eventually(async () => seen.includes('LOGOUT_SOURCE_NOT_ALLOWED'), 10000), 'the logoutRequest arrived and was refused');
+      assert.equal((await one(kept)).status, 200, 'the session stays');
+      const { b: ended } = await run(['127.0.0.1', '::1']);
+      assert.ok(await eventually(async () => (await one(ended)).status === 302, 10000), 'the logoutRequest from the CAS server ended the session');
+    } finally {
+      routes.set('/app', prev);
+    }
+    function one(browser) { return browser.get(`${HTTP}/app/`); }
   });
 
   test(`${name}: ` + 'logout(): local session gone, redirect to CAS /logout, returnTo only if allowed (no open redirect)', async () => {

@@ -202,7 +202,8 @@ export function stopGroup(child) {
  * Returns `{ child, origin, log(), stop() }`. `workers: 'cas'` serves the CAS Worker
  * alone (wrangler 4.86's multi-Worker dev sometimes hands the first Worker an http:// URL
  * under `--local-protocol https`, seen 1 run in 3, which the https test cannot have);
- * `workers: 'gateway'` the gateway alone.
+ * `workers: 'gateway'` the gateway alone; `workers: 'demo'` the demo application of make dev
+ * (worker/demo-app, `vars` for it).
  */
 export async function startWrangler({ vars = {}, https = false, env = {}, ready, workers = 'both' } = {}) {
   const root = process.env.E2E_ROOT ?? assert.fail('E2E_ROOT is not set');
@@ -210,6 +211,7 @@ export async function startWrangler({ vars = {}, https = false, env = {}, ready,
     both: ['-c', 'wrangler.toml', '-c', 'worker/aaa/wrangler.toml'],
     cas: ['-c', 'wrangler.toml'],
     gateway: ['-c', 'worker/aaa/wrangler.toml'],
+    demo: ['-c', 'worker/demo-app/wrangler.toml'],
   }[workers] ?? assert.fail(`workers: ${workers}`);
   const args = ['dev', ...configs,
     // Port 0: the runtime binds a free port itself and names it ("Ready on …"). A port

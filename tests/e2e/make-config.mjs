@@ -91,6 +91,15 @@ const config = {
         service: { regex: String.raw`^http://${loop}:\d+/front([/?#].*)?$` },
         logoutType: 'front_channel',
       },
+      {
+        // The demo application of make dev (worker/demo-app): client-demo.test.mjs.
+        id: 13, name: 'E2E demo app',
+        service: { regex: String.raw`^http://${loop}:\d+/demo([/?#].*)?$` },
+        proxyTickets: true,
+        proxyCallback: { regex: String.raw`^https://${loop}:\d+/callback([/?].*)?$` },
+        releasedAttributes: ['email', 'displayName', 'memberOf'],
+        singleLogout: true,
+      },
     ],
     tickets: { serviceTicketSeconds: 4, proxyTicketSeconds: 4 },
     // Per-address limits stay out of the way of the other tests (every test comes from

@@ -109,7 +109,8 @@ step_worker_build() {
 }
 
 # wasm-opt (binaryen 132), typescript, playwright-core, mermaid (the docs' diagrams, rendered in
-# Chromium by tests/docs/) and wrangler from package-lock.json.
+# Chromium by tests/docs/), wrangler, and Bun and Deno (casplus/client runs under both in the
+# e2e tests) from package-lock.json.
 # Reinstalled when node_modules is missing or was installed from another lock file. Install
 # scripts are not needed (the platform binaries come as packages).
 step_npm() {
@@ -119,11 +120,20 @@ step_npm() {
   if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/.bin/wasm-opt ] \
      || [ ! -x node_modules/.bin/tsc ] || [ ! -d node_modules/playwright-core ] \
      || [ ! -f node_modules/mermaid/dist/mermaid.min.js ] \
+     || [ ! -e node_modules/.bin/bun ] || [ ! -e node_modules/.bin/deno ] \
      || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    log "installing npm dev tools (wrangler, binaryen, typescript, playwright-core, mermaid)"
+    log "installing npm dev tools (wrangler, binaryen, typescript, playwright-core, mermaid, bun, deno)"
     npm install --no-audit --no-fund --ignore-scripts
     echo "$want" > "$stamp"
   fi
+  # The bun package's binary is put in place by its install script (skipped above): it links
+  # the platform package npm installed (@oven/bun-<os>-<arch>) over its placeholder.
+  if ! node_modules/.bin/bun --version >/dev/null 2>&1; then
+    log "linking the Bun binary (node_modules/bun/install.js)"
+    (cd node_modules/bun && node install.js) || die "node_modules/bun/install.js failed"
+  fi
+  node_modules/.bin/bun --version >/dev/null 2>&1 || die "node_modules/.bin/bun does not run"
+  node_modules/.bin/deno --version >/dev/null 2>&1 || die "node_modules/.bin/deno does not run"
 }
 
 # What the end-to-end tests run against the Worker: openssl (throwaway CA), PHP with

@@ -13,6 +13,15 @@
 # .wrangler/tacacs-acct.jsonl, its log in .wrangler/tacacs-server.log, and serves
 # tests/tacacs/casplus-dev.toml pointed at it (the shared key passed as the TACACS_KEY
 # secret). Ctrl-C stops both.
+#
+# The demo application (docs/cas-client.md "The demo application"): a second Worker,
+# worker/demo-app, protected by casplus/client (the package built in pkg/ by `make npm`), served
+# by a second `wrangler dev` on http://127.0.0.1:${DEMO_PORT:-8788}/ (log in
+# .wrangler/demo-app.log, state in .wrangler/demo-state). CAS delivers its PGTs over https
+# (§2.5.4) to https://127.0.0.1:${DEMO_TLS_PORT:-8789}/callback, where
+# worker/demo-app/tls-forward.mjs terminates TLS with a certificate from a throwaway CA in
+# .wrangler/demo-tls/ (trusted by the CAS Worker through NODE_EXTRA_CA_CERTS) and forwards to
+# the demo. Both start and stop with the CAS. DEMO=0 leaves them out.
 # TACACS_TLS=1 (with TACACS=1): the server listens on TLS 1.3 only (RFC 9887) with a
 # certificate for localhost from a throwaway CA made in .wrangler/tacacs-tls/ (openssl),
 # wrangler trusts that CA (NODE_EXTRA_CA_CERTS) and the configuration says tls = true,
@@ -24,6 +33,8 @@ PORT=${CASPLUS_PORT:-8787}
 args=(dev -c wrangler.toml -c worker/aaa/wrangler.toml --ip 127.0.0.1 --port "$PORT")
 
 TAC_PID=""
+DEMO_PID=""
+FWD_PID=""
 stop_tacacs() {
   if [ -n "$TAC_PID" ] && kill -0 "$TAC_PID" 2>/dev/null; then
     kill -TERM "$TAC_PID" 2>/dev/null || true
@@ -31,6 +42,22 @@ stop_tacacs() {
     echo "casplus: stopped the TACACS+ server"
   fi
 }
+stop_demo() {
+  # The demo's wrangler runs in its own process group (setsid): end the whole group.
+  if [ -n "$DEMO_PID" ] && kill -0 "$DEMO_PID" 2>/dev/null; then
+    kill -TERM -- "-$DEMO_PID" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 -- "-$DEMO_PID" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL -- "-$DEMO_PID" 2>/dev/null || true
+    echo "casplus: stopped the demo application"
+  fi
+  if [ -n "$FWD_PID" ] && kill -0 "$FWD_PID" 2>/dev/null; then
+    kill -TERM "$FWD_PID" 2>/dev/null || true
+    wait "$FWD_PID" 2>/dev/null || true
+  fi
+}
+stop_all() { stop_demo; stop_tacacs; }
+trap stop_all EXIT
+trap 'exit 130' INT TERM
 
 if [ "${TACACS:-0}" = 1 ]; then
   [ -z "${CASPLUS_CONFIG:-}" ] || { echo "TACACS=1 serves tests/tacacs/casplus-dev.toml; unset CASPLUS_CONFIG" >&2; exit 1; }
@@ -39,8 +66,6 @@ if [ "${TACACS:-0}" = 1 ]; then
   TAC_LOG=.wrangler/tacacs-server.log
   TAC_ACCT=.wrangler/tacacs-acct.jsonl
   : >"$TAC_LOG"
-  trap stop_tacacs EXIT
-  trap 'exit 130' INT TERM
   listen=(--listen "127.0.0.1:${TACACS_PORT:-0}")
   tac_env=()
   if [ "${TACACS_TLS:-0}" = 1 ]; then
@@ -108,9 +133,44 @@ cat <<MSG
 MSG
 
 export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false CI=true
-if [ -n "$TAC_PID" ]; then
-  # Not exec: the EXIT trap stops the TACACS+ server when wrangler ends (Ctrl-C included).
-  node_modules/.bin/wrangler "${args[@]}"
-else
-  exec node_modules/.bin/wrangler "${args[@]}"
+
+if [ "${DEMO:-1}" = 1 ]; then
+  DEMO_PORT=${DEMO_PORT:-8788}
+  DEMO_TLS_PORT=${DEMO_TLS_PORT:-8789}
+  [ -f pkg/client/web.js ] && [ -f pkg/client/core/client_bg.wasm ] \
+    || { echo "pkg/client is missing: run make npm (make dev does)" >&2; exit 1; }
+  DEMO_TLS=.wrangler/demo-tls
+  mkdir -p "$DEMO_TLS"
+  if [ ! -s "$DEMO_TLS/server.pem" ]; then
+    (
+      cd "$DEMO_TLS"
+      openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=casplus dev demo CA" \
+        -keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr 2>/dev/null
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > server.ext
+      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 \
+        -extfile server.ext -out server.pem 2>/dev/null
+    )
+  fi
+  # The CAS Worker trusts the demo's CA (and the TACACS+ one under TACACS_TLS=1).
+  cat ${NODE_EXTRA_CA_CERTS:+"$NODE_EXTRA_CA_CERTS"} "$DEMO_TLS/ca.pem" > .wrangler/dev-ca.pem
+  export NODE_EXTRA_CA_CERTS=.wrangler/dev-ca.pem
+  node worker/demo-app/tls-forward.mjs --cert "$DEMO_TLS/server.pem" --key "$DEMO_TLS/server.key" \
+    --to "http://127.0.0.1:$DEMO_PORT" --port "$DEMO_TLS_PORT" >.wrangler/demo-tls-forward.log 2>&1 &
+  FWD_PID=$!
+  setsid node_modules/.bin/wrangler dev -c worker/demo-app/wrangler.toml --ip 127.0.0.1 --port "$DEMO_PORT" --inspector-port 0 \
+    --persist-to .wrangler/demo-state --var "CAS_URL:http://127.0.0.1:$PORT/cas" \
+    --var "SERVICE_URL:http://127.0.0.1:$DEMO_PORT" --var "PGT_CALLBACK_URL:https://127.0.0.1:$DEMO_TLS_PORT/callback" \
+    >.wrangler/demo-app.log 2>&1 &
+  DEMO_PID=$!
+  cat <<MSG
+  demo app  http://127.0.0.1:$DEMO_PORT/   (a second Worker protected by casplus/client: log in as casuser / Mellon,
+            /call uses a proxy ticket, /logout logs out through CAS; log in .wrangler/demo-app.log)
+MSG
+  [ -z "${CASPLUS_CONFIG:-}" ] && [ "${TACACS:-0}" != 1 ] || echo "  (the demo needs its service http://127.0.0.1:$DEMO_PORT/ registered with proxy rights in your configuration)"
 fi
+
+# Not exec: the EXIT trap stops the demo application and the TACACS+ server when wrangler
+# ends (Ctrl-C included).
+node_modules/.bin/wrangler "${args[@]}"

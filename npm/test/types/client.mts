@@ -1,6 +1,6 @@
 // A consumer of casplus/client (fetch API types from lib "dom"), checked with `tsc --noEmit`
 // against the shipped client/index.d.ts.
-import { createCasClient, connectCas, MemoryStore, KvStore, CasClientError } from 'casplus/client';
+import { createCasClient, connectCas, MemoryStore, KvStore, CasClientError, DurableObjectStore, durableObjectStore, CasSessionObject } from 'casplus/client';
 import type { CasClient, CasClientOptions, Principal, SessionStore } from 'casplus/client';
 
 const kv = new Map<string, string>();
@@ -40,5 +40,14 @@ createCasClient({ casUrl: 'https://cas.example', serviceUrl: 'https://a', cookie
 createCasClient({ ...options, protocol: 4 });
 // @ts-expect-error a principal has no field usr
 void client.principal(new Request('https://a/'))?.usr;
+// A Durable Object namespace (Workers) as the store; the class the binding names.
+declare const ns: { idFromName(n: string): object; get(id: object): { fetch(u: string, i?: RequestInit): Promise<Response> } };
+const doStore: SessionStore = durableObjectStore(ns, { prefix: 'app:' });
+void [doStore, new DurableObjectStore(ns), CasSessionObject];
+// Single logout only at one path and from the CAS server's address; the host's peer address.
+const strict = createCasClient({ ...options, singleLogout: { path: '/slo', allowedAddresses: ['192.0.2.10'] } });
+void strict(new Request('https://app.example/slo'), { remoteAddress: '192.0.2.10' });
+// @ts-expect-error allowedAddresses is a list
+createCasClient({ ...options, singleLogout: { allowedAddresses: '192.0.2.10' } });
 const middleware = connectCas(client);
 void middleware;
