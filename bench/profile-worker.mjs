@@ -12,15 +12,14 @@
 // so wasm frames have Rust names) and runs this script, which starts `wrangler dev` itself on
 // 127.0.0.1 with an inspector port and stops it by its process group when done.
 //
-// For each scenario (BENCH_SCENARIOS, default "floor,form,sso,validate,proxy,logout"),
+// For each scenario (BENCH_SCENARIOS, default "floor,form,sso,validate,proxy,logout"; also "post"),
 // USERS closed-loop users (BENCH_USERS, default 8) send requests for BENCH_SECONDS
 // (default 5) while the profiler samples every BENCH_SAMPLE_US µs (default 200); the script prints the requests
 // answered, the sampled CPU time per request (everything the isolate did that was not
 // idle, divided by the requests) and the top functions by self time.
 // node bench/profile-worker.mjs [--json FILE]
-import { spawn } from 'node:child_process';
-import { agent, request } from './http.mjs';
-import net from 'node:net';
+import { agent } from './http.mjs';
+import { REF_SCENARIO, SCENARIO, freePort, startWrangler } from './worker-dev.mjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import WebSocket from 'ws';
@@ -28,46 +27,15 @@ import { join } from 'node:path';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const USERS = Number(process.env.BENCH_USERS ?? 8);
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'floor,form,sso,validate,proxy,logout').split(',');
+// BENCH_REF=1: profile the runtime reference (bench/runtime-ref, scenarios noop, do1, do2,
+// log) instead: what the runtime spends on a request with no application code.
+const REF = process.env.BENCH_REF === '1';
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? (REF ? 'noop,do1,log' : 'floor,form,sso,validate,proxy,logout')).split(',');
 const TOP = Number(process.env.BENCH_TOP ?? 18);
 // The functions whose inclusive time is listed too (BENCH_INCLUSIVE, a regular expression).
 const INCLUSIVE = new RegExp(process.env.BENCH_INCLUSIVE ?? '^(<)?(casplus_worker|worker)(\\[[0-9a-f]+\\])?::');
 const SAMPLE_US = Number(process.env.BENCH_SAMPLE_US ?? 200);
-const SERVICE = 'http://127.0.0.1:9/app';
-const PGT_URL = 'https://127.0.0.1:9/pgt';
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
-
-const enc = encodeURIComponent;
-
-/** A port free now (wrangler prints no inspector port it picked itself; a bench, not a test). */
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  });
-}
-
-/** Starts `wrangler dev` on a port it picks, with the inspector on `inspector`. */
-async function startWrangler(state, inspector) {
-  const child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', '0',
-    '--inspector-port', String(inspector), '--persist-to', state], {
-    detached: true,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const ports = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`wrangler did not start:\n${out}`)), 60_000);
-    const seen = (chunk) => {
-      out += chunk;
-      const ready = out.match(/Ready on http:\/\/127\.0\.0\.1:(\d+)/);
-      if (ready) { clearTimeout(timer); resolve({ http: Number(ready[1]), inspector }); }
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', seen);
-    child.on('exit', (c) => reject(new Error(`wrangler exited (${c}):\n${out}`)));
-  });
-  return { child, ports, log: () => out };
-}
 
 /** A DevTools protocol session over the inspector's WebSocket. */
 async function devtools(url) {
@@ -94,58 +62,11 @@ async function devtools(url) {
   };
 }
 
-/** A browser's SSO session: its cookies (the login form's binding and the TGC). */
-async function login(base) {
-  const url = `${base}/login?service=${enc(SERVICE)}`;
-  const jar = new Map();
-  const take = (res) => { for (const c of res.headers['set-cookie'] ?? []) { const [kv] = c.split(';'); const i = kv.indexOf('='); jar.set(kv.slice(0, i), kv.slice(i + 1)); } };
-  const header = () => [...jar].filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join('; ');
-  const form = await request(url);
-  take(form);
-  const lt = form.body.match(/name="lt" value="([^"]+)"/)[1].replaceAll('&amp;', '&');
-  const body = new URLSearchParams({ username: 'casuser', password: 'Mellon', lt, service: SERVICE }).toString();
-  const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: header() } });
-  take(res);
-  if (res.status !== 303 && res.status !== 302) throw new Error(`login: HTTP ${res.status} ${res.body.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 600)}`);
-  return header();
-}
-async function st(base, cookie) {
-  const res = await request(`${base}/login?service=${enc(SERVICE)}`, { headers: { cookie } });
-  if (res.status !== 302) throw new Error(`sso: HTTP ${res.status}`);
-  return new URL(res.headers.location).searchParams.get('ticket');
-}
-const ok = (res, what) => { if (res.status >= 500) throw new Error(`${what}: HTTP ${res.status}`); return res; };
-
-// Each scenario: one request measured per call (setup requests are made before the profile).
-const SCENARIO = {
-  floor: { prepare: async () => ({}), run: async (base) => ok(await request(`${base}/no-such-endpoint`), 'floor') },
-  form: { prepare: async () => ({}), run: async (base) => ok(await request(`${base}/login?service=${enc(SERVICE)}`), 'form') },
-  sso: { prepare: async (base) => ({ cookie: await login(base) }), run: async (base, u) => st(base, u.cookie) },
-  validate: {
-    prepare: async (base) => ({ cookie: await login(base), tickets: [] }),
-    // STs issued before the profile starts would expire (10 s); each call issues one
-    // outside the measurement? No: both are sampled, so validate = (sso + validate) − sso.
-    run: async (base, u) => {
-      const t = await st(base, u.cookie);
-      return ok(await request(`${base}/p3/serviceValidate?service=${enc(SERVICE)}&ticket=${t}`), 'validate');
-    },
-    requests: 2,
-  },
-  logout: {
-    prepare: async () => ({}),
-    run: async (base) => ok(await request(`${base}/logout`), 'logout'),
-  },
-  proxy: {
-    prepare: async () => ({}),
-    run: async (base) => ok(await request(`${base}/proxy?pgt=PGT-1-unknown&targetService=${enc(SERVICE)}`), 'proxy'),
-  },
-};
-
 async function profileScenario(cdp, base, name) {
-  const s = SCENARIO[name];
+  const s = (REF ? REF_SCENARIO : SCENARIO)[name];
   // One login at a time: concurrent logins of one user hold places on its throttle counter.
   const users = [];
-  for (let i = 0; i < USERS; i++) users.push(await s.prepare(base));
+  for (let i = 0; i < (s.users ?? USERS); i++) users.push(await s.prepare(base, i));
   // Warm the isolate and the code paths, then sample.
   for (const u of users) await s.run(base, u);
   await cdp.send('Profiler.setSamplingInterval', { interval: SAMPLE_US });
@@ -252,10 +173,10 @@ async function snippet(cdp, frame) {
 }
 
 const state = mkdtempSync(join(tmpdir(), 'casplus-profile-'));
-const w = await startWrangler(state, Number(process.env.BENCH_INSPECTOR_PORT ?? await freePort()));
+const w = await startWrangler(state, Number(process.env.BENCH_INSPECTOR_PORT ?? await freePort()), REF ? 'bench/runtime-ref' : '.', Number(process.env.BENCH_HTTP_PORT ?? 0));
 const results = {};
 try {
-  const base = `http://127.0.0.1:${w.ports.http}/cas`;
+  const base = `http://127.0.0.1:${w.ports.http}${REF ? '' : '/cas'}`;
   const targets = await (await fetch(`http://127.0.0.1:${w.ports.inspector}/json`)).json();
   const target = targets.find((t) => t.webSocketDebuggerUrl) ?? targets[0];
   const cdp = await devtools(target.webSocketDebuggerUrl);
