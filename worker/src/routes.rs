@@ -98,14 +98,14 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
         Transport::Redirect { status, location } => return redirect(status, &location),
     };
     let https = target.https;
-    let incoming = Arrived {
+    let arrived = Arrived {
         req,
         headers,
         url,
         method,
         https,
     };
-    let response = route_request(incoming, route, &env, &ctx, loaded, host, request_id).await?;
+    let response = route_request(arrived, route, &env, &ctx, loaded, host, request_id).await?;
     if let Some(value) = hsts {
         response
             .headers()
@@ -125,7 +125,7 @@ struct Arrived {
 
 /// Runs the request on the endpoint `route` names.
 async fn route_request(
-    req: Arrived,
+    arrived: Arrived,
     route: Route,
     env: &Env,
     ctx: &Context,
@@ -136,7 +136,7 @@ async fn route_request(
     if route == Route::Root {
         return redirect(302, &format!("{PREFIX}/login"));
     }
-    let cas = match prepare(req, env, loaded, host, request_id).await? {
+    let cas = match prepare(arrived, env, loaded, host, request_id).await? {
         Ok(cas) => cas,
         Err(early) => return Ok(early),
     };
