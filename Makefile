@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test test-docs screenshots lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load profile-worker
+.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test test-docs screenshots lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load profile-worker bench-cpu
 
 help:
 	@echo "make dev    install what is missing, build, serve the CAS on http://127.0.0.1:8787, a demo app on :8788"
@@ -23,6 +23,7 @@ help:
 	@echo "make npm    build the npm package casplus into pkg/ (npm/README.md)"
 	@echo "make bench-cas-load  casplus (wrangler dev) vs django-cas-server under load"
 	@echo "make profile-worker  where the Worker's CPU time goes: DevTools CPU profile under load"
+	@echo "make bench-cpu  workerd CPU time per request per endpoint, casplus vs the runtime reference"
 	@echo "make size   Worker bundle size and start-up cost (bench/RESULTS.md)"
 	@echo "make soak   10 minutes of mixed CAS traffic (SOAK_SECONDS to shorten)"
 	@echo "make deploy-check  wrangler deploy --dry-run (offline)"
@@ -223,3 +224,8 @@ bench-cas-load: build-worker
 profile-worker:
 	$(MAKE) build-worker WORKER_KEEP_NAMES=1
 	node bench/profile-worker.mjs
+
+# workerd's CPU time per request per endpoint (issue 16), casplus and the runtime reference
+# in one run (bench/cpu-per-request.mjs; results: bench/RESULTS.md). Not part of `make test`.
+bench-cpu: build-worker
+	node bench/cpu-per-request.mjs

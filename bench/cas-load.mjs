@@ -1,7 +1,9 @@
 // CAS load on loopback, the same way against several servers in one run (bench/cas-load.sh
 // starts them): for each target, USERS users log in once (each its own SSO session), then
 // for BENCH_SECONDS each scenario runs closed-loop (every user sends its next request when
-// the previous one is answered):
+// the previous one is answered), in BENCH_SLICES (default 5) slices interleaved with the
+// other targets' scenario of the same rank (casplus floor, django floor, reference noop,
+// casplus floor, …: a change of the machine's load weighs on all alike):
 //   floor GET /no-such-endpoint → 404 (no storage): the runtime's own ceiling
 //   sso   GET /login?service=S with the SSO cookie → 302 to S?ticket=ST-…
 //   pair  the same, then GET /serviceValidate?service=S&ticket=ST-… → authenticationSuccess
@@ -19,6 +21,7 @@ import { writeFileSync } from 'node:fs';
 const SERVICE = process.env.BENCH_SERVICE ?? 'http://127.0.0.1:9/app';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const SLICES = Number(process.env.BENCH_SLICES ?? 5);
 const USERS = Number(process.env.BENCH_USERS ?? 8);
 const USER = process.env.BENCH_USER ?? 'casuser';
 const PASSWORD = process.env.BENCH_PASSWORD ?? 'Mellon';
@@ -117,10 +120,16 @@ async function run(base, jars, op, seconds) {
       try { await op(base, jar); lat.push(performance.now() - t); } catch (e) { errors++; firstError ??= e.message; }
     }
   }));
-  const secs = (performance.now() - t0) / 1000;
-  lat.sort((a, b) => a - b);
+  return { lat, errors, firstError, secs: (performance.now() - t0) / 1000 };
+}
+
+/** Rate and latency percentiles of the runs `parts` of one target and scenario together. */
+function merge(parts) {
+  const lat = parts.flatMap((p) => p.lat).sort((a, b) => a - b);
+  const secs = parts.reduce((a, p) => a + p.secs, 0);
   return {
-    perSecond: lat.length / secs, n: lat.length, errors, firstError,
+    perSecond: lat.length / secs, n: lat.length,
+    errors: parts.reduce((a, p) => a + p.errors, 0), firstError: parts.find((p) => p.firstError)?.firstError,
     p50: lat.length ? pct(lat, 50) : NaN, p99: lat.length ? pct(lat, 99) : NaN,
   };
 }
@@ -134,14 +143,29 @@ const all = process.argv.slice(2).map((a) => {
 const targets = all.filter((t) => !t.ref);
 if (targets.length === 0) { console.error('usage: cas-load.mjs NAME=BASE_URL ... [ref:NAME=ORIGIN]'); process.exit(2); }
 
+// Every target's k-th scenario runs in the same stretch of time, in SLICES interleaved
+// slices (casplus floor, django floor, reference noop, casplus floor, …), so that a change
+// of the machine's load weighs on all of them alike and the ratios stay comparable.
 const results = {};
+const jarsOf = new Map();
 for (const t of all) {
   const jars = [];
   for (let i = 0; i < USERS; i++) jars.push(t.ref ? `u${i}` : await login(t.base));
+  jarsOf.set(t, jars);
   results[t.name] = {};
-  for (const [name, op] of Object.entries(t.ref ? REF_SCENARIOS : SCENARIOS)) {
-    await run(t.base, jars, op, WARMUP);
-    const r = await run(t.base, jars, op, SECONDS);
+}
+const scenariosOf = (t) => Object.entries(t.ref ? REF_SCENARIOS : SCENARIOS);
+const rounds = Math.max(...all.map((t) => scenariosOf(t).length));
+for (let k = 0; k < rounds; k++) {
+  const here = all.filter((t) => scenariosOf(t)[k]);
+  for (const t of here) await run(t.base, jarsOf.get(t), scenariosOf(t)[k][1], WARMUP);
+  const parts = new Map(here.map((t) => [t, []]));
+  for (let slice = 0; slice < SLICES; slice++) {
+    for (const t of here) parts.get(t).push(await run(t.base, jarsOf.get(t), scenariosOf(t)[k][1], SECONDS / SLICES));
+  }
+  for (const t of here) {
+    const name = scenariosOf(t)[k][0];
+    const r = merge(parts.get(t));
     results[t.name][name] = r;
     console.log(`${t.name.padEnd(20)} ${name.padEnd(5)} ${r.perSecond.toFixed(1).padStart(8)} /s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  (${r.n} ok, ${r.errors} errors${r.firstError ? `: ${r.firstError}` : ''})`);
   }
@@ -164,6 +188,7 @@ for (const r of all.filter((t) => t.ref)) {
     console.log(`5 × ${o} sso = ${goal.toFixed(0)}/s; ${r.name} (no application code): noop ${ref.noop.perSecond.toFixed(0)}/s, one Durable Object round trip ${ref.do1.perSecond.toFixed(0)}/s, two ${ref.do2.perSecond.toFixed(0)}/s`);
   }
   const perRequestMs = (1000 / results[first].floor.perSecond) - (1000 / ref.noop.perSecond);
+  console.log(`${first}: pairs at ${(100 * results[first].pair.perSecond / (ref.do1.perSecond / 2)).toFixed(0)} % of half the one-round-trip ceiling`);
   console.log(`${first}: sso (one round trip) at ${(100 * results[first].sso.perSecond / ref.do1.perSecond).toFixed(0)} % of the one-round-trip ceiling; floor at ${(100 * results[first].floor.perSecond / ref.noop.perSecond).toFixed(0)} % of the reference noop (the Rust Worker's fixed cost: ${perRequestMs.toFixed(2)} ms per request)`);
   for (const o of others) {
     const budget = 1000 / (5 * results[o].sso.perSecond) - 1000 / ref.do1.perSecond;

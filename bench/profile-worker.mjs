@@ -12,15 +12,14 @@
 // so wasm frames have Rust names) and runs this script, which starts `wrangler dev` itself on
 // 127.0.0.1 with an inspector port and stops it by its process group when done.
 //
-// For each scenario (BENCH_SCENARIOS, default "floor,form,sso,validate,proxy,logout"),
+// For each scenario (BENCH_SCENARIOS, default "floor,form,sso,validate,proxy,logout"; also "post"),
 // USERS closed-loop users (BENCH_USERS, default 8) send requests for BENCH_SECONDS
 // (default 5) while the profiler samples every BENCH_SAMPLE_US µs (default 200); the script prints the requests
 // answered, the sampled CPU time per request (everything the isolate did that was not
 // idle, divided by the requests) and the top functions by self time.
 // node bench/profile-worker.mjs [--json FILE]
-import { spawn } from 'node:child_process';
-import { agent, request } from './http.mjs';
-import net from 'node:net';
+import { agent } from './http.mjs';
+import { REF_SCENARIO, SCENARIO, freePort, startWrangler } from './worker-dev.mjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import WebSocket from 'ws';
@@ -28,44 +27,15 @@ import { join } from 'node:path';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const USERS = Number(process.env.BENCH_USERS ?? 8);
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'floor,form,sso,validate,proxy,logout').split(',');
+// BENCH_REF=1: profile the runtime reference (bench/runtime-ref, scenarios noop, do1, do2,
+// log) instead: what the runtime spends on a request with no application code.
+const REF = process.env.BENCH_REF === '1';
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? (REF ? 'noop,do1,log' : 'floor,form,sso,validate,proxy,logout')).split(',');
 const TOP = Number(process.env.BENCH_TOP ?? 18);
+// The functions whose inclusive time is listed too (BENCH_INCLUSIVE, a regular expression).
+const INCLUSIVE = new RegExp(process.env.BENCH_INCLUSIVE ?? '^(<)?(casplus_worker|worker)(\\[[0-9a-f]+\\])?::');
 const SAMPLE_US = Number(process.env.BENCH_SAMPLE_US ?? 200);
-const SERVICE = 'http://127.0.0.1:9/app';
-const PGT_URL = 'https://127.0.0.1:9/pgt';
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
-
-const enc = encodeURIComponent;
-
-/** A port free now (wrangler prints no inspector port it picked itself; a bench, not a test). */
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  });
-}
-
-/** Starts `wrangler dev` on a port it picks, with the inspector on `inspector`. */
-async function startWrangler(state, inspector) {
-  const child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', '0',
-    '--inspector-port', String(inspector), '--persist-to', state], {
-    detached: true,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const ports = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`wrangler did not start:\n${out}`)), 60_000);
-    const seen = (chunk) => {
-      out += chunk;
-      const ready = out.match(/Ready on http:\/\/127\.0\.0\.1:(\d+)/);
-      if (ready) { clearTimeout(timer); resolve({ http: Number(ready[1]), inspector }); }
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', seen);
-    child.on('exit', (c) => reject(new Error(`wrangler exited (${c}):\n${out}`)));
-  });
-  return { child, ports, log: () => out };
-}
 
 /** A DevTools protocol session over the inspector's WebSocket. */
 async function devtools(url) {
@@ -92,58 +62,11 @@ async function devtools(url) {
   };
 }
 
-/** A browser's SSO session: its cookies (the login form's binding and the TGC). */
-async function login(base) {
-  const url = `${base}/login?service=${enc(SERVICE)}`;
-  const jar = new Map();
-  const take = (res) => { for (const c of res.headers['set-cookie'] ?? []) { const [kv] = c.split(';'); const i = kv.indexOf('='); jar.set(kv.slice(0, i), kv.slice(i + 1)); } };
-  const header = () => [...jar].filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join('; ');
-  const form = await request(url);
-  take(form);
-  const lt = form.body.match(/name="lt" value="([^"]+)"/)[1].replaceAll('&amp;', '&');
-  const body = new URLSearchParams({ username: 'casuser', password: 'Mellon', lt, service: SERVICE }).toString();
-  const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: header() } });
-  take(res);
-  if (res.status !== 303 && res.status !== 302) throw new Error(`login: HTTP ${res.status} ${res.body.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 600)}`);
-  return header();
-}
-async function st(base, cookie) {
-  const res = await request(`${base}/login?service=${enc(SERVICE)}`, { headers: { cookie } });
-  if (res.status !== 302) throw new Error(`sso: HTTP ${res.status}`);
-  return new URL(res.headers.location).searchParams.get('ticket');
-}
-const ok = (res, what) => { if (res.status >= 500) throw new Error(`${what}: HTTP ${res.status}`); return res; };
-
-// Each scenario: one request measured per call (setup requests are made before the profile).
-const SCENARIO = {
-  floor: { prepare: async () => ({}), run: async (base) => ok(await request(`${base}/no-such-endpoint`), 'floor') },
-  form: { prepare: async () => ({}), run: async (base) => ok(await request(`${base}/login?service=${enc(SERVICE)}`), 'form') },
-  sso: { prepare: async (base) => ({ cookie: await login(base) }), run: async (base, u) => st(base, u.cookie) },
-  validate: {
-    prepare: async (base) => ({ cookie: await login(base), tickets: [] }),
-    // STs issued before the profile starts would expire (10 s); each call issues one
-    // outside the measurement? No: both are sampled, so validate = (sso + validate) − sso.
-    run: async (base, u) => {
-      const t = await st(base, u.cookie);
-      return ok(await request(`${base}/p3/serviceValidate?service=${enc(SERVICE)}&ticket=${t}`), 'validate');
-    },
-    requests: 2,
-  },
-  logout: {
-    prepare: async () => ({}),
-    run: async (base) => ok(await request(`${base}/logout`), 'logout'),
-  },
-  proxy: {
-    prepare: async () => ({}),
-    run: async (base) => ok(await request(`${base}/proxy?pgt=PGT-1-unknown&targetService=${enc(SERVICE)}`), 'proxy'),
-  },
-};
-
 async function profileScenario(cdp, base, name) {
-  const s = SCENARIO[name];
+  const s = (REF ? REF_SCENARIO : SCENARIO)[name];
   // One login at a time: concurrent logins of one user hold places on its throttle counter.
   const users = [];
-  for (let i = 0; i < USERS; i++) users.push(await s.prepare(base));
+  for (let i = 0; i < (s.users ?? USERS); i++) users.push(await s.prepare(base, i));
   // Warm the isolate and the code paths, then sample.
   for (const u of users) await s.run(base, u);
   await cdp.send('Profiler.setSamplingInterval', { interval: SAMPLE_US });
@@ -169,6 +92,33 @@ function kind(frame) {
   return 'js';
 }
 
+// The categories of issue 16, by the Worker's frames on a sample's stack: the frame
+// nearest the leaf that matches one names the category (allocation: the leaf itself).
+// Samples with no Worker frame are the runtime's: the entry shim of worker-build, wrangler
+// dev's middleware, the Response constructor, promise jobs, (program), garbage collection.
+const CATEGORIES = [
+  ['allocation', /^(talc|alloc::alloc|__rustc.*(alloc|dealloc|realloc)|<alloc::alloc::Global|dlmalloc)/, 'leaf'],
+  ['URL and cookie parsing', /casplus::url::|cookie|requrl::/],
+  ['console logging', /log::audit|log::fault|console_(log|error)|__wbg_log|__wbg_error/],
+  ['config access', /config::load/],
+  ['request conversion (JS to wasm)', /From<web_sys::features::gen_Request|gen_Request::Request::|gen_Headers::Headers::get|body::read|routes::handle|routes::prepare/],
+  ['response building', /reply::respond|From<worker::response::Response>|Response::from_bytes|gen_Response::Response::new|gen_Headers::Headers::(set|append|new)|gen_ResponseInit/],
+  ['HTML pages', /html::/],
+  ['storage calls (Durable Object, KV)', /store::|guard::|session::hand_off|SqlStorage|KvStore|object::/],
+  ['CAS engine', /^(<)?casplus::/],
+];
+function category(chain) {
+  const leaf = chain[0].callFrame.functionName;
+  if (leaf === '(idle)') return 'idle';
+  if (leaf === '(garbage collector)') return 'runtime: garbage collection';
+  for (const [name, re, where] of CATEGORIES) if (where === 'leaf' && re.test(leaf)) return name;
+  for (const n of chain) {
+    for (const [name, re, where] of CATEGORIES) if (!where && re.test(n.callFrame.functionName)) return name;
+  }
+  const wasm = chain.some((n) => n.callFrame.url.startsWith('wasm://'));
+  return wasm ? 'other wasm (futures, glue)' : 'runtime: no Worker frame (entry shim, dev middleware, promise jobs, program)';
+}
+
 function summarise(profile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
@@ -182,35 +132,83 @@ function summarise(profile) {
   for (const [node, us] of self) {
     const f = node.callFrame;
     const k = kind(f);
-    const key = `${f.functionName || '(anonymous)'} ${f.url ? f.url.replace(/^.*\//, '') : ''}`.trim();
-    byFn.set(key, { us: (byFn.get(key)?.us ?? 0) + us, kind: k });
+    // JavaScript frames by place too: the bundle is minified, many functions are anonymous.
+    const at = f.url && !f.url.startsWith('wasm://') ? `:${f.lineNumber + 1}:${f.columnNumber + 1}` : '';
+    const key = `${f.functionName || '(anonymous)'} ${f.url ? f.url.replace(/^.*\//, '') + at : ''}`.trim();
+    byFn.set(key, { us: (byFn.get(key)?.us ?? 0) + us, kind: k, frame: f });
     byKind.set(k, (byKind.get(k) ?? 0) + us);
   }
-  return { byFn, byKind };
+  // Inclusive time of the Worker's own Rust functions (and workers-rs's): a function's
+  // share is every sample with it anywhere on the stack (counted once per sample).
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
+  const total = new Map();
+  const byCategory = new Map();
+  for (const [node, us] of self) {
+    const chain = [];
+    for (let n = node; n; n = parent.get(n.id)) chain.push(n);
+    const c = category(chain);
+    byCategory.set(c, (byCategory.get(c) ?? 0) + us);
+    const seen = new Set();
+    for (let n = node; n; n = parent.get(n.id)) {
+      const f = n.callFrame.functionName;
+      if (INCLUSIVE.test(f)) seen.add(f.replace(/::h[0-9a-f]{16}$/, ''));
+    }
+    for (const f of seen) total.set(f, (total.get(f) ?? 0) + us);
+  }
+  return { byFn, byKind, total, byCategory };
+}
+
+/** The first characters of a JavaScript function's source (minified bundles), or ''. */
+const sources = new Map();
+async function snippet(cdp, frame) {
+  if (!frame.url || frame.url.startsWith('wasm://') || !frame.scriptId || frame.scriptId === '0') return '';
+  if (!sources.has(frame.scriptId)) {
+    sources.set(frame.scriptId, cdp.send('Debugger.getScriptSource', { scriptId: frame.scriptId })
+      .then((r) => r.scriptSource.split('\n'), () => []));
+  }
+  const line = (await sources.get(frame.scriptId))[frame.lineNumber] ?? '';
+  // What precedes an anonymous function names it (`__wbg_set_…: function(e) {`).
+  return `${line.slice(Math.max(0, frame.columnNumber - 70), frame.columnNumber)}⁁${line.slice(frame.columnNumber, frame.columnNumber + 70)}`.replace(/\s+/g, ' ');
 }
 
 const state = mkdtempSync(join(tmpdir(), 'casplus-profile-'));
-const w = await startWrangler(state, Number(process.env.BENCH_INSPECTOR_PORT ?? await freePort()));
+const w = await startWrangler(state, Number(process.env.BENCH_INSPECTOR_PORT ?? await freePort()), REF ? 'bench/runtime-ref' : '.', Number(process.env.BENCH_HTTP_PORT ?? 0));
 const results = {};
 try {
-  const base = `http://127.0.0.1:${w.ports.http}/cas`;
+  const base = `http://127.0.0.1:${w.ports.http}${REF ? '' : '/cas'}`;
   const targets = await (await fetch(`http://127.0.0.1:${w.ports.inspector}/json`)).json();
   const target = targets.find((t) => t.webSocketDebuggerUrl) ?? targets[0];
   const cdp = await devtools(target.webSocketDebuggerUrl);
   await cdp.send('Profiler.enable');
+  // For the sources of minified JavaScript frames (no breakpoints are set).
+  await cdp.send('Debugger.enable');
   for (const name of SCENARIOS) {
     const { done, profile } = await profileScenario(cdp, base, name);
-    const { byFn, byKind } = summarise(profile);
+    const { byFn, byKind, total, byCategory } = summarise(profile);
+    // BENCH_RAW_DIR: the raw profiles too (open them in Chromium's DevTools, Performance tab).
+    if (process.env.BENCH_RAW_DIR) writeFileSync(join(process.env.BENCH_RAW_DIR, `${name}.cpuprofile`), JSON.stringify(profile));
     const busy = [...byKind].filter(([k]) => k !== 'idle').reduce((a, [, us]) => a + us, 0);
     const perRequest = busy / done / 1000;
     console.log(`\n## ${name}: ${done} requests in ${SECONDS} s, sampled CPU ${(busy / 1000).toFixed(0)} ms → ${perRequest.toFixed(3)} ms per request`);
     const kinds = [...byKind].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1]);
     console.log(kinds.map(([k, us]) => `${k} ${(100 * us / busy).toFixed(1)} %`).join(', '));
+    const cats = [...byCategory].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1]);
+    console.log('by category:');
+    for (const [k, us] of cats) console.log(`  ${(100 * us / busy).toFixed(1).padStart(5)} %  ${(us / done / 1000).toFixed(4)} ms/req  ${k}`);
     const top = [...byFn].filter(([, v]) => v.kind !== 'idle').sort((a, b) => b[1].us - a[1].us).slice(0, TOP);
-    for (const [f, v] of top) console.log(`  ${(100 * v.us / busy).toFixed(1).padStart(5)} %  ${(v.us / done / 1000).toFixed(4)} ms/req  ${f.slice(0, 150)}`);
+    for (const [f, v] of top) {
+      const code = await snippet(cdp, v.frame);
+      console.log(`  ${(100 * v.us / busy).toFixed(1).padStart(5)} %  ${(v.us / done / 1000).toFixed(4)} ms/req  ${f.slice(0, 150)}${code ? `  ‹${code}›` : ''}`);
+    }
+    const inclusive = [...total].sort((a, b) => b[1] - a[1]).slice(0, TOP);
+    if (inclusive.length) console.log(`  inclusive (${INCLUSIVE.source}):`);
+    for (const [f, us] of inclusive) console.log(`  ${(100 * us / busy).toFixed(1).padStart(5)} %  ${(us / done / 1000).toFixed(4)} ms/req  ${f.slice(0, 150)}`);
     results[name] = { requests: done, seconds: SECONDS, busyMs: busy / 1000, msPerRequest: perRequest,
       kinds: Object.fromEntries(kinds.map(([k, us]) => [k, us / 1000])),
-      top: top.map(([f, v]) => ({ fn: f, ms: v.us / 1000 })) };
+      categories: Object.fromEntries(cats.map(([k, us]) => [k, us / 1000])),
+      top: top.map(([f, v]) => ({ fn: f, ms: v.us / 1000 })),
+      inclusive: inclusive.map(([f, us]) => ({ fn: f, ms: us / 1000 })) };
   }
   cdp.close();
 } finally {

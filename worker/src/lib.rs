@@ -49,9 +49,13 @@ pub mod routes;
 pub mod session;
 pub mod store;
 
-use worker::{Context, Env, Request, Response, Result, event};
+use worker::web_sys::{Request, Response};
+use worker::{Context, Env, Result, event};
 
-/// The Worker's `fetch` handler.
+/// The Worker's `fetch` handler. It takes the runtime's own `Request` and answers its own
+/// `Response`: workers-rs's `Request` would read the request's `cf` object (parsed anew
+/// on each access) and its `Response` would copy the body once more (bench/RESULTS.md,
+/// "Where the time goes (issue 16)").
 #[event(fetch)]
 pub async fn main(req: Request, env: Env, ctx: Context) -> Result<Response> {
     match routes::handle(req, env, ctx).await {
@@ -65,12 +69,14 @@ pub async fn main(req: Request, env: Env, ctx: Context) -> Result<Response> {
                     ("error", &e.to_string())
                 ])
             );
-            let h = worker::Headers::new();
-            h.set("Content-Type", "text/plain; charset=utf-8")?;
-            h.set("Cache-Control", "no-store")?;
-            Ok(Response::ok("internal error: nothing was issued")?
-                .with_status(500)
-                .with_headers(h))
+            reply::respond(
+                500,
+                &[
+                    ("Content-Type", "text/plain; charset=utf-8".to_owned()),
+                    ("Cache-Control", "no-store".to_owned()),
+                ],
+                "internal error: nothing was issued".to_owned(),
+            )
         }
     }
 }

@@ -15,6 +15,15 @@ use worker::{AbortController, Delay, Fetch, Request};
 /// whole `cf` option set (≈ 7 KB of wasm) for options casplus never sets. `content_type`
 /// goes with `body`; redirects are never followed.
 pub fn request(url: &str, method: &str, body: Option<(&str, &JsValue)>) -> Result<Request, String> {
+    raw_request(url, method, body).map(Request::from)
+}
+
+/// [`request`] as the runtime's own `Request`, for a call made through web-sys.
+pub fn raw_request(
+    url: &str,
+    method: &str,
+    body: Option<(&str, &JsValue)>,
+) -> Result<web_sys::Request, String> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     init.set_redirect(web_sys::RequestRedirect::Manual);
@@ -26,12 +35,10 @@ pub fn request(url: &str, method: &str, body: Option<(&str, &JsValue)>) -> Resul
         init.set_headers(&headers);
         init.set_body(body);
     }
-    web_sys::Request::new_with_str_and_init(url, &init)
-        .map(Request::from)
-        .map_err(|e| {
-            e.as_string()
-                .unwrap_or_else(|| format!("invalid request to {url}"))
-        })
+    web_sys::Request::new_with_str_and_init(url, &init).map_err(|e| {
+        e.as_string()
+            .unwrap_or_else(|| format!("invalid request to {url}"))
+    })
 }
 
 /// Sends `request` within `timeout`; the final HTTP status, or why there is none.

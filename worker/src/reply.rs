@@ -4,7 +4,8 @@
 
 use casplus::cas::web::{Effect, Response as WebResponse, WebReply};
 use serde::{Deserialize, Serialize};
-use worker::{Headers, Response, Result};
+use worker::Result;
+use worker::web_sys::{Headers, Response, ResponseInit};
 
 use crate::config::ConfigProblem;
 use crate::html::{self, Page};
@@ -67,22 +68,27 @@ pub fn render(endpoint: &str, reply: WebReply, request_id: &str) -> Rendered {
     }
 }
 
-/// A response with `status`, the common security headers, `headers` and `body`.
+/// A response with `status`, the common security headers, `headers` and `body`: the
+/// runtime's `Response`, made in one constructor call with its `Headers` filled once (no
+/// copy of the body into a `Uint8Array`). Every response with a body names its
+/// `Content-Type` (the runtime would add `text/plain` to a text body without one).
 pub fn respond<N: AsRef<str>>(
     status: u16,
     headers: &[(N, String)],
     body: String,
 ) -> Result<Response> {
-    let h = Headers::new();
+    let h = Headers::new()?;
     for (name, value) in COMMON_HEADERS {
         h.set(name, value)?;
     }
     for (name, value) in headers {
         h.append(name.as_ref(), value)?;
     }
-    Ok(Response::from_bytes(body.into_bytes())?
-        .with_status(status)
-        .with_headers(h))
+    let init = ResponseInit::new();
+    init.set_status(status);
+    init.set_headers_headers(&h);
+    let body = Some(body.as_str()).filter(|b| !b.is_empty());
+    Ok(Response::new_with_opt_str_and_init(body, &init)?)
 }
 
 /// A page of the Worker's own, never cached.

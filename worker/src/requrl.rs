@@ -17,8 +17,8 @@ pub struct RequestUrl {
 
 impl RequestUrl {
     /// The URL of a request, as the runtime serialized it.
-    pub fn of(req: &worker::Request) -> Self {
-        Self::parse(&req.inner().url())
+    pub fn of(req: &worker::web_sys::Request) -> Self {
+        Self::parse(&req.url())
     }
 
     /// Splits a serialized absolute URL with the core's one parser ([`Url::parse`]). A URL

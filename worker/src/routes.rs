@@ -13,7 +13,8 @@ use casplus::cas::store::StoreError;
 use casplus::cas::ticket::{ProxyGrantingTicket, Ticket, TicketId};
 use casplus::cas::web::{self, HttpRequest, WebReply};
 use casplus::time::Timestamp;
-use worker::{Context, Env, Request, Response, Result};
+use worker::web_sys::{Headers, Request, Response};
+use worker::{Context, Env, Result};
 
 use crate::aaa;
 use crate::body;
@@ -58,7 +59,8 @@ struct Incoming {
     own_origin: Option<String>,
 }
 
-/// Handles one request (the Worker's `fetch`).
+/// Handles one request (the Worker's `fetch`). Only what a route needs is read from the
+/// runtime's request: its URL, method, and the headers named below.
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let url = RequestUrl::of(&req);
     let Some(route) = route_of(url.path()) else {
@@ -68,7 +70,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
             &[],
         );
     };
-    let method = http::method(req.method().as_ref());
+    let method = http::method(&req.method());
     if !route.admits(method) {
         return page(
             405,
@@ -77,7 +79,8 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
         );
     }
     let host = url.host_str().unwrap_or("").to_owned();
-    let request_id = log::request_id(req.headers().get("cf-ray")?.as_deref());
+    let headers = req.headers();
+    let request_id = log::request_id(headers.get("cf-ray")?.as_deref());
     let loaded = match config::load(&env, &host) {
         Ok(l) => l,
         Err(problem) => return reply::config_error(&problem, &request_id),
@@ -94,22 +97,36 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
         Transport::Serve { hsts } => hsts,
         Transport::Redirect { status, location } => return redirect(status, &location),
     };
-    let mut response =
-        route_request(req, route, method, &env, &ctx, loaded, host, request_id).await?;
+    let https = target.https;
+    let arrived = Arrived {
+        req,
+        headers,
+        url,
+        method,
+        https,
+    };
+    let response = route_request(arrived, route, &env, &ctx, loaded, host, request_id).await?;
     if let Some(value) = hsts {
         response
-            .headers_mut()
+            .headers()
             .set("Strict-Transport-Security", &value)?;
     }
     Ok(response)
 }
 
-/// Runs the request on the endpoint `route` names.
-#[allow(clippy::too_many_arguments)]
-async fn route_request(
+/// The request as it arrived, with what [`handle`] already read of it.
+struct Arrived {
     req: Request,
-    route: Route,
+    headers: Headers,
+    url: RequestUrl,
     method: web::Method,
+    https: bool,
+}
+
+/// Runs the request on the endpoint `route` names.
+async fn route_request(
+    arrived: Arrived,
+    route: Route,
     env: &Env,
     ctx: &Context,
     loaded: Rc<Loaded>,
@@ -119,7 +136,7 @@ async fn route_request(
     if route == Route::Root {
         return redirect(302, &format!("{PREFIX}/login"));
     }
-    let cas = match prepare(req, method, env, loaded, host, request_id).await? {
+    let cas = match prepare(arrived, env, loaded, host, request_id).await? {
         Ok(cas) => cas,
         Err(early) => return Ok(early),
     };
@@ -140,15 +157,20 @@ fn route_of(path: &str) -> Option<Route> {
 
 /// Reads the request and opens the store; an early response on failure.
 async fn prepare(
-    req: Request,
-    method: web::Method,
+    arrived: Arrived,
     env: &Env,
     loaded: Rc<Loaded>,
     host: String,
     request_id: String,
 ) -> Result<std::result::Result<Cas, Response>> {
-    let declared = req
-        .headers()
+    let Arrived {
+        req,
+        headers,
+        url,
+        method,
+        https,
+    } = arrived;
+    let declared = headers
         .get("Content-Length")?
         .and_then(|l| l.parse::<usize>().ok())
         .unwrap_or(0);
@@ -156,7 +178,7 @@ async fn prepare(
         return reply::too_large().map(Err);
     }
     let body = if method == web::Method::Post {
-        match body::read(req.inner(), MAX_BODY).await? {
+        match body::read(&req, MAX_BODY).await? {
             Some(body) => body,
             None => return reply::too_large().map(Err),
         }
@@ -171,7 +193,7 @@ async fn prepare(
         }
     };
     let now = platform::now();
-    let faults_header = req.headers().get(FAULTS_HEADER)?;
+    let faults_header = headers.get(FAULTS_HEADER)?;
     let faults = faults::for_request(env, faults_header.as_deref(), &host);
     let store = match WorkerStore::from_env(env, now, loaded.engine.config()) {
         Ok(store) => store.with_faults(faults),
@@ -180,7 +202,6 @@ async fn prepare(
             return reply::internal_error().map(Err);
         }
     };
-    let url = RequestUrl::of(&req);
     Ok(Ok(Cas {
         env: env.clone(),
         loaded,
@@ -192,11 +213,11 @@ async fn prepare(
             method,
             query: url.query().unwrap_or("").to_owned(),
             body,
-            cookie: req.headers().get("Cookie")?,
-            client_address: req.headers().get("CF-Connecting-IP")?,
-            https: url.scheme() == "https",
-            origin: req.headers().get("Origin")?,
-            fetch_site: req.headers().get("Sec-Fetch-Site")?,
+            cookie: headers.get("Cookie")?,
+            client_address: headers.get("CF-Connecting-IP")?,
+            https,
+            origin: headers.get("Origin")?,
+            fetch_site: headers.get("Sec-Fetch-Site")?,
             own_origin: url.origin().map(str::to_owned),
         },
         host,

@@ -26,6 +26,8 @@ use casplus::time::Timestamp;
 use worker::js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys::Response;
+use worker::worker_sys::DurableObject;
 use worker::{Env, KvStore, ObjectNamespace};
 
 use crate::faults::Faults;
@@ -181,25 +183,35 @@ impl<'g> WorkerStore<'g> {
     /// POSTs `body` to `url` of the guard object `name` and returns the answer's body
     /// (a row operation at [`ROWS_URL`], a session hand-off at [`crate::session::URL`]).
     pub async fn post(&self, name: &str, url: &str, body: Vec<u8>) -> Result<Vec<u8>, StoreError> {
-        let stub = self
+        // Through the runtime's own stub, request and response: workers-rs's `Response`
+        // would read the answer as a stream, chunk by chunk (bench/RESULTS.md, issue 16).
+        let stub: DurableObject = self
             .guard
             .get_by_name(name)
-            .map_err(|e| unavailable("guard stub", e))?;
+            .map_err(|e| unavailable("guard stub", e))?
+            .into_rpc();
         let body = Uint8Array::from(body.as_slice()).into();
-        let req = crate::outbound::request(url, "POST", Some(("application/octet-stream", &body)))
-            .map_err(|e| unavailable("guard request", e))?;
-        let mut resp = stub
-            .fetch_with_request(req)
+        let req =
+            crate::outbound::raw_request(url, "POST", Some(("application/octet-stream", &body)))
+                .map_err(|e| unavailable("guard request", e))?;
+        let answer = async {
+            let resp: Response = JsFuture::from(stub.fetch_with_request(&req)?)
+                .await?
+                .unchecked_into();
+            let status = resp.status();
+            let bytes = JsFuture::from(resp.array_buffer()?).await?;
+            Ok::<_, JsValue>((status, Uint8Array::new(&bytes).to_vec()))
+        };
+        let (status, bytes) = answer
             .await
-            .map_err(|e| unavailable("guard", e))?;
-        if resp.status_code() != 200 {
-            let text = resp.text().await.unwrap_or_default();
+            .map_err(|e| unavailable("guard", worker::Error::from(e)))?;
+        if status != 200 {
             return Err(StoreError::Unavailable(format!(
-                "guard answered HTTP {}: {text}",
-                resp.status_code()
+                "guard answered HTTP {status}: {}",
+                String::from_utf8_lossy(&bytes)
             )));
         }
-        resp.bytes().await.map_err(|e| unavailable("guard", e))
+        Ok(bytes)
     }
 
     async fn kv_put(&self, id: &TicketId, bytes: &[u8], expiration: u64) -> Result<(), StoreError> {
