@@ -371,4 +371,22 @@ describe('casplus/client core', () => {
     const bad = createCasClient({ ...options, allowedProxyChains: [['^(']] });
     await assert.rejects(bad(new Request('https://backend.example/?ticket=PT-1-a')), { code: 'INVALID_OPTIONS' });
   });
+
+  test('attribute values reach the principal exactly, whatever their characters (§2.5.7)', async () => {
+    const { createCasClient } = await import('casplus/client');
+    const value = 'a"b\\c\u0001\u001f\u007f é 😀 \u2028 </x> {"k":[1]}';
+    const json = JSON.stringify({ serviceResponse: { authenticationSuccess: { user: 'u"\\', attributes: { [value]: [value, 'x'] } } } });
+    const client = createCasClient({
+      casUrl: 'https://cas.example/cas',
+      serviceUrl: 'https://app.example/',
+      cookie: { secret: 'x'.repeat(32) },
+      fetch: async () => new Response(json),
+    });
+    const res = await client(new Request('https://app.example/?ticket=ST-1-a'));
+    assert.equal(res.status, 302);
+    const cookie = res.headers.get('set-cookie').split(';')[0];
+    const next = new Request('https://app.example/', { headers: { cookie } });
+    assert.equal(await client(next), null);
+    assert.deepEqual(client.principal(next), { user: 'u"\\', attributes: { [value]: [value, 'x'] }, proxies: [] });
+  });
 });
