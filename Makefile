@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test test-docs screenshots lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load profile-worker bench-cpu
+.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test test-docs screenshots lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load profile-worker bench-cpu bench-client
 
 help:
 	@echo "make dev    install what is missing, build, serve the CAS on http://127.0.0.1:8787, a demo app on :8788"
@@ -22,6 +22,7 @@ help:
 	@echo "make www    build the inspector page (www/, web build of the core in www/pkg/)"
 	@echo "make npm    build the npm package casplus into pkg/ (npm/README.md)"
 	@echo "make bench-cas-load  casplus (wrangler dev) vs django-cas-server under load"
+	@echo "make bench-client  casplus/client validation vs xml2js in Node (issue 17)"
 	@echo "make profile-worker  where the Worker's CPU time goes: DevTools CPU profile under load"
 	@echo "make bench-cpu  workerd CPU time per request per endpoint, casplus vs the runtime reference"
 	@echo "make size   Worker bundle size and start-up cost (bench/RESULTS.md)"
@@ -173,6 +174,10 @@ npm:
 # The package as a stranger gets it: the glue's own tests (declarations checked against real
 # results), then npm pack, an offline install into a scratch project, node --test suites for
 # ESM, CommonJS and the web build in Chromium, and tsc against the shipped declarations.
+# casplus/client's validation vs xml2js-based parsing (bench/client-validate.mjs).
+bench-client: npm
+	node bench/client-validate.mjs pkg
+
 test-npm: npm
 	tests/tools/setup.sh chromium
 	cargo test --lib --features wasm wasm::

@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-pkg}
 profile=npm                      # Cargo.toml [profile.npm]: release with opt-level "s"
+                                 # (casplus/client: [profile.npm-client], opt-level "z")
 wasm_opt=node_modules/.bin/wasm-opt   # npm binaryen 132, never Debian's (see TOOLCHAIN.md)
 target=wasm32-unknown-unknown
 
@@ -28,9 +29,9 @@ have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 #   casplus/client  (feature wasm-client: the CAS client core)  → OUT/client/core/client_bg.wasm, glue;
 #                   the wrapper (createCasClient, npm/client/) in OUT/client/
 # (and `version` in each).
-# build_module FEATURE OUT_NAME DIR
+# build_module FEATURE OUT_NAME DIR [PROFILE]
 build_module() {
-  local feature=$1 name=$2 dir=$3
+  local feature=$1 name=$2 dir=$3 profile=${4:-$profile}
   log "cargo build ($target, profile $profile, features $feature)"
   cargo build --profile "$profile" --lib --target "$target" --no-default-features --features "$feature"
   local wasm="target/$target/$profile/casplus.wasm"
@@ -69,7 +70,7 @@ build_module wasm-tacacs casplus "$out"
 build_module wasm-encode encode "$out/encode"
 build_module wasm-cas cas "$out/cas"
 # casplus/client: the core's glue in client/core/, the hand-written wrapper beside it.
-build_module wasm-client client "$out/client/core"
+build_module wasm-client client "$out/client/core" npm-client
 cp npm/client/index.js npm/client/index.d.ts npm/client/node.mjs npm/client/web.js "$out/client/"
 
 version=$(cargo metadata --no-deps --format-version 1 \

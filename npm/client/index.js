@@ -142,6 +142,14 @@ const unb64url = (s) => {
     return null;
   }
 };
+/** A stored JSON record, or undefined when it does not parse. */
+const parseJson = (text) => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const isLoopback = (host) => host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
@@ -212,9 +220,7 @@ export function makeCreate(loadCore) {
     const pgtTtl = o.pgtTtl ?? 300;
     const slo = sloOptions(o.singleLogout);
     const returnTo = o.returnTo ?? [];
-    const chains = JSON.stringify(
-      (o.allowedProxyChains ?? []).map((chain) => chain.map((e) => (e instanceof RegExp ? `^${e.source}` : String(e)))),
-    );
+    const chains = (o.allowedProxyChains ?? []).map((chain) => chain.map((e) => (e instanceof RegExp ? `^${e.source}` : String(e))));
     const principals = new WeakMap();
     let ready;
     const core = () =>
@@ -287,7 +293,7 @@ export function makeCreate(loadCore) {
       }
       if (pair) {
         const [iou, pgt] = pair;
-        await store.put(`pgtiou:${iou}`, c.keepPgt(iou, pgt, now(), pgtTtl), pgtTtl);
+        await store.put(`pgtiou:${iou}`, JSON.stringify(c.keepPgt(iou, pgt, now(), pgtTtl)), pgtTtl);
       }
       return new Response('OK\n', { headers: { 'content-type': 'text/plain' } });
     }
@@ -327,7 +333,7 @@ export function makeCreate(loadCore) {
       if (assertion.pgtIou) {
         const kept = await store.get(`pgtiou:${assertion.pgtIou}`);
         if (kept) {
-          pgt = c.claimPgt(kept, now()) ?? null;
+          pgt = c.claimPgt(parseJson(kept), now()) ?? null;
           await store.delete(`pgtiou:${assertion.pgtIou}`);
         }
       }

@@ -336,3 +336,57 @@ describe('parseCasResponse', () => {
     assert.equal(decode(capture('login.pcap'), { keys: [KEY] }).pdus.length, 16);
   });
 });
+
+describe('casplus/client core', () => {
+  const proxied = (proxy) =>
+    '<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess>' +
+    `<cas:user>alice</cas:user><cas:proxies><cas:proxy>${proxy}</cas:proxy></cas:proxies>` +
+    '</cas:authenticationSuccess></cas:serviceResponse>';
+
+  test('proxy-chain patterns are JavaScript RegExps matched against the whole URL (§2.6.2)', async () => {
+    const { createCasClient } = await import('casplus/client');
+    let proxy;
+    const options = {
+      casUrl: 'https://cas.example/cas',
+      serviceUrl: 'https://backend.example/',
+      acceptProxyTickets: true,
+      // A lookahead: JavaScript's syntax, which the core hands to the host's RegExp.
+      allowedProxyChains: [[/https:\/\/(?!evil)[a-z]+\.example\/pgt/]],
+      cookie: { secret: 'x'.repeat(32) },
+      fetch: async () => new Response(proxied(proxy)),
+    };
+    const client = createCasClient(options);
+    for (const [p, ok] of [['https://app.example/pgt', true], ['https://evil.example/pgt', false], ['https://app.example/pgt/x', false]]) {
+      proxy = p;
+      const request = new Request('https://backend.example/?ticket=PT-1-a');
+      const res = await client(request);
+      if (ok) {
+        assert.equal(res, null, p);
+        assert.deepEqual(client.principal(request), { user: 'alice', attributes: {}, proxies: [p] });
+      } else {
+        assert.equal(res.status, 403, p);
+        assert.match(await res.text(), /PROXY_CHAIN_NOT_ALLOWED/);
+      }
+    }
+    const bad = createCasClient({ ...options, allowedProxyChains: [['^(']] });
+    await assert.rejects(bad(new Request('https://backend.example/?ticket=PT-1-a')), { code: 'INVALID_OPTIONS' });
+  });
+
+  test('attribute values reach the principal exactly, whatever their characters (§2.5.7)', async () => {
+    const { createCasClient } = await import('casplus/client');
+    const value = 'a"b\\c\u0001\u001f\u007f é 😀 \u2028 </x> {"k":[1]}';
+    const json = JSON.stringify({ serviceResponse: { authenticationSuccess: { user: 'u"\\', attributes: { [value]: [value, 'x'] } } } });
+    const client = createCasClient({
+      casUrl: 'https://cas.example/cas',
+      serviceUrl: 'https://app.example/',
+      cookie: { secret: 'x'.repeat(32) },
+      fetch: async () => new Response(json),
+    });
+    const res = await client(new Request('https://app.example/?ticket=ST-1-a'));
+    assert.equal(res.status, 302);
+    const cookie = res.headers.get('set-cookie').split(';')[0];
+    const next = new Request('https://app.example/', { headers: { cookie } });
+    assert.equal(await client(next), null);
+    assert.deepEqual(client.principal(next), { user: 'u"\\', attributes: { [value]: [value, 'x'] }, proxies: [] });
+  });
+});

@@ -47,7 +47,7 @@ pub mod schema;
 #[cfg(feature = "inspector-tls")]
 pub mod tls;
 
-#[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas", feature = "wasm-client"))]
+#[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas"))]
 use serde::Serialize;
 #[cfg(feature = "wasm-encode")]
 use serde::de::DeserializeOwned;
@@ -129,7 +129,7 @@ fn js_error(code: &str, message: &str, offset: Option<usize>) -> JsValue {
     err.into()
 }
 
-#[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas", feature = "wasm-client"))]
+#[cfg(any(feature = "wasm-tacacs", feature = "wasm-cas"))]
 /// A result as a plain JavaScript value: the core's JSON, parsed by the engine.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let internal = |m: String| js_error(codes::INTERNAL, &m, None);

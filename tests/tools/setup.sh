@@ -109,8 +109,9 @@ step_worker_build() {
 }
 
 # wasm-opt (binaryen 132), typescript, playwright-core, mermaid (the docs' diagrams, rendered in
-# Chromium by tests/docs/), wrangler, and Bun and Deno (casplus/client runs under both in the
-# e2e tests) from package-lock.json.
+# Chromium by tests/docs/), xml2js (what bench/client-validate.mjs compares casplus/client with),
+# wrangler, and Bun and Deno (casplus/client runs under both in the e2e tests) from
+# package-lock.json.
 # Reinstalled when node_modules is missing or was installed from another lock file. Install
 # scripts are not needed (the platform binaries come as packages).
 step_npm() {
@@ -119,7 +120,7 @@ step_npm() {
   want=$(cat package.json package-lock.json | sha256sum | awk '{print $1}')
   if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/.bin/wasm-opt ] \
      || [ ! -x node_modules/.bin/tsc ] || [ ! -d node_modules/playwright-core ] \
-     || [ ! -f node_modules/mermaid/dist/mermaid.min.js ] \
+     || [ ! -f node_modules/mermaid/dist/mermaid.min.js ] || [ ! -f node_modules/xml2js/package.json ] \
      || [ ! -e node_modules/.bin/bun ] || [ ! -e node_modules/.bin/deno ] \
      || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log "installing npm dev tools (wrangler, binaryen, typescript, playwright-core, mermaid, bun, deno)"

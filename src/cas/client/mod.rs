@@ -7,7 +7,7 @@
 //! panic. Input is capped at [`MAX_INPUT`] bytes and [`MAX_VALUES`] attribute values; XML gets
 //! no DTD (a `<!DOCTYPE` is an error, so no entity expansion), only the five predefined
 //! entities and character references to XML 1.0 characters, nesting at most 32 deep; JSON
-//! nesting is limited by `serde_json` (128).
+//! nesting at most 128 deep.
 //!
 //! Leniency, where real servers differ: XML elements are matched by namespace and local name,
 //! not prefix; literal whitespace around text is trimmed (whitespace written as character
@@ -15,9 +15,9 @@
 //! elements inside `authenticationSuccess` are skipped; attributes may be Jasig style
 //! (`<cas:name>value</cas:name>`, any namespace) or name-value style
 //! (`<cas:attribute name="n" value="v"/>`); JSON attribute values may be a string, a number, a
-//! boolean or an array of these (`null` is skipped); JSON `/proxy` failures are accepted both
-//! as `proxyFailure` and as `authenticationFailure` (the spec's §2.7.2 JSON example uses the
-//! latter).
+//! boolean or an array of these (`null` is skipped; a number is kept as written); JSON `/proxy`
+//! failures are accepted both as `proxyFailure` and as `authenticationFailure` (the spec's §2.7.2
+//! JSON example uses the latter).
 //!
 //! The rest of a CAS client, sans-IO like the server engine (the npm entry point
 //! `casplus/client` performs the requests, keeps the sessions and reads the clock):
@@ -35,15 +35,15 @@
     clippy::panic
 )]
 
+mod json;
 pub mod logout;
 pub mod pgt;
 pub mod urls;
 pub mod validate;
 
-use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Deserialize;
+use json::parse_json;
 
 use super::response::{Attributes, Failure, FailureCode, ServiceResponse, Success};
 use super::xml::{Element, Ns, XmlCursor};
@@ -522,161 +522,6 @@ fn xml_proxy_success(c: &mut XmlCursor<'_>, el: &Element) -> Result<ValidationRe
     Ok(r)
 }
 
-// --- JSON ---------------------------------------------------------------------------------------
-
-#[derive(Deserialize)]
-struct JsonDoc {
-    #[serde(rename = "serviceResponse")]
-    service_response: JsonBody,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonBody {
-    authentication_success: Option<JsonSuccess>,
-    authentication_failure: Option<JsonFailure>,
-    proxy_success: Option<JsonProxySuccess>,
-    proxy_failure: Option<JsonFailure>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonSuccess {
-    user: String,
-    #[serde(default)]
-    proxy_granting_ticket: Option<String>,
-    #[serde(default)]
-    proxies: Option<Vec<String>>,
-    #[serde(default)]
-    attributes: Option<BTreeMap<String, JsonValues>>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum JsonValues {
-    One(JsonScalar),
-    Many(Vec<JsonScalar>),
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum JsonScalar {
-    Str(String),
-    Bool(bool),
-    Num(serde_json::Number),
-    Null,
-}
-
-impl JsonScalar {
-    fn into_string(self) -> Option<String> {
-        match self {
-            Self::Str(s) => Some(s),
-            Self::Bool(b) => Some(b.to_string()),
-            Self::Num(n) => Some(n.to_string()),
-            Self::Null => None,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct JsonFailure {
-    code: String,
-    #[serde(default)]
-    description: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonProxySuccess {
-    proxy_ticket: String,
-}
-
-/// Byte offset of serde_json's 1-based (line, column) in `text`.
-fn json_offset(text: &str, line: usize, column: usize) -> usize {
-    let line_start = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum::<usize>();
-    line_start
-        .saturating_add(column.saturating_sub(1))
-        .min(text.len())
-}
-
-fn parse_json(text: &str) -> Result<ValidationResult, ParseError> {
-    use ParseErrorKind as K;
-    let doc: JsonDoc = serde_json::from_str(text).map_err(|e| {
-        let kind = match e.classify() {
-            serde_json::error::Category::Data => K::JsonShape,
-            _ => K::Json,
-        };
-        ParseError::new(kind, json_offset(text, e.line(), e.column()))
-    })?;
-    let at = text.find('{').unwrap_or(0);
-    let shape = ParseError::new(K::JsonShape, at);
-    let b = doc.service_response;
-    let present = [
-        b.authentication_success.is_some(),
-        b.authentication_failure.is_some(),
-        b.proxy_success.is_some(),
-        b.proxy_failure.is_some(),
-    ];
-    if present.iter().filter(|p| **p).count() != 1 {
-        return Err(shape);
-    }
-    let fmt = ResponseFormat::Json;
-    if let Some(s) = b.authentication_success {
-        if s.user.is_empty() {
-            return Err(ParseError::new(K::EmptyUser, at));
-        }
-        let mut r = ValidationResult::new(ResponseKind::AuthenticationSuccess, fmt);
-        r.user = Some(s.user);
-        r.proxy_granting_ticket = s.proxy_granting_ticket;
-        r.proxies = s.proxies.unwrap_or_default();
-        let mut values = r.proxies.len();
-        for (name, v) in s.attributes.unwrap_or_default() {
-            let list: Vec<String> = match v {
-                JsonValues::One(x) => x.into_string().into_iter().collect(),
-                JsonValues::Many(xs) => {
-                    xs.into_iter().filter_map(JsonScalar::into_string).collect()
-                }
-            };
-            values = values.saturating_add(list.len());
-            if values > MAX_VALUES {
-                return Err(ParseError::new(K::TooManyValues, at));
-            }
-            if !list.is_empty() {
-                r.attributes.insert(name, list);
-            }
-        }
-        return Ok(r);
-    }
-    if let Some(f) = b.authentication_failure {
-        return Ok(ValidationResult::failed(
-            ResponseKind::AuthenticationFailure,
-            fmt,
-            f.code,
-            f.description,
-        ));
-    }
-    if let Some(f) = b.proxy_failure {
-        return Ok(ValidationResult::failed(
-            ResponseKind::ProxyFailure,
-            fmt,
-            f.code,
-            f.description,
-        ));
-    }
-    match b.proxy_success {
-        Some(p) => {
-            let mut r = ValidationResult::new(ResponseKind::ProxySuccess, fmt);
-            r.proxy_ticket = Some(p.proxy_ticket);
-            Ok(r)
-        }
-        None => Err(shape),
-    }
-}
-
 // --- CAS 1.0 ------------------------------------------------------------------------------------
 
 /// Splits off one line (`\n`, an optional `\r` before it is dropped).
@@ -768,13 +613,6 @@ mod tests {
             parse_validation_response("no\nx").unwrap_err().kind,
             ParseErrorKind::Cas1
         );
-    }
-
-    #[test]
-    fn json_offset_maps_line_and_column() {
-        assert_eq!(json_offset("ab\ncd", 2, 2), 4);
-        assert_eq!(json_offset("ab", 1, 1), 0);
-        assert_eq!(json_offset("ab", 9, 9), 2);
     }
 
     #[test]

@@ -105,9 +105,17 @@ pub enum ChainError {
     TooMany,
 }
 
+/// A regular expression compiled by whoever hosts the core (the npm package hands in the
+/// JavaScript engine's `RegExp`, so a `RegExp` given in `allowedProxyChains` means what it
+/// means in JavaScript, and the client's wasm carries no regex engine of its own).
+pub trait Pattern {
+    /// Whether the compiled expression matches `text`.
+    fn is_match(&self, text: &str) -> bool;
+}
+
 enum Link {
     Exact(String),
-    Pattern(regex_lite::Regex),
+    Pattern(Box<dyn Pattern>),
 }
 
 impl Link {
@@ -138,8 +146,14 @@ impl fmt::Debug for ProxyChains {
 
 impl ProxyChains {
     /// Compiles an allow-list: chains of entries, an entry starting with `^` being a regular
-    /// expression that must match the whole proxy URL, any other an exact URL.
-    pub fn new<C: AsRef<[S]>, S: AsRef<str>>(chains: &[C]) -> Result<Self, ChainError> {
+    /// expression that must match the whole proxy URL, any other an exact URL. `compile`
+    /// is the host's regex engine: it gets the entry anchored at both ends
+    /// (`^(?:ENTRY)$`, so a match is a whole-URL match) and gives `None` for a pattern it
+    /// cannot compile.
+    pub fn new<C: AsRef<[S]>, S: AsRef<str>>(
+        chains: &[C],
+        compile: &mut dyn FnMut(&str) -> Option<Box<dyn Pattern>>,
+    ) -> Result<Self, ChainError> {
         let mut out = Vec::with_capacity(chains.len());
         let mut links = 0usize;
         for chain in chains {
@@ -155,11 +169,8 @@ impl ProxyChains {
             for entry in chain {
                 let entry = entry.as_ref();
                 compiled.push(if entry.starts_with('^') {
-                    let re = regex_lite::RegexBuilder::new(&format!("^(?:{entry})$"))
-                        .size_limit(1 << 16)
-                        .build()
-                        .map_err(|_| ChainError::BadPattern)?;
-                    Link::Pattern(re)
+                    let whole = ["^(?:", entry, ")$"].concat();
+                    Link::Pattern(compile(&whole).ok_or(ChainError::BadPattern)?)
                 } else {
                     Link::Exact(entry.to_owned())
                 });
@@ -262,10 +273,24 @@ mod tests {
         )
     }
 
+    /// The tests' regex engine (the npm package uses JavaScript's `RegExp`).
+    struct Re(regex_lite::Regex);
+
+    impl Pattern for Re {
+        fn is_match(&self, text: &str) -> bool {
+            self.0.is_match(text)
+        }
+    }
+
+    fn re(source: &str) -> Option<Box<dyn Pattern>> {
+        let r = regex_lite::Regex::new(source).ok()?;
+        Some(Box::new(Re(r)))
+    }
+
     fn policy(chains: &[&[&str]]) -> Policy {
         Policy {
             accept_proxy_tickets: true,
-            chains: ProxyChains::new(chains).unwrap(),
+            chains: ProxyChains::new(chains, &mut re).unwrap(),
         }
     }
 
@@ -359,11 +384,22 @@ mod tests {
             refused
         );
         let empty: &[&str] = &[];
-        assert_eq!(ProxyChains::new(&[empty]).unwrap_err(), ChainError::Empty);
         assert_eq!(
-            ProxyChains::new(&[&["^("]]).unwrap_err(),
+            ProxyChains::new(&[empty], &mut re).unwrap_err(),
+            ChainError::Empty
+        );
+        assert_eq!(
+            ProxyChains::new(&[&["^("]], &mut re).unwrap_err(),
             ChainError::BadPattern
         );
+        // The host's engine sees the entry anchored at both ends.
+        let mut seen = Vec::new();
+        let mut spy = |s: &str| {
+            seen.push(s.to_owned());
+            re(s)
+        };
+        ProxyChains::new(&[&["^https://a|https://b"]], &mut spy).unwrap();
+        assert_eq!(seen, ["^(?:^https://a|https://b)$"]);
     }
 
     #[test]
