@@ -97,6 +97,11 @@ pub struct KeyLogError {
 pub struct KeyLog {
     /// Every line read.
     pub entries: Vec<KeyLogEntry>,
+    /// Indices into `entries` ordered by client random, then file order: [`KeyLog::find`]
+    /// takes a binary search instead of a walk over every line (a capture of thousands of
+    /// connections has a key log of thousands of lines). Made by [`KeyLog::parse`]; when it
+    /// does not cover `entries` (entries added by hand), the lookups walk `entries`.
+    by_random: Vec<u32>,
 }
 
 impl KeyLog {
@@ -122,24 +127,53 @@ impl KeyLog {
                 }),
             }
         }
-        (Self { entries }, errors)
+        let mut by_random: Vec<u32> = (0..entries.len())
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect();
+        by_random.sort_by_key(|&i| (entries.get(i as usize).map(|e| e.client_random), i));
+        (Self { entries, by_random }, errors)
+    }
+
+    /// The entries naming `client_random`, in file order.
+    fn of_random(
+        &self,
+        client_random: [u8; 32],
+    ) -> Box<dyn DoubleEndedIterator<Item = &KeyLogEntry> + '_> {
+        if self.by_random.len() != self.entries.len() {
+            return Box::new(
+                self.entries
+                    .iter()
+                    .filter(move |e| e.client_random == client_random),
+            );
+        }
+        let random = |i: &u32| self.entries.get(*i as usize).map(|e| &e.client_random);
+        let from = self
+            .by_random
+            .partition_point(|i| random(i) < Some(&client_random));
+        let to = self
+            .by_random
+            .partition_point(|i| random(i) <= Some(&client_random));
+        Box::new(
+            self.by_random
+                .get(from..to)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|&i| self.entries.get(i as usize)),
+        )
     }
 
     /// The secret with `label` for the connection whose ClientHello has `client_random` (the
     /// last such line: a key log appended to twice keeps the newest).
     pub fn find(&self, client_random: &[u8; 32], label: SecretLabel) -> Option<&[u8]> {
-        self.entries
-            .iter()
+        self.of_random(*client_random)
             .rev()
-            .find(|e| e.label == label && &e.client_random == client_random)
+            .find(|e| e.label == label)
             .map(|e| e.secret.as_slice())
     }
 
     /// True when some line names `client_random`.
     pub fn knows(&self, client_random: &[u8; 32]) -> bool {
-        self.entries
-            .iter()
-            .any(|e| &e.client_random == client_random)
+        self.of_random(*client_random).next().is_some()
     }
 }
 
@@ -219,5 +253,58 @@ mod tests {
         assert_eq!(errs[0].offset, line3 + "SERVER_TRAFFIC_SECRET_0 ".len());
         assert_eq!(errs[1].why, "a TLS 1.3 traffic secret is 32 or 48 bytes");
         assert!(!format!("{:?}", log.entries[0]).contains("aaaa"));
+    }
+
+    /// Many connections in one key log (SSLKEYLOGFILE appends one block per connection): each
+    /// client random finds its own secrets, the last line of a label wins, and a log whose
+    /// entries were pushed by hand is still searched.
+    #[test]
+    fn finds_each_connections_secrets_among_many_the_last_line_winning() {
+        let mut text = String::new();
+        for c in (0..300u32).rev() {
+            let cr = format!("{c:064x}");
+            text.push_str(&format!(
+                "CLIENT_TRAFFIC_SECRET_0 {cr} {}\n",
+                format!("{:02x}", c % 251).repeat(32)
+            ));
+            text.push_str(&format!(
+                "SERVER_TRAFFIC_SECRET_0 {cr} {}\n",
+                "ee".repeat(48)
+            ));
+        }
+        let mut again = [0u8; 32];
+        again[31] = 7;
+        text.push_str(&format!(
+            "CLIENT_TRAFFIC_SECRET_0 {} {}\n",
+            "00".repeat(31) + "07",
+            "77".repeat(32)
+        ));
+        let (log, errs) = KeyLog::parse(text.as_bytes());
+        assert_eq!((log.entries.len(), errs.len()), (601, 0));
+        for c in 0..300u32 {
+            let mut cr = [0u8; 32];
+            cr[28..].copy_from_slice(&c.to_be_bytes());
+            let want = if c == 7 { 0x77 } else { (c % 251) as u8 };
+            assert_eq!(
+                log.find(&cr, SecretLabel::ClientTraffic0),
+                Some(&[want; 32][..]),
+                "{c}"
+            );
+            assert_eq!(
+                log.find(&cr, SecretLabel::ServerTraffic0),
+                Some(&[0xee; 48][..])
+            );
+            assert!(log.knows(&cr));
+        }
+        assert_eq!(log.find(&[0xff; 32], SecretLabel::ClientTraffic0), None);
+        assert!(!log.knows(&[0xff; 32]));
+        let mut by_hand = KeyLog::default();
+        by_hand.entries.push(log.entries[0].clone());
+        by_hand.entries.push(log.entries[600].clone());
+        assert_eq!(
+            by_hand.find(&again, SecretLabel::ClientTraffic0),
+            Some(&[0x77; 32][..])
+        );
+        assert!(by_hand.knows(&log.entries[0].client_random));
     }
 }
