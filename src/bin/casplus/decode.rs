@@ -359,8 +359,22 @@ fn write_summary(analysis: &capture::Analysis, out: &mut dyn Write) -> Result<()
     let mut order: Vec<&capture::Pdu> = analysis.pdus.iter().collect();
     order.sort_by_key(|p| p.last_frame);
     let mut buf: Vec<u8> = Vec::with_capacity(OUT_CHUNK * 2);
+    // frames are in number order, and so are the PDUs now: one walk finds each time
+    let mut at = 0;
     for p in order {
-        summary_line(&mut buf, analysis, p).map_err(|e| write_error(&e))?;
+        while analysis
+            .frames
+            .get(at)
+            .is_some_and(|f| f.number < p.last_frame)
+        {
+            at += 1;
+        }
+        let time = analysis
+            .frames
+            .get(at)
+            .filter(|f| f.number == p.last_frame)
+            .and_then(|f| f.time);
+        summary_line(&mut buf, analysis, p, time).map_err(|e| write_error(&e))?;
         if buf.len() >= OUT_CHUNK {
             out.write_all(&buf).map_err(|e| write_error(&e))?;
             buf.clear();
@@ -374,9 +388,10 @@ fn summary_line(
     out: &mut Vec<u8>,
     analysis: &capture::Analysis,
     p: &capture::Pdu,
+    time: Option<capture::FrameTime>,
 ) -> std::io::Result<()> {
     write!(out, "{:>6}  ", p.last_frame)?;
-    match analysis.frame(p.last_frame).and_then(|f| f.time) {
+    match time {
         Some(t) => write!(out, "{t}")?,
         None => out.push(b'-'),
     }

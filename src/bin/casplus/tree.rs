@@ -205,6 +205,9 @@ fn hex_lines(out: &mut Vec<u8>, name: &str, bytes: &[u8]) {
 
 /// One body field, recursing into lists and objects.
 fn value_lines(out: &mut Vec<u8>, depth: usize, name: &str, value: &Node, span: Option<&Node>) {
+    if let Node::Span(s, e) = value {
+        return value_lines(out, depth, name, &span_map(*s, *e), span);
+    }
     let pad = depth * 4;
     let quoted = TEXT_FIELDS.contains(&name);
     indent(out, pad);
@@ -216,7 +219,7 @@ fn value_lines(out: &mut Vec<u8>, depth: usize, name: &str, value: &Node, span: 
             if !quoted
                 && items
                     .iter()
-                    .all(|i| !matches!(i, Node::List(_) | Node::Map(_))) =>
+                    .all(|i| !matches!(i, Node::List(_) | Node::Map(_) | Node::Span(..))) =>
         {
             out.extend_from_slice(b": ");
             inline(out, value);
@@ -233,7 +236,7 @@ fn value_lines(out: &mut Vec<u8>, depth: usize, name: &str, value: &Node, span: 
                 num(out, i as u64);
                 out.extend_from_slice(b"]: ");
                 match item {
-                    Node::Map(_) => inline(out, item),
+                    Node::Map(_) | Node::Span(..) => inline(out, item),
                     _ => {
                         scalar(out, item, quoted);
                         let item_span = span.and_then(|s| s.at(i)).and_then(|s| s.get("value"));
@@ -276,7 +279,7 @@ fn scalar(out: &mut Vec<u8>, v: &Node, quoted: bool) {
         Node::Float(f) => {
             let _ = write!(out, "{f}");
         }
-        Node::List(_) | Node::Map(_) => inline(out, v),
+        Node::List(_) | Node::Map(_) | Node::Span(..) => inline(out, v),
     }
 }
 
@@ -293,6 +296,7 @@ fn inline(out: &mut Vec<u8>, v: &Node) {
                 scalar(out, v, TEXT_FIELDS.contains(&&**k));
             }
         }
+        Node::Span(s, e) => inline(out, &span_map(*s, *e)),
         Node::List(items) => {
             out.push(b'[');
             for (n, i) in items.iter().enumerate() {
@@ -309,6 +313,9 @@ fn inline(out: &mut Vec<u8>, v: &Node) {
 
 /// `  [start..end)` when `span` is a serialised [`Span`], nothing otherwise.
 fn range(out: &mut Vec<u8>, span: Option<&Node>) {
+    if let Some(Node::Span(s, e)) = span {
+        return write_range(out, *s, *e);
+    }
     let get = |k| match span.and_then(|s| s.get(k)) {
         Some(Node::Int(n)) => Some(*n),
         _ => None,
@@ -340,6 +347,17 @@ enum Node {
     List(Vec<Node>),
     /// Keys: a struct's field names are borrowed, a map's keys owned.
     Map(Vec<(Cow<'static, str>, Node)>),
+    /// A [`Span`] (`{"start": s, "end": e}`, a map of two numbers), kept as one node: a PDU
+    /// has a dozen of them.
+    Span(u64, u64),
+}
+
+/// A [`Node::Span`] as the map it stands for (for the rare places that show it as a map).
+fn span_map(start: u64, end: u64) -> Node {
+    Node::Map(vec![
+        (Cow::Borrowed("start"), Node::Int(start)),
+        (Cow::Borrowed("end"), Node::Int(end)),
+    ])
 }
 
 impl Node {
@@ -385,6 +403,8 @@ struct ListB(Vec<Node>);
 /// An object being built; `key` waits for its value (`serialize_key` then `serialize_value`).
 struct MapB {
     fields: Vec<(Cow<'static, str>, Node)>,
+    /// A `Span` struct's `start` and `end` while they come as expected.
+    span: Option<[Option<u64>; 2]>,
     key: Option<String>,
     /// `{"variant": {...}}` of a struct variant.
     variant: Option<&'static str>,
@@ -394,12 +414,16 @@ impl MapB {
     fn new(len: Option<usize>, variant: Option<&'static str>) -> Self {
         Self {
             fields: Vec::with_capacity(len.unwrap_or(8)),
+            span: None,
             key: None,
             variant,
         }
     }
 
     fn done(self) -> Node {
+        if let Some([Some(start), Some(end)]) = self.span {
+            return Node::Span(start, end);
+        }
         let map = Node::Map(self.fields);
         match self.variant {
             Some(v) => Node::Map(vec![(Cow::Borrowed(v), map)]),
@@ -539,7 +563,15 @@ impl Serializer for ToNode {
     fn serialize_map(self, len: Option<usize>) -> Result<MapB, NodeError> {
         Ok(MapB::new(len, None))
     }
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<MapB, NodeError> {
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<MapB, NodeError> {
+        if name == "Span" && len == 2 {
+            return Ok(MapB {
+                fields: Vec::new(),
+                span: Some([None, None]),
+                key: None,
+                variant: None,
+            });
+        }
         Ok(MapB::new(Some(len), None))
     }
     fn serialize_struct_variant(
@@ -615,7 +647,30 @@ impl ser::SerializeStruct for MapB {
         k: &'static str,
         v: &T,
     ) -> Result<(), NodeError> {
-        self.fields.push((Cow::Borrowed(k), v.serialize(ToNode)?));
+        let v = v.serialize(ToNode)?;
+        if let Some(sp) = &mut self.span {
+            match (k, &v, &sp) {
+                ("start", Node::Int(n), [None, None]) => {
+                    sp[0] = Some(*n);
+                    return Ok(());
+                }
+                ("end", Node::Int(n), [Some(_), None]) => {
+                    sp[1] = Some(*n);
+                    return Ok(());
+                }
+                // not the usual two numbers: an ordinary map after all
+                _ => {
+                    let [start, end] = *sp;
+                    self.span = None;
+                    for (k, n) in [("start", start), ("end", end)] {
+                        if let Some(n) = n {
+                            self.fields.push((Cow::Borrowed(k), Node::Int(n)));
+                        }
+                    }
+                }
+            }
+        }
+        self.fields.push((Cow::Borrowed(k), v));
         Ok(())
     }
     fn end(self) -> Result<Node, NodeError> {
