@@ -155,10 +155,7 @@ const CAPTURES: &[(&str, &[&str])] = &[
             "tests/vectors/tls/tls13-obfuscated.pcap",
         ],
     ),
-    (
-        "tls13-nokeylog",
-        &["tests/vectors/tls/tls13-chacha20.pcap"],
-    ),
+    ("tls13-nokeylog", &["tests/vectors/tls/tls13-chacha20.pcap"]),
 ];
 
 /// Captures (TCP reassembly, sessions, diagnostics; TLS 1.3 decrypted with the key log, RFC
