@@ -155,6 +155,14 @@ const CAPTURES: &[(&str, &[&str])] = &[
             "tests/vectors/tls/tls13-obfuscated.pcap",
         ],
     ),
+    (
+        "tls13-single-connect",
+        &[
+            "--keylog",
+            "tests/vectors/tls/tls13-single-connect.keys",
+            "tests/vectors/tls/tls13-single-connect.pcap",
+        ],
+    ),
     ("tls13-nokeylog", &["tests/vectors/tls/tls13-chacha20.pcap"]),
 ];
 
