@@ -210,12 +210,14 @@ fn hex(s: &[u8]) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    s.chunks_exact(2)
-        .map(|p| match p {
-            [h, l] => Some(nibble(*h)? << 4 | nibble(*l)?),
-            _ => None,
-        })
-        .collect()
+    // a plain loop into a sized Vec: a key log has several lines per connection
+    let mut out = Vec::with_capacity(s.len() / 2);
+    for p in s.chunks_exact(2) {
+        if let [h, l] = p {
+            out.push(nibble(*h)? << 4 | nibble(*l)?);
+        }
+    }
+    Some(out)
 }
 
 const fn nibble(c: u8) -> Option<u8> {
