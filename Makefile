@@ -183,8 +183,10 @@ bench:
 
 # casplus decode (the binary, as a user runs it) vs tshark on the same captures, runs alternated
 # (bench/decode.rs; the TLS capture is made by bench/tls_capture.py into target/bench-capture/).
+# The release build is measured (what `cargo build --release` gives a user), not the bench profile's.
 bench-decode:
-	cargo bench --bench decode
+	cargo build --release --bin casplus
+	CASPLUS=$(CURDIR)/target/release/casplus cargo bench --bench decode
 
 # The inspector page: www/ is static; the web build of the core goes to www/pkg/ (gitignored):
 # casplus* (feature `inspector`, fetched at load) and casplus_tls* (feature `inspector-tls`:

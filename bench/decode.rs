@@ -10,9 +10,10 @@
 //! Each pair runs RUNS times (env `DECODE_BENCH_RUNS`, default 5), casplus then tshark; the
 //! medians, their ratio, the peak RSS of one more run of each (`/usr/bin/time -f %M`) and the
 //! load average are printed as Markdown rows for bench/RESULTS.md. `CASPLUS=path` measures
-//! another binary (e.g. an older build) with the same inputs.
+//! another binary (e.g. an older build) with the same inputs; without it the bench profile's
+//! build of `casplus` is measured.
 //!
-//! `cargo bench --bench decode` (or `make bench-decode`).
+//! `make bench-decode` (the release build, as users get it), or `cargo bench --bench decode`.
 #![allow(
     missing_docs,
     clippy::unwrap_used,

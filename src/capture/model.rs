@@ -192,18 +192,10 @@ impl fmt::Display for FrameTime {
 }
 
 /// ASCII digits in a stack buffer (the hot text of [`FrameTime`] and [`Endpoint`]).
+#[derive(Default)]
 struct Digits {
     buf: [u8; 32],
     len: usize,
-}
-
-impl Default for Digits {
-    fn default() -> Self {
-        Self {
-            buf: [0; 32],
-            len: 0,
-        }
-    }
 }
 
 impl Digits {
