@@ -1,6 +1,7 @@
 //! TACACS+ over TLS 1.3 (RFC 9887) in captures, against captures made by a real TLS stack
 //! (tests/vectors/tls/generate.py: OpenSSL through Python `ssl`, one capture per cipher suite,
-//! with the key log OpenSSL wrote). The expected PDUs are the generator's, never casplus's;
+//! with the key log OpenSSL wrote; tls13-single-connect from bench/tls_capture.py, OpenSSL as
+//! both ends). The expected PDUs are the generator's, never casplus's;
 //! `make test-interop` also checks that tshark decrypts the same bytes.
 #![allow(
     clippy::unwrap_used,
