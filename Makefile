@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 WASM_FEATURES := --no-default-features --features wasm
 
-.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test test-docs screenshots lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load profile-worker bench-cpu bench-client
+.PHONY: help setup dev dev-reset build-worker test-e2e deploy-check size soak test test-docs screenshots lint test-rust test-wasm test-interop fuzz-smoke fuzz bench www setup-www test-browser bench-inspector npm test-npm bench-cas-load profile-worker bench-cpu bench-client bench-decode
 
 help:
 	@echo "make dev    install what is missing, build, serve the CAS on http://127.0.0.1:8787, a demo app on :8788"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench  run the benchmarks (results: bench/RESULTS.md)"
 	@echo "make www    build the inspector page (www/, web build of the core in www/pkg/)"
 	@echo "make npm    build the npm package casplus into pkg/ (npm/README.md)"
+	@echo "make bench-decode  casplus decode (tree, --summary, --json, TLS key log) vs tshark, same run"
 	@echo "make bench-cas-load  casplus (wrangler dev) vs django-cas-server under load"
 	@echo "make bench-client  casplus/client validation vs xml2js in Node (issue 17)"
 	@echo "make profile-worker  where the Worker's CPU time goes: DevTools CPU profile under load"
@@ -185,6 +186,13 @@ test-npm: npm
 
 bench:
 	cargo bench --bench codec --bench cas -- --warm-up-time 1 --measurement-time 3
+
+# casplus decode (the binary, as a user runs it) vs tshark on the same captures, runs alternated
+# (bench/decode.rs; the TLS capture is made by bench/tls_capture.py into target/bench-capture/).
+# The release build is measured (what `cargo build --release` gives a user), not the bench profile's.
+bench-decode:
+	cargo build --release --bin casplus
+	CASPLUS=$(CURDIR)/target/release/casplus cargo bench --bench decode
 
 # The inspector page: www/ is static; the web build of the core goes to www/pkg/ (gitignored):
 # casplus* (feature `inspector`, fetched at load) and casplus_tls* (feature `inspector-tls`:

@@ -1,6 +1,7 @@
 //! TACACS+ over TLS 1.3 (RFC 9887) in captures, against captures made by a real TLS stack
 //! (tests/vectors/tls/generate.py: OpenSSL through Python `ssl`, one capture per cipher suite,
-//! with the key log OpenSSL wrote). The expected PDUs are the generator's, never casplus's;
+//! with the key log OpenSSL wrote; tls13-single-connect from bench/tls_capture.py, OpenSSL as
+//! both ends). The expected PDUs are the generator's, never casplus's;
 //! `make test-interop` also checks that tshark decrypts the same bytes.
 #![allow(
     clippy::unwrap_used,
@@ -390,5 +391,35 @@ fn records_are_opened_by_the_given_record_protection_rfc8446_5_2() {
         OPENED.load(Ordering::Relaxed) >= 8,
         "{}",
         OPENED.load(Ordering::Relaxed)
+    );
+}
+
+/// A TLS connection in Single Connection Mode (RFC 8907 §4.3: the client asks in its first
+/// packet, the server agrees in its first reply, then the client opens more sessions), made by
+/// OpenSSL through Python `ssl` (bench/tls_capture.py, 1 connection of 5 sessions): the PDUs
+/// decrypted from both directions are listed in capture order, as a plain connection's are, so
+/// the reply that agrees comes before the second session and nothing is flagged.
+#[test]
+fn tls_pdus_are_in_capture_order_so_single_connect_is_agreed_before_the_next_session_4_3() {
+    let (keylog, errors) = KeyLog::parse(&vector("tls13-single-connect.keys"));
+    assert_eq!(errors, []);
+    let a = capture::analyze(
+        &vector("tls13-single-connect.pcap"),
+        &Options {
+            keylog,
+            ..Options::default()
+        },
+    );
+    assert_eq!(a.pdus.len(), 10, "{:?}", codes_of(&a));
+    assert_eq!(a.sessions.len(), 5);
+    let frames: Vec<u32> = a.pdus.iter().map(|p| p.last_frame).collect();
+    assert!(frames.is_sorted(), "capture order: {frames:?}");
+    let seq: Vec<u8> = a.pdus.iter().map(|p| p.header.seq_no).collect();
+    assert_eq!(seq, [1, 2, 1, 2, 1, 2, 1, 2, 1, 2]);
+    assert!(a.pdus.iter().all(|p| p.tls && p.header.flags & 0x04 != 0));
+    assert!(
+        !codes_of(&a).contains(&codes::SESSION_BEFORE_SINGLE_CONNECT),
+        "{:?}",
+        a.diagnostics
     );
 }

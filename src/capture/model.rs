@@ -155,26 +155,73 @@ impl fmt::Display for FrameTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.ns.div_euclid(1_000_000_000);
         let frac = self.ns.rem_euclid(1_000_000_000);
-        if self.time_of_day {
-            let s = secs.rem_euclid(86_400);
-            write!(
-                f,
-                "{:02}:{:02}:{:02}.{frac:09}",
-                s / 3600,
-                s % 3600 / 60,
-                s % 60
-            )
-        } else {
+        let s = secs.rem_euclid(86_400);
+        // One line of output per PDU shows a time: digits go into a stack buffer, handed to
+        // the formatter once.
+        let mut out = Digits::default();
+        if !self.time_of_day {
             let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-            let s = secs.rem_euclid(86_400);
-            write!(
-                f,
-                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:09}Z",
-                s / 3600,
-                s % 3600 / 60,
-                s % 60
-            )
+            if !(0..=9999).contains(&y) {
+                return write!(
+                    f,
+                    "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:09}Z",
+                    s / 3600,
+                    s % 3600 / 60,
+                    s % 60
+                );
+            }
+            out.fixed(y, 4);
+            out.byte(b'-');
+            out.fixed(m, 2);
+            out.byte(b'-');
+            out.fixed(d, 2);
+            out.byte(b'T');
         }
+        out.fixed(s / 3600, 2);
+        out.byte(b':');
+        out.fixed(s % 3600 / 60, 2);
+        out.byte(b':');
+        out.fixed(s % 60, 2);
+        out.byte(b'.');
+        out.fixed(frac, 9);
+        if !self.time_of_day {
+            out.byte(b'Z');
+        }
+        f.write_str(out.as_str())
+    }
+}
+
+/// ASCII digits in a stack buffer (the hot text of [`FrameTime`] and [`Endpoint`]).
+#[derive(Default)]
+struct Digits {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl Digits {
+    fn byte(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    /// `v` (0 ≤ v < 10^width) zero-padded to `width` digits, as `{v:0width$}` writes it.
+    fn fixed(&mut self, v: i64, width: u32) {
+        for k in (0..width).rev() {
+            let d = v / 10i64.pow(k) % 10;
+            self.byte(b'0' + u8::try_from(d).unwrap_or(0));
+        }
+    }
+
+    /// `v` without padding, as `{v}` writes it.
+    fn num(&mut self, v: u32) {
+        let width = v.checked_ilog10().unwrap_or(0) + 1;
+        self.fixed(i64::from(v), width);
+    }
+
+    fn as_str(&self) -> &str {
+        core::str::from_utf8(self.buf.get(..self.len).unwrap_or_default()).unwrap_or_default()
     }
 }
 
@@ -207,7 +254,18 @@ pub struct Endpoint {
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.ip {
-            IpAddr::V4(ip) => write!(f, "{ip}:{}", self.port),
+            IpAddr::V4(ip) => {
+                let mut out = Digits::default();
+                for (i, octet) in ip.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        out.byte(b'.');
+                    }
+                    out.num(octet.into());
+                }
+                out.byte(b':');
+                out.num(self.port.into());
+                f.write_str(out.as_str())
+            }
             IpAddr::V6(ip) => write!(f, "[{ip}]:{}", self.port),
         }
     }
@@ -709,6 +767,40 @@ mod tests {
         assert_eq!(tod.to_string(), "22:13:20.000000005");
         for ns in [i64::MIN, i64::MAX] {
             let _ = FrameTime::epoch_ns(ns).to_string();
+        }
+        // the digits written by hand are what `{:02}`/`{:09}` would write
+        for ns in [
+            0,
+            59_999_999_999,
+            86_399_999_999_999,
+            9_000_000_000_123_456_789,
+        ] {
+            let t = FrameTime::epoch_ns(ns);
+            let (secs, frac) = (ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000));
+            let (y, m, d) = super::civil_from_days(secs.div_euclid(86_400));
+            let s = secs.rem_euclid(86_400);
+            let want = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:09}Z",
+                s / 3600,
+                s % 3600 / 60,
+                s % 60
+            );
+            assert_eq!(t.to_string(), want);
+        }
+    }
+
+    #[test]
+    fn endpoints_read_like_socket_addresses() {
+        use super::Endpoint;
+        use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+        for (ip, port) in [
+            (IpAddr::V4(Ipv4Addr::new(0, 0, 0, 0)), 0),
+            (IpAddr::V4(Ipv4Addr::new(10, 200, 3, 255)), 49),
+            (IpAddr::V4(Ipv4Addr::new(255, 255, 255, 255)), 65535),
+            (IpAddr::V6(Ipv6Addr::LOCALHOST), 300),
+        ] {
+            let e = Endpoint { ip, port };
+            assert_eq!(e.to_string(), SocketAddr::new(ip, port).to_string());
         }
     }
 }

@@ -505,6 +505,11 @@ impl<'o, 'p> Reassembler<'o, 'p> {
                 .conn(Some(c)),
             );
         }
+        // The PDUs of both directions, then recorded in capture order (by the frame of their
+        // last byte), as the PDUs of a plain connection are: the session rules (RFC 8907 §4.3
+        // single-connect) read a reply before the next request.
+        let mut found: [std::vec::IntoIter<FoundPdu>; 2] =
+            [Vec::new().into_iter(), Vec::new().into_iter()];
         for (d, plain) in outcome.plain.iter().enumerate() {
             if plain.bytes.is_empty() {
                 continue;
@@ -529,12 +534,40 @@ impl<'o, 'p> Reassembler<'o, 'p> {
                     *at = None;
                 }
             }
-            let first = self.pdus.len();
-            self.emit(Some(c), streams.get(d).copied().unwrap_or(0), out, events);
-            // decoded with RFC 9887's rules (Decoder: `over_tls`)
-            for p in self.pdus.get_mut(first..).unwrap_or_default() {
-                p.tls = true;
+            self.emit(
+                Some(c),
+                streams.get(d).copied().unwrap_or(0),
+                Vec::new(),
+                events,
+            );
+            if let Some(slot) = found.get_mut(d) {
+                *slot = out.into_iter();
             }
+        }
+        let first = self.pdus.len();
+        let last_frame = |p: &FoundPdu| p.pieces.iter().map(|r| r.frame).max();
+        let [a, b] = &mut found;
+        let (mut a, mut b) = (a.peekable(), b.peekable());
+        loop {
+            let d = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => usize::from(last_frame(y) < last_frame(x)),
+                (Some(_), None) => 0,
+                (None, Some(_)) => 1,
+                (None, None) => break,
+            };
+            let next = if d == 0 { a.next() } else { b.next() };
+            if let Some(p) = next {
+                self.emit(
+                    Some(c),
+                    streams.get(d).copied().unwrap_or(0),
+                    vec![p],
+                    Vec::new(),
+                );
+            }
+        }
+        // decoded with RFC 9887's rules (Decoder: `over_tls`)
+        for p in self.pdus.get_mut(first..).unwrap_or_default() {
+            p.tls = true;
         }
         if let Some(k) = self.conns.get_mut(c as usize) {
             // the ClientHello's sender is the client, as a SYN's would be

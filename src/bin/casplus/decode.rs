@@ -203,10 +203,12 @@ pub fn run(parser: &mut lexopt::Parser, io: &mut Io<'_>) -> Result<(), CliError>
         } else if args.json {
             write_json(pdu, io.stdout)?;
         } else {
+            let mut buf = Vec::new();
             if i > 0 {
-                writeln!(io.stdout).map_err(|e| write_error(&e))?;
+                buf.push(b'\n');
             }
-            crate::tree::write_tree(i, pdu, io.stdout).map_err(|e| write_error(&e))?;
+            crate::tree::write_tree(i, pdu, &mut buf).map_err(|e| write_error(&e))?;
+            io.stdout.write_all(&buf).map_err(|e| write_error(&e))?;
         }
     }
     Ok(())
@@ -254,88 +256,97 @@ fn run_capture(
     if args.summary {
         return write_summary(&analysis, out);
     }
-    for (i, line) in analysis.pdu_lines(&opts).enumerate() {
-        if args.json {
+    if args.json {
+        for line in analysis.pdu_lines(&opts) {
             serde_json::to_writer(&mut *out, &line).map_err(|e| match e.io_error_kind() {
                 Some(kind) => write_error(&kind.into()),
                 None => CliError::Failed(format!("cannot render JSON: {e}")),
             })?;
             out.write_all(b"\n").map_err(|e| write_error(&e))?;
-            continue;
         }
-        if i > 0 {
-            writeln!(out).map_err(|e| write_error(&e))?;
-        }
-        writeln!(
-            out,
-            "Frame {}{}{}: {}",
-            line.last_frame,
-            line.time
-                .as_deref()
-                .map(|t| format!(" at {t}"))
-                .unwrap_or_default(),
-            match (&line.src, &line.dst) {
-                (Some(s), Some(d)) => format!(", {s} → {d}"),
-                _ => String::new(),
-            },
-            line.summary
-        )
-        .map_err(|e| write_error(&e))?;
-        crate::tree::write_tree(i, &line.pdu, out).map_err(|e| write_error(&e))?;
-    }
-    if args.json {
         return Ok(());
     }
-    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| write_error(&e));
-    w(out, String::new())?;
-    w(
+    // The trees are written into one buffer, handed to the output in large pieces.
+    let mut buf: Vec<u8> = Vec::with_capacity(OUT_CHUNK * 2);
+    for (i, line) in analysis.pdu_lines(&opts).enumerate() {
+        if i > 0 {
+            buf.push(b'\n');
+        }
+        frame_line(&mut buf, &line).map_err(|e| write_error(&e))?;
+        crate::tree::write_tree(i, &line.pdu, &mut buf).map_err(|e| write_error(&e))?;
+        if buf.len() >= OUT_CHUNK {
+            out.write_all(&buf).map_err(|e| write_error(&e))?;
+            buf.clear();
+        }
+    }
+    epilogue(&mut buf, &analysis, &keylog_errors).map_err(|e| write_error(&e))?;
+    out.write_all(&buf).map_err(|e| write_error(&e))
+}
+
+/// Bytes of tree text gathered before they are handed to the output.
+const OUT_CHUNK: usize = 1 << 16;
+
+/// `Frame N[ at TIME][, SRC → DST]: SUMMARY`, the line above a PDU's tree.
+fn frame_line(out: &mut Vec<u8>, line: &capture::PduLine<'_>) -> std::io::Result<()> {
+    write!(out, "Frame {}", line.last_frame)?;
+    if let Some(t) = &line.time {
+        out.extend_from_slice(b" at ");
+        out.extend_from_slice(t.as_bytes());
+    }
+    if let (Some(s), Some(d)) = (&line.src, &line.dst) {
+        out.extend_from_slice(b", ");
+        out.extend_from_slice(s.as_bytes());
+        out.extend_from_slice(" → ".as_bytes());
+        out.extend_from_slice(d.as_bytes());
+    }
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(line.summary.as_bytes());
+    out.push(b'\n');
+    Ok(())
+}
+
+/// After the trees: the capture, its sessions step by step, TLS connections, key-log
+/// warnings and the capture's diagnostics.
+fn epilogue(
+    out: &mut Vec<u8>,
+    analysis: &capture::Analysis,
+    keylog_errors: &[capture::tls::KeyLogError],
+) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(
         out,
-        format!(
-            "Capture: {} ({}), {} PDU(s), {} session(s)",
-            analysis.format.form.name(),
-            analysis.format.detail,
-            analysis.pdus.len(),
-            analysis.sessions.len()
-        ),
+        "Capture: {} ({}), {} PDU(s), {} session(s)",
+        analysis.format.form.name(),
+        analysis.format.detail,
+        analysis.pdus.len(),
+        analysis.sessions.len()
     )?;
     for s in &analysis.sessions {
-        w(
+        writeln!(
             out,
-            format!("  Session {} (session_id {:#010x}):", s.id, s.session_id),
+            "  Session {} (session_id {:#010x}):",
+            s.id, s.session_id
         )?;
         for step in &s.steps {
             if let Some(p) = analysis.pdus.get(step.pdu as usize) {
-                w(out, format!("    {:>3}  {}", step.seq_no, p.summary))?;
+                writeln!(out, "    {:>3}  {}", step.seq_no, p.summary)?;
             }
         }
     }
     for c in &analysis.connections {
         if let Some(t) = &c.tls {
-            w(
-                out,
-                format!("  TLS {} → {}: {}", c.client, c.server, tls_line(t)),
-            )?;
+            writeln!(out, "  TLS {} → {}: {}", c.client, c.server, tls_line(t))?;
         }
     }
-    for e in &keylog_errors {
-        w(
-            out,
-            format!("  warning [{}]: {e}", capture::codes::TLS_KEYLOG_LINE),
-        )?;
+    for e in keylog_errors {
+        writeln!(out, "  warning [{}]: {e}", capture::codes::TLS_KEYLOG_LINE)?;
     }
     for d in &analysis.diagnostics {
-        w(
-            out,
-            format!(
-                "  {} [{}]{}: {}",
-                d.severity,
-                d.code,
-                d.offset
-                    .map(|o| format!(" at offset {o}"))
-                    .unwrap_or_default(),
-                d.message
-            ),
-        )?;
+        write!(out, "  {} [{}]", d.severity, d.code)?;
+        if let Some(o) = d.offset {
+            write!(out, " at offset {o}")?;
+        }
+        writeln!(out, ": {}", d.message)?;
     }
     Ok(())
 }
@@ -347,29 +358,58 @@ fn run_capture(
 fn write_summary(analysis: &capture::Analysis, out: &mut dyn Write) -> Result<(), CliError> {
     let mut order: Vec<&capture::Pdu> = analysis.pdus.iter().collect();
     order.sort_by_key(|p| p.last_frame);
+    let mut buf: Vec<u8> = Vec::with_capacity(OUT_CHUNK * 2);
+    // frames are in number order, and so are the PDUs now: one walk finds each time
+    let mut at = 0;
     for p in order {
+        while analysis
+            .frames
+            .get(at)
+            .is_some_and(|f| f.number < p.last_frame)
+        {
+            at += 1;
+        }
         let time = analysis
-            .frame(p.last_frame)
-            .and_then(|f| f.time)
-            .map_or_else(|| "-".to_owned(), |t| t.to_string());
-        let conn = p.conn.and_then(|c| analysis.connections.get(c as usize));
-        let ends = match (conn, p.direction) {
-            (Some(c), tacacs::Direction::ClientToServer) => format!("{} → {}", c.client, c.server),
-            (Some(c), tacacs::Direction::ServerToClient) => format!("{} → {}", c.server, c.client),
-            (None, _) => "-".to_owned(),
-        };
-        writeln!(
-            out,
-            "{:>6}  {time}  {ends}  {:#010x} {:>3}  {}{}",
-            p.last_frame,
-            p.header.session_id,
-            p.header.seq_no,
-            p.summary,
-            if p.tls { "  [TLS]" } else { "" }
-        )
-        .map_err(|e| write_error(&e))?;
+            .frames
+            .get(at)
+            .filter(|f| f.number == p.last_frame)
+            .and_then(|f| f.time);
+        summary_line(&mut buf, analysis, p, time).map_err(|e| write_error(&e))?;
+        if buf.len() >= OUT_CHUNK {
+            out.write_all(&buf).map_err(|e| write_error(&e))?;
+            buf.clear();
+        }
     }
-    Ok(())
+    out.write_all(&buf).map_err(|e| write_error(&e))
+}
+
+/// One `--summary` line, written straight into `out`.
+fn summary_line(
+    out: &mut Vec<u8>,
+    analysis: &capture::Analysis,
+    p: &capture::Pdu,
+    time: Option<capture::FrameTime>,
+) -> std::io::Result<()> {
+    write!(out, "{:>6}  ", p.last_frame)?;
+    match time {
+        Some(t) => write!(out, "{t}")?,
+        None => out.push(b'-'),
+    }
+    out.extend_from_slice(b"  ");
+    let conn = p.conn.and_then(|c| analysis.connections.get(c as usize));
+    match (conn, p.direction) {
+        (Some(c), tacacs::Direction::ClientToServer) => write!(out, "{} → {}", c.client, c.server)?,
+        (Some(c), tacacs::Direction::ServerToClient) => write!(out, "{} → {}", c.server, c.client)?,
+        (None, _) => out.push(b'-'),
+    }
+    writeln!(
+        out,
+        "  {:#010x} {:>3}  {}{}",
+        p.header.session_id,
+        p.header.seq_no,
+        p.summary,
+        if p.tls { "  [TLS]" } else { "" }
+    )
 }
 
 /// One line about a TLS connection: what its handshake shows and what was decrypted.

@@ -97,6 +97,22 @@ pub struct KeyLogError {
 pub struct KeyLog {
     /// Every line read.
     pub entries: Vec<KeyLogEntry>,
+    /// `prefix << 24 | index` for every entry, sorted: `prefix` is the first five bytes of its
+    /// client random, `index` its place in `entries`. [`KeyLog::find`] takes a binary search
+    /// instead of a walk over every line (a capture of thousands of connections has a key log
+    /// of thousands of lines); plain `u64`s keep the sort small in the inspector's wasm. Made
+    /// by [`KeyLog::parse`]; when it does not cover `entries` (entries added by hand), the
+    /// lookups walk `entries`.
+    by_random: Vec<u64>,
+}
+
+/// The low bits of a [`KeyLog`] index key: the entry's place.
+const INDEX_BITS: u32 = 24;
+
+/// The index key of `client_random` (its first five bytes), before the entry's place is added.
+fn prefix(client_random: &[u8; 32]) -> u64 {
+    let [a, b, c, d, e] = client_random.first_chunk().copied().unwrap_or([0; 5]);
+    u64::from_be_bytes([0, 0, 0, a, b, c, d, e])
 }
 
 impl KeyLog {
@@ -122,24 +138,54 @@ impl KeyLog {
                 }),
             }
         }
-        (Self { entries }, errors)
+        let mut by_random: Vec<u64> = Vec::new();
+        if entries.len() < 1 << INDEX_BITS {
+            by_random = (0u64..)
+                .zip(&entries)
+                .map(|(i, e)| (prefix(&e.client_random) << INDEX_BITS) | i)
+                .collect();
+            by_random.sort_unstable();
+        }
+        (Self { entries, by_random }, errors)
+    }
+
+    /// The entries whose client random starts like `client_random`, in file order; `None` when
+    /// the index does not cover the entries.
+    fn candidates(
+        &self,
+        client_random: &[u8; 32],
+    ) -> Option<impl DoubleEndedIterator<Item = &KeyLogEntry>> {
+        if self.by_random.len() != self.entries.len() {
+            return None;
+        }
+        let p = prefix(client_random);
+        let from = self.by_random.partition_point(|v| v >> INDEX_BITS < p);
+        let to = self.by_random.partition_point(|v| v >> INDEX_BITS <= p);
+        let keys = self.by_random.get(from..to).unwrap_or_default();
+        Some(keys.iter().filter_map(|v| {
+            let i = usize::try_from(v & ((1 << INDEX_BITS) - 1)).ok()?;
+            self.entries.get(i)
+        }))
     }
 
     /// The secret with `label` for the connection whose ClientHello has `client_random` (the
     /// last such line: a key log appended to twice keeps the newest).
     pub fn find(&self, client_random: &[u8; 32], label: SecretLabel) -> Option<&[u8]> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| e.label == label && &e.client_random == client_random)
-            .map(|e| e.secret.as_slice())
+        let fits = |e: &&KeyLogEntry| e.label == label && &e.client_random == client_random;
+        match self.candidates(client_random) {
+            Some(mut c) => c.rfind(fits),
+            None => self.entries.iter().rfind(fits),
+        }
+        .map(|e| e.secret.as_slice())
     }
 
     /// True when some line names `client_random`.
     pub fn knows(&self, client_random: &[u8; 32]) -> bool {
-        self.entries
-            .iter()
-            .any(|e| &e.client_random == client_random)
+        let named = |e: &KeyLogEntry| &e.client_random == client_random;
+        match self.candidates(client_random) {
+            Some(mut c) => c.any(named),
+            None => self.entries.iter().any(named),
+        }
     }
 }
 
@@ -176,12 +222,14 @@ fn hex(s: &[u8]) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    s.chunks_exact(2)
-        .map(|p| match p {
-            [h, l] => Some(nibble(*h)? << 4 | nibble(*l)?),
-            _ => None,
-        })
-        .collect()
+    // a plain loop into a sized Vec: a key log has several lines per connection
+    let mut out = Vec::with_capacity(s.len() / 2);
+    for p in s.chunks_exact(2) {
+        if let [h, l] = p {
+            out.push(nibble(*h)? << 4 | nibble(*l)?);
+        }
+    }
+    Some(out)
 }
 
 const fn nibble(c: u8) -> Option<u8> {
@@ -219,5 +267,75 @@ mod tests {
         assert_eq!(errs[0].offset, line3 + "SERVER_TRAFFIC_SECRET_0 ".len());
         assert_eq!(errs[1].why, "a TLS 1.3 traffic secret is 32 or 48 bytes");
         assert!(!format!("{:?}", log.entries[0]).contains("aaaa"));
+    }
+
+    /// Many connections in one key log (SSLKEYLOGFILE appends one block per connection): each
+    /// client random finds its own secrets, the last line of a label wins, and a log whose
+    /// entries were pushed by hand is still searched.
+    #[test]
+    fn finds_each_connections_secrets_among_many_the_last_line_winning() {
+        // client randoms that differ in their first bytes (the index) and in their last
+        let random = |c: u32| {
+            let mut cr = [0u8; 32];
+            cr[..4].copy_from_slice(&c.to_be_bytes());
+            cr[28..].copy_from_slice(&c.to_be_bytes());
+            cr
+        };
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let mut text = String::new();
+        for c in (0..300u32).rev() {
+            let cr = hex(&random(c));
+            let secret = format!("{:02x}", c % 251).repeat(32);
+            text.push_str(&format!("CLIENT_TRAFFIC_SECRET_0 {cr} {secret}\n"));
+            text.push_str(&format!(
+                "SERVER_TRAFFIC_SECRET_0 {cr} {}\n",
+                "ee".repeat(48)
+            ));
+        }
+        // the same first five bytes as connection 7, another client random
+        let mut twin = random(7);
+        twin[31] = 0xaa;
+        text.push_str(&format!(
+            "CLIENT_TRAFFIC_SECRET_0 {} {}\n",
+            hex(&twin),
+            "55".repeat(32)
+        ));
+        // connection 7 again: the newest line wins
+        text.push_str(&format!(
+            "CLIENT_TRAFFIC_SECRET_0 {} {}\n",
+            hex(&random(7)),
+            "77".repeat(32)
+        ));
+        let (log, errs) = KeyLog::parse(text.as_bytes());
+        assert_eq!((log.entries.len(), errs.len()), (602, 0));
+        for c in 0..300u32 {
+            let cr = random(c);
+            let want = if c == 7 { 0x77 } else { (c % 251) as u8 };
+            assert_eq!(
+                log.find(&cr, SecretLabel::ClientTraffic0),
+                Some(&[want; 32][..]),
+                "{c}"
+            );
+            assert_eq!(
+                log.find(&cr, SecretLabel::ServerTraffic0),
+                Some(&[0xee; 48][..])
+            );
+            assert!(log.knows(&cr));
+        }
+        assert_eq!(
+            log.find(&twin, SecretLabel::ClientTraffic0),
+            Some(&[0x55; 32][..])
+        );
+        assert_eq!(log.find(&twin, SecretLabel::ServerTraffic0), None);
+        assert_eq!(log.find(&[0xff; 32], SecretLabel::ClientTraffic0), None);
+        assert!(!log.knows(&[0xff; 32]));
+        let mut by_hand = KeyLog::default();
+        by_hand.entries.push(log.entries[0].clone());
+        by_hand.entries.push(log.entries[601].clone());
+        assert_eq!(
+            by_hand.find(&random(7), SecretLabel::ClientTraffic0),
+            Some(&[0x77; 32][..])
+        );
+        assert!(by_hand.knows(&log.entries[0].client_random));
     }
 }
