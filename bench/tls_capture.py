@@ -23,6 +23,11 @@ import subprocess
 import sys
 import tempfile
 
+# The RFC 8907 PDU and the Ethernet/IPv4/TCP frame builders of the TLS test vectors.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "vectors", "tls"))
+from generate import author_request, author_response, acct_reply, checksum, frame  # noqa: E402
+from generate import pdu as vector_pdu  # noqa: E402
+
 PORT = 300  # RFC 9887 §7
 SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
 FLAGS = 0x01 | 0x04  # TAC_PLUS_UNENCRYPTED_FLAG | TAC_PLUS_SINGLE_CONNECT_FLAG
@@ -30,9 +35,8 @@ PORT_, REM = b"tty0", b"192.0.2.7"
 
 
 def pdu(kind, seq, session, body):
-    """An RFC 8907 §4.1 header + clear body."""
-    version = 0xC1 if kind == 1 and seq == 1 else 0xC0
-    return struct.pack(">BBBBII", version, kind, seq, FLAGS, session, len(body)) + body
+    """An RFC 8907 §4.1 header (flags FLAGS) + clear body."""
+    return vector_pdu(kind, seq, session, body, FLAGS)
 
 
 def authen_start(user, password):
@@ -48,14 +52,6 @@ def with_args(head, user, args):
     return head + bytes(len(a) for a in args) + user + PORT_ + REM + b"".join(args)
 
 
-def author_request(user, args):
-    # §6.1: method TACACSPLUS, priv 1, type PAP, service LOGIN
-    return with_args(struct.pack("BBBBBBBB", 6, 1, 2, 1, len(user), len(PORT_), len(REM), len(args)), user, args)
-
-
-def author_response(args):
-    head = struct.pack(">BBHH", 1, len(args), 0, 0)  # §6.2: PASS_ADD
-    return head + bytes(len(a) for a in args) + b"".join(args)
 
 
 def acct_request(flags, user, args):
@@ -63,9 +59,6 @@ def acct_request(flags, user, args):
     head = struct.pack("BBBBBBBBB", flags, 6, 1, 2, 1, len(user), len(PORT_), len(REM), len(args))
     return with_args(head, user, args)
 
-
-def acct_reply():
-    return struct.pack(">HHB", 0, 0, 1)  # §7.2: SUCCESS
 
 
 def sessions(conn, count):
@@ -153,23 +146,6 @@ def connection(cctx, sctx, exchanges):
     return wire
 
 
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(f">{len(b) // 2}H", b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def frame(src, dst, sport, dport, seq, ack, flags, payload):
-    tcp = struct.pack(">HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
-    pseudo = struct.pack(">4s4sBBH", src, dst, 0, 6, len(tcp) + len(payload))
-    c = checksum(pseudo + tcp + payload)
-    tcp = tcp[:16] + struct.pack(">H", c) + tcp[18:]
-    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6, 0, src, dst)
-    ip = ip[:10] + struct.pack(">H", checksum(ip)) + ip[12:]
-    return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip + tcp + payload
 
 
 def tcp_frames(conn, wire):
