@@ -391,7 +391,8 @@ fn perl_client_authenticates_with_ascii_and_pap_5_4_2() {
         perl_authen(s.port, KEY, "bob", "bob-pw", true),
         "denied: Authentication failed"
     );
-    assert!(perl_authen(s.port, "wrong", "alice", "alice-pw", true).starts_with("denied"));
+    let wrong = perl_authen(s.port, "wrong", "alice", "alice-pw", true);
+    assert!(wrong.starts_with("denied"), "a wrong key: {wrong:?}");
     // Authen::TacacsPlus starts ASCII logins without a user: the full GETUSER/GETPASS dialogue.
     s.wait_log("authen LOGIN ASCII LOGIN user=\"\" -> GETUSER");
     s.wait_log("authen continue user=\"alice\" -> GETPASS");
