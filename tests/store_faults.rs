@@ -56,6 +56,11 @@ impl Store for Failing {
         self.written.borrow_mut().push(ticket.id().clone());
         self.inner.put(ticket, expires_at).await
     }
+    async fn put_new(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<bool, StoreError> {
+        self.check("put_new", Some(ticket.kind()))?;
+        self.written.borrow_mut().push(ticket.id().clone());
+        self.inner.put_new(ticket, expires_at).await
+    }
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         self.check("get", Some(id.kind()))?;
         self.inner.get(id).await

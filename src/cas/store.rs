@@ -19,9 +19,12 @@
 //! # Contract and consistency model
 //!
 //! - [`Store::take`] MUST be atomic: of any number of concurrent takes of one id, at most
-//!   one returns the ticket. This is what makes ST/PT single use (§3.1.1, §3.2.1) and the
-//!   login ticket single use (§3.5.1). In a Worker, serve `ST-`, `PT-` and `LT-` ids from a
-//!   Durable Object (a get-then-delete with no `await` between them is atomic there).
+//!   one returns the ticket. This is what makes ST/PT single use (§3.1.1, §3.2.1). So
+//!   MUST [`Store::put_new`]: of any number of concurrent calls for one id, at most one
+//!   answers `true` — the login ticket's single use (§3.5.1; a login ticket is stored only
+//!   when it is used, `engine/login_ticket.rs`). In a Worker, serve `ST-`, `PT-` and `LT-`
+//!   ids from a Durable Object (a read-then-write with no `await` between them is atomic
+//!   there).
 //! - [`Store::get`]/[`Store::put`] of `TGT-` and `PGT-` may be eventually consistent (KV).
 //!   Service and proxy tickets carry a snapshot of the authentication, so validating one
 //!   never reads the TGT: a fresh ST validates at any location as soon as the Durable Object
@@ -38,8 +41,8 @@
 //!   reached with made-up ids and keys by anyone (a `serviceValidate`, `/proxy`, login or
 //!   cookie with a random ticket id): for one never written they MUST answer "not found"
 //!   without allocating storage for it (in a Worker: without creating the Durable Object's
-//!   table), and so must [`Store::delete`] of a missing ST, PT or LT. Only [`Store::put`],
-//!   [`Store::put_all`], [`Store::update_throttle`] and the revocation of a TGT or PGT
+//!   table), and so must [`Store::delete`] of a missing ST or PT. Only [`Store::put`],
+//!   [`Store::put_all`], [`Store::put_new`], [`Store::update_throttle`] and the revocation of a TGT or PGT
 //!   (`delete`; the engine deletes those only after reading them) may store, and what they
 //!   store MUST go away by itself after its `expires_at` or revocation lifetime (KV
 //!   expiration; a Durable Object alarm that drops the object's storage once it is empty).
@@ -95,10 +98,16 @@ pub trait Store {
         Ok(())
     }
 
+    /// Stores a ticket under its id unless a ticket is stored there already, in one atomic
+    /// step: `true` when this call stored it. At most one caller gets `true` for an id
+    /// while its record lasts — how a login ticket is spent (§3.5.1: valid for one
+    /// authentication attempt), with the ticket itself as the record of its use.
+    async fn put_new(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<bool, StoreError>;
+
     /// Reads a ticket without consuming it (TGT, PGT).
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError>;
 
-    /// Atomically removes and returns a ticket: at most one caller gets it (ST, PT, LT).
+    /// Atomically removes and returns a ticket: at most one caller gets it (ST, PT).
     async fn take(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError>;
 
     /// Removes a ticket; removing a missing one is not an error.
@@ -178,6 +187,16 @@ impl Store for MemoryStore {
             );
         }
         Ok(())
+    }
+
+    async fn put_new(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<bool, StoreError> {
+        let mut map = lock(&self.tickets);
+        let key = ticket.id().as_str();
+        if map.contains_key(key) {
+            return Ok(false);
+        }
+        map.insert(key.to_owned(), (ticket.clone(), expires_at));
+        Ok(true)
     }
 
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
@@ -274,6 +293,24 @@ mod tests {
             .map(|h| usize::from(h.join().unwrap()))
             .sum();
         assert_eq!(winners, 1);
+    }
+
+    #[test]
+    fn put_new_stores_once_across_threads_3_5_1() {
+        let s = std::sync::Arc::new(MemoryStore::new());
+        let mut e = DeterministicEntropy::new(4);
+        let t = lt(&mut e);
+        let winners: usize = (0..8)
+            .map(|_| {
+                let (s, t) = (s.clone(), t.clone());
+                std::thread::spawn(move || now_or_never(s.put_new(&t, Timestamp(10))).unwrap())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| usize::from(h.join().unwrap().unwrap()))
+            .sum();
+        assert_eq!(winners, 1);
+        assert_eq!(now_or_never(s.get(t.id())).unwrap().unwrap(), Some(t));
     }
 
     #[test]

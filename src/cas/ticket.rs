@@ -155,6 +155,16 @@ pub enum TicketIdError {
 /// Hex digits in a session route (see [`TicketId::route`]): 48 random bits, not secret.
 pub const ROUTE_LEN: usize = 12;
 
+/// Whether `s` is a session route: exactly [`ROUTE_LEN`] lowercase hex digits.
+pub fn is_route(s: &str) -> bool {
+    s.len() == ROUTE_LEN && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A fresh session route ([`TicketId::route`]) drawn from `entropy`.
+pub fn random_route(entropy: &mut dyn Entropy) -> String {
+    random_token(entropy, "", ROUTE_LEN / 2)
+}
+
 /// A ticket id: prefix + random part, charset `[A-Za-z0-9-]` (§3.7).
 ///
 /// Tickets of one SSO session end in the same *route*, `-` and [`ROUTE_LEN`] hex digits
@@ -174,7 +184,8 @@ impl TicketId {
     pub fn generate(kind: TicketKind, entropy: &mut dyn Entropy) -> Self {
         let mut id = random_token(entropy, kind.prefix(), kind.random_bytes());
         if kind == TicketKind::TicketGranting {
-            id.push_str(&random_token(entropy, "-", ROUTE_LEN / 2));
+            id.push('-');
+            id.push_str(&random_route(entropy));
         }
         Self(id)
     }
@@ -190,13 +201,28 @@ impl TicketId {
         Self(id)
     }
 
+    /// Draws a fresh TGT id for a session whose route was reserved before the session
+    /// existed (by the login ticket of the form that opens it, `engine/login_ticket.rs`):
+    /// `route` when it is one ([`is_route`]), else a fresh route.
+    pub fn generate_session(entropy: &mut dyn Entropy, route: Option<&str>) -> Self {
+        let kind = TicketKind::TicketGranting;
+        match route.filter(|r| is_route(r)) {
+            Some(route) => {
+                let mut id = random_token(entropy, kind.prefix(), kind.random_bytes());
+                id.push('-');
+                id.push_str(route);
+                Self(id)
+            }
+            None => Self::generate(kind, entropy),
+        }
+    }
+
     /// The session route this id ends in, if it has one: the part after the random part,
     /// exactly [`ROUTE_LEN`] lowercase hex digits.
     pub fn route(&self) -> Option<&str> {
         let rest = self.0.get(self.kind().prefix().len()..)?;
         let (random, route) = rest.split_once('-')?;
-        let hex = |s: &str| s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        (!random.is_empty() && route.len() == ROUTE_LEN && hex(route)).then_some(route)
+        (!random.is_empty() && is_route(route)).then_some(route)
     }
 
     /// Checks a ticket id received in a request.

@@ -125,7 +125,7 @@ test('the fault switch is off without a header and on with one', async () => {
   assert.equal(res.status, 303);
   // Off loopback (a deployment's own host name) the switch is ignored: wrangler dev always
   // serves a loopback URL, so the Worker's unit tests (faults::tests) prove that part.
-  assert.equal((await fetch(`${w.base}/login`, { headers: faulty('put:LT') })).status, 500, 'on loopback it applies');
+  assert.equal((await login(new Browser(), { faults: 'put_new:LT' })).status, 500, 'on loopback it applies');
   // The fault is logged for the operator with the request's id (docs/audit-log.md).
   const faultLine = () => w.log().replace(/\x1b\[[0-9;]*m/g, '').split('\n')
     .filter((l) => l.includes('"event":"fault"') && l.includes('injected fault'))
@@ -150,9 +150,12 @@ test('login with a failing Durable Object write of the ST: 500, no redirect, no 
 test('login with every guard call failing (throttle counters, login ticket): 500 before any password check', async () => {
   const b = new Browser();
   await assertClean500(await login(b, { faults: 'guard' }), b, 'guard down');
-  const form = await fetch(`${w.base}/login`, { headers: faulty('put:LT') });
-  assert.equal(form.status, 500, 'no login form without its login ticket');
-  assert.ok(!(await form.text()).includes('name="lt"'));
+  // Spending the login ticket alone failing (§3.5.1): 500, nothing issued.
+  await assertClean500(await login(new Browser(), { faults: 'put_new:LT' }), b, 'login ticket not spent');
+  // A login form needs no storage at all (issue 16): served with every guard call failing.
+  const form = await fetch(`${w.base}/login`, { headers: faulty('guard') });
+  assert.equal(form.status, 200, 'the form does not touch the Durable Object');
+  assert.match(await form.text(), /name="lt" value="LT-/);
 });
 
 test('SSO with the Durable Object failing issues nothing (KV is not on its path); the session survives', async () => {

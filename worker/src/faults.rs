@@ -13,7 +13,7 @@
 //!
 //! The value is a comma-separated list of faults, or `per-request`: then the list comes
 //! from each request's [`FAULTS_HEADER`] header. A fault is `OP` or `OP:KIND`, with `OP`
-//! one of `put`, `get`, `take`, `delete`, `throttle`, `update_throttle`, or
+//! one of `put`, `put_new`, `get`, `take`, `delete`, `throttle`, `update_throttle`, or
 //! `kv` / `guard` (every operation on that backend, see [`crate::store::home`]), and
 //! `KIND` a ticket prefix without its dash (`TGT`, `ST`, `PT`, `PGT`, `LT`), e.g.
 //! `put:TGT` (the write of a TGT fails) or `take:ST` (the Durable Object take of a

@@ -3,9 +3,9 @@
 //!
 //! One object per *name*; the store names them (see docs/tickets.md, "Where tickets live, and
 //! why"): one per SSO session (its tickets' route, [`TicketId::route`]) holding the
-//! session's TGT, its service and proxy tickets and the revocation marks of its TGT and
-//! PGTs; one
-//! per login ticket or ticket without a route; one per throttle key. An object holds rows
+//! session's TGT, its service and proxy tickets, the revocation marks of its TGT and
+//! PGTs and the spent login ticket that opened it; one per ticket without a route; one
+//! per throttle key. An object holds rows
 //! `entry(k, v, exp)` keyed by [`ticket_key`]/[`revoked_key`]/[`THROTTLE`]; every operation
 //! is one or two synchronous SQL statements with no `await` in between, so it is atomic —
 //! in particular two concurrent `take`s of one id can never both see the row. Values are
@@ -80,6 +80,17 @@ pub enum GuardRequest {
         /// `(id, stored ticket, exp)` for each ticket.
         items: Vec<(String, Vec<u8>, i64)>,
     },
+    /// Store the ticket `value` under `id` until `exp` unless a ticket is stored there
+    /// already; the reply is a value when this request stored it (a login ticket spent,
+    /// §3.5.1).
+    PutNew {
+        /// The ticket id.
+        id: String,
+        /// The ticket's stored form ([`Ticket::to_bytes`]).
+        value: Vec<u8>,
+        /// When it may be dropped (ms since the epoch).
+        exp: i64,
+    },
     /// Read a ticket.
     Get {
         /// The ticket id.
@@ -126,6 +137,7 @@ impl GuardRequest {
         match self {
             Self::Put { .. }
             | Self::PutAll { .. }
+            | Self::PutNew { .. }
             | Self::Revoke { .. }
             | Self::UpdateThrottle { .. } => true,
             Self::Get { .. }
@@ -313,6 +325,18 @@ impl TicketGuard {
                     }
                 }
                 None
+            }
+            GuardRequest::PutNew { id, value, exp } => {
+                // Read then write with no await in between: of concurrent requests for
+                // one id, one stores.
+                let k = ticket_key(&id);
+                if self.read(&k)?.is_some() {
+                    None
+                } else {
+                    self.write(&k, &value, exp)?;
+                    self.schedule(exp).await?;
+                    Some(Vec::new())
+                }
             }
             GuardRequest::Get { id } => self.read(&ticket_key(&id))?,
             GuardRequest::Take { id } => {

@@ -4,7 +4,8 @@
 //! | what | where | why |
 //! |---|---|---|
 //! | `ST-`, `PT-` | the session's guard object (named by the ids' route) | `take` must be atomic (single use) and a fresh ticket must be visible everywhere at once |
-//! | `LT-` (and ids without a route) | a guard object named by the ticket id | the same, before there is a session |
+//! | `LT-`, once used (a form stores nothing) | the guard object of the session route the ticket reserved | `put_new` must be atomic (spent once, §3.5.1); the login's session then lives in the same object |
+//! | ids without a route | a guard object named by the ticket id | the same, outside a session |
 //! | `TGT-` | the session's guard object | rewritten at every ticket it issues (service list for single logout, last use): strongly consistent, no KV write per ticket (KV takes about one write per second per key) |
 //! | `PGT-` records | KV, key = ticket id, expiring with the ticket (≥ 60 s) | written once, read-mostly, read where the proxying service is |
 //! | `TGT-`, `PGT-` revocation | the session's guard object | logout must hold everywhere at once, whatever KV still serves |
@@ -321,6 +322,25 @@ impl Store for WorkerStore<'_> {
                 Ok(())
             }
         }
+    }
+
+    async fn put_new(&self, ticket: &Ticket, expires_at: Timestamp) -> Result<bool, StoreError> {
+        self.faults.check("put_new", Some(ticket.kind()))?;
+        let id = ticket.id();
+        if home(id.kind()) == Home::Kv {
+            // KV has no atomic insert; only guard-kept kinds (the login ticket) are
+            // stored once-only.
+            return Err(StoreError::Unavailable(format!(
+                "{} tickets cannot be stored once-only in KV",
+                id.kind().prefix()
+            )));
+        }
+        let request = GuardRequest::PutNew {
+            id: id.as_str().to_owned(),
+            value: ticket.to_bytes().map_err(corrupt)?,
+            exp: expires_at.0,
+        };
+        Ok(self.call(&guard_name(id), &request).await?.is_some())
     }
 
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {

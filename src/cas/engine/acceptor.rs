@@ -9,7 +9,8 @@ use crate::cas::params::{Params, cookie_values};
 use crate::cas::store::{Store, StoreError};
 use crate::cas::throttle::{ThrottleKey, ThrottleOp, Verdict};
 use crate::cas::ticket::{
-    Authentication, Entropy, LoginPurpose, Ticket, TicketGrantingTicket, TicketId, TicketKind,
+    Authentication, Entropy, LoginPurpose, LoginTicket, Ticket, TicketGrantingTicket, TicketId,
+    TicketKind,
 };
 use crate::cas::web::{
     Effect, EndReason, Fault, HttpRequest, LoginError, Response, ResponseMethod, SessionRecord,
@@ -21,6 +22,7 @@ use crate::time::Timestamp;
 
 use super::binding::{Binding, FormBinding, foreign_request};
 use super::login::{LoginStep, bad_request, service_and_method, sso_issued, unknown_service};
+use super::login_ticket::{self, FormContext};
 use super::{Engine, accepts_source, is_clean_name};
 
 /// A login waiting for its credentials to be checked. Serializable, so that an adapter can
@@ -39,6 +41,9 @@ pub struct PendingLogin {
     /// The binding cookie the POST's login ticket verified under (`binding.rs`): a form
     /// shown again after a failure is bound to the same browser.
     binding: Binding,
+    /// The session route the login ticket reserved (`login_ticket.rs`): the new session
+    /// opens under it, where the ticket was spent.
+    route: String,
 }
 
 impl PendingLogin {
@@ -112,9 +117,7 @@ impl Engine {
                 && accepts_source(registered, &t.authentication.source)
         });
         let Some(mut tgt) = tgt else {
-            return self
-                .confirm_expired(store, entropy, now, binding, &service, method)
-                .await;
+            return self.confirm_expired(entropy, now, binding, &service, method);
         };
         let previous_use = tgt.last_used_at;
         match self
@@ -138,9 +141,8 @@ impl Engine {
     }
 
     /// The answer to a warn confirmation that no longer holds: a fresh form.
-    async fn confirm_expired<S: Store>(
+    fn confirm_expired(
         &self,
-        store: &S,
         entropy: &mut dyn Entropy,
         now: Timestamp,
         binding: FormBinding<'_>,
@@ -148,7 +150,6 @@ impl Engine {
         method: Option<ResponseMethod>,
     ) -> WebReply {
         self.login_form(
-            store,
             entropy,
             now,
             binding,
@@ -158,7 +159,6 @@ impl Engine {
             Some(LoginError::FormExpired),
             None,
         )
-        .await
     }
 
     /// The credential acceptor (§2.2), up to the point where credentials must be checked.
@@ -188,42 +188,26 @@ impl Engine {
         // Login CSRF (`binding.rs`): a POST its browser says came from another site is
         // refused before its login ticket is even read.
         let foreign = foreign_request(request);
-        // §3.5.1: the login ticket is valid for one authentication attempt, whatever its
-        // outcome — take it first.
-        let lt = match lt_value.map(TicketId::parse) {
-            Some(Ok(id)) if id.kind() == TicketKind::Login && foreign.is_none() => {
-                match store.take(&id).await {
-                    Ok(Some(Ticket::Login(lt))) => Some(lt),
-                    Ok(_) => None,
-                    Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
-                }
-            }
-            _ => None,
-        };
-        let lt = lt.filter(|lt| {
-            self.config.tickets.login_ticket(lt, now).is_valid() && lt.service.as_deref() == service
-        });
-        // A login ticket this server issued must be bound to this browser: refused, like
+        let lt_id = lt_value
+            .and_then(|v| TicketId::parse(v).ok())
+            .filter(|id| id.kind() == TicketKind::Login);
+        // The login ticket must verify under this browser's binding cookie: refused, like
         // a cross-site POST, before any throttle counter moves and before any password is
-        // looked at.
-        // `Err(None)`: no usable login ticket (the expired form of §3.5.1); `Err(Some(_))`:
-        // a login CSRF.
-        let checked = match (foreign, lt) {
-            (None, Some(lt)) => self
-                .verify_binding(request, &lt.id)
-                .map(|verified| (lt, verified))
-                .map_err(Some),
+        // looked at. `Err(None)`: no login ticket this server could have issued (the
+        // expired form of §3.5.1); `Err(Some(_))`: a login CSRF.
+        let checked = match (foreign, &lt_id) {
             (Some(reason), _) => Err(Some(reason)),
+            (None, Some(id)) => match login_ticket::parts(id.as_str()) {
+                Some(parts) => self
+                    .verify_binding(request, &parts)
+                    .map(|verified| (id, parts, verified))
+                    .map_err(Some),
+                None => Err(None),
+            },
             (None, None) => Err(None),
         };
-        let (lt, binding) = match checked {
-            Ok((lt, verified)) => (
-                lt,
-                FormBinding {
-                    existing: Some(verified),
-                    https: request.https,
-                },
-            ),
+        let (lt_id, parts, verified) = match checked {
+            Ok(checked) => checked,
             Err(reason) => {
                 let error = match reason {
                     Some(_) => LoginError::NotThisBrowser,
@@ -241,54 +225,105 @@ impl Engine {
                     service: service.map(str::to_owned),
                     client_address: request.client_address.map(str::to_owned),
                 });
-                let reply = self
-                    .login_form(
-                        store,
-                        entropy,
-                        now,
-                        self.form_binding(request),
-                        403,
-                        service,
-                        method,
-                        Some(error),
-                        None,
-                    )
-                    .await;
+                let reply = self.login_form(
+                    entropy,
+                    now,
+                    self.form_binding(request),
+                    403,
+                    service,
+                    method,
+                    Some(error),
+                    None,
+                );
                 return LoginStep::Reply(with_events(reply, event.into_iter().collect()));
             }
+        };
+        let binding = FormBinding {
+            existing: Some(verified),
+            https: request.https,
+        };
+
+        // What the ticket was issued for: this service, and for a warn confirmation the
+        // session the request's cookie names (`login_ticket.rs`, the context MAC).
+        let purpose = if parts.is_warn() {
+            request
+                .cookie
+                .map(|c| cookie_values(c, &self.cookie_name(request.https)))
+                .unwrap_or_default()
+                .into_iter()
+                .take(3)
+                .find(|tgt| {
+                    let context = FormContext {
+                        service,
+                        tgt: Some(tgt),
+                    };
+                    parts.issued_for(verified, context)
+                })
+                .and_then(|tgt| TicketId::parse(tgt).ok())
+                .map(|tgt| LoginPurpose::WarnConfirm { tgt })
+        } else {
+            let context = FormContext { service, tgt: None };
+            parts
+                .issued_for(verified, context)
+                .then_some(LoginPurpose::Credentials)
+        };
+        let lt = purpose
+            .map(|purpose| LoginTicket {
+                id: lt_id.clone(),
+                purpose,
+                service: service.map(str::to_owned),
+                created_at: parts.issued_at(),
+            })
+            .filter(|lt| self.config.tickets.login_ticket(lt, now).is_valid());
+        // §3.5.1: the login ticket is valid for one authentication attempt, whatever its
+        // outcome — spent first (stored now, so no second POST can spend it).
+        let lt = match lt.map(Ticket::Login) {
+            Some(ticket) => match store
+                .put_new(&ticket, self.config.tickets.expires_at(&ticket))
+                .await
+            {
+                Ok(true) => Some(ticket),
+                Ok(false) => None,
+                Err(e) => return LoginStep::Reply(WebReply::fault(Fault::Store(e))),
+            },
+            None => None,
+        };
+        let Some(Ticket::Login(lt)) = lt else {
+            // Stale, used, or for another service or session.
+            let reply = match service {
+                Some(service) if parts.is_warn() => {
+                    self.confirm_expired(entropy, now, binding, service, method)
+                }
+                _ => self.login_form(
+                    entropy,
+                    now,
+                    binding,
+                    403,
+                    service,
+                    method,
+                    Some(LoginError::FormExpired),
+                    None,
+                ),
+            };
+            return LoginStep::Reply(reply);
         };
 
         if let LoginPurpose::WarnConfirm { tgt: tgt_id } = &lt.purpose {
             let (Some(service), Some(_)) = (service, registered) else {
-                return LoginStep::Reply(
-                    self.login_form(
-                        store,
-                        entropy,
-                        now,
-                        binding,
-                        403,
-                        service,
-                        method,
-                        Some(LoginError::FormExpired),
-                        None,
-                    )
-                    .await,
-                );
+                return LoginStep::Reply(self.login_form(
+                    entropy,
+                    now,
+                    binding,
+                    403,
+                    service,
+                    method,
+                    Some(LoginError::FormExpired),
+                    None,
+                ));
             };
-            // The TGT is read and extended where the session's tickets live: the adapter
-            // hands the confirmation there ([`PendingConfirm::session`]).
-            let cookie_names_it = request.cookie.is_some_and(|c| {
-                cookie_values(c, &self.cookie_name(request.https))
-                    .into_iter()
-                    .take(3)
-                    .any(|v| v == tgt_id.as_str())
-            });
-            if !cookie_names_it {
-                return LoginStep::Reply(
-                    self.confirm_expired(store, entropy, now, binding, service, method)
-                        .await,
-                );
-            }
+            // The TGT is read and extended where the session's tickets live (the cookie
+            // names it: the ticket's context says so): the adapter hands the
+            // confirmation there ([`PendingConfirm::session`]).
             return LoginStep::Confirm {
                 pending: PendingConfirm {
                     tgt: tgt_id.clone(),
@@ -296,7 +331,7 @@ impl Engine {
                     method,
                     client_address: request.client_address.map(str::to_owned),
                     https: request.https,
-                    binding: Binding(binding.existing.unwrap_or_default().to_owned()),
+                    binding: Binding(verified.to_owned()),
                 },
             };
         }
@@ -311,20 +346,16 @@ impl Engine {
         let password = p.unique(fields::PASSWORD).ok().flatten().unwrap_or("");
         if username.is_empty() || password.is_empty() {
             let keep = is_clean_name(username).then(|| username.to_owned());
-            return LoginStep::Reply(
-                self.login_form(
-                    store,
-                    entropy,
-                    now,
-                    binding,
-                    400,
-                    service,
-                    method,
-                    Some(LoginError::MissingCredentials),
-                    keep,
-                )
-                .await,
-            );
+            return LoginStep::Reply(self.login_form(
+                entropy,
+                now,
+                binding,
+                400,
+                service,
+                method,
+                Some(LoginError::MissingCredentials),
+                keep,
+            ));
         }
 
         // Throttling: a place is reserved on every counter before any password is looked
@@ -336,19 +367,16 @@ impl Engine {
         };
         if let Some(until) = locked_until {
             let keep = is_clean_name(username).then(|| username.to_owned());
-            let mut reply = self
-                .login_form(
-                    store,
-                    entropy,
-                    now,
-                    binding,
-                    429,
-                    service,
-                    method,
-                    Some(throttled(until, now)),
-                    keep,
-                )
-                .await;
+            let mut reply = self.login_form(
+                entropy,
+                now,
+                binding,
+                429,
+                service,
+                method,
+                Some(throttled(until, now)),
+                keep,
+            );
             reply.audit.push(AuditEvent::LoginFailure {
                 username: username.to_owned(),
                 source: None,
@@ -365,20 +393,16 @@ impl Engine {
             {
                 return LoginStep::Reply(WebReply::fault(Fault::Store(e)));
             }
-            return LoginStep::Reply(
-                self.login_form(
-                    store,
-                    entropy,
-                    now,
-                    binding,
-                    401,
-                    service,
-                    method,
-                    Some(LoginError::InvalidCredentials),
-                    None,
-                )
-                .await,
-            );
+            return LoginStep::Reply(self.login_form(
+                entropy,
+                now,
+                binding,
+                401,
+                service,
+                method,
+                Some(LoginError::InvalidCredentials),
+                None,
+            ));
         }
 
         let source = registered
@@ -408,7 +432,8 @@ impl Engine {
                 client_address: request.client_address.map(str::to_owned),
                 existing_tgt,
                 https: request.https,
-                binding: Binding(binding.existing.unwrap_or_default().to_owned()),
+                binding: Binding(verified.to_owned()),
+                route: parts.route().to_owned(),
             },
         }
     }
@@ -535,22 +560,19 @@ impl Engine {
                         (status, error, events, source_message)
                     }
                 };
-                let mut reply = self
-                    .login_form(
-                        store,
-                        entropy,
-                        now,
-                        FormBinding {
-                            existing: Some(&pending.binding.0),
-                            https: pending.https,
-                        },
-                        status,
-                        service,
-                        pending.method,
-                        Some(error),
-                        Some(pending.username),
-                    )
-                    .await;
+                let mut reply = self.login_form(
+                    entropy,
+                    now,
+                    FormBinding {
+                        existing: Some(&pending.binding.0),
+                        https: pending.https,
+                    },
+                    status,
+                    service,
+                    pending.method,
+                    Some(error),
+                    Some(pending.username),
+                );
                 if let Response::Page {
                     view: View::LoginForm(form),
                     ..
@@ -610,7 +632,7 @@ impl Engine {
                     ended_at: now,
                 });
                 TicketGrantingTicket {
-                    id: TicketId::generate(TicketKind::TicketGranting, entropy),
+                    id: TicketId::generate_session(entropy, Some(&pending.route)),
                     authentication,
                     created_at: now,
                     last_used_at: now,
@@ -634,7 +656,7 @@ impl Engine {
                     }
                 }
                 TicketGrantingTicket {
-                    id: TicketId::generate(TicketKind::TicketGranting, entropy),
+                    id: TicketId::generate_session(entropy, Some(&pending.route)),
                     authentication,
                     created_at: now,
                     last_used_at: now,

@@ -10,13 +10,12 @@
 //! any throttle counter moves and before any password is looked at:
 //!
 //! - **Binding.** The form's browser holds a random binding cookie ([`Engine::binding_name`]:
-//!   `__Host-` prefixed over https, like the TGC), and the `lt` is `LT-` + a random part +
-//!   a MAC of that part keyed with the cookie's value ([`bound_login_ticket`]). A POST
-//!   whose `lt` is a live login ticket (taken, §3.5.1: one attempt) but does not verify
-//!   under one of the request's binding cookies is refused: another browser's ticket, or
-//!   no cookie at all. (A made-up or used `lt` is the expired form it always was.) The server stores nothing more than
-//!   the login ticket it already stored, and needs no key of its own: the cookie is the
-//!   key, and only the browser (`HttpOnly`, host-only over https) holds it.
+//!   `__Host-` prefixed over https, like the TGC), and the `lt` carries a MAC keyed with
+//!   the cookie's value (`login_ticket.rs`). A POST whose `lt` does not verify under one of
+//!   the request's binding cookies is refused: another browser's ticket, a made-up one, or
+//!   no cookie at all. (A malformed, stale or used `lt` is the expired form it always was,
+//!   §3.5.1.) The server stores nothing for this, and needs no key of its own: the cookie
+//!   is the key, and only the browser (`HttpOnly`, host-only over https) holds it.
 //! - **Origin.** A POST that its browser marks `Sec-Fetch-Site: cross-site`, or whose
 //!   `Origin` is present and not the server's own, is refused ([`foreign_request`])
 //!   before its login ticket is read.
@@ -26,14 +25,13 @@
 //! A refused POST gets a fresh form bound to the same browser (a new cookie when it had
 //! none) and an audit event ([`crate::cas::audit::AuditEvent::LoginCsrfRefused`]).
 
-use subtle::ConstantTimeEq as _;
-
 use crate::cas::audit::CsrfReason;
 use crate::cas::params::cookie_values;
-use crate::cas::ticket::{Entropy, TicketId, TicketKind, random_token};
+use crate::cas::ticket::{Entropy, LoginPurpose, TicketId, random_token};
 use crate::cas::web::{HttpRequest, SetCookie};
-use crate::codec::hex;
+use crate::time::Timestamp;
 
+use super::login_ticket::{self, LoginTicketParts};
 use super::{Engine, HOST_PREFIX};
 
 /// The binding cookie's name over plain http; over https `__Host-` is put before it
@@ -42,9 +40,6 @@ pub const BINDING_COOKIE: &str = "LOGIN-casplus";
 
 /// Random bytes in a binding cookie's value (lowercase hex on the wire).
 const BINDING_BYTES: usize = 16;
-
-/// Random bytes, and MAC bytes, in a bound login ticket's id (lowercase hex each).
-const LT_BYTES: usize = 16;
 
 /// At most this many binding cookies of a request are tried (a few may be sent for wider
 /// paths).
@@ -79,48 +74,6 @@ fn is_binding(value: &str) -> bool {
         && value
             .bytes()
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-/// The MAC of a login ticket's random part `random` (hex) under the binding `binding`:
-/// HMAC-SHA256 (RFC 2104) keyed with the binding, over a label and `random`, cut to
-/// [`LT_BYTES`] bytes. PBKDF2 with one iteration is exactly one HMAC-SHA256 of the salt
-/// followed by `INT(1)` (RFC 8018 §5.2, `U_1`): the password hashing code, so the Worker
-/// carries no second HMAC.
-fn lt_mac(binding: &str, random: &str) -> String {
-    let mut message = Vec::with_capacity(32 + random.len());
-    message.extend_from_slice(b"casplus login ticket binding\0");
-    message.extend_from_slice(random.as_bytes());
-    let mac = pbkdf2::pbkdf2_hmac_array::<sha2::Sha256, 32>(binding.as_bytes(), &message, 1);
-    hex::encode(mac.get(..LT_BYTES).unwrap_or_default())
-}
-
-/// A fresh login ticket id bound to `binding` (§3.5: `LT-` and random; here followed by
-/// the MAC that ties it to the browser holding `binding`).
-pub(super) fn bound_login_ticket(entropy: &mut dyn Entropy, binding: &str) -> TicketId {
-    let random = random_token(entropy, "", LT_BYTES);
-    let id = format!(
-        "{}{random}{}",
-        TicketKind::Login.prefix(),
-        lt_mac(binding, &random)
-    );
-    // Always a well-formed id (prefix, hex); the fallback is never bound, so never accepted.
-    TicketId::try_from(id).unwrap_or_else(|_| TicketId::generate(TicketKind::Login, entropy))
-}
-
-/// Whether the login ticket `lt` was bound to `binding` ([`bound_login_ticket`]), compared
-/// in constant time.
-fn is_bound_to(lt: &str, binding: &str) -> bool {
-    let Some(rest) = lt.strip_prefix(TicketKind::Login.prefix()) else {
-        return false;
-    };
-    if rest.len() != 4 * LT_BYTES {
-        return false;
-    }
-    let (random, mac) = rest.split_at(2 * LT_BYTES);
-    lt_mac(binding, random)
-        .as_bytes()
-        .ct_eq(mac.as_bytes())
-        .into()
 }
 
 /// Why `request` is a cross-site POST by its own headers, if it is one: `Sec-Fetch-Site:
@@ -171,18 +124,27 @@ impl Engine {
         }
     }
 
-    /// A login ticket id bound to `binding`'s browser, and the cookie to set when that
-    /// browser has none yet (a new random binding).
+    /// A login ticket ([`login_ticket::issue`]) for a form shown at `now` for `purpose` and
+    /// `service`, bound to `binding`'s browser, reserving `route` (fresh when `None`); and
+    /// the cookie to set when that browser has none yet (a new random binding).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn bind_form(
         &self,
         entropy: &mut dyn Entropy,
         binding: FormBinding<'_>,
+        now: Timestamp,
+        purpose: &LoginPurpose,
+        service: Option<&str>,
+        route: Option<&str>,
     ) -> (TicketId, Option<Box<SetCookie>>) {
         match binding.existing {
-            Some(value) => (bound_login_ticket(entropy, value), None),
+            Some(value) => (
+                login_ticket::issue(entropy, value, now, purpose, service, route),
+                None,
+            ),
             None => {
                 let value = random_token(entropy, "", BINDING_BYTES);
-                let lt = bound_login_ticket(entropy, &value);
+                let lt = login_ticket::issue(entropy, &value, now, purpose, service, route);
                 (
                     lt,
                     Some(Box::new(self.binding_cookie(value, binding.https))),
@@ -206,7 +168,7 @@ impl Engine {
     pub(super) fn verify_binding<'r>(
         &self,
         request: &HttpRequest<'r>,
-        lt: &TicketId,
+        lt: &LoginTicketParts<'_>,
     ) -> Result<&'r str, CsrfReason> {
         let bindings = self.bindings(request);
         if bindings.is_empty() {
@@ -214,7 +176,7 @@ impl Engine {
         }
         bindings
             .into_iter()
-            .find(|b| is_bound_to(lt.as_str(), b))
+            .find(|b| lt.bound_to(b))
             .ok_or(CsrfReason::BindingMismatch)
     }
 }
@@ -223,31 +185,6 @@ impl Engine {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::cas::ticket::DeterministicEntropy;
-
-    #[test]
-    fn a_bound_login_ticket_verifies_only_under_its_binding_3_5() {
-        let mut e = DeterministicEntropy::new(1);
-        let mine = random_token(&mut e, "", BINDING_BYTES);
-        let theirs = random_token(&mut e, "", BINDING_BYTES);
-        let lt = bound_login_ticket(&mut e, &mine);
-        assert!(is_binding(&mine) && is_binding(&theirs));
-        assert!(TicketId::parse(lt.as_str()).is_ok());
-        assert_eq!(lt.kind(), TicketKind::Login);
-        assert!(is_bound_to(lt.as_str(), &mine));
-        assert!(!is_bound_to(lt.as_str(), &theirs));
-        // One flipped digit of the random part or of the MAC breaks it.
-        let s = lt.as_str();
-        for i in [3, s.len() - 1] {
-            let mut b = s.as_bytes().to_vec();
-            b[i] = if b[i] == b'0' { b'1' } else { b'0' };
-            assert!(!is_bound_to(&String::from_utf8(b).unwrap(), &mine), "{i}");
-        }
-        // An unbound (plain random) login ticket is bound to nothing.
-        let plain = TicketId::generate(TicketKind::Login, &mut e);
-        assert!(!is_bound_to(plain.as_str(), &mine));
-        assert!(!is_bound_to("", &mine));
-    }
 
     #[test]
     fn only_well_formed_bindings_count() {

@@ -6,9 +6,7 @@ use crate::cas::auth::AuthRequest;
 use crate::cas::params::Params;
 use crate::cas::registry::RegisteredService;
 use crate::cas::store::Store;
-use crate::cas::ticket::{
-    Entropy, LoginPurpose, LoginTicket, Ticket, TicketGrantingTicket, TicketId,
-};
+use crate::cas::ticket::{Entropy, LoginPurpose, TicketGrantingTicket, TicketId};
 use crate::cas::web::{
     Fault, HttpRequest, LoginError, LoginForm, Method, ResponseMethod, View, WarnPage, WebReply,
     fields,
@@ -44,11 +42,11 @@ pub enum LoginStep {
 
 impl Engine {
     /// A fresh login form (with a new login ticket bound to `binding`'s browser, and the
-    /// binding cookie when that browser has none yet: `binding.rs`).
+    /// binding cookie when that browser has none yet: `binding.rs`). Nothing is stored: the
+    /// login ticket is spent when it is used (`login_ticket.rs`).
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn login_form<S: Store>(
+    pub(super) fn login_form(
         &self,
-        store: &S,
         entropy: &mut dyn Entropy,
         now: Timestamp,
         binding: FormBinding<'_>,
@@ -58,17 +56,14 @@ impl Engine {
         error: Option<LoginError>,
         username: Option<String>,
     ) -> WebReply {
-        let (id, binding_cookie) = self.bind_form(entropy, binding);
-        let lt = LoginTicket {
-            id,
-            purpose: LoginPurpose::Credentials,
-            service: service.map(str::to_owned),
-            created_at: now,
-        };
-        let login_ticket = lt.id.clone();
-        if let Err(e) = self.put(store, &Ticket::Login(lt)).await {
-            return WebReply::fault(Fault::Store(e));
-        }
+        let (login_ticket, binding_cookie) = self.bind_form(
+            entropy,
+            binding,
+            now,
+            &LoginPurpose::Credentials,
+            service,
+            None,
+        );
         let mut reply = WebReply::page(
             status,
             View::LoginForm(LoginForm {
@@ -206,10 +201,7 @@ impl Engine {
             (Some(mut tgt), Some(service), Some(registered)) if !renew => {
                 if tgt.warn || warn {
                     let binding = self.form_binding(request);
-                    self.warn_page(
-                        store, entropy, now, binding, &tgt, service, registered, method,
-                    )
-                    .await
+                    self.warn_page(entropy, now, binding, &tgt, service, registered, method)
                 } else {
                     let previous_use = tgt.last_used_at;
                     match self
@@ -235,10 +227,7 @@ impl Engine {
             // §2.1.3: request credentials.
             _ => {
                 let binding = self.form_binding(request);
-                self.login_form(
-                    store, entropy, now, binding, 200, service, method, None, None,
-                )
-                .await
+                self.login_form(entropy, now, binding, 200, service, method, None, None)
             }
         };
         if clear_cookie && reply.cookie.is_none() && reply.fault.is_none() {
@@ -249,10 +238,12 @@ impl Engine {
         reply
     }
 
+    /// The warn interstitial (§2.2.1 `warn`) of the session `tgt` for `service`, with a
+    /// login ticket for its confirmation (bound to `binding`'s browser and to the session;
+    /// nothing stored).
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn warn_page<S: Store>(
+    pub(super) fn warn_page(
         &self,
-        store: &S,
         entropy: &mut dyn Entropy,
         now: Timestamp,
         binding: FormBinding<'_>,
@@ -261,19 +252,16 @@ impl Engine {
         registered: &RegisteredService,
         method: Option<ResponseMethod>,
     ) -> WebReply {
-        let (id, binding_cookie) = self.bind_form(entropy, binding);
-        let lt = LoginTicket {
-            id,
-            purpose: LoginPurpose::WarnConfirm {
+        let (login_ticket, binding_cookie) = self.bind_form(
+            entropy,
+            binding,
+            now,
+            &LoginPurpose::WarnConfirm {
                 tgt: tgt.id.clone(),
             },
-            service: Some(service.to_owned()),
-            created_at: now,
-        };
-        let login_ticket = lt.id.clone();
-        if let Err(e) = self.put(store, &Ticket::Login(lt)).await {
-            return WebReply::fault(Fault::Store(e));
-        }
+            Some(service),
+            tgt.id.route(),
+        );
         let mut reply = WebReply::page(
             200,
             View::Warn(WarnPage {

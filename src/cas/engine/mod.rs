@@ -93,6 +93,7 @@ use crate::cas::xml;
 mod acceptor;
 mod binding;
 mod login;
+mod login_ticket;
 mod logout;
 mod proxy;
 mod saml;

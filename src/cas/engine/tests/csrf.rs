@@ -147,7 +147,11 @@ fn a_login_ticket_from_another_browser_is_refused_before_any_check() {
     let fresh = login_form(&r).login_ticket.clone();
     let step = f.post_raw(&credentials(&fresh), victim.as_deref(), |r| r);
     assert!(matches!(step, LoginStep::Authenticate { .. }), "{step:?}");
-    // The attacker's ticket was taken (§3.5.1): its own browser cannot use it again.
+    // A refused POST does not spend the ticket (only a verified one is spent, §3.5.1):
+    // nobody can burn another browser's form. Its own browser uses it once, then never
+    // again.
+    let step = f.post(&credentials(&lt), None);
+    assert!(matches!(step, LoginStep::Authenticate { .. }), "{step:?}");
     let LoginStep::Reply(again) = f.post(&credentials(&lt), None) else {
         panic!("a used login ticket reached authentication")
     };

@@ -18,6 +18,12 @@ impl Store for Faulty {
         }
         self.inner.put(t, e).await
     }
+    async fn put_new(&self, t: &Ticket, e: Timestamp) -> Result<bool, StoreError> {
+        if self.fail_put.get() == Some(t.kind()) {
+            return Err(StoreError::Unavailable("injected".into()));
+        }
+        self.inner.put_new(t, e).await
+    }
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         self.inner.get(id).await
     }

@@ -19,7 +19,13 @@ fn login_without_session_shows_form_with_lt_2_1_3() {
         form.remember_me,
         "§4.1.1: the remember-me checkbox is offered"
     );
-    assert!(f.store.contains(&form.login_ticket));
+    // Showing a form stores nothing (issue 16): the login ticket carries what its POST
+    // needs, and is stored only when it is spent (§3.5.1).
+    assert!(f.store.is_empty(), "{} records after a form", f.store.len());
+    assert!(
+        form.login_ticket.route().is_some(),
+        "it reserves a session route"
+    );
     assert!(r.headers().contains(&("Cache-Control", "no-store".into())));
 }
 
@@ -408,6 +414,41 @@ fn login_ticket_single_use_3_5_1() {
     };
     assert_eq!(r.status(), 403);
     assert_eq!(login_form(&r).error, Some(LoginError::FormExpired));
+}
+
+#[test]
+fn the_session_opens_under_the_route_its_login_ticket_reserved() {
+    // The login ticket is spent where the session it opens will live
+    // (`engine/login_ticket.rs`): one place per login for a store that keeps a session's
+    // tickets together.
+    let mut f = Fx::new();
+    let form = login_form(&f.get(&enc(&[("service", APP)]), None)).clone();
+    let route = form
+        .login_ticket
+        .route()
+        .expect("a reserved route")
+        .to_owned();
+    let step = f.post(
+        &enc(&[
+            ("username", "casuser"),
+            ("password", "Mellon"),
+            ("lt", form.login_ticket.as_str()),
+            ("service", APP),
+        ]),
+        None,
+    );
+    let r = f.answer(step);
+    assert_eq!(r.status(), 303);
+    let tgt = r.cookie.as_ref().and_then(|c| c.value.clone()).unwrap();
+    let tgt = TicketId::parse(&tgt).unwrap();
+    assert_eq!(tgt.route(), Some(route.as_str()));
+    assert_eq!(st_of(&r).route(), Some(route.as_str()));
+    // Stored: the spent login ticket, the TGT and the ST — nothing else.
+    assert_eq!(f.store.len(), 3);
+    assert!(matches!(
+        f.store.peek(&form.login_ticket),
+        Some(Ticket::Login(_))
+    ));
 }
 
 #[test]
