@@ -217,10 +217,42 @@ fn failed_throttle_reservation_refuses_the_login_before_the_password() {
 }
 
 #[test]
-fn failed_login_ticket_write_is_a_500_not_a_form_without_lt_3_5() {
+fn failed_login_ticket_spend_is_a_500_before_the_password_3_5_1() {
     let mut f = Fx::new();
-    f.store.set(&[("put", Some(TicketKind::Login))]);
-    assert_eq!(f.get(None).status(), 500);
+    let r = f.login(&[("put_new", Some(TicketKind::Login))]);
+    assert_clean_500(&r);
+    // Nothing was checked or counted: the throttle counters were never reached.
+    assert!(f.store.left(TicketKind::TicketGranting).is_empty());
+}
+
+#[test]
+fn a_login_form_needs_no_store_at_all_issue_16() {
+    let mut f = Fx::new();
+    // Every operation of every kind failing: the form is still served (nothing to store).
+    let kinds = [
+        None,
+        Some(TicketKind::Login),
+        Some(TicketKind::TicketGranting),
+        Some(TicketKind::Service),
+        Some(TicketKind::Proxy),
+        Some(TicketKind::ProxyGranting),
+        Some(TicketKind::ProxyGrantingIou),
+    ];
+    let ops = ["put", "put_new", "get", "take", "delete", "throttle", "update_throttle"];
+    let every: Vec<_> = ops
+        .iter()
+        .flat_map(|op| kinds.iter().map(move |kind| (*op, *kind)))
+        .collect();
+    f.store.set(&every);
+    let r = f.get(None);
+    assert_eq!(r.status(), 200);
+    assert!(matches!(
+        r.response,
+        Response::Page {
+            view: View::LoginForm(_),
+            ..
+        }
+    ));
 }
 
 #[test]
