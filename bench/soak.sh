@@ -33,16 +33,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-(
-  cd "$TMP"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=casplus soak CA" \
-    -keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > server.ext
-  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-    -extfile server.ext -out server.pem 2>/dev/null
-)
+tests/tools/throwaway-ca.sh "$TMP" "casplus soak" 2
 node tests/e2e/make-config.mjs "$TMP/config.json"
 
 log "wrangler dev on 127.0.0.1:$PORT"

@@ -55,18 +55,7 @@ fi
 # A throwaway CA that wrangler trusts (NODE_EXTRA_CA_CERTS), a certificate it signs for
 # the proxy-callback server, and a self-signed certificate nobody trusts.
 log "making a throwaway CA and certificates in $TMP"
-(
-  cd "$TMP"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=casplus e2e CA" \
-    -keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > server.ext
-  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-    -extfile server.ext -out server.pem 2>/dev/null
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout untrusted.key -out untrusted.pem 2>/dev/null
-)
+tests/tools/throwaway-ca.sh "$TMP" "casplus e2e" 2 --untrusted
 
 node tests/e2e/make-config.mjs "$TMP/config.json"
 

@@ -71,16 +71,7 @@ if [ "${TACACS:-0}" = 1 ]; then
   if [ "${TACACS_TLS:-0}" = 1 ]; then
     TLS_DIR=.wrangler/tacacs-tls
     mkdir -p "$TLS_DIR"
-    (
-      cd "$TLS_DIR"
-      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=casplus dev TACACS CA" \
-        -keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-      openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
-      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > server.ext
-      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
-        -extfile server.ext -out server.pem 2>/dev/null
-    )
+    tests/tools/throwaway-ca.sh "$TLS_DIR" "casplus dev TACACS" 30
     listen=(--tls-listen "127.0.0.1:${TACACS_PORT:-0}" --tls-cert "$TLS_DIR/server.pem" --tls-key "$TLS_DIR/server.key")
     tac_env=(SSLKEYLOGFILE="$TLS_DIR/keys.log")
     export NODE_EXTRA_CA_CERTS="$TLS_DIR/ca.pem"
@@ -142,16 +133,7 @@ if [ "${DEMO:-1}" = 1 ]; then
   DEMO_TLS=.wrangler/demo-tls
   mkdir -p "$DEMO_TLS"
   if [ ! -s "$DEMO_TLS/server.pem" ]; then
-    (
-      cd "$DEMO_TLS"
-      openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=casplus dev demo CA" \
-        -keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-      openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr 2>/dev/null
-      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > server.ext
-      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 \
-        -extfile server.ext -out server.pem 2>/dev/null
-    )
+    tests/tools/throwaway-ca.sh "$DEMO_TLS" "casplus dev demo" 365
   fi
   # The CAS Worker trusts the demo's CA (and the TACACS+ one under TACACS_TLS=1).
   cat ${NODE_EXTRA_CA_CERTS:+"$NODE_EXTRA_CA_CERTS"} "$DEMO_TLS/ca.pem" > .wrangler/dev-ca.pem
