@@ -238,7 +238,15 @@ fn a_login_form_needs_no_store_at_all_issue_16() {
         Some(TicketKind::ProxyGranting),
         Some(TicketKind::ProxyGrantingIou),
     ];
-    let ops = ["put", "put_new", "get", "take", "delete", "throttle", "update_throttle"];
+    let ops = [
+        "put",
+        "put_new",
+        "get",
+        "take",
+        "delete",
+        "throttle",
+        "update_throttle",
+    ];
     let every: Vec<_> = ops
         .iter()
         .flat_map(|op| kinds.iter().map(move |kind| (*op, *kind)))

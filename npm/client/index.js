@@ -304,9 +304,9 @@ export function makeCreate(loadCore) {
       try {
         index = c.logoutSessionIndex(body);
       } catch (e) {
-        if (e?.code === 'MISSING_ELEMENT' && !new TextDecoder().decode(body).includes('logoutRequest')) return null; // an ordinary form POST
         return fail(400, wrap(e).code);
       }
+      if (index === undefined) return null; // no logoutRequest parameter: an ordinary form POST
       if (slo.allowedAddresses) {
         const from = normalizeAddress(slo.clientAddress(request, info));
         if (!from || !slo.allowedAddresses.includes(from)) {

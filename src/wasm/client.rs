@@ -273,10 +273,11 @@ pub fn claim_pgt(stored: &JsValue, now_ms: f64) -> Option<String> {
 }
 
 /// The session index (service ticket) of a back-channel `logoutRequest` POST body
-/// (§2.3.3); throws with the parser's code.
+/// (§2.3.3); `undefined` when the body has no `logoutRequest` parameter (an ordinary form
+/// POST of the application); throws with the parser's code.
 #[wasm_bindgen(js_name = logoutSessionIndex)]
-pub fn logout_session_index(body: &[u8]) -> Result<String, JsValue> {
+pub fn logout_session_index(body: &[u8]) -> Result<Option<String>, JsValue> {
     parse_logout_form(body)
-        .map(|r| r.session_index)
+        .map(|r| r.map(|r| r.session_index))
         .map_err(|e| js_error(e.code(), &e.to_string(), Some(e.offset)))
 }

@@ -313,6 +313,16 @@ export async function clientSuite({ name, BASE, login, json = true, attributes }
     assert.deepEqual(errors, ['LOGOUT_SOURCE_NOT_ALLOWED', 'LOGOUT_SOURCE_NOT_ALLOWED']);
     // Elsewhere the POST is not a logoutRequest for the client: it goes on (unauthenticated).
     assert.equal((await post(strict, '/app/other', { remoteAddress: '192.0.2.10' })).status, 401);
+    // Without a path, a form POST with no logoutRequest parameter is the application's,
+    // however large (only a logoutRequest over 64 KiB is refused).
+    const anywhere = createCasClient({ ...base, serviceUrl: `${HTTP}/app`, sessionStore: store });
+    const form = (body) => anywhere(new Request(`${HTTP}/app/upload`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }), { remoteAddress: '192.0.2.10' });
+    assert.equal((await form(q({ upload: 'a'.repeat(100_000) }))).status, 401, 'a large ordinary form goes on');
+    assert.equal((await form(q({ note: 'logoutRequest' }))).status, 401, 'the word alone is no logoutRequest');
+    const huge = await form(q({ logoutRequest: 'a'.repeat(70_000) }));
+    assert.equal(huge.status, 400);
+    assert.match(await huge.text(), /TOO_LARGE/);
+
     assert.throws(() => createCasClient({ ...base, serviceUrl: `${HTTP}/app`, singleLogout: { path: 'slo' } }), (e) => e.code === 'INVALID_OPTIONS');
 
     // A real single logout refused by source: the session stays; from the CAS server's

@@ -47,15 +47,11 @@ impl fmt::Debug for LogoutRequest {
 }
 
 /// Parses a back-channel logout POST body (`application/x-www-form-urlencoded` with the
-/// `logoutRequest` parameter, §2.3.3). A body without that parameter is
-/// `MissingElement("logoutRequest")`.
-pub fn parse_logout_form(body: &[u8]) -> Result<LogoutRequest, ParseError> {
-    if body.len() > MAX_LOGOUT_REQUEST {
-        return Err(ParseError::new(
-            ParseErrorKind::TooLarge,
-            MAX_LOGOUT_REQUEST,
-        ));
-    }
+/// `logoutRequest` parameter, §2.3.3). `Ok(None)`: the body has no `logoutRequest`
+/// parameter, so it is no logout request but an ordinary form POST of the application,
+/// whatever its size (the Java client's `SingleSignOutHandler` tells them apart the same
+/// way). The size limit, [`MAX_LOGOUT_REQUEST`], is the parameter's.
+pub fn parse_logout_form(body: &[u8]) -> Result<Option<LogoutRequest>, ParseError> {
     let mut found = None;
     for (k, v) in form_urlencoded::parse(body) {
         if k == "logoutRequest" {
@@ -65,16 +61,16 @@ pub fn parse_logout_form(body: &[u8]) -> Result<LogoutRequest, ParseError> {
                     0,
                 ));
             }
-            found = Some(v.into_owned());
+            if v.len() > MAX_LOGOUT_REQUEST {
+                return Err(ParseError::new(
+                    ParseErrorKind::TooLarge,
+                    MAX_LOGOUT_REQUEST,
+                ));
+            }
+            found = Some(v);
         }
     }
-    match found {
-        Some(xml) => parse_logout_request(&xml),
-        None => Err(ParseError::new(
-            ParseErrorKind::MissingElement("logoutRequest"),
-            0,
-        )),
-    }
+    found.map(|xml| parse_logout_request(&xml)).transpose()
 }
 
 /// Parses a `samlp:LogoutRequest` document (Appendix C): root `{SAML 2.0 protocol}
@@ -169,7 +165,7 @@ mod tests {
         let form = form_urlencoded::Serializer::new(String::new())
             .append_pair("logoutRequest", &xml)
             .finish();
-        assert_eq!(parse_logout_form(form.as_bytes()).unwrap(), r);
+        assert_eq!(parse_logout_form(form.as_bytes()).unwrap(), Some(r));
     }
 
     #[test]
@@ -226,15 +222,20 @@ mod tests {
         for (xml, kind) in cases {
             assert_eq!(parse_logout_request(&xml).unwrap_err().kind, kind, "{xml}");
         }
+        // No `logoutRequest` parameter: an ordinary form POST, however large.
+        assert_eq!(parse_logout_form(b"other=1"), Ok(None));
+        let big = format!("upload={}", "a".repeat(2 * MAX_LOGOUT_REQUEST));
+        assert_eq!(parse_logout_form(big.as_bytes()), Ok(None));
+        let too_large = format!("logoutRequest={}", "a".repeat(MAX_LOGOUT_REQUEST + 1));
         assert_eq!(
-            parse_logout_form(b"other=1").unwrap_err().kind,
-            K::MissingElement("logoutRequest")
+            parse_logout_form(too_large.as_bytes()).unwrap_err().kind,
+            K::TooLarge
         );
         assert_eq!(
-            parse_logout_form(&vec![b'a'; MAX_LOGOUT_REQUEST + 1])
+            parse_logout_form(b"logoutRequest=a&logoutRequest=b")
                 .unwrap_err()
                 .kind,
-            K::TooLarge
+            K::DuplicateElement("logoutRequest")
         );
     }
 }

@@ -7,7 +7,7 @@ use casplus::cas::client::logout::{parse_logout_form, parse_logout_request};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(req) = parse_logout_form(data) {
+    if let Ok(Some(req)) = parse_logout_form(data) {
         assert!(!req.session_index.is_empty());
     }
     let Ok(text) = core::str::from_utf8(data) else { return };
