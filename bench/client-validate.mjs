@@ -7,7 +7,7 @@
 // multi-valued, a PGTIOU, a chain of two proxies) as text and produce the same things: the
 // user, every attribute as an array of strings, the proxy list and the PGTIOU, with the chain
 // checked against an allow-list of one exact chain.
-// - casplus: `new Validator(true, chains).validate(text)` — one call into the wasm core
+// - casplus: `new Validator(true, chains).validate(bytes)` — the text encoded, one call into the wasm core
 //   (XML reading, the CAS shape, the chain check, the result as a plain object).
 // - xml2js: `parseString` with the options of cas-authentication (trim, normalize,
 //   explicitArray false, tag names lower-cased and stripped of their prefix), then the result

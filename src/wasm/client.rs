@@ -164,7 +164,10 @@ impl Validator {
     /// than a string: a `Uint8Array` is copied into wasm memory in one `set`, where a string
     /// goes through the glue's per-character loop (bench/RESULTS.md, issue 17).
     pub fn validate(&self, body: &[u8]) -> Result<JsValue, JsValue> {
-        let body = String::from_utf8_lossy(body);
+        let body = match std::str::from_utf8(body) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(body),
+        };
         match validate::validate_response(&body, &self.policy) {
             Ok(a) => assertion_to_js(&a, body.len()),
             Err(e) => Err(js_error(e.code(), &e.to_string(), None)),
