@@ -379,7 +379,7 @@ impl<'a> XmlCursor<'a> {
             return Ok(());
         }
         if self.bindings.len() >= MAX_BINDINGS {
-            return Err(self.err(ParseErrorKind::TooDeep));
+            return Err(self.err(ParseErrorKind::Xml));
         }
         let ns = (!uri.is_empty()).then(|| Ns::of(uri));
         self.bindings.push((prefix, ns, self.depth));
@@ -529,6 +529,49 @@ mod tests {
         assert_eq!(el.attr("q"), None);
         assert!(el.empty);
         c.finish().unwrap();
+    }
+
+    #[test]
+    fn namespace_declarations_in_scope_are_bounded() {
+        let decls = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!(r#" xmlns:p{i}="urn:{i}""#))
+                .collect()
+        };
+        let ok = format!("<a{}/>", decls(MAX_BINDINGS));
+        let mut c = XmlCursor::new(&ok);
+        assert!(c.root().is_ok());
+        c.finish().unwrap();
+        // Spread over nested elements, the limit is on what is in scope at once.
+        let nested = format!("<a{}><b{}/></a>", decls(MAX_BINDINGS), decls(1));
+        let mut c = XmlCursor::new(&nested);
+        let root = c.root().unwrap();
+        assert_eq!(root.offset, 0);
+        let e = c.next_child().unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::Xml);
+        assert_eq!(e.offset, nested.find("<b").unwrap());
+        // Declarations of a closed sibling are out of scope again.
+        let siblings = format!("<a><b{}/><c{}/></a>", decls(100), decls(100));
+        let mut c = XmlCursor::new(&siblings);
+        c.root().unwrap();
+        assert!(c.next_child().unwrap().is_some());
+        assert!(c.next_child().unwrap().is_some());
+        assert!(c.next_child().unwrap().is_none());
+        c.finish().unwrap();
+    }
+
+    #[test]
+    fn plain_text_and_names_are_borrowed_from_the_input() {
+        let doc = "<r xmlns='urn:x'><v a='1'>\n  value  \n</v><w>a&amp;b</w></r>";
+        let mut c = XmlCursor::new(doc);
+        c.root().unwrap();
+        let v = c.next_child().unwrap().unwrap();
+        assert_eq!(v.local, "v");
+        assert!(matches!(v.attr("a"), Some(Cow::Borrowed("1"))));
+        assert!(matches!(c.text_of(&v).unwrap(), Cow::Borrowed("value")));
+        let w = c.next_child().unwrap().unwrap();
+        // Three pieces (text, reference, text): joined into one new string.
+        assert!(matches!(c.text_of(&w).unwrap(), Cow::Owned(s) if s == "a&b"));
     }
 
     #[test]
