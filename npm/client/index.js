@@ -328,7 +328,8 @@ export function makeCreate(loadCore) {
       const target = c.validateUrl(o.casUrl, ticket, protocol, !!o.acceptProxyTickets, service, !!o.renew, o.proxyCallbackUrl, json);
       const res = await doFetch(target, { headers: { accept: json ? 'application/json' : 'application/xml, text/plain' }, redirect: 'manual' });
       if (!res.ok) throw new CasClientError('CAS_HTTP_' + res.status, `CAS answered HTTP ${res.status}`);
-      const assertion = validator.validate(await res.text());
+      // The body's bytes go into the core as they are (it reads them as UTF-8, like res.text()).
+      const assertion = validator.validate(new Uint8Array(await res.arrayBuffer()));
       let pgt = null;
       if (assertion.pgtIou) {
         const kept = await store.get(`pgtiou:${assertion.pgtIou}`);

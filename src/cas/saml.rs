@@ -117,7 +117,7 @@ fn parse_envelope(text: &str) -> Result<SamlRequest, SamlError> {
     let mut request = None;
     let mut seen_body = false;
     while let Some(el) = c.next_child()? {
-        match (el.ns, el.local.as_str()) {
+        match (el.ns, el.local) {
             (Ns::Soap, "Header") if !seen_body => c.skip(&el)?,
             (Ns::Soap, "Body") if !seen_body => {
                 seen_body = true;
@@ -138,7 +138,10 @@ fn parse_envelope(text: &str) -> Result<SamlRequest, SamlError> {
     request.ok_or_else(|| ParseError::new(K::MissingElement("samlp:Request"), text.len()))
 }
 
-fn parse_saml_request(c: &mut XmlCursor<'_>, el: &Element) -> Result<SamlRequest, SamlError> {
+fn parse_saml_request<'a>(
+    c: &mut XmlCursor<'a>,
+    el: &Element<'a>,
+) -> Result<SamlRequest, SamlError> {
     use ParseErrorKind as K;
     let mut artifact: Option<String> = None;
     if !el.empty {
@@ -150,7 +153,7 @@ fn parse_saml_request(c: &mut XmlCursor<'_>, el: &Element) -> Result<SamlRequest
                         ch.offset,
                     ));
                 }
-                artifact = Some(c.text_of(&ch)?);
+                artifact = Some(c.text_of(&ch)?.into_owned());
             } else {
                 c.skip(&ch)?;
             }
@@ -158,8 +161,8 @@ fn parse_saml_request(c: &mut XmlCursor<'_>, el: &Element) -> Result<SamlRequest
     }
     match artifact {
         Some(a) if !a.is_empty() => Ok(SamlRequest {
-            request_id: el.attr("RequestID").unwrap_or_default().to_owned(),
-            issue_instant: el.attr("IssueInstant").unwrap_or_default().to_owned(),
+            request_id: el.attr("RequestID").unwrap_or_default().into_owned(),
+            issue_instant: el.attr("IssueInstant").unwrap_or_default().into_owned(),
             assertion_artifact: a,
         }),
         _ => Err(ParseError::new(

@@ -157,33 +157,47 @@ impl Validator {
         })
     }
 
-    /// Validates a validation response body: `{ user, attributes, proxies, pgtIou }`, or
-    /// throws with the CAS code (`INVALID_TICKET`, …) or the client's
-    /// (`PROXY_NOT_ACCEPTED`, `PROXY_CHAIN_NOT_ALLOWED`, parse codes).
-    pub fn validate(&self, body: &str) -> Result<JsValue, JsValue> {
-        match validate::validate_response(body, &self.policy) {
-            Ok(a) => assertion_to_js(&a),
+    /// Validates a validation response body, as the bytes of the HTTP response (UTF-8;
+    /// ill-formed sequences become U+FFFD as `Response.text()` would make them): `{ user,
+    /// attributes, proxies, pgtIou }`, or throws with the CAS code (`INVALID_TICKET`, …) or the
+    /// client's (`PROXY_NOT_ACCEPTED`, `PROXY_CHAIN_NOT_ALLOWED`, parse codes). Bytes rather
+    /// than a string: a `Uint8Array` is copied into wasm memory in one `set`, where a string
+    /// goes through the glue's per-character loop (bench/RESULTS.md, issue 17).
+    pub fn validate(&self, body: &[u8]) -> Result<JsValue, JsValue> {
+        let body = match std::str::from_utf8(body) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(body),
+        };
+        match validate::validate_response(&body, &self.policy) {
+            Ok(a) => assertion_to_js(&a, body.len()),
             Err(e) => Err(js_error(e.code(), &e.to_string(), None)),
         }
     }
 }
 
-/// Appends `s` as a JSON string (RFC 8259 §7: `"`, `\\` and control characters escaped).
+/// Appends `s` as a JSON string (RFC 8259 §7: `"`, `\\` and control characters escaped), the
+/// runs between escapes copied whole.
 fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c < ' ' => {
-                let b = u32::from(c);
+    let mut rest = s;
+    while let Some(i) = rest
+        .bytes()
+        .position(|b| b == b'"' || b == b'\\' || b < 0x20)
+    {
+        // `i` is an ASCII byte, so a character boundary.
+        out.push_str(rest.get(..i).unwrap_or_default());
+        match rest.as_bytes().get(i).copied().unwrap_or_default() {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b => {
                 out.push_str("\\u00");
-                out.extend(char::from_digit(b >> 4, 16));
-                out.extend(char::from_digit(b & 15, 16));
+                out.extend(char::from_digit(u32::from(b >> 4), 16));
+                out.extend(char::from_digit(u32::from(b & 15), 16));
             }
-            c => out.push(c),
         }
+        rest = rest.get(i + 1..).unwrap_or_default();
     }
+    out.push_str(rest);
     out.push('"');
 }
 
@@ -203,8 +217,9 @@ fn push_json_list(out: &mut String, items: &[String]) {
 /// the engine's `JSON.parse`: one string crosses instead of one per name and value, which
 /// measured 1.5× faster for a hundred attributes (bench/RESULTS.md), without `serde_json`'s
 /// serializer in the module.
-fn assertion_to_js(a: &validate::Assertion) -> Result<JsValue, JsValue> {
-    let mut out = String::with_capacity(256);
+fn assertion_to_js(a: &validate::Assertion, body_len: usize) -> Result<JsValue, JsValue> {
+    // The JSON text is shorter than the XML it came from, bar escapes: one allocation.
+    let mut out = String::with_capacity(body_len);
     out.push_str("{\"user\":");
     push_json_str(&mut out, &a.user);
     out.push_str(",\"attributes\":{");
@@ -280,4 +295,31 @@ pub fn logout_session_index(body: &[u8]) -> Result<Option<String>, JsValue> {
     parse_logout_form(body)
         .map(|r| r.map(|r| r.session_index))
         .map_err(|e| js_error(e.code(), &e.to_string(), Some(e.offset)))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::push_json_str;
+
+    #[test]
+    fn json_strings_escape_quotes_backslashes_and_controls_rfc_8259_7() {
+        let json = |s: &str| {
+            let mut out = String::new();
+            push_json_str(&mut out, s);
+            out
+        };
+        assert_eq!(json(""), r#""""#);
+        assert_eq!(json("plain Jörg 😀"), "\"plain Jörg 😀\"");
+        assert_eq!(json(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(
+            json("\u{0}\n\u{1f}\u{7f}x"),
+            "\"\\u0000\\u000a\\u001f\u{7f}x\""
+        );
+        assert_eq!(json("\"\""), r#""\"\"""#);
+        // Every control character comes back from a JSON reader as it went in.
+        let all: String = (0u8..0x20).map(char::from).chain("é\"\\".chars()).collect();
+        let back: String = serde_json::from_str(&json(&all)).unwrap();
+        assert_eq!(back, all);
+    }
 }

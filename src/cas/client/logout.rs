@@ -96,7 +96,7 @@ pub fn parse_logout_request(xml: &str) -> Result<LogoutRequest, ParseError> {
 fn once(
     slot: &mut Option<String>,
     value: String,
-    el: &Element,
+    el: &Element<'_>,
     name: &'static str,
 ) -> Result<(), ParseError> {
     if slot.replace(value).is_some() {
@@ -118,13 +118,13 @@ fn parse_root(text: &str) -> Result<LogoutRequest, ParseError> {
     let (mut name_id, mut index) = (None, None);
     if !root.empty {
         while let Some(el) = c.next_child()? {
-            match (el.ns, el.local.as_str()) {
+            match (el.ns, el.local) {
                 (Ns::Samlp2, "SessionIndex") => {
-                    let v = c.text_of(&el)?;
+                    let v = c.text_of(&el)?.into_owned();
                     once(&mut index, v, &el, "samlp:SessionIndex")?;
                 }
                 (Ns::Saml2, "NameID") => {
-                    let v = c.text_of(&el)?;
+                    let v = c.text_of(&el)?.into_owned();
                     once(&mut name_id, v, &el, "saml:NameID")?;
                 }
                 _ => c.skip(&el)?,
@@ -134,7 +134,7 @@ fn parse_root(text: &str) -> Result<LogoutRequest, ParseError> {
     c.finish()?;
     match index {
         Some(session_index) if !session_index.is_empty() => Ok(LogoutRequest {
-            id: root.attr("ID").unwrap_or_default().to_owned(),
+            id: root.attr("ID").unwrap_or_default().into_owned(),
             name_id: name_id.unwrap_or_default(),
             session_index,
         }),

@@ -363,7 +363,7 @@ fn parse_xml(text: &str) -> Result<ValidationResult, ParseError> {
     let Some(child) = c.next_child()? else {
         return Err(c.err(K::MissingElement(CHILD)));
     };
-    let result = match (child.ns, child.local.as_str()) {
+    let result = match (child.ns, child.local) {
         (Ns::Cas, "authenticationSuccess") => xml_success(&mut c, &child)?,
         (Ns::Cas, "authenticationFailure") => {
             xml_failure(&mut c, &child, ResponseKind::AuthenticationFailure)?
@@ -379,7 +379,7 @@ fn parse_xml(text: &str) -> Result<ValidationResult, ParseError> {
     Ok(result)
 }
 
-fn once(slot: &Option<String>, el: &Element, name: &'static str) -> Result<(), ParseError> {
+fn once(slot: &Option<String>, el: &Element<'_>, name: &'static str) -> Result<(), ParseError> {
     match slot {
         Some(_) => Err(ParseError::new(
             ParseErrorKind::DuplicateElement(name),
@@ -389,7 +389,10 @@ fn once(slot: &Option<String>, el: &Element, name: &'static str) -> Result<(), P
     }
 }
 
-fn xml_success(c: &mut XmlCursor<'_>, el: &Element) -> Result<ValidationResult, ParseError> {
+fn xml_success<'a>(
+    c: &mut XmlCursor<'a>,
+    el: &Element<'a>,
+) -> Result<ValidationResult, ParseError> {
     use ParseErrorKind as K;
     let mut r = ValidationResult::new(ResponseKind::AuthenticationSuccess, ResponseFormat::Xml);
     if el.empty {
@@ -397,10 +400,10 @@ fn xml_success(c: &mut XmlCursor<'_>, el: &Element) -> Result<ValidationResult, 
     }
     let (mut seen_attributes, mut seen_proxies, mut values) = (false, false, 0usize);
     while let Some(ch) = c.next_child()? {
-        match (ch.ns, ch.local.as_str()) {
+        match (ch.ns, ch.local) {
             (Ns::Cas, "user") => {
                 once(&r.user, &ch, "user")?;
-                let user = c.text_of(&ch)?;
+                let user = c.text_of(&ch)?.into_owned();
                 if user.is_empty() {
                     return Err(ParseError::new(K::EmptyUser, ch.offset));
                 }
@@ -408,7 +411,7 @@ fn xml_success(c: &mut XmlCursor<'_>, el: &Element) -> Result<ValidationResult, 
             }
             (Ns::Cas, "proxyGrantingTicket") => {
                 once(&r.proxy_granting_ticket, &ch, "proxyGrantingTicket")?;
-                r.proxy_granting_ticket = Some(c.text_of(&ch)?);
+                r.proxy_granting_ticket = Some(c.text_of(&ch)?.into_owned());
             }
             (Ns::Cas, "attributes") => {
                 if std::mem::replace(&mut seen_attributes, true) {
@@ -431,7 +434,7 @@ fn xml_success(c: &mut XmlCursor<'_>, el: &Element) -> Result<ValidationResult, 
                             return Err(ParseError::new(K::UnexpectedElement, p.offset));
                         }
                         count(&mut values, &p)?;
-                        r.proxies.push(c.text_of(&p)?);
+                        r.proxies.push(c.text_of(&p)?.into_owned());
                     }
                 }
             }
@@ -445,7 +448,7 @@ fn xml_success(c: &mut XmlCursor<'_>, el: &Element) -> Result<ValidationResult, 
     Ok(r)
 }
 
-fn count(values: &mut usize, el: &Element) -> Result<(), ParseError> {
+fn count(values: &mut usize, el: &Element<'_>) -> Result<(), ParseError> {
     *values += 1;
     if *values > MAX_VALUES {
         return Err(ParseError::new(ParseErrorKind::TooManyValues, el.offset));
@@ -453,44 +456,47 @@ fn count(values: &mut usize, el: &Element) -> Result<(), ParseError> {
     Ok(())
 }
 
-fn xml_attributes(
-    c: &mut XmlCursor<'_>,
+fn xml_attributes<'a>(
+    c: &mut XmlCursor<'a>,
     attrs: &mut Attributes,
     values: &mut usize,
 ) -> Result<(), ParseError> {
     while let Some(a) = c.next_child()? {
         count(values, &a)?;
         // Name-value style: <cas:attribute name="n" value="v"/>.
-        let (name, value) = match (a.local.as_str(), a.attr("name")) {
-            ("attribute", Some(name)) => {
-                let name = name.to_owned();
-                match a.attr("value").map(str::to_owned) {
-                    Some(v) => {
-                        c.skip(&a)?;
-                        (name, v)
-                    }
-                    None => (name, c.text_of(&a)?),
+        let (name, value) = match (a.local, a.attr("name")) {
+            ("attribute", Some(name)) => match a.attr("value") {
+                Some(v) => {
+                    c.skip(&a)?;
+                    (name, v.into_owned())
                 }
-            }
-            _ => (a.local.clone(), c.text_of(&a)?),
+                None => (name, c.text_of(&a)?.into_owned()),
+            },
+            _ => (a.local.into(), c.text_of(&a)?.into_owned()),
         };
-        attrs.entry(name).or_default().push(value);
+        // The name is copied only the first time it is seen.
+        match attrs.get_mut(&*name) {
+            Some(list) => list.push(value),
+            None => {
+                attrs.insert(name.into_owned(), vec![value]);
+            }
+        }
     }
     Ok(())
 }
 
-fn xml_failure(
-    c: &mut XmlCursor<'_>,
-    el: &Element,
+fn xml_failure<'a>(
+    c: &mut XmlCursor<'a>,
+    el: &Element<'a>,
     kind: ResponseKind,
 ) -> Result<ValidationResult, ParseError> {
-    let Some(code) = el.attr("code").map(str::to_owned) else {
+    let Some(code) = el.attr("code").map(std::borrow::Cow::into_owned) else {
         return Err(ParseError::new(
             ParseErrorKind::MissingAttribute("code"),
             el.offset,
         ));
     };
-    let description = c.text_of(el)?;
+    let description = c.text_of(el)?.into_owned();
     Ok(ValidationResult::failed(
         kind,
         ResponseFormat::Xml,
@@ -499,7 +505,10 @@ fn xml_failure(
     ))
 }
 
-fn xml_proxy_success(c: &mut XmlCursor<'_>, el: &Element) -> Result<ValidationResult, ParseError> {
+fn xml_proxy_success<'a>(
+    c: &mut XmlCursor<'a>,
+    el: &Element<'a>,
+) -> Result<ValidationResult, ParseError> {
     let mut r = ValidationResult::new(ResponseKind::ProxySuccess, ResponseFormat::Xml);
     if !el.empty {
         while let Some(ch) = c.next_child()? {
@@ -510,7 +519,7 @@ fn xml_proxy_success(c: &mut XmlCursor<'_>, el: &Element) -> Result<ValidationRe
                 ));
             }
             once(&r.proxy_ticket, &ch, "proxyTicket")?;
-            r.proxy_ticket = Some(c.text_of(&ch)?);
+            r.proxy_ticket = Some(c.text_of(&ch)?.into_owned());
         }
     }
     if r.proxy_ticket.is_none() {
