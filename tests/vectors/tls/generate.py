@@ -9,7 +9,7 @@ socket are written as a pcap (Ethernet/IPv4/TCP, port 300, frames of at most 100
 bytes) in the order they were sent, so the capture is exactly the TLS stack's output.
 
     python3 tests/vectors/tls/generate.py [NAME...]  # writes tls13-<name>.pcap and .keys
-    python3 tests/vectors/tls/generate.py --check [CASPLUS]
+    python3 tests/vectors/tls/generate.py --check [CASPLUS]  # also tls13-single-connect (bench/tls_capture.py)
         # tshark decrypts them: its TLS plaintext is the PDUs sent, byte for byte, and so is
         # what `CASPLUS decode --keylog --json` decrypts (default target/debug/casplus)
 
@@ -298,6 +298,10 @@ def frame(src, dst, sport, dport, seq, ack, flags, payload):
     return eth + ip + tcp + payload
 
 
+# Vectors in this directory made by another generator, checked by --check against tshark.
+MADE_ELSEWHERE = ["single-connect"]
+
+
 def write_pcap(path, wire):
     """Ethernet/IPv4/TCP frames: handshake, the chunks (≤ 1000 bytes each), FIN both ways."""
     ip = [bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])]
@@ -390,6 +394,17 @@ def main():
             if ours != got:
                 raise SystemExit(f"{name}: casplus's decrypted PDUs differ from tshark's TLS plaintext")
             print(f"{name}: tshark and casplus decrypt the same {sum(map(len, got.values()))} bytes = the PDUs sent")
+        # Made elsewhere (bench/tls_capture.py: OpenSSL as client and server, Single Connection
+        # Mode, RFC 8907 §4.3): no list of PDUs sent here, so tshark's plaintext is the reference.
+        for name in MADE_ELSEWHERE:
+            base = os.path.join(HERE, f"tls13-{name}")
+            got = tshark_plaintext(base + ".pcap", base + ".keys")
+            if not all(got.values()):
+                raise SystemExit(f"{name}: tshark decrypted nothing in one direction")
+            ours = casplus_plaintext(casplus, base + ".pcap", base + ".keys")
+            if ours != got:
+                raise SystemExit(f"{name}: casplus's decrypted PDUs differ from tshark's TLS plaintext")
+            print(f"{name}: tshark and casplus decrypt the same {sum(map(len, got.values()))} bytes")
         return
     for name, suite in SUITES.items():
         if sys.argv[1:] and name not in sys.argv[1:]:
