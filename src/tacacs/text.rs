@@ -57,7 +57,7 @@ pub fn is_non_printable(bytes: &[u8]) -> bool {
 }
 
 /// Appends the escaped rendering of `bytes` to `out`; returns the non-printable flag.
-fn escape_into(bytes: &[u8], out: &mut String) -> bool {
+pub(crate) fn escape_into(bytes: &[u8], out: &mut String) -> bool {
     let mut non_printable = false;
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {

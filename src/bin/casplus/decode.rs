@@ -241,9 +241,16 @@ fn run_capture(
         peer_keys: args.peer_keys.clone(),
         max_pdu_len: args.max_length.unwrap_or(tacacs::DEFAULT_MAX_LENGTH),
         keylog,
+        // The trees and JSON lines show the decode the analysis made for the sessions: kept,
+        // not redone (issue 18: the second decode with its MD5 pads was a fifth of the tree
+        // time); `--summary` needs only the summaries.
+        keep_decoded: !args.summary,
         ..capture::Options::default()
     };
-    let analysis = capture::analyze(raw, &opts);
+    // Not dropped: `casplus decode` ends once it is written, and the system takes the memory
+    // back at once, where freeing the analysis (tens of thousands of PDUs, and with the trees
+    // their decodes) one allocation at a time took a tenth of the tree's time (issue 18).
+    let analysis = std::mem::ManuallyDrop::new(capture::analyze(raw, &opts));
     if analysis.pdus.is_empty() && analysis.frames.is_empty() {
         let why = analysis
             .diagnostics
@@ -359,6 +366,12 @@ fn write_summary(analysis: &capture::Analysis, out: &mut dyn Write) -> Result<()
     let mut order: Vec<&capture::Pdu> = analysis.pdus.iter().collect();
     order.sort_by_key(|p| p.last_frame);
     let mut buf: Vec<u8> = Vec::with_capacity(OUT_CHUNK * 2);
+    // Each connection's two ends as text once, not once per line.
+    let ends: Vec<[String; 2]> = analysis
+        .connections
+        .iter()
+        .map(|c| [c.client.to_string(), c.server.to_string()])
+        .collect();
     // frames are in number order, and so are the PDUs now: one walk finds each time
     let mut at = 0;
     for p in order {
@@ -374,7 +387,8 @@ fn write_summary(analysis: &capture::Analysis, out: &mut dyn Write) -> Result<()
             .get(at)
             .filter(|f| f.number == p.last_frame)
             .and_then(|f| f.time);
-        summary_line(&mut buf, analysis, p, time).map_err(|e| write_error(&e))?;
+        let ends = p.conn.and_then(|c| ends.get(c as usize));
+        summary_line(&mut buf, ends, p, time).map_err(|e| write_error(&e))?;
         if buf.len() >= OUT_CHUNK {
             out.write_all(&buf).map_err(|e| write_error(&e))?;
             buf.clear();
@@ -383,33 +397,54 @@ fn write_summary(analysis: &capture::Analysis, out: &mut dyn Write) -> Result<()
     out.write_all(&buf).map_err(|e| write_error(&e))
 }
 
-/// One `--summary` line, written straight into `out`.
+/// One `--summary` line, written straight into `out` (as `{:>6}  {time}  {src} → {dst}
+/// {session_id:#010x} {seq_no:>3}  {summary}` would, without `core::fmt` for the numbers);
+/// `ends`: the PDU's connection's client and server as text.
 fn summary_line(
     out: &mut Vec<u8>,
-    analysis: &capture::Analysis,
+    ends: Option<&[String; 2]>,
     p: &capture::Pdu,
     time: Option<capture::FrameTime>,
 ) -> std::io::Result<()> {
-    write!(out, "{:>6}  ", p.last_frame)?;
+    right(out, u64::from(p.last_frame), 6);
+    out.extend_from_slice(b"  ");
     match time {
         Some(t) => write!(out, "{t}")?,
         None => out.push(b'-'),
     }
     out.extend_from_slice(b"  ");
-    let conn = p.conn.and_then(|c| analysis.connections.get(c as usize));
-    match (conn, p.direction) {
-        (Some(c), tacacs::Direction::ClientToServer) => write!(out, "{} → {}", c.client, c.server)?,
-        (Some(c), tacacs::Direction::ServerToClient) => write!(out, "{} → {}", c.server, c.client)?,
+    match (ends, p.direction) {
+        (Some([c, s]), tacacs::Direction::ClientToServer) => arrow(out, c, s),
+        (Some([c, s]), tacacs::Direction::ServerToClient) => arrow(out, s, c),
         (None, _) => out.push(b'-'),
     }
-    writeln!(
-        out,
-        "  {:#010x} {:>3}  {}{}",
-        p.header.session_id,
-        p.header.seq_no,
-        p.summary,
-        if p.tls { "  [TLS]" } else { "" }
-    )
+    out.extend_from_slice(b"  0x");
+    crate::tree::hex_num(out, p.header.session_id.into(), 8);
+    out.push(b' ');
+    right(out, p.header.seq_no.into(), 3);
+    out.extend_from_slice(b"  ");
+    out.extend_from_slice(p.summary.as_bytes());
+    if p.tls {
+        out.extend_from_slice(b"  [TLS]");
+    }
+    out.push(b'\n');
+    Ok(())
+}
+
+/// `n` right-aligned in `width` columns, as `{n:>width$}` writes it.
+fn right(out: &mut Vec<u8>, n: u64, width: usize) {
+    let digits = n.checked_ilog10().unwrap_or(0) as usize + 1;
+    for _ in digits..width {
+        out.push(b' ');
+    }
+    crate::tree::num(out, n);
+}
+
+/// `from → to`.
+fn arrow(out: &mut Vec<u8>, from: &str, to: &str) {
+    out.extend_from_slice(from.as_bytes());
+    out.extend_from_slice(" → ".as_bytes());
+    out.extend_from_slice(to.as_bytes());
 }
 
 /// One line about a TLS connection: what its handshake shows and what was decrypted.

@@ -124,7 +124,7 @@ pub fn write_tree(index: usize, pdu: &Pdu, out: &mut Vec<u8>) -> io::Result<()> 
 }
 
 /// `n` in decimal, as `{}` writes it (without `core::fmt`: this is the hot path).
-fn num(out: &mut Vec<u8>, mut n: u64) {
+pub fn num(out: &mut Vec<u8>, mut n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -141,7 +141,7 @@ fn num(out: &mut Vec<u8>, mut n: u64) {
 }
 
 /// `n` in lower-case hex, zero-padded to `width` digits, as `{:0width$x}` writes it.
-fn hex_num(out: &mut Vec<u8>, n: u64, width: usize) {
+pub fn hex_num(out: &mut Vec<u8>, n: u64, width: usize) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digits = (64 - n.leading_zeros() as usize).div_ceil(4).max(1);
     for _ in digits..width {
