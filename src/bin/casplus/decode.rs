@@ -273,14 +273,30 @@ fn run_capture(
         }
         return Ok(());
     }
-    // The trees are written into one buffer, handed to the output in large pieces.
+    // The trees are written into one buffer, handed to the output in large pieces; each PDU
+    // shows the decode the analysis kept (`keep_decoded`), as `Analysis::pdu_lines` would.
+    let ends = connection_ends(&analysis);
     let mut buf: Vec<u8> = Vec::with_capacity(OUT_CHUNK * 2);
-    for (i, line) in analysis.pdu_lines(&opts).enumerate() {
+    let mut i = 0;
+    for p in &analysis.pdus {
+        let again;
+        let pdu = match &p.decoded {
+            Some(d) => &**d,
+            None => {
+                again = analysis.decode(p, &opts);
+                match &again {
+                    Some(d) => d,
+                    None => continue,
+                }
+            }
+        };
         if i > 0 {
             buf.push(b'\n');
         }
-        frame_line(&mut buf, &line).map_err(|e| write_error(&e))?;
-        crate::tree::write_tree(i, &line.pdu, &mut buf).map_err(|e| write_error(&e))?;
+        let time = analysis.frame(p.last_frame).and_then(|f| f.time);
+        frame_line(&mut buf, p, time, ends_of(&ends, p)).map_err(|e| write_error(&e))?;
+        crate::tree::write_tree(i, pdu, &mut buf).map_err(|e| write_error(&e))?;
+        i += 1;
         if buf.len() >= OUT_CHUNK {
             out.write_all(&buf).map_err(|e| write_error(&e))?;
             buf.clear();
@@ -293,21 +309,42 @@ fn run_capture(
 /// Bytes of tree text gathered before they are handed to the output.
 const OUT_CHUNK: usize = 1 << 16;
 
+/// Each connection's client and server as text, written once for all the lines.
+fn connection_ends(analysis: &capture::Analysis) -> Vec<[String; 2]> {
+    analysis
+        .connections
+        .iter()
+        .map(|c| [c.client.to_string(), c.server.to_string()])
+        .collect()
+}
+
+/// The PDU's sender and receiver as text, when it came over a connection.
+fn ends_of<'e>(ends: &'e [[String; 2]], p: &capture::Pdu) -> Option<(&'e str, &'e str)> {
+    let [c, s] = ends.get(p.conn? as usize)?;
+    Some(match p.direction {
+        tacacs::Direction::ClientToServer => (c, s),
+        tacacs::Direction::ServerToClient => (s, c),
+    })
+}
+
 /// `Frame N[ at TIME][, SRC → DST]: SUMMARY`, the line above a PDU's tree.
-fn frame_line(out: &mut Vec<u8>, line: &capture::PduLine<'_>) -> std::io::Result<()> {
-    write!(out, "Frame {}", line.last_frame)?;
-    if let Some(t) = &line.time {
-        out.extend_from_slice(b" at ");
-        out.extend_from_slice(t.as_bytes());
+fn frame_line(
+    out: &mut Vec<u8>,
+    p: &capture::Pdu,
+    time: Option<capture::FrameTime>,
+    ends: Option<(&str, &str)>,
+) -> std::io::Result<()> {
+    out.extend_from_slice(b"Frame ");
+    crate::tree::num(out, p.last_frame.into());
+    if let Some(t) = time {
+        write!(out, " at {t}")?;
     }
-    if let (Some(s), Some(d)) = (&line.src, &line.dst) {
+    if let Some((src, dst)) = ends {
         out.extend_from_slice(b", ");
-        out.extend_from_slice(s.as_bytes());
-        out.extend_from_slice(" → ".as_bytes());
-        out.extend_from_slice(d.as_bytes());
+        arrow(out, src, dst);
     }
     out.extend_from_slice(b": ");
-    out.extend_from_slice(line.summary.as_bytes());
+    out.extend_from_slice(p.summary.as_bytes());
     out.push(b'\n');
     Ok(())
 }
@@ -366,12 +403,7 @@ fn write_summary(analysis: &capture::Analysis, out: &mut dyn Write) -> Result<()
     let mut order: Vec<&capture::Pdu> = analysis.pdus.iter().collect();
     order.sort_by_key(|p| p.last_frame);
     let mut buf: Vec<u8> = Vec::with_capacity(OUT_CHUNK * 2);
-    // Each connection's two ends as text once, not once per line.
-    let ends: Vec<[String; 2]> = analysis
-        .connections
-        .iter()
-        .map(|c| [c.client.to_string(), c.server.to_string()])
-        .collect();
+    let ends = connection_ends(analysis);
     // frames are in number order, and so are the PDUs now: one walk finds each time
     let mut at = 0;
     for p in order {
@@ -387,8 +419,7 @@ fn write_summary(analysis: &capture::Analysis, out: &mut dyn Write) -> Result<()
             .get(at)
             .filter(|f| f.number == p.last_frame)
             .and_then(|f| f.time);
-        let ends = p.conn.and_then(|c| ends.get(c as usize));
-        summary_line(&mut buf, ends, p, time).map_err(|e| write_error(&e))?;
+        summary_line(&mut buf, ends_of(&ends, p), p, time).map_err(|e| write_error(&e))?;
         if buf.len() >= OUT_CHUNK {
             out.write_all(&buf).map_err(|e| write_error(&e))?;
             buf.clear();
@@ -399,10 +430,10 @@ fn write_summary(analysis: &capture::Analysis, out: &mut dyn Write) -> Result<()
 
 /// One `--summary` line, written straight into `out` (as `{:>6}  {time}  {src} → {dst}
 /// {session_id:#010x} {seq_no:>3}  {summary}` would, without `core::fmt` for the numbers);
-/// `ends`: the PDU's connection's client and server as text.
+/// `ends`: the PDU's sender and receiver as text.
 fn summary_line(
     out: &mut Vec<u8>,
-    ends: Option<&[String; 2]>,
+    ends: Option<(&str, &str)>,
     p: &capture::Pdu,
     time: Option<capture::FrameTime>,
 ) -> std::io::Result<()> {
@@ -413,10 +444,9 @@ fn summary_line(
         None => out.push(b'-'),
     }
     out.extend_from_slice(b"  ");
-    match (ends, p.direction) {
-        (Some([c, s]), tacacs::Direction::ClientToServer) => arrow(out, c, s),
-        (Some([c, s]), tacacs::Direction::ServerToClient) => arrow(out, s, c),
-        (None, _) => out.push(b'-'),
+    match ends {
+        Some((src, dst)) => arrow(out, src, dst),
+        None => out.push(b'-'),
     }
     out.extend_from_slice(b"  0x");
     crate::tree::hex_num(out, p.header.session_id.into(), 8);

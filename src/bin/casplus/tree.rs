@@ -156,6 +156,16 @@ pub fn hex_num(out: &mut Vec<u8>, n: u64, width: usize) {
     }
 }
 
+/// `bytes` in lower-case hex, as `casplus::codec::hex::encode` writes them.
+fn hex_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'));
+        out.push(HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0'));
+    }
+}
+
 const SPACES: &[u8; 64] = &[b' '; 64];
 
 /// `n` spaces of indentation.
@@ -198,7 +208,7 @@ fn hex_lines(out: &mut Vec<u8>, name: &str, bytes: &[u8]) {
             indent(out, name.len() + 1);
         }
         out.push(b' ');
-        out.extend_from_slice(casplus::codec::hex::encode(chunk).as_bytes());
+        hex_bytes(out, chunk);
         out.push(b'\n');
     }
 }
