@@ -302,8 +302,7 @@ fn run_capture(
             buf.clear();
         }
     }
-    epilogue(&mut buf, &analysis, &keylog_errors).map_err(|e| write_error(&e))?;
-    out.write_all(&buf).map_err(|e| write_error(&e))
+    epilogue(&mut buf, out, &analysis, &keylog_errors).map_err(|e| write_error(&e))
 }
 
 /// Bytes of tree text gathered before they are handed to the output.
@@ -350,15 +349,17 @@ fn frame_line(
 }
 
 /// After the trees: the capture, its sessions step by step, TLS connections, key-log
-/// warnings and the capture's diagnostics.
+/// warnings and the capture's diagnostics, gathered in `buf` and handed to `out` every
+/// [`OUT_CHUNK`] bytes.
 fn epilogue(
-    out: &mut Vec<u8>,
+    buf: &mut Vec<u8>,
+    out: &mut dyn Write,
     analysis: &capture::Analysis,
     keylog_errors: &[capture::tls::KeyLogError],
 ) -> std::io::Result<()> {
-    writeln!(out)?;
+    writeln!(buf)?;
     writeln!(
-        out,
+        buf,
         "Capture: {} ({}), {} PDU(s), {} session(s)",
         analysis.format.form.name(),
         analysis.format.detail,
@@ -366,33 +367,50 @@ fn epilogue(
         analysis.sessions.len()
     )?;
     for s in &analysis.sessions {
-        writeln!(
-            out,
-            "  Session {} (session_id {:#010x}):",
-            s.id, s.session_id
-        )?;
+        // `  Session {id} (session_id {:#010x}):`, then `    {seq_no:>3}  {summary}` a step
+        buf.extend_from_slice(b"  Session ");
+        crate::tree::num(buf, s.id.into());
+        buf.extend_from_slice(b" (session_id 0x");
+        crate::tree::hex_num(buf, s.session_id.into(), 8);
+        buf.extend_from_slice(b"):\n");
         for step in &s.steps {
             if let Some(p) = analysis.pdus.get(step.pdu as usize) {
-                writeln!(out, "    {:>3}  {}", step.seq_no, p.summary)?;
+                buf.extend_from_slice(b"    ");
+                right(buf, step.seq_no.into(), 3);
+                buf.extend_from_slice(b"  ");
+                buf.extend_from_slice(p.summary.as_bytes());
+                buf.push(b'\n');
             }
+        }
+        if buf.len() >= OUT_CHUNK {
+            out.write_all(buf)?;
+            buf.clear();
         }
     }
     for c in &analysis.connections {
         if let Some(t) = &c.tls {
-            writeln!(out, "  TLS {} → {}: {}", c.client, c.server, tls_line(t))?;
+            writeln!(buf, "  TLS {} → {}: {}", c.client, c.server, tls_line(t))?;
+            if buf.len() >= OUT_CHUNK {
+                out.write_all(buf)?;
+                buf.clear();
+            }
         }
     }
     for e in keylog_errors {
-        writeln!(out, "  warning [{}]: {e}", capture::codes::TLS_KEYLOG_LINE)?;
+        writeln!(buf, "  warning [{}]: {e}", capture::codes::TLS_KEYLOG_LINE)?;
     }
     for d in &analysis.diagnostics {
-        write!(out, "  {} [{}]", d.severity, d.code)?;
+        write!(buf, "  {} [{}]", d.severity, d.code)?;
         if let Some(o) = d.offset {
-            write!(out, " at offset {o}")?;
+            write!(buf, " at offset {o}")?;
         }
-        writeln!(out, ": {}", d.message)?;
+        writeln!(buf, ": {}", d.message)?;
+        if buf.len() >= OUT_CHUNK {
+            out.write_all(buf)?;
+            buf.clear();
+        }
     }
-    Ok(())
+    out.write_all(buf)
 }
 
 /// `--summary` on a capture: one line per PDU from the analysis as it stands (no second
