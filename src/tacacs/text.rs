@@ -188,6 +188,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_plain_fast_path_is_taken_only_where_escaping_changes_nothing_3_7() {
+        // every byte alone, and in the middle of printable text
+        for b in 0..=255u8 {
+            for bytes in [vec![b], vec![b'a', b, b'z']] {
+                let printable = (0x20..0x7f).contains(&b) && b != b'\\';
+                assert_eq!(plain(&bytes).is_some(), printable, "byte {b:#04x}");
+                if let Some(text) = plain(&bytes) {
+                    assert_eq!(text, escape(&bytes));
+                }
+            }
+        }
+        assert_eq!(plain(b""), Some(""));
+        assert_eq!(
+            plain(b"service=shell cmd=show"),
+            Some("service=shell cmd=show")
+        );
+        assert_eq!(plain("jürgen".as_bytes()), None);
+        assert_eq!(escape(b"a\\b"), "a\\\\b");
+    }
+
+    #[test]
     fn printable_ascii_and_utf8_pass_through_3_7() {
         assert_eq!(
             Text::from_bytes(b"tty10"),
