@@ -3,6 +3,7 @@
 //! single-connect negotiation §4.3), with a one-line summary per step, and the verdict on the
 //! candidate keys per connection.
 
+use core::fmt::Write as _;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -68,29 +69,43 @@ pub struct SingleConnectSeen {
     pub sessions: u32,
 }
 
-fn text(b: &[u8]) -> String {
-    tacacs::text::escape(b)
+/// Appends the escaped text of `b` (RFC 8907 §3.7) to `s`.
+fn text(s: &mut String, b: &[u8]) {
+    tacacs::text::escape_into(b, s);
 }
 
-/// Up to `max` characters of `s`, with `…` when cut.
-fn clip(s: String, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s;
+/// Cuts what `s` holds after byte `from` to `max` characters, with `…` when cut.
+fn clip(s: &mut String, from: usize, max: usize) {
+    let cut = s
+        .get(from..)
+        .and_then(|tail| tail.char_indices().nth(max))
+        .map(|(i, _)| from + i);
+    if let Some(at) = cut {
+        s.truncate(at);
+        s.push('…');
     }
-    let mut out: String = s.chars().take(max).collect();
-    out.push('…');
-    out
 }
 
-fn lower(name: Option<&'static str>, v: u8) -> String {
-    name.map_or_else(|| format!("0x{v:02x}"), str::to_ascii_lowercase)
+/// A name in lower case, or `0x..` for a value without one.
+fn lower(s: &mut String, name: Option<&'static str>, v: u8) {
+    match name {
+        Some(n) => s.extend(n.chars().map(|c| c.to_ascii_lowercase())),
+        None => {
+            let _ = write!(s, "0x{v:02x}");
+        }
+    }
 }
 
-fn args(list: &[Vec<u8>]) -> String {
-    clip(
-        list.iter().map(|a| text(a)).collect::<Vec<_>>().join(" "),
-        160,
-    )
+/// The arguments, escaped, separated by spaces, cut to 160 characters.
+fn args(s: &mut String, list: &[Vec<u8>]) {
+    let from = s.len();
+    for (i, a) in list.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        text(s, a);
+    }
+    clip(s, from, 160);
 }
 
 /// The one-line summary of a decoded PDU outside a capture (`casplus decode --summary` on
@@ -103,80 +118,89 @@ pub fn pdu_summary(p: &tacacs::Pdu) -> String {
 /// The one-line summary of a decoded PDU. `secret_user_msg`: the previous REPLY asked for a
 /// secret (NOECHO / GETPASS), so a CONTINUE's `user_msg` is shown as its length only.
 pub(crate) fn summary(p: &tacacs::Pdu, secret_user_msg: bool) -> String {
+    // One `String` per PDU, written in place (issue 18: no `format!` per part).
     let h = &p.header;
-    let unknown = Body::Unknown(tacacs::UnknownBody::default());
-    let mut s = match readable(p).unwrap_or(&unknown) {
-        Body::AuthenStart(b) => {
-            let mut s = format!(
-                "AUTHEN START {} {}",
-                lower(b.action.name(), b.action.0),
-                lower(b.authen_type.name(), b.authen_type.0)
-            );
+    let mut s = String::with_capacity(64);
+    match readable(p) {
+        Some(Body::AuthenStart(b)) => {
+            s.push_str("AUTHEN START ");
+            lower(&mut s, b.action.name(), b.action.0);
+            s.push(' ');
+            lower(&mut s, b.authen_type.name(), b.authen_type.0);
             if b.authen_service != tacacs::AuthenService::LOGIN {
-                s.push_str(&format!(
-                    " service={}",
-                    lower(b.authen_service.name(), b.authen_service.0)
-                ));
+                s.push_str(" service=");
+                lower(&mut s, b.authen_service.name(), b.authen_service.0);
             }
             if !b.user.is_empty() {
-                s.push_str(&format!(" user={}", text(&b.user)));
+                s.push_str(" user=");
+                text(&mut s, &b.user);
             }
-            s
         }
-        Body::AuthenReply(b) => {
-            let mut s = format!("AUTHEN REPLY {}", b.status);
+        Some(Body::AuthenReply(b)) => {
+            let _ = write!(s, "AUTHEN REPLY {}", b.status);
             if b.flags.contains(ReplyFlags::NOECHO) {
                 s.push_str(" noecho");
             }
             if !b.server_msg.is_empty() {
-                s.push_str(&format!(" \"{}\"", clip(text(&b.server_msg), 60)));
+                s.push_str(" \"");
+                let from = s.len();
+                text(&mut s, &b.server_msg);
+                clip(&mut s, from, 60);
+                s.push('"');
             }
-            s
         }
-        Body::AuthenContinue(b) => {
-            let mut s = "AUTHEN CONTINUE".to_owned();
+        Some(Body::AuthenContinue(b)) => {
+            s.push_str("AUTHEN CONTINUE");
             if b.flags.contains(ContinueFlags::ABORT) {
                 s.push_str(" abort");
             }
             if secret_user_msg && !b.user_msg.is_empty() {
-                s.push_str(&format!(" user_msg=({} bytes, hidden)", b.user_msg.len()));
+                let _ = write!(s, " user_msg=({} bytes, hidden)", b.user_msg.len());
             } else if !b.user_msg.is_empty() {
-                s.push_str(&format!(" user_msg={}", clip(text(&b.user_msg), 60)));
+                s.push_str(" user_msg=");
+                let from = s.len();
+                text(&mut s, &b.user_msg);
+                clip(&mut s, from, 60);
             }
-            s
         }
-        Body::AuthorRequest(b) => format!("AUTHOR REQUEST {}", args(&b.args)),
-        Body::AuthorResponse(b) => {
-            let mut s = format!("AUTHOR RESPONSE {}", b.status);
+        Some(Body::AuthorRequest(b)) => {
+            s.push_str("AUTHOR REQUEST ");
+            args(&mut s, &b.args);
+        }
+        Some(Body::AuthorResponse(b)) => {
+            let _ = write!(s, "AUTHOR RESPONSE {}", b.status);
             if !b.args.is_empty() {
                 s.push(' ');
-                s.push_str(&args(&b.args));
+                args(&mut s, &b.args);
             }
-            s
         }
-        Body::AcctRequest(b) => {
-            let record = match b.flags.record_kind() {
-                AcctRecordKind::Start => "START",
-                AcctRecordKind::Stop => "STOP",
-                AcctRecordKind::Watchdog => "WATCHDOG",
-                AcctRecordKind::WatchdogUpdate => "WATCHDOG UPDATE",
-                AcctRecordKind::Invalid => "REQUEST (invalid flags)",
-            };
-            format!("ACCT {record} {}", args(&b.args))
+        Some(Body::AcctRequest(b)) => {
+            s.push_str(match b.flags.record_kind() {
+                AcctRecordKind::Start => "ACCT START ",
+                AcctRecordKind::Stop => "ACCT STOP ",
+                AcctRecordKind::Watchdog => "ACCT WATCHDOG ",
+                AcctRecordKind::WatchdogUpdate => "ACCT WATCHDOG UPDATE ",
+                AcctRecordKind::Invalid => "ACCT REQUEST (invalid flags) ",
+            });
+            args(&mut s, &b.args);
         }
-        Body::AcctReply(b) => format!("ACCT REPLY {}", b.status),
-        Body::Unknown(_) => {
-            let kind = match (h.packet_type, h.seq_no % 2 == 1, h.seq_no == 1) {
-                (PacketType::AUTHEN, true, true) => "AUTHEN START".to_owned(),
-                (PacketType::AUTHEN, true, false) => "AUTHEN CONTINUE".to_owned(),
-                (PacketType::AUTHEN, false, _) => "AUTHEN REPLY".to_owned(),
-                (PacketType::AUTHOR, true, _) => "AUTHOR REQUEST".to_owned(),
-                (PacketType::AUTHOR, false, _) => "AUTHOR RESPONSE".to_owned(),
-                (PacketType::ACCT, true, _) => "ACCT REQUEST".to_owned(),
-                (PacketType::ACCT, false, _) => "ACCT REPLY".to_owned(),
-                (t, _, _) => format!("TYPE {t} seq_no {}", h.seq_no),
-            };
-            let why = if !p.complete {
+        Some(Body::AcctReply(b)) => {
+            let _ = write!(s, "ACCT REPLY {}", b.status);
+        }
+        Some(Body::Unknown(_)) | None => {
+            match (h.packet_type, h.seq_no % 2 == 1, h.seq_no == 1) {
+                (PacketType::AUTHEN, true, true) => s.push_str("AUTHEN START"),
+                (PacketType::AUTHEN, true, false) => s.push_str("AUTHEN CONTINUE"),
+                (PacketType::AUTHEN, false, _) => s.push_str("AUTHEN REPLY"),
+                (PacketType::AUTHOR, true, _) => s.push_str("AUTHOR REQUEST"),
+                (PacketType::AUTHOR, false, _) => s.push_str("AUTHOR RESPONSE"),
+                (PacketType::ACCT, true, _) => s.push_str("ACCT REQUEST"),
+                (PacketType::ACCT, false, _) => s.push_str("ACCT REPLY"),
+                (t, _, _) => {
+                    let _ = write!(s, "TYPE {t} seq_no {}", h.seq_no);
+                }
+            }
+            s.push_str(if !p.complete {
                 " (incomplete)"
             } else {
                 match p.body_state {
@@ -184,14 +208,15 @@ pub(crate) fn summary(p: &tacacs::Pdu, secret_user_msg: bool) -> String {
                     BodyState::WrongKey => " (wrong key?)",
                     BodyState::Clear | BodyState::Deobfuscated => " (unreadable body)",
                 }
-            };
-            format!("{kind}{why}")
+            });
         }
-    };
+    }
     if !p.complete && readable(p).is_some() {
         s.push_str(" (incomplete)");
     }
-    s.trim_end().to_owned()
+    let end = s.trim_end().len();
+    s.truncate(end);
+    s
 }
 
 /// The body, when its fields mean something: not a wrong-key attempt, not still obfuscated.
@@ -251,7 +276,11 @@ pub(crate) fn build(
     diags: &mut Diags,
 ) -> Flows {
     let mut sessions: Vec<Session> = Vec::new();
-    let mut open: BTreeMap<(u32, u32), Open> = BTreeMap::new();
+    // Sessions by (connection, session_id): an index into `opens`, and the last one looked up
+    // (a session's PDUs come in runs: most lookups skip the tree walk).
+    let mut open: BTreeMap<(u32, u32), usize> = BTreeMap::new();
+    let mut opens: Vec<Open> = Vec::new();
+    let mut last: Option<((u32, u32), usize)> = None;
     let mut sc: Vec<Option<SingleConnectSeen>> = vec![None; conns];
     for p in pdus.iter_mut() {
         let Some(decoded) = decoder.decode(p) else {
@@ -292,7 +321,13 @@ pub(crate) fn build(
                 Some(_) => {}
             }
         }
-        let existing = open.get(&key).map(|o| (o.session, o.last_seq));
+        let mut at = match last {
+            Some((k, i)) if k == key => Some(i),
+            _ => open.get(&key).copied(),
+        };
+        let existing = at
+            .and_then(|i| opens.get(i))
+            .map(|o| (o.session, o.last_seq));
         let finished =
             |s: u32, sessions: &[Session]| sessions.get(s as usize).is_some_and(|x| x.finished);
         let start_new = match existing {
@@ -345,8 +380,9 @@ pub(crate) fn build(
             let id = u32::try_from(sessions.len()).unwrap_or(u32::MAX);
             // concurrent: another session of this connection still open
             let mut concurrent = false;
-            for (k, o) in open.range((conn_key, 0)..=(conn_key, u32::MAX)) {
+            for (k, &i) in open.range((conn_key, 0)..=(conn_key, u32::MAX)) {
                 if *k != key
+                    && let Some(o) = opens.get(i)
                     && let Some(s) = sessions.get_mut(o.session as usize)
                     && !s.finished
                 {
@@ -385,17 +421,26 @@ pub(crate) fn build(
                     last_frame: frame,
                 },
             );
-            open.insert(
-                key,
-                Open {
-                    session: id,
-                    last_seq: seq.wrapping_sub(1),
-                    secret_next: false,
-                    request_unreadable: false,
-                },
-            );
+            let fresh = Open {
+                session: id,
+                last_seq: seq.wrapping_sub(1),
+                secret_next: false,
+                request_unreadable: false,
+            };
+            match at.and_then(|i| opens.get_mut(i)) {
+                Some(o) => *o = fresh,
+                None => {
+                    super::push_growing(&mut opens, fresh);
+                    let i = opens.len() - 1;
+                    open.insert(key, i);
+                    at = Some(i);
+                }
+            }
         }
-        let Some(o) = open.get_mut(&key) else {
+        if let Some(i) = at {
+            last = Some((key, i));
+        }
+        let Some(o) = at.and_then(|i| opens.get_mut(i)) else {
             continue;
         };
         let Some(s) = sessions.get_mut(o.session as usize) else {

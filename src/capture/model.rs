@@ -208,10 +208,21 @@ impl Digits {
 
     /// `v` (0 ≤ v < 10^width) zero-padded to `width` digits, as `{v:0width$}` writes it.
     fn fixed(&mut self, v: i64, width: u32) {
-        for k in (0..width).rev() {
-            let d = v / 10i64.pow(k) % 10;
-            self.byte(b'0' + u8::try_from(d).unwrap_or(0));
+        // from the last digit back: one division per digit (issue 18: a time per output line)
+        let start = self.len;
+        let end = start.saturating_add(width as usize).min(self.buf.len());
+        let mut v = v;
+        for slot in self
+            .buf
+            .get_mut(start..end)
+            .unwrap_or_default()
+            .iter_mut()
+            .rev()
+        {
+            *slot = b'0' + u8::try_from(v % 10).unwrap_or(0);
+            v /= 10;
         }
+        self.len = end;
     }
 
     /// `v` without padding, as `{v}` writes it.

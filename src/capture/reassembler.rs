@@ -117,6 +117,9 @@ pub(super) struct Reassembler<'o, 'p> {
     frame_count: u32,
     conns: Vec<Conn>,
     by_tuple: BTreeMap<(Endpoint, Endpoint), u32>,
+    /// The connection of the last TCP frame and its key in `by_tuple`: a connection's frames
+    /// come in runs (a segment, its ACK, the next segment), so most frames skip the tree walk.
+    last_conn: Option<((Endpoint, Endpoint), u32)>,
     streams: Vec<StreamMeta>,
     loose: Option<Loose>,
     pdus: Vec<Pdu>,
@@ -135,6 +138,7 @@ impl<'o, 'p> Reassembler<'o, 'p> {
             frame_count: 0,
             conns: Vec::new(),
             by_tuple: BTreeMap::new(),
+            last_conn: None,
             streams: Vec::new(),
             loose: None,
             pdus: Vec::new(),
@@ -267,7 +271,11 @@ impl<'o, 'p> Reassembler<'o, 'p> {
             (seg.dst, seg.src)
         };
         let syn_only = seg.flags.has(TcpFlags::SYN) && !seg.flags.has(TcpFlags::ACK);
-        let existing = self.by_tuple.get(&key).copied().filter(|&c| {
+        let found = match self.last_conn {
+            Some((k, c)) if k == key => Some(c),
+            _ => self.by_tuple.get(&key).copied(),
+        };
+        let existing = found.filter(|&c| {
             // a SYN on a finished connection opens a new one (4-tuple reuse)
             let Some(conn) = self.conns.get(c as usize) else {
                 return false;
@@ -282,6 +290,7 @@ impl<'o, 'p> Reassembler<'o, 'p> {
             Some(c) => c,
             None => self.new_conn(key, &seg, frame),
         };
+        self.last_conn = Some((key, c));
         let number = frame.saturating_add(1);
         let Some(conn) = self.conns.get_mut(c as usize) else {
             return FrameTcp {

@@ -153,7 +153,10 @@ struct Txt<'a>(&'a [u8]);
 
 impl Serialize for Txt<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&escape(self.0))
+        match super::text::plain(self.0) {
+            Some(text) => s.serialize_str(text),
+            None => s.serialize_str(&escape(self.0)),
+        }
     }
 }
 

@@ -241,9 +241,16 @@ fn run_capture(
         peer_keys: args.peer_keys.clone(),
         max_pdu_len: args.max_length.unwrap_or(tacacs::DEFAULT_MAX_LENGTH),
         keylog,
+        // The trees and JSON lines show the decode the analysis made for the sessions: kept,
+        // not redone (issue 18: the second decode with its MD5 pads was a fifth of the tree
+        // time); `--summary` needs only the summaries.
+        keep_decoded: !args.summary,
         ..capture::Options::default()
     };
-    let analysis = capture::analyze(raw, &opts);
+    // Not dropped: `casplus decode` ends once it is written, and the system takes the memory
+    // back at once, where freeing the analysis (tens of thousands of PDUs, and with the trees
+    // their decodes) one allocation at a time took a tenth of the tree's time (issue 18).
+    let analysis = std::mem::ManuallyDrop::new(capture::analyze(raw, &opts));
     if analysis.pdus.is_empty() && analysis.frames.is_empty() {
         let why = analysis
             .diagnostics
@@ -266,55 +273,93 @@ fn run_capture(
         }
         return Ok(());
     }
-    // The trees are written into one buffer, handed to the output in large pieces.
+    // The trees are written into one buffer, handed to the output in large pieces; each PDU
+    // shows the decode the analysis kept (`keep_decoded`), as `Analysis::pdu_lines` would.
+    let ends = connection_ends(&analysis);
     let mut buf: Vec<u8> = Vec::with_capacity(OUT_CHUNK * 2);
-    for (i, line) in analysis.pdu_lines(&opts).enumerate() {
+    let mut i = 0;
+    for p in &analysis.pdus {
+        let again;
+        let pdu = match &p.decoded {
+            Some(d) => &**d,
+            None => {
+                again = analysis.decode(p, &opts);
+                match &again {
+                    Some(d) => d,
+                    None => continue,
+                }
+            }
+        };
         if i > 0 {
             buf.push(b'\n');
         }
-        frame_line(&mut buf, &line).map_err(|e| write_error(&e))?;
-        crate::tree::write_tree(i, &line.pdu, &mut buf).map_err(|e| write_error(&e))?;
+        let time = analysis.frame(p.last_frame).and_then(|f| f.time);
+        frame_line(&mut buf, p, time, ends_of(&ends, p)).map_err(|e| write_error(&e))?;
+        crate::tree::write_tree(i, pdu, &mut buf).map_err(|e| write_error(&e))?;
+        i += 1;
         if buf.len() >= OUT_CHUNK {
             out.write_all(&buf).map_err(|e| write_error(&e))?;
             buf.clear();
         }
     }
-    epilogue(&mut buf, &analysis, &keylog_errors).map_err(|e| write_error(&e))?;
-    out.write_all(&buf).map_err(|e| write_error(&e))
+    epilogue(&mut buf, out, &analysis, &keylog_errors).map_err(|e| write_error(&e))
 }
 
 /// Bytes of tree text gathered before they are handed to the output.
 const OUT_CHUNK: usize = 1 << 16;
 
+/// Each connection's client and server as text, written once for all the lines.
+fn connection_ends(analysis: &capture::Analysis) -> Vec<[String; 2]> {
+    analysis
+        .connections
+        .iter()
+        .map(|c| [c.client.to_string(), c.server.to_string()])
+        .collect()
+}
+
+/// The PDU's sender and receiver as text, when it came over a connection.
+fn ends_of<'e>(ends: &'e [[String; 2]], p: &capture::Pdu) -> Option<(&'e str, &'e str)> {
+    let [c, s] = ends.get(p.conn? as usize)?;
+    Some(match p.direction {
+        tacacs::Direction::ClientToServer => (c, s),
+        tacacs::Direction::ServerToClient => (s, c),
+    })
+}
+
 /// `Frame N[ at TIME][, SRC → DST]: SUMMARY`, the line above a PDU's tree.
-fn frame_line(out: &mut Vec<u8>, line: &capture::PduLine<'_>) -> std::io::Result<()> {
-    write!(out, "Frame {}", line.last_frame)?;
-    if let Some(t) = &line.time {
-        out.extend_from_slice(b" at ");
-        out.extend_from_slice(t.as_bytes());
+fn frame_line(
+    out: &mut Vec<u8>,
+    p: &capture::Pdu,
+    time: Option<capture::FrameTime>,
+    ends: Option<(&str, &str)>,
+) -> std::io::Result<()> {
+    out.extend_from_slice(b"Frame ");
+    crate::tree::num(out, p.last_frame.into());
+    if let Some(t) = time {
+        write!(out, " at {t}")?;
     }
-    if let (Some(s), Some(d)) = (&line.src, &line.dst) {
+    if let Some((src, dst)) = ends {
         out.extend_from_slice(b", ");
-        out.extend_from_slice(s.as_bytes());
-        out.extend_from_slice(" → ".as_bytes());
-        out.extend_from_slice(d.as_bytes());
+        arrow(out, src, dst);
     }
     out.extend_from_slice(b": ");
-    out.extend_from_slice(line.summary.as_bytes());
+    out.extend_from_slice(p.summary.as_bytes());
     out.push(b'\n');
     Ok(())
 }
 
 /// After the trees: the capture, its sessions step by step, TLS connections, key-log
-/// warnings and the capture's diagnostics.
+/// warnings and the capture's diagnostics, gathered in `buf` and handed to `out` every
+/// [`OUT_CHUNK`] bytes.
 fn epilogue(
-    out: &mut Vec<u8>,
+    buf: &mut Vec<u8>,
+    out: &mut dyn Write,
     analysis: &capture::Analysis,
     keylog_errors: &[capture::tls::KeyLogError],
 ) -> std::io::Result<()> {
-    writeln!(out)?;
+    writeln!(buf)?;
     writeln!(
-        out,
+        buf,
         "Capture: {} ({}), {} PDU(s), {} session(s)",
         analysis.format.form.name(),
         analysis.format.detail,
@@ -322,33 +367,50 @@ fn epilogue(
         analysis.sessions.len()
     )?;
     for s in &analysis.sessions {
-        writeln!(
-            out,
-            "  Session {} (session_id {:#010x}):",
-            s.id, s.session_id
-        )?;
+        // `  Session {id} (session_id {:#010x}):`, then `    {seq_no:>3}  {summary}` a step
+        buf.extend_from_slice(b"  Session ");
+        crate::tree::num(buf, s.id.into());
+        buf.extend_from_slice(b" (session_id 0x");
+        crate::tree::hex_num(buf, s.session_id.into(), 8);
+        buf.extend_from_slice(b"):\n");
         for step in &s.steps {
             if let Some(p) = analysis.pdus.get(step.pdu as usize) {
-                writeln!(out, "    {:>3}  {}", step.seq_no, p.summary)?;
+                buf.extend_from_slice(b"    ");
+                right(buf, step.seq_no.into(), 3);
+                buf.extend_from_slice(b"  ");
+                buf.extend_from_slice(p.summary.as_bytes());
+                buf.push(b'\n');
             }
+        }
+        if buf.len() >= OUT_CHUNK {
+            out.write_all(buf)?;
+            buf.clear();
         }
     }
     for c in &analysis.connections {
         if let Some(t) = &c.tls {
-            writeln!(out, "  TLS {} → {}: {}", c.client, c.server, tls_line(t))?;
+            writeln!(buf, "  TLS {} → {}: {}", c.client, c.server, tls_line(t))?;
+            if buf.len() >= OUT_CHUNK {
+                out.write_all(buf)?;
+                buf.clear();
+            }
         }
     }
     for e in keylog_errors {
-        writeln!(out, "  warning [{}]: {e}", capture::codes::TLS_KEYLOG_LINE)?;
+        writeln!(buf, "  warning [{}]: {e}", capture::codes::TLS_KEYLOG_LINE)?;
     }
     for d in &analysis.diagnostics {
-        write!(out, "  {} [{}]", d.severity, d.code)?;
+        write!(buf, "  {} [{}]", d.severity, d.code)?;
         if let Some(o) = d.offset {
-            write!(out, " at offset {o}")?;
+            write!(buf, " at offset {o}")?;
         }
-        writeln!(out, ": {}", d.message)?;
+        writeln!(buf, ": {}", d.message)?;
+        if buf.len() >= OUT_CHUNK {
+            out.write_all(buf)?;
+            buf.clear();
+        }
     }
-    Ok(())
+    out.write_all(buf)
 }
 
 /// `--summary` on a capture: one line per PDU from the analysis as it stands (no second
@@ -359,6 +421,7 @@ fn write_summary(analysis: &capture::Analysis, out: &mut dyn Write) -> Result<()
     let mut order: Vec<&capture::Pdu> = analysis.pdus.iter().collect();
     order.sort_by_key(|p| p.last_frame);
     let mut buf: Vec<u8> = Vec::with_capacity(OUT_CHUNK * 2);
+    let ends = connection_ends(analysis);
     // frames are in number order, and so are the PDUs now: one walk finds each time
     let mut at = 0;
     for p in order {
@@ -374,7 +437,7 @@ fn write_summary(analysis: &capture::Analysis, out: &mut dyn Write) -> Result<()
             .get(at)
             .filter(|f| f.number == p.last_frame)
             .and_then(|f| f.time);
-        summary_line(&mut buf, analysis, p, time).map_err(|e| write_error(&e))?;
+        summary_line(&mut buf, ends_of(&ends, p), p, time).map_err(|e| write_error(&e))?;
         if buf.len() >= OUT_CHUNK {
             out.write_all(&buf).map_err(|e| write_error(&e))?;
             buf.clear();
@@ -383,33 +446,53 @@ fn write_summary(analysis: &capture::Analysis, out: &mut dyn Write) -> Result<()
     out.write_all(&buf).map_err(|e| write_error(&e))
 }
 
-/// One `--summary` line, written straight into `out`.
+/// One `--summary` line, written straight into `out` (as `{:>6}  {time}  {src} → {dst}
+/// {session_id:#010x} {seq_no:>3}  {summary}` would, without `core::fmt` for the numbers);
+/// `ends`: the PDU's sender and receiver as text.
 fn summary_line(
     out: &mut Vec<u8>,
-    analysis: &capture::Analysis,
+    ends: Option<(&str, &str)>,
     p: &capture::Pdu,
     time: Option<capture::FrameTime>,
 ) -> std::io::Result<()> {
-    write!(out, "{:>6}  ", p.last_frame)?;
+    right(out, u64::from(p.last_frame), 6);
+    out.extend_from_slice(b"  ");
     match time {
         Some(t) => write!(out, "{t}")?,
         None => out.push(b'-'),
     }
     out.extend_from_slice(b"  ");
-    let conn = p.conn.and_then(|c| analysis.connections.get(c as usize));
-    match (conn, p.direction) {
-        (Some(c), tacacs::Direction::ClientToServer) => write!(out, "{} → {}", c.client, c.server)?,
-        (Some(c), tacacs::Direction::ServerToClient) => write!(out, "{} → {}", c.server, c.client)?,
-        (None, _) => out.push(b'-'),
+    match ends {
+        Some((src, dst)) => arrow(out, src, dst),
+        None => out.push(b'-'),
     }
-    writeln!(
-        out,
-        "  {:#010x} {:>3}  {}{}",
-        p.header.session_id,
-        p.header.seq_no,
-        p.summary,
-        if p.tls { "  [TLS]" } else { "" }
-    )
+    out.extend_from_slice(b"  0x");
+    crate::tree::hex_num(out, p.header.session_id.into(), 8);
+    out.push(b' ');
+    right(out, p.header.seq_no.into(), 3);
+    out.extend_from_slice(b"  ");
+    out.extend_from_slice(p.summary.as_bytes());
+    if p.tls {
+        out.extend_from_slice(b"  [TLS]");
+    }
+    out.push(b'\n');
+    Ok(())
+}
+
+/// `n` right-aligned in `width` columns, as `{n:>width$}` writes it.
+fn right(out: &mut Vec<u8>, n: u64, width: usize) {
+    let digits = n.checked_ilog10().unwrap_or(0) as usize + 1;
+    for _ in digits..width {
+        out.push(b' ');
+    }
+    crate::tree::num(out, n);
+}
+
+/// `from → to`.
+fn arrow(out: &mut Vec<u8>, from: &str, to: &str) {
+    out.extend_from_slice(from.as_bytes());
+    out.extend_from_slice(" → ".as_bytes());
+    out.extend_from_slice(to.as_bytes());
 }
 
 /// One line about a TLS connection: what its handshake shows and what was decrypted.

@@ -124,7 +124,7 @@ pub fn write_tree(index: usize, pdu: &Pdu, out: &mut Vec<u8>) -> io::Result<()> 
 }
 
 /// `n` in decimal, as `{}` writes it (without `core::fmt`: this is the hot path).
-fn num(out: &mut Vec<u8>, mut n: u64) {
+pub fn num(out: &mut Vec<u8>, mut n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -141,7 +141,7 @@ fn num(out: &mut Vec<u8>, mut n: u64) {
 }
 
 /// `n` in lower-case hex, zero-padded to `width` digits, as `{:0width$x}` writes it.
-fn hex_num(out: &mut Vec<u8>, n: u64, width: usize) {
+pub fn hex_num(out: &mut Vec<u8>, n: u64, width: usize) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digits = (64 - n.leading_zeros() as usize).div_ceil(4).max(1);
     for _ in digits..width {
@@ -153,6 +153,16 @@ fn hex_num(out: &mut Vec<u8>, n: u64, width: usize) {
                 .copied()
                 .unwrap_or(b'0'),
         );
+    }
+}
+
+/// `bytes` in lower-case hex, as `casplus::codec::hex::encode` writes them.
+fn hex_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'));
+        out.push(HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0'));
     }
 }
 
@@ -198,7 +208,7 @@ fn hex_lines(out: &mut Vec<u8>, name: &str, bytes: &[u8]) {
             indent(out, name.len() + 1);
         }
         out.push(b' ');
-        out.extend_from_slice(casplus::codec::hex::encode(chunk).as_bytes());
+        hex_bytes(out, chunk);
         out.push(b'\n');
     }
 }

@@ -305,7 +305,7 @@ fn client_hello(body: &[u8], info: &mut TlsInfo) -> Option<[u8; 32]> {
             }
         }
     }
-    info.client_random = Some(random.iter().map(|b| format!("{b:02x}")).collect());
+    info.client_random = Some(crate::codec::hex::encode(&random));
     Some(random)
 }
 
