@@ -35,17 +35,14 @@
 //!
 //! [`TicketId::route`]: casplus::cas::ticket::TicketId::route
 
-#![allow(missing_docs)] // `#[wasm_bindgen]` generates undocumented glue.
+#![allow(missing_docs)] // `#[durable_object]` generates undocumented glue.
 
 use casplus::cas::stored;
 use casplus::cas::throttle::{ThrottleState, ThrottleUpdate};
 use casplus::cas::ticket::TicketKind;
 use casplus::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use worker::wasm_bindgen::prelude::wasm_bindgen;
-use worker::{Env, Result, SqlStorage, SqlStorageValue, State};
-
-use crate::object::Answer;
+use worker::{Env, Response, Result, SqlStorage, SqlStorageValue, State, durable_object};
 
 /// Row key of a stored ticket.
 pub fn ticket_key(id: &str) -> String {
@@ -159,11 +156,8 @@ pub struct GuardReply {
     pub value: Option<Vec<u8>>,
 }
 
-/// The Durable Object class bound as `GUARD`. A wasm-bindgen class of its own rather than
-/// workers-rs's `#[durable_object]`: its entry points ([`crate::object`]) take and answer
-/// the runtime's own Request and Response, like the Worker's `fetch` (bench/RESULTS.md,
-/// issue 16).
-#[wasm_bindgen(wasm_bindgen = ::worker::wasm_bindgen)]
+/// The Durable Object class bound as `GUARD`.
+#[durable_object]
 pub struct TicketGuard {
     state: State,
     env: Env,
@@ -417,19 +411,19 @@ impl TicketGuard {
 
     /// Answers a row operation: `body` is a [`GuardRequest`] in the stored form, the
     /// answer a [`GuardReply`] in the stored form (HTTP 400/500 with the reason on failure).
-    pub(crate) async fn serve(&self, body: &[u8]) -> Answer {
+    pub(crate) async fn serve(&self, body: &[u8]) -> Result<Response> {
         let request: GuardRequest = match stored::decode(body) {
             Ok(r) => r,
-            Err(e) => return Answer::error(400, format!("bad guard request: {e}")),
+            Err(e) => return Response::error(format!("bad guard request: {e}"), 400),
         };
         match self
             .handle(request)
             .await
             .map(|reply| stored::encode(&reply))
         {
-            Ok(Ok(bytes)) => Answer::ok(bytes),
-            Ok(Err(e)) => Answer::error(500, format!("guard reply: {e}")),
-            Err(e) => Answer::error(500, format!("guard: {}", sql_err(&e))),
+            Ok(Ok(bytes)) => Response::from_bytes(bytes),
+            Ok(Err(e)) => Response::error(format!("guard reply: {e}"), 500),
+            Err(e) => Response::error(format!("guard: {}", sql_err(&e)), 500),
         }
     }
 

@@ -6,82 +6,38 @@
 use casplus::cas::ticket::Ticket;
 use casplus::cas::web::Effect;
 use casplus::time::Timestamp;
-use worker::js_sys::Uint8Array;
-use worker::wasm_bindgen::JsValue;
-use worker::wasm_bindgen::prelude::wasm_bindgen;
-use worker::wasm_bindgen_futures::JsFuture;
-use worker::worker_sys::DurableObjectState;
-use worker::{Env, State, web_sys};
+use worker::{DurableObject, Env, Request, Response, Result, State};
 
 use crate::guard::TicketGuard;
 use crate::platform::Csprng;
 use crate::store::{WorkerStore, guard_name};
-use crate::{config, effects, platform, session};
+use crate::{body, config, effects, platform, session};
 
-/// What the object answers a call: a status and a body (a reply in the stored form, or
-/// the reason as text), one `Response` made from it ([`Answer::into_response`]).
-pub struct Answer {
-    status: u16,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    /// 200 with `body`.
-    pub fn ok(body: Vec<u8>) -> Self {
-        Self { status: 200, body }
+impl DurableObject for TicketGuard {
+    fn new(state: State, env: Env) -> Self {
+        Self::create(state, env)
     }
 
-    /// `status` with the reason `message`.
-    pub fn error(status: u16, message: String) -> Self {
-        Self {
-            status,
-            body: message.into_bytes(),
-        }
-    }
-
-    /// The runtime's `Response`, in one constructor call.
-    fn into_response(mut self) -> Result<web_sys::Response, JsValue> {
-        let init = web_sys::ResponseInit::new();
-        init.set_status(self.status);
-        web_sys::Response::new_with_opt_u8_array_and_init(Some(&mut self.body), &init)
-    }
-}
-
-#[wasm_bindgen(
-    wasm_bindgen = ::worker::wasm_bindgen,
-    wasm_bindgen_futures = ::worker::wasm_bindgen_futures,
-    js_sys = ::worker::js_sys
-)]
-impl TicketGuard {
-    /// The object's constructor (the runtime's `new TicketGuard(state, env)`).
-    #[wasm_bindgen(constructor)]
-    pub fn new(state: DurableObjectState, env: Env) -> Self {
-        Self::create(State::from(state), env)
-    }
-
-    /// A call from this Worker through a stub ([`crate::store::WorkerStore::post`]): a row
-    /// operation ([`crate::guard`]) or a session hand-off ([`crate::session`]). The body is
-    /// read whole (the caller is this Worker: no cap beyond the runtime's).
-    pub async fn fetch(&self, req: web_sys::Request) -> Result<web_sys::Response, JsValue> {
-        let buffer = JsFuture::from(req.array_buffer()?).await?;
-        let body = Uint8Array::new(&buffer).to_vec();
-        let answer = if req.url() == session::URL {
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        // From this Worker only (a stub's call): no cap beyond the runtime's.
+        let body = body::read(req.inner(), usize::MAX)
+            .await?
+            .unwrap_or_default();
+        if req.inner().url() == session::URL {
             session::serve(self, self.env(), &body).await
         } else {
             self.serve(&body).await
-        };
-        answer.into_response()
+        }
     }
 
-    /// The alarm: ends the expired sessions, then deletes the expired rows.
-    pub async fn alarm(&self) -> Result<JsValue, JsValue> {
+    async fn alarm(&self) -> Result<Response> {
         let now = platform::now();
         let ended = self.expired_sessions(now)?;
         if !ended.is_empty() {
             sessions_expired(self, &ended, now).await;
         }
         self.expire(now).await?;
-        Ok(JsValue::UNDEFINED)
+        Response::ok("")
     }
 }
 

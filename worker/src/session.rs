@@ -19,13 +19,12 @@ use casplus::cas::stored;
 use casplus::cas::ticket::Ticket;
 use casplus::cas::web::{HttpRequest, Method};
 use serde::{Deserialize, Serialize};
-use worker::Env;
+use worker::{Env, Response};
 
 use crate::config;
 use crate::faults;
 use crate::guard::TicketGuard;
 use crate::log;
-use crate::object::Answer;
 use crate::platform::{self, Csprng};
 use crate::reply::{self, Rendered};
 use crate::store::WorkerStore;
@@ -141,17 +140,17 @@ pub async fn hand_off(
 
 /// Answers a hand-off `body` inside the object `guard` ([`run_in_session`]): the
 /// [`Rendered`] response in the stored form, or HTTP 500 with the reason.
-pub async fn serve(guard: &TicketGuard, env: &Env, body: &[u8]) -> Answer {
+pub async fn serve(guard: &TicketGuard, env: &Env, body: &[u8]) -> worker::Result<Response> {
     let request: SessionRequest = match stored::decode(body) {
         Ok(r) => r,
-        Err(e) => return Answer::error(400, format!("bad session request: {e}")),
+        Err(e) => return Response::error(format!("bad session request: {e}"), 400),
     };
     let reply = run_in_session(guard, env, request)
         .await
         .and_then(|rendered| stored::encode(&rendered).map_err(|e| e.to_string()));
     match reply {
-        Ok(bytes) => Answer::ok(bytes),
-        Err(e) => Answer::error(500, format!("session request: {e}")),
+        Ok(bytes) => Response::from_bytes(bytes),
+        Err(e) => Response::error(format!("session request: {e}"), 500),
     }
 }
 
