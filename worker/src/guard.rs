@@ -8,7 +8,9 @@
 //! per throttle key. An object holds rows
 //! `entry(k, v, exp)` keyed by [`ticket_key`]/[`revoked_key`]/[`THROTTLE`]; every operation
 //! is one or two synchronous SQL statements with no `await` in between, so it is atomic —
-//! in particular two concurrent `take`s of one id can never both see the row. Values are
+//! in particular two concurrent `take`s of one id can never both see the row (a take is one
+//! `DELETE … RETURNING`, a write of tickets one `INSERT … WHERE NOT EXISTS` its revocation
+//! marks). Values are
 //! opaque bytes: the core's stored form ([`casplus::cas::stored`]).
 //!
 //! # Storage is created by writes only, and always cleaned
@@ -43,6 +45,23 @@ use casplus::cas::ticket::TicketKind;
 use casplus::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Response, Result, SqlStorage, SqlStorageValue, State, durable_object};
+
+/// The alarm fires at whole steps of this many milliseconds: every row expiring within one
+/// step is deleted by one run. Without it a session object issuing tickets faster than they
+/// expire (each unvalidated ST lives 10 s) had its alarm fire again for each next row, a few
+/// milliseconds later: as many alarm runs as tickets (bench/RESULTS.md, issue 16 step 5).
+/// Rows are only cleaned up later by at most this much; the engine judges every ticket it
+/// reads by its own expiry, and a session that ends unseen is ended (single logout,
+/// accounting) at most this much later.
+pub const ALARM_STEP_MS: i64 = 1000;
+
+/// When the alarm for a row expiring at `exp` fires: the end of `exp`'s step.
+pub const fn alarm_time(exp: i64) -> i64 {
+    match exp.checked_add(ALARM_STEP_MS - 1) {
+        Some(t) => t - t.rem_euclid(ALARM_STEP_MS),
+        None => i64::MAX,
+    }
+}
 
 /// Row key of a stored ticket.
 pub fn ticket_key(id: &str) -> String {
@@ -177,6 +196,13 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS entries (k TEXT PRIMARY KEY, v 
 /// Lists the table if it exists (SQLite's own catalogue; reading it creates nothing).
 const HAS_TABLE: &str = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entries'";
 
+/// Whether a statement with `RETURNING` returned rows. Reads them all: a statement whose
+/// cursor is left unfinished is still in progress, and the object's transaction cannot
+/// commit (`SQLITE_BUSY`).
+fn returned_rows(cursor: &worker::SqlCursor) -> bool {
+    cursor.raw().count() > 0
+}
+
 /// The first column of each row of `cursor` that is a blob.
 fn blobs(cursor: &worker::SqlCursor) -> Result<Vec<Vec<u8>>> {
     let mut out = Vec::new();
@@ -222,8 +248,8 @@ impl TicketGuard {
         Ok(blobs(&cursor)?.into_iter().next())
     }
 
-    /// Writes a row, creating the table if needed: the one place storage is created. The
-    /// caller then sets the alarm for `exp` ([`Self::schedule`]).
+    /// Writes a row, creating the table if needed. The caller then sets the alarm for
+    /// `exp` ([`Self::schedule`]).
     fn write(&self, k: &str, v: &[u8], exp: i64) -> Result<()> {
         self.ensure_schema()?;
         self.sql().exec(
@@ -231,6 +257,42 @@ impl TicketGuard {
             vec![k.into(), v.to_vec().into(), SqlStorageValue::from(exp)],
         )?;
         Ok(())
+    }
+
+    /// Writes the tickets `items` (`(id, stored ticket, exp)`) unless one of their ids
+    /// has a revocation mark here: all or none, in one statement (a statement is atomic
+    /// on its own, and there is no `await` around it), creating the table if needed.
+    /// Whether they were written; the caller then sets the alarm.
+    fn write_unless_revoked(&self, items: &[(String, Vec<u8>, i64)]) -> Result<bool> {
+        if items.is_empty() {
+            return Ok(false);
+        }
+        self.ensure_schema()?;
+        let mut query = String::from(
+            "INSERT OR REPLACE INTO entries (k, v, exp) SELECT * FROM (VALUES (?, ?, ?)",
+        );
+        query.push_str(&", (?, ?, ?)".repeat(items.len() - 1));
+        query.push_str(") WHERE NOT EXISTS (SELECT 1 FROM entries WHERE k IN (?");
+        query.push_str(&", ?".repeat(items.len() - 1));
+        query.push_str(")) RETURNING 1");
+        let mut bindings = Vec::with_capacity(items.len() * 4);
+        for (id, value, exp) in items {
+            bindings.push(ticket_key(id).into());
+            bindings.push(value.clone().into());
+            bindings.push(SqlStorageValue::from(*exp));
+        }
+        bindings.extend(items.iter().map(|(id, _, _)| revoked_key(id).into()));
+        Ok(returned_rows(&self.sql().exec(&query, bindings)?))
+    }
+
+    /// Deletes the row `k` and answers its value, in one statement (of concurrent takes
+    /// of one row, one gets it).
+    fn take(&self, k: &str) -> Result<Option<Vec<u8>>> {
+        let cursor = self.sql().exec(
+            "DELETE FROM entries WHERE k = ? RETURNING v",
+            vec![k.into()],
+        )?;
+        Ok(blobs(&cursor)?.into_iter().next())
     }
 
     fn remove(&self, k: &str) -> Result<()> {
@@ -241,10 +303,11 @@ impl TicketGuard {
         Ok(())
     }
 
-    /// Makes sure the alarm fires by `exp` (a row was just written that expires then).
-    /// The alarm time is remembered, so a busy session object does not ask storage for
-    /// it at every ticket.
+    /// Makes sure the alarm fires at the end of `exp`'s [`ALARM_STEP_MS`] step (a row was
+    /// just written that expires then). The alarm time is remembered, so a busy session
+    /// object does not ask storage for it at every ticket.
     async fn schedule(&self, exp: i64) -> Result<()> {
+        let exp = alarm_time(exp);
         if self.alarm.get().is_some_and(|at| at <= exp) {
             return Ok(());
         }
@@ -304,50 +367,39 @@ impl TicketGuard {
             GuardRequest::Put { id, value, exp } => {
                 // A revoked id stays dead: a request that read the TGT before the logout
                 // cannot write the session back.
-                if self.read(&revoked_key(&id))?.is_none() {
-                    self.write(&ticket_key(&id), &value, exp)?;
+                if self.write_unless_revoked(&[(id, value, exp)])? {
                     self.schedule(exp).await?;
                 }
                 None
             }
             GuardRequest::PutAll { items } => {
-                // Checks then writes with no await in between: one atomic write.
-                let mut revoked = false;
-                for (id, _, _) in &items {
-                    revoked |= self.read(&revoked_key(id))?.is_some();
-                }
-                if !revoked {
-                    for (id, value, exp) in &items {
-                        self.write(&ticket_key(id), value, *exp)?;
-                    }
-                    if let Some(exp) = items.iter().map(|(_, _, exp)| *exp).min() {
-                        self.schedule(exp).await?;
-                    }
+                if self.write_unless_revoked(&items)?
+                    && let Some(exp) = items.iter().map(|(_, _, exp)| *exp).min()
+                {
+                    self.schedule(exp).await?;
                 }
                 None
             }
             GuardRequest::PutNew { id, value, exp } => {
-                // Read then write with no await in between: of concurrent requests for
-                // one id, one stores.
-                let k = ticket_key(&id);
-                if self.read(&k)?.is_some() {
-                    None
-                } else {
-                    self.write(&k, &value, exp)?;
+                // One statement: of concurrent requests for one id, one stores.
+                self.ensure_schema()?;
+                let stored = self.sql().exec(
+                    "INSERT OR IGNORE INTO entries (k, v, exp) VALUES (?, ?, ?) RETURNING 1",
+                    vec![
+                        ticket_key(&id).into(),
+                        value.into(),
+                        SqlStorageValue::from(exp),
+                    ],
+                )?;
+                if returned_rows(&stored) {
                     self.schedule(exp).await?;
                     Some(Vec::new())
+                } else {
+                    None
                 }
             }
             GuardRequest::Get { id } => self.read(&ticket_key(&id))?,
-            GuardRequest::Take { id } => {
-                // Read and delete with no await in between: atomic in a Durable Object.
-                let k = ticket_key(&id);
-                let v = self.read(&k)?;
-                if v.is_some() {
-                    self.remove(&k)?;
-                }
-                v
-            }
+            GuardRequest::Take { id } => self.take(&ticket_key(&id))?,
             GuardRequest::Delete { id } => {
                 self.remove(&ticket_key(&id))?;
                 None
@@ -463,6 +515,20 @@ impl TicketGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_alarm_fires_at_the_end_of_the_step_of_a_row_s_expiry() {
+        assert_eq!(alarm_time(0), 0);
+        assert_eq!(alarm_time(1), 1000);
+        assert_eq!(alarm_time(999), 1000);
+        assert_eq!(alarm_time(1000), 1000);
+        assert_eq!(alarm_time(1_765_000_000_001), 1_765_000_001_000);
+        assert_eq!(alarm_time(i64::MAX), i64::MAX);
+        // Every row of one step is due when that step's alarm fires.
+        for exp in 5001..=6000 {
+            assert_eq!(alarm_time(exp), 6000);
+        }
+    }
 
     #[test]
     fn protocol_round_trips_in_the_stored_form() {
