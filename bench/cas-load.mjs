@@ -11,8 +11,9 @@
 // target to the others, and a JSON line (BENCH_JSON=FILE writes it to FILE).
 //
 // A target `ref:NAME=ORIGIN` is the runtime reference Worker (bench/runtime-ref): no login;
-// scenarios noop (GET /x → 404), do1 and do2 (one / two Durable Object round trips, each
-// user its own object). It tells what `wrangler dev` allows before any CAS work.
+// ORIGIN ends in /cas like casplus's base (it is configured like casplus: the same asset router
+// in front); scenarios noop (GET /cas/x → 404), do1 and do2 (one / two Durable Object round
+// trips, each user its own object). It tells what `wrangler dev` allows before any CAS work.
 //
 // node bench/cas-load.mjs NAME=BASE_URL ... (e.g. casplus=http://127.0.0.1:8788/cas)
 import { agent, request } from './http.mjs';
@@ -100,8 +101,20 @@ async function expect(url, status) {
   if (res.status !== status) throw new Error(`${url}: HTTP ${res.status}`);
 }
 
+// In the order of SCENARIOS' ranks (each runs interleaved with casplus's of the same rank):
+// put, one round trip in which the object stores a ticket-sized row, then one audit line,
+// is the runtime's part of an SSO (which must store its ST); pair, that and a second round
+// trip taking the row (single use), each with its audit line, is the runtime's part of an
+// SSO and its validation. do1 and do2 are bare round trips (a one-row read).
+let serial = 0;
 const REF_SCENARIOS = {
   noop: (origin) => expect(`${origin}/x`, 404),
+  put: (origin, user) => expect(`${origin}/put?s=${user}&k=ST-${++serial}`, 200),
+  pair: async (origin, user) => {
+    const k = `ST-${++serial}`;
+    await expect(`${origin}/put?s=${user}&k=${k}`, 200);
+    await expect(`${origin}/take?s=${user}&k=${k}`, 200);
+  },
   do1: (origin, user) => expect(`${origin}/do?s=${user}`, 200),
   do2: (origin, user) => expect(`${origin}/do2?s=${user}`, 200),
 };
@@ -188,8 +201,9 @@ for (const r of all.filter((t) => t.ref)) {
     console.log(`5 × ${o} sso = ${goal.toFixed(0)}/s; ${r.name} (no application code): noop ${ref.noop.perSecond.toFixed(0)}/s, one Durable Object round trip ${ref.do1.perSecond.toFixed(0)}/s, two ${ref.do2.perSecond.toFixed(0)}/s`);
   }
   const perRequestMs = (1000 / results[first].floor.perSecond) - (1000 / ref.noop.perSecond);
-  console.log(`${first}: pairs at ${(100 * results[first].pair.perSecond / (ref.do1.perSecond / 2)).toFixed(0)} % of half the one-round-trip ceiling`);
-  console.log(`${first}: sso (one round trip) at ${(100 * results[first].sso.perSecond / ref.do1.perSecond).toFixed(0)} % of the one-round-trip ceiling; floor at ${(100 * results[first].floor.perSecond / ref.noop.perSecond).toFixed(0)} % of the reference noop (the Rust Worker's fixed cost: ${perRequestMs.toFixed(2)} ms per request)`);
+  const share = (a, b) => (100 * a / b).toFixed(0);
+  console.log(`${first}: pairs at ${share(results[first].pair.perSecond, ref.pair.perSecond)} % of the reference's pairs (store a row, take it, one audit line each), ${share(results[first].pair.perSecond, ref.do1.perSecond / 2)} % of half the bare round trip`);
+  console.log(`${first}: sso at ${share(results[first].sso.perSecond, ref.put.perSecond)} % of one round trip storing a row with one audit line, ${share(results[first].sso.perSecond, ref.do1.perSecond)} % of the bare round trip; floor at ${(100 * results[first].floor.perSecond / ref.noop.perSecond).toFixed(0)} % of the reference noop (the Rust Worker's fixed cost: ${perRequestMs.toFixed(2)} ms per request)`);
   for (const o of others) {
     const budget = 1000 / (5 * results[o].sso.perSecond) - 1000 / ref.do1.perSecond;
     console.log(`time left per SSO for ×5 over ${o} after one round trip with no code: ${budget.toFixed(2)} ms`);

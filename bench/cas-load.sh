@@ -76,10 +76,10 @@ for _ in $(seq 1 120); do
 done
 ready "http://127.0.0.1:$WPORT/cas/login" || { cat "$TMP/wrangler.log" >&2; die "wrangler did not start"; }
 ready "http://127.0.0.1:$DPORT/cas/login" || { cat "$TMP/gunicorn.log" >&2; die "gunicorn did not start"; }
-for _ in $(seq 1 60); do ready "http://127.0.0.1:$RPORT/do?s=probe" && break; sleep 0.5; done
-ready "http://127.0.0.1:$RPORT/do?s=probe" || { cat "$TMP/ref.log" >&2; die "the runtime reference did not start"; }
+for _ in $(seq 1 60); do ready "http://127.0.0.1:$RPORT/cas/do?s=probe" && break; sleep 0.5; done
+ready "http://127.0.0.1:$RPORT/cas/do?s=probe" || { cat "$TMP/ref.log" >&2; die "the runtime reference did not start"; }
 
 versions=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ("django-cas-server", "Django", "gunicorn")))')
 log "peer: $versions; $(nproc) CPUs; $(node --version)"
 node bench/cas-load.mjs "casplus=http://127.0.0.1:$WPORT/cas" "django-cas-server=http://127.0.0.1:$DPORT/cas" \
-  "ref:workerd-reference=http://127.0.0.1:$RPORT"
+  "ref:workerd-reference=http://127.0.0.1:$RPORT/cas"

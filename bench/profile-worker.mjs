@@ -176,7 +176,7 @@ const state = mkdtempSync(join(tmpdir(), 'casplus-profile-'));
 const w = await startWrangler(state, Number(process.env.BENCH_INSPECTOR_PORT ?? await freePort()), REF ? 'bench/runtime-ref' : '.', Number(process.env.BENCH_HTTP_PORT ?? 0));
 const results = {};
 try {
-  const base = `http://127.0.0.1:${w.ports.http}${REF ? '' : '/cas'}`;
+  const base = `http://127.0.0.1:${w.ports.http}/cas`;
   const targets = await (await fetch(`http://127.0.0.1:${w.ports.inspector}/json`)).json();
   const target = targets.find((t) => t.webSocketDebuggerUrl) ?? targets[0];
   const cdp = await devtools(target.webSocketDebuggerUrl);

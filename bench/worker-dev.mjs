@@ -96,13 +96,30 @@ export const SCENARIO = {
   },
 };
 
-// The runtime reference (bench/runtime-ref): a no-op request, one and two Durable Object
-// round trips, and a no-op request that writes one audit-sized console line.
+// The runtime reference (bench/runtime-ref, its base URL ending in /cas like casplus's): a
+// no-op request, one and two Durable Object round trips, a no-op request that writes one
+// audit-sized console line, one round trip and one audit line (the runtime's part of an SSO
+// or a validation), the same with the object storing a ticket-sized row (put: an SSO's) and
+// then taking it (pair: an SSO's and a validation's), and a KV read beside one round trip
+// and one audit line (of /proxy).
 export const REF_SCENARIO = {
   noop: { prepare: async (_, i) => ({ i }), run: async (origin) => expect(await request(`${origin}/x`), 404) },
   do1: { prepare: async (_, i) => ({ i }), run: async (origin, u) => expect(await request(`${origin}/do?s=${u.i}`), 200) },
   do2: { prepare: async (_, i) => ({ i }), run: async (origin, u) => expect(await request(`${origin}/do2?s=${u.i}`), 200) },
   log: { prepare: async (_, i) => ({ i }), run: async (origin) => expect(await request(`${origin}/log`), 404) },
+  do1log: { prepare: async (_, i) => ({ i }), run: async (origin, u) => expect(await request(`${origin}/do1log?s=${u.i}`), 200) },
+  put: { prepare: async (_, i) => ({ i, n: 0 }), run: async (origin, u) => expect(await request(`${origin}/put?s=${u.i}&k=ST-${++u.n}`), 200) },
+  pair: {
+    prepare: async (_, i) => ({ i, n: 0 }),
+    run: async (origin, u) => {
+      const k = `ST-${++u.n}`;
+      expect(await request(`${origin}/put?s=${u.i}&k=${k}`), 200);
+      const res = expect(await request(`${origin}/take?s=${u.i}&k=${k}`), 200);
+      if (!res.body.endsWith(' 1')) throw new Error(`take ${k}: ${res.body}`);
+    },
+    requests: 2,
+  },
+  kvdo1log: { prepare: async (_, i) => ({ i }), run: async (origin, u) => expect(await request(`${origin}/kvdo1log?s=${u.i}`), 200) },
 };
 const expect = (res, status) => { if (res.status !== status) throw new Error(`HTTP ${res.status}, not ${status}`); return res; };
 
