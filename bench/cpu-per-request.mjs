@@ -32,6 +32,8 @@ const SLICE = Number(process.env.BENCH_SLICE_SECONDS ?? 1.5);
 const USERS = Number(process.env.BENCH_USERS ?? 8);
 // casplus's scenario → the reference's that does the same runtime work.
 const PAIRS = { floor: 'noop', form: 'noop', post: 'do1', sso: 'put', validate: 'pair', proxy: 'kvdo1log', logout: 'log' };
+// BENCH_PAIRS=floor:page,… pairs other references (e.g. the floor with a page of its size).
+for (const p of (process.env.BENCH_PAIRS ?? '').split(',').filter(Boolean)) { const [c, r] = p.split(':'); PAIRS[c] = r; }
 const CAS = (process.env.BENCH_SCENARIOS ?? Object.keys(PAIRS).join(',')).split(',');
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
 const TICK_MS = 1000 / 100; // USER_HZ: /proc/PID/stat counts in 1/100 s on Linux

@@ -106,6 +106,7 @@ export const REF_SCENARIO = {
   noop: { prepare: async (_, i) => ({ i }), run: async (origin) => expect(await request(`${origin}/x`), 404) },
   do1: { prepare: async (_, i) => ({ i }), run: async (origin, u) => expect(await request(`${origin}/do?s=${u.i}`), 200) },
   do2: { prepare: async (_, i) => ({ i }), run: async (origin, u) => expect(await request(`${origin}/do2?s=${u.i}`), 200) },
+  page: { prepare: async (_, i) => ({ i }), run: async (origin) => expect(await request(`${origin}/page`), 404) },
   log: { prepare: async (_, i) => ({ i }), run: async (origin) => expect(await request(`${origin}/log`), 404) },
   do1log: { prepare: async (_, i) => ({ i }), run: async (origin, u) => expect(await request(`${origin}/do1log?s=${u.i}`), 200) },
   put: { prepare: async (_, i) => ({ i, n: 0 }), run: async (origin, u) => expect(await request(`${origin}/put?s=${u.i}&k=ST-${++u.n}`), 200) },

@@ -3,6 +3,7 @@
 // the same run as casplus. A plain JavaScript Worker with no application logic, served under
 // /cas/ like casplus (wrangler.toml: the same asset router in front):
 //   GET /cas/x           → 404 (no storage): the runtime's ceiling for any request
+//   GET /cas/page        → 404 with a page the size of casplus's and its headers
 //   GET /cas/do?s=NAME   → one round trip to the Durable Object named NAME (a one-row SQL read)
 //   GET /cas/do2?s=NAME  → two round trips to it, one after the other
 //   GET /cas/log         → 404 after one console.log of an audit-sized line (what writing one
@@ -47,6 +48,15 @@ export class Ref extends DurableObject {
   }
 }
 
+// A page the size of casplus's 404 (1 866 bytes of HTML, its stylesheet inline) with the
+// headers every casplus page carries: what answering a page costs the runtime.
+const PAGE = `<!doctype html><title>Not found</title><style>${'x'.repeat(1799)}</style><p>Not found.`;
+const PAGE_HEADERS = {
+  'X-Frame-Options': 'DENY', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin',
+  'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store',
+  'Content-Security-Policy': "default-src 'none'; style-src 'sha256-r5N8fQOTO3EAvOF9RKBvWsTbm7cpfSEOWqxIoI0bXjw='; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+};
+
 /** One audit-sized line, as casplus writes one per audited request (docs/audit-log.md). */
 function audit() {
   console.log(JSON.stringify({ event: 'st_issued', principal: 'casuser', service: 'http://127.0.0.1:9/app',
@@ -65,6 +75,9 @@ export default {
     const url = new URL(request.url);
     const s = url.searchParams.get('s');
     switch (url.pathname) {
+      case '/cas/page':
+        // casplus's 404 is a page: this many bytes of HTML and these headers.
+        return new Response(PAGE, { status: 404, headers: PAGE_HEADERS });
       case '/cas/log':
         audit();
         return new Response('not found', { status: 404 });
