@@ -6,12 +6,13 @@
 //    has; a deployed Worker may not compile wasm at run time), median of SIZE_RUNS (15);
 //  - wrangler dev: time from spawn to the first 200 of /cas/login (prebuilt Worker, fresh
 //    state, free loopback port, own process group), median of SIZE_WRANGLER_RUNS (3), and
-//    the first request's latency.
+//    the first request's latency; the same for the runtime reference (bench/runtime-ref, no
+//    code: its /cas/x), started in turn with casplus.
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const RUNS = Number(process.env.SIZE_RUNS ?? 15);
@@ -77,12 +78,19 @@ async function freePort() {
   await new Promise((r) => s.close(r));
   return port;
 }
-async function wranglerStart() {
+// casplus (the repository's wrangler.toml, its login form: no storage) and the runtime
+// reference (bench/runtime-ref: a JavaScript Worker with no code, the same asset router in
+// front; its no-op 404), started in turn.
+const TARGETS = {
+  casplus: { cwd: '.', path: '/cas/login', status: 200 },
+  reference: { cwd: 'bench/runtime-ref', path: '/cas/x', status: 404 },
+};
+async function wranglerStart({ cwd, path, status }) {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), 'casplus-size-'));
   const t0 = performance.now();
-  const child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state], {
-    detached: true, stdio: 'ignore',
+  const child = spawn(resolve('node_modules/.bin/wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state], {
+    cwd, detached: true, stdio: 'ignore',
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
   });
   let ready; let first;
@@ -90,9 +98,9 @@ async function wranglerStart() {
     for (let i = 0; i < 1200 && ready === undefined; i += 1) {
       const t = performance.now();
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/cas/login`);
+        const res = await fetch(`http://127.0.0.1:${port}${path}`);
         await res.arrayBuffer();
-        if (res.status === 200) { ready = performance.now() - t0; first = performance.now() - t; }
+        if (res.status === status) { ready = performance.now() - t0; first = performance.now() - t; }
       } catch { await new Promise((r) => setTimeout(r, 50)); }
     }
   } finally {
@@ -100,11 +108,13 @@ async function wranglerStart() {
     await new Promise((r) => { const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } r(); }, 3000); child.once('exit', () => { clearTimeout(t); r(); }); });
     rmSync(state, { recursive: true, force: true });
   }
-  if (ready === undefined) throw new Error('wrangler dev never answered 200');
+  if (ready === undefined) throw new Error(`wrangler dev in ${cwd} never answered ${status}`);
   return { ready, first };
 }
-const starts = [];
-for (let r = 0; r < WRANGLER_RUNS; r += 1) starts.push(await wranglerStart());
+const starts = { casplus: [], reference: [] };
+for (let r = 0; r < WRANGLER_RUNS; r += 1) {
+  for (const [name, t] of Object.entries(TARGETS)) starts[name].push(await wranglerStart(t));
+}
 
 console.log('| artifact | bytes | gzip -9 |');
 console.log('|---|---:|---:|');
@@ -121,5 +131,7 @@ const line = (name, a) => console.log(`| ${name} | ${median(a).toFixed(1)} | ${M
 line(`\`WebAssembly.compile\`, lazy (V8 default; Chromium ${lazy.version})`, lazy.compile);
 line('`WebAssembly.instantiate` (stub imports)', lazy.instantiate);
 line('`WebAssembly.compile`, eager (every function, Liftoff)', eager.compile);
-line('`wrangler dev` spawn → first 200 of `/cas/login`', starts.map((s) => s.ready));
-line('that first request (cold isolate)', starts.map((s) => s.first));
+line('`wrangler dev` spawn → first 200 of `/cas/login`', starts.casplus.map((s) => s.ready));
+line('that first request (cold isolate)', starts.casplus.map((s) => s.first));
+line('reference (no code, same asset router): spawn → first answer of `/cas/x`', starts.reference.map((s) => s.ready));
+line('reference: that first request (cold isolate)', starts.reference.map((s) => s.first));
