@@ -149,12 +149,27 @@ impl Engine {
         service: &str,
         method: Option<ResponseMethod>,
     ) -> WebReply {
+        self.form_expired(entropy, now, binding, 200, Some(service), method)
+    }
+
+    /// A fresh form saying the one posted has expired, with `status`: 403 for a POST whose
+    /// login ticket is stale, used or not for it, 200 for a warn confirmation that no
+    /// longer holds ([`Self::confirm_expired`]).
+    fn form_expired(
+        &self,
+        entropy: &mut dyn Entropy,
+        now: Timestamp,
+        binding: FormBinding<'_>,
+        status: u16,
+        service: Option<&str>,
+        method: Option<ResponseMethod>,
+    ) -> WebReply {
         self.login_form(
             entropy,
             now,
             binding,
-            200,
-            Some(service),
+            status,
+            service,
             method,
             Some(LoginError::FormExpired),
             None,
@@ -294,32 +309,16 @@ impl Engine {
                 Some(service) if parts.is_warn() => {
                     self.confirm_expired(entropy, now, binding, service, method)
                 }
-                _ => self.login_form(
-                    entropy,
-                    now,
-                    binding,
-                    403,
-                    service,
-                    method,
-                    Some(LoginError::FormExpired),
-                    None,
-                ),
+                _ => self.form_expired(entropy, now, binding, 403, service, method),
             };
             return LoginStep::Reply(reply);
         };
 
         if let LoginPurpose::WarnConfirm { tgt: tgt_id } = &lt.purpose {
             let (Some(service), Some(_)) = (service, registered) else {
-                return LoginStep::Reply(self.login_form(
-                    entropy,
-                    now,
-                    binding,
-                    403,
-                    service,
-                    method,
-                    Some(LoginError::FormExpired),
-                    None,
-                ));
+                return LoginStep::Reply(
+                    self.form_expired(entropy, now, binding, 403, service, method),
+                );
             };
             // The TGT is read and extended where the session's tickets live (the cookie
             // names it: the ticket's context says so): the adapter hands the
