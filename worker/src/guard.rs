@@ -9,9 +9,9 @@
 //! `entry(k, v, exp)` keyed by [`ticket_key`]/[`revoked_key`]/[`THROTTLE`]; every operation
 //! is one or two synchronous SQL statements with no `await` in between, so it is atomic —
 //! in particular two concurrent `take`s of one id can never both see the row (a take is one
-//! `DELETE … RETURNING`, a write of tickets one `INSERT … WHERE NOT EXISTS` its revocation
-//! marks). Values are
-//! opaque bytes: the core's stored form ([`casplus::cas::stored`]).
+//! `DELETE … RETURNING`, a write of tickets one `INSERT … WHERE NOT EXISTS` their
+//! revocation marks). Values are opaque bytes: the core's stored form
+//! ([`casplus::cas::stored`]).
 //!
 //! # Storage is created by writes only, and always cleaned
 //!
@@ -22,10 +22,11 @@
 //! - [`GuardRequest::may_store`] is the one list of the requests that may write; the
 //!   others (get, take, delete, is-revoked, the throttle read) answer "not found" when the
 //!   object has no table, without creating it;
-//! - the table is created by the row write itself (`write`), which every request follows
-//!   with `schedule(exp)`;
-//! - the alarm deletes the rows whose `exp` has passed, points itself at the next one, and
-//!   drops the object's storage (table and alarm) once nothing is left.
+//! - the table is created by the row writes themselves (each writing statement is preceded
+//!   by `ensure_schema`), which every request follows with `schedule(exp)`;
+//! - the alarm deletes the rows whose `exp` has passed, points itself at the next one (at
+//!   whole seconds: [`ALARM_STEP_MS`]), and drops the object's storage (table and alarm)
+//!   once nothing is left.
 //!
 //! So an object a read-only request reaches stores nothing, and one that stores something
 //! is emptied and dropped by its alarm once its last row expires.
@@ -285,6 +286,18 @@ impl TicketGuard {
         Ok(returned_rows(&self.sql().exec(&query, bindings)?))
     }
 
+    /// Writes the row `k` unless it exists, in one statement (of concurrent writes of one
+    /// row, one stores), creating the table if needed. Whether it was written; the caller
+    /// then sets the alarm.
+    fn write_new(&self, k: &str, v: Vec<u8>, exp: i64) -> Result<bool> {
+        self.ensure_schema()?;
+        let cursor = self.sql().exec(
+            "INSERT OR IGNORE INTO entries (k, v, exp) VALUES (?, ?, ?) RETURNING 1",
+            vec![k.into(), v.into(), SqlStorageValue::from(exp)],
+        )?;
+        Ok(returned_rows(&cursor))
+    }
+
     /// Deletes the row `k` and answers its value, in one statement (of concurrent takes
     /// of one row, one gets it).
     fn take(&self, k: &str) -> Result<Option<Vec<u8>>> {
@@ -381,17 +394,7 @@ impl TicketGuard {
                 None
             }
             GuardRequest::PutNew { id, value, exp } => {
-                // One statement: of concurrent requests for one id, one stores.
-                self.ensure_schema()?;
-                let stored = self.sql().exec(
-                    "INSERT OR IGNORE INTO entries (k, v, exp) VALUES (?, ?, ?) RETURNING 1",
-                    vec![
-                        ticket_key(&id).into(),
-                        value.into(),
-                        SqlStorageValue::from(exp),
-                    ],
-                )?;
-                if returned_rows(&stored) {
+                if self.write_new(&ticket_key(&id), value, exp)? {
                     self.schedule(exp).await?;
                     Some(Vec::new())
                 } else {
