@@ -156,17 +156,14 @@ fn method_post_returns_auto_submit_form_2_1_1() {
     let mut f = Fx::new();
     let form = login_form(&f.get(&enc(&[("service", APP), ("method", "POST")]), None)).clone();
     assert_eq!(form.method, Some(ResponseMethod::Post));
-    let step = f.post(
-        &enc(&[
-            ("username", "casuser"),
-            ("password", "Mellon"),
-            ("lt", form.login_ticket.as_str()),
-            ("service", APP),
-            ("method", "POST"),
-        ]),
+    let r = f.post_credentials(
+        &form,
+        "casuser",
+        "Mellon",
+        Some(APP),
+        &[("method", "POST")],
         None,
     );
-    let r = f.answer(step);
     assert!(matches!(view(&r), View::AutoPost(_)));
 }
 
@@ -428,16 +425,7 @@ fn the_session_opens_under_the_route_its_login_ticket_reserved() {
         .route()
         .expect("a reserved route")
         .to_owned();
-    let step = f.post(
-        &enc(&[
-            ("username", "casuser"),
-            ("password", "Mellon"),
-            ("lt", form.login_ticket.as_str()),
-            ("service", APP),
-        ]),
-        None,
-    );
-    let r = f.answer(step);
+    let r = f.post_credentials(&form, "casuser", "Mellon", Some(APP), &[], None);
     assert_eq!(r.status(), 303);
     let tgt = r.cookie.as_ref().and_then(|c| c.value.clone()).unwrap();
     let tgt = TicketId::parse(&tgt).unwrap();

@@ -221,6 +221,20 @@ impl Fx {
             q.push(("renew", "true"));
         }
         let form = login_form(&self.get(&enc(&q), cookie)).clone();
+        self.post_credentials(&form, user, password, service, extra, cookie)
+    }
+
+    /// POSTs the credentials (plus `extra` fields) with the login ticket of `form`, shown
+    /// earlier for `service`.
+    fn post_credentials(
+        &mut self,
+        form: &LoginForm,
+        user: &str,
+        password: &str,
+        service: Option<&str>,
+        extra: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> WebReply {
         let mut pairs = vec![
             ("username", user),
             ("password", password),
