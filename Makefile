@@ -43,10 +43,13 @@ WORKER_KEEP_NAMES ?=
 WORKER_OPT_LEVEL ?= z
 # The wasm features worker-build enables for wasm-opt (workerd supports them).
 WASM_OPT_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
+# The Workers `build-worker` builds (bench-cpu adds the Rust runtime reference).
+WORKER_CRATES = worker worker/aaa
+
 build-worker:
 	tests/tools/setup.sh rust wasm-bindgen worker-build npm
 	@# The CAS Worker (worker/) and its TACACS+ gateway (worker/aaa/, docs/tacacs.md "TACACS+ gateway").
-	for crate in worker worker/aaa; do \
+	for crate in $(WORKER_CRATES); do \
 	  (cd $$crate && CARGO_PROFILE_RELEASE_OPT_LEVEL=$(WORKER_OPT_LEVEL) WASM_BINDGEN_BIN=$(HOME)/.cargo/bin/wasm-bindgen \
 	    ESBUILD_BIN=$(CURDIR)/node_modules/.bin/esbuild WASM_OPT_BIN=$(CURDIR)/node_modules/.bin/wasm-opt \
 	    worker-build --release $(WORKER_BUILD_FLAGS)) || exit 1; \
@@ -59,8 +62,8 @@ build-worker:
 	@# the second -Oz pass above drops it (WORKER_KEEP_NAMES=1 keeps names for stack traces).
 	@# --low-memory-unused (≈ 1.7 KB gzip): rustc links the stack first, below 1 MiB, so no
 	@# pointer arithmetic wraps into the low 1 KiB and wasm-opt may fold offsets into loads.
-	@printf 'worker wasm: %s bytes, %s bytes gzip\n' "$$(wc -c < worker/build/index_bg.wasm)" "$$(gzip -9c worker/build/index_bg.wasm | wc -c)"
-	@printf 'TACACS+ gateway wasm: %s bytes, %s bytes gzip\n' "$$(wc -c < worker/aaa/build/index_bg.wasm)" "$$(gzip -9c worker/aaa/build/index_bg.wasm | wc -c)"
+	@for crate in $(WORKER_CRATES); do \
+	  printf '%s wasm: %s bytes, %s bytes gzip\n' "$$crate" "$$(wc -c < $$crate/build/index_bg.wasm)" "$$(gzip -9c $$crate/build/index_bg.wasm | wc -c)"; done
 
 # Serve the CAS on http://127.0.0.1:8787 (CASPLUS_CONFIG=<file.toml|.json> for another config,
 # see worker/casplus.example.toml), with the inspector at /. TACACS=1: logins checked by a
@@ -135,7 +138,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features wasm,inspector -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features inspector-tls -- -D warnings
-	cargo clippy -p casplus-worker -p casplus-aaa --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p casplus-worker -p casplus-aaa -p casplus-runtime-ref-rust --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
 	cargo test --workspace --all-targets
@@ -240,5 +243,6 @@ profile-worker:
 
 # workerd's CPU time per request per endpoint (issue 16), casplus and the runtime reference
 # in one run (bench/cpu-per-request.mjs; results: bench/RESULTS.md). Not part of `make test`.
-bench-cpu: build-worker
+bench-cpu:
+	$(MAKE) build-worker WORKER_CRATES="worker worker/aaa bench/runtime-ref-rust"
 	node bench/cpu-per-request.mjs

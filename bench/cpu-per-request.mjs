@@ -18,10 +18,18 @@
 //   proxy (a KV read beside one object call, one audit line) with kvdo1log
 //   logout (no session: a page and one audit line) with log
 // What is left is casplus's own: its wasm entry, engine, storage beyond the reference's one
-// row (an SSO also writes its TGT back), pages. BENCH_SCENARIOS picks casplus's (default
-// all), BENCH_USERS (default 8). `make build-worker` first (the size-optimised build).
+// row (an SSO also writes its TGT back), pages.
+//
+// The same reference as a Rust Worker (bench/runtime-ref-rust: the same routes, built by the
+// same toolchain as casplus, through the same runtime interfaces) runs in turn with both, so
+// the difference splits in two: Rust reference − JavaScript reference = what Rust on Workers
+// costs (worker-build's entry, wasm-bindgen's glue and futures), casplus − Rust reference =
+// what casplus's own code costs. BENCH_RUST_REF=0 leaves it out.
+//
+// BENCH_SCENARIOS picks casplus's (default all), BENCH_USERS (default 8). `make bench-cpu`
+// builds all three first (the size-optimised builds).
 // node bench/cpu-per-request.mjs [--json FILE]
-import { readFileSync, readdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agent } from './http.mjs';
@@ -84,55 +92,62 @@ async function slice(s, base, users, pids) {
   return { done, cpu: cpuMs(pids) - cpu0 };
 }
 
-const states = [mkdtempSync(join(tmpdir(), 'casplus-cpu-')), mkdtempSync(join(tmpdir(), 'casplus-cpu-ref-'))];
-// BENCH_PORTS=HTTP,INSPECTOR,REF_HTTP,REF_INSPECTOR: fixed ports (default: free ones).
+const RUST = process.env.BENCH_RUST_REF !== '0';
+const dirs = [['casplus', '.'], ['reference', 'bench/runtime-ref'], ...(RUST ? [['rust', 'bench/runtime-ref-rust']] : [])];
+if (RUST && !existsSync('bench/runtime-ref-rust/build/index.js')) throw new Error('no bench/runtime-ref-rust/build: run `make bench-cpu` (it builds the Rust reference)');
+const states = dirs.map(([name]) => mkdtempSync(join(tmpdir(), `casplus-cpu-${name}-`)));
+// BENCH_PORTS=HTTP,INSPECTOR,REF_HTTP,REF_INSPECTOR[,RUST_HTTP,RUST_INSPECTOR]: fixed ports (default: free ones).
 const fixed = (process.env.BENCH_PORTS ?? '').split(',').filter(Boolean).map(Number);
 const port = async (i) => fixed[i] ?? (i % 2 ? await freePort() : 0);
-const cas = await startWrangler(states[0], await port(1), '.', await port(0));
-const ref = await startWrangler(states[1], await port(3), 'bench/runtime-ref', await port(2));
-// Both under /cas: the reference's wrangler.toml runs it first for /cas/* like casplus's.
+const servers = [];
+for (const [i, [, dir]] of dirs.entries()) servers.push(await startWrangler(states[i], await port(2 * i + 1), dir, await port(2 * i)));
+// All under /cas: the references' wrangler.toml run them first for /cas/* like casplus's.
 const best = {};
 try {
-  const sides = [
-    { name: 'casplus', base: `http://127.0.0.1:${cas.ports.http}/cas`, pids: workerdPids(cas.child.pid), of: SCENARIO },
-    { name: 'reference', base: `http://127.0.0.1:${ref.ports.http}/cas`, pids: workerdPids(ref.child.pid), of: REF_SCENARIO },
-  ];
+  const sides = dirs.map(([name], i) => ({
+    name, base: `http://127.0.0.1:${servers[i].ports.http}/cas`, pids: workerdPids(servers[i].child.pid), of: i === 0 ? SCENARIO : REF_SCENARIO,
+  }));
   for (const name of CAS) {
-    const pair = [[sides[0], name], [sides[1], PAIRS[name]]];
     const runs = [];
-    for (const [side, n] of pair) runs.push({ side, n, s: side.of[n], users: await prepare(side.of[n], side.base), done: 0, cpu: 0 });
+    for (const side of sides) {
+      const n = side.name === 'casplus' ? name : PAIRS[name];
+      runs.push({ side, n, s: side.of[n], users: await prepare(side.of[n], side.base), done: 0, cpu: 0 });
+    }
     for (let i = 0; i < SLICES; i++) {
       for (const r of runs) { const { done, cpu } = await slice(r.s, r.side.base, r.users, r.side.pids); r.done += done; r.cpu += cpu; }
     }
     for (const r of runs) {
-      // The reference's figure is kept per pairing (it ran beside that casplus scenario).
-      const key = r.side.name === 'casplus' ? `casplus ${r.n}` : `reference ${r.n} (with ${name})`;
+      // A reference's figure is kept per pairing (it ran beside that casplus scenario).
+      const key = r.side.name === 'casplus' ? `casplus ${r.n}` : `${r.side.name} ${r.n} (with ${name})`;
       best[key] = { ms: r.cpu / r.done, done: r.done, cpu: r.cpu };
       console.log(`${key.padEnd(32)} ${String(r.done).padStart(6)} requests  ${r.cpu.toFixed(0).padStart(6)} ms CPU  ${(r.cpu / r.done).toFixed(3)} ms/request`);
     }
   }
 } finally {
-  for (const w of [cas, ref]) { try { process.kill(-w.child.pid, 'SIGTERM'); } catch { /* gone */ } }
+  for (const w of servers) { try { process.kill(-w.child.pid, 'SIGTERM'); } catch { /* gone */ } }
   for (const s of states) rmSync(s, { recursive: true, force: true });
 }
 const ms = (k) => best[k]?.ms;
-const refOf = (name) => ms(`reference ${PAIRS[name]} (with ${name})`);
-const f = (x) => x.toFixed(3);
-console.log(`\n| request | workerd CPU ms per request | the reference beside it | casplus's own (the difference) |\n|---|---|---|---|`);
-const row = (label, value, base, baseName) => console.log(`| ${label} | ${f(value)} | ${f(base)} (${baseName}) | **${f(value - base)}** |`);
+const refOf = (name, side = 'reference') => ms(`${side} ${PAIRS[name]} (with ${name})`);
+const f = (x) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(3));
+console.log(`\n| request | casplus | JavaScript reference | casplus's own (the difference) |${RUST ? ' Rust reference | of which Rust on Workers (Rust − JavaScript) | of which casplus\'s code (casplus − Rust) |' : ''}`);
+console.log(`|---|---|---|---|${RUST ? '---|---|---|' : ''}`);
+// Each figure: workerd CPU ms per request.
+const row = (label, value, base, baseName, rust) => console.log(`| ${label} | ${f(value)} | ${f(base)} (${baseName}) | **${f(value - base)}** |${
+  RUST ? ` ${f(rust)} | ${f(rust - base)} | **${f(value - rust)}** |` : ''}`);
 const has = (n) => ms(`casplus ${n}`) !== undefined;
 for (const [n, label] of [['floor', 'floor (404)'], ['form', 'login form'], ['sso', 'SSO'], ['proxy', 'proxy (unknown PGT)'], ['logout', 'logout (no session)']]) {
-  if (has(n)) row(label, ms(`casplus ${n}`), refOf(n), PAIRS[n]);
+  if (has(n)) row(label, ms(`casplus ${n}`), refOf(n), PAIRS[n], refOf(n, 'rust'));
 }
 if (has('validate') && has('sso')) {
-  // Both composites less their first request: the validation, and the reference's take.
+  // Both composites less their first request: the validation, and the references' take.
   const v = 2 * ms('casplus validate') - ms('casplus sso');
-  const take = 2 * refOf('validate') - refOf('sso');
-  row('serviceValidate = 2 × validate − SSO', v, take, 'take = 2 × pair − put');
+  const take = (side) => 2 * refOf('validate', side) - refOf('sso', side);
+  row('serviceValidate = 2 × validate − SSO', v, take('reference'), 'take = 2 × pair − put', take('rust'));
 }
 if (has('post') && has('form')) {
   // The PBKDF2 check of the password dominates: reported apart (the issue's exception).
-  row('login POST, PBKDF2 = 2 × post − form', 2 * ms('casplus post') - ms('casplus form'), refOf('post'), 'do1');
+  row('login POST, PBKDF2 = 2 × post − form', 2 * ms('casplus post') - ms('casplus form'), refOf('post'), 'do1', refOf('post', 'rust'));
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(best, null, 1));
 agent.destroy();
