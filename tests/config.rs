@@ -350,6 +350,17 @@ fn authentication_sources_must_exist() {
 }
 
 #[test]
+fn the_session_lifecycle_is_reported_only_for_tacacs_accounting_rfc8907_7() {
+    // The engine builds session lifecycle effects only for an adapter that accounts them.
+    let mut v = base();
+    assert!(!load_json(&v.to_string()).unwrap().engine.session_effects());
+    v["tacacs"] = json!({ "servers": [{ "host": "127.0.0.1", "key": "k" }] });
+    assert!(!load_json(&v.to_string()).unwrap().engine.session_effects());
+    v["tacacs"]["accounting"] = json!(true);
+    assert!(load_json(&v.to_string()).unwrap().engine.session_effects());
+}
+
+#[test]
 fn the_loaded_tacacs_section_keeps_its_keys_out_of_debug() {
     let mut v = base();
     v["tacacs"] = json!({ "servers": [

@@ -96,8 +96,6 @@ impl SiteConfig {
             return Err(problems);
         }
         let top = |e: &dyn fmt::Display| vec![Problem::new(Path::default(), e.to_string())];
-        let engine = Engine::with_lowercase(self.engine.clone(), lowercase).map_err(|e| top(&e))?;
-        let users = UserStore::new(self.users.clone()).map_err(|e| top(&e))?;
         let tacacs = match section {
             None => None,
             Some(section) => {
@@ -106,6 +104,13 @@ impl SiteConfig {
                 Some(Tacacs { config, json })
             }
         };
+        // The session lifecycle is for TACACS+ accounting alone: without it the engine
+        // builds none of its effects.
+        let accounting = tacacs.as_ref().is_some_and(|t| t.config.accounting);
+        let engine = Engine::with_lowercase(self.engine.clone(), lowercase)
+            .map_err(|e| top(&e))?
+            .with_session_effects(accounting);
+        let users = UserStore::new(self.users.clone()).map_err(|e| top(&e))?;
         Ok(Site {
             engine,
             users,

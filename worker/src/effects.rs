@@ -22,11 +22,11 @@ pub fn after_response(
     env: &Env,
     loaded: &Rc<Loaded>,
     request_id: &str,
-    mut effects: Vec<Effect>,
+    effects: Vec<Effect>,
 ) {
-    // Most requests have nothing to do afterwards (an SSO without TACACS+ accounting):
-    // then no task is queued at all.
-    effects.retain(|e| wanted(loaded, e));
+    // Most requests have nothing to do afterwards (an SSO without TACACS+ accounting: the
+    // engine reports no session lifecycle then, `Engine::with_session_effects`): then no task
+    // is queued at all.
     if effects.is_empty() {
         return;
     }
@@ -34,22 +34,12 @@ pub fn after_response(
     ctx.wait_until(async move { perform(&env, &loaded, &request_id, effects).await });
 }
 
-/// Whether `effect` needs any work here: without a `tacacs` configuration the session
-/// lifecycle needs nothing (it is what TACACS+ accounting reports).
-fn wanted(loaded: &Loaded, effect: &Effect) -> bool {
-    loaded.tacacs.is_some()
-        || !matches!(
-            effect,
-            Effect::SessionStarted(_) | Effect::SessionUsed { .. } | Effect::SessionEnded { .. }
-        )
-}
-
 /// Performs `effects` now: the single-logout requests and the accounting at the same
 /// time.
 pub async fn perform(env: &Env, loaded: &Loaded, request_id: &str, effects: Vec<Effect>) {
     let mut notices = Vec::new();
     let mut sessions = Vec::new();
-    for effect in effects.into_iter().filter(|e| wanted(loaded, e)) {
+    for effect in effects {
         match effect {
             Effect::SingleLogout(notice) => notices.push(notice),
             session @ (Effect::SessionStarted(_)

@@ -72,7 +72,7 @@ async fn end_sessions(
             continue;
         };
         // This object is the session's: named by the TGT's route.
-        let store = WorkerStore::from_env(env, now, loaded.engine.config())?
+        let store = WorkerStore::from_env(env, now, loaded.engine.config())
             .inside(guard_name(&tgt.id), guard);
         let ended = loaded
             .engine

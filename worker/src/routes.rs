@@ -195,13 +195,7 @@ async fn prepare(
     let now = platform::now();
     let faults_header = headers.get(FAULTS_HEADER)?;
     let faults = faults::for_request(env, faults_header.as_deref(), &host);
-    let store = match WorkerStore::from_env(env, now, loaded.engine.config()) {
-        Ok(store) => store.with_faults(faults),
-        Err(e) => {
-            log::fault(&request_id, "bindings", &e);
-            return reply::internal_error().map(Err);
-        }
-    };
+    let store = WorkerStore::from_env(env, now, loaded.engine.config()).with_faults(faults);
     Ok(Ok(Cas {
         env: env.clone(),
         loaded,

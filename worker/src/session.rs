@@ -171,7 +171,7 @@ pub async fn run_in_session(
     let mut rng = Csprng::check().map_err(|e| format!("entropy: {e}"))?;
     let now = platform::now();
     let faults = faults::for_request(env, request.faults.as_deref(), &request.host);
-    let store = WorkerStore::from_env(env, now, loaded.engine.config())?
+    let store = WorkerStore::from_env(env, now, loaded.engine.config())
         .inside(request.session.clone(), guard)
         .with_faults(faults);
     let engine = &loaded.engine;

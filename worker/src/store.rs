@@ -18,6 +18,8 @@
 //! [`GuardRequest::may_store`]: reads of made-up ids (get, take, is-revoked, a throttle
 //! read, a delete) find nothing and store nothing ([`crate::guard`]).
 
+use std::cell::OnceCell;
+
 use casplus::cas::engine::EngineConfig;
 use casplus::cas::store::{Store, StoreError};
 use casplus::cas::stored::{self, StoredFormError};
@@ -99,8 +101,13 @@ pub const GUARD_BINDING: &str = "GUARD";
 
 /// The store of one request.
 pub struct WorkerStore<'g> {
-    kv: Kv,
-    guard: ObjectNamespace,
+    env: Env,
+    /// The KV namespace, looked up at its first use: most requests never reach KV (an SSO,
+    /// a validation without a proxy callback, a login form).
+    kv: OnceCell<Kv>,
+    /// The guard objects' namespace, looked up at the first call through a stub (a store
+    /// inside a session's object mostly calls that object in place).
+    guard: OnceCell<ObjectNamespace>,
     now: Timestamp,
     revocation_seconds: i64,
     /// The guard object this store runs inside (a [`crate::session::SessionRequest`]), if any: calls to it
@@ -115,15 +122,10 @@ fn unavailable(what: &str, e: impl core::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("{what}: {e}"))
 }
 
-impl<'g> WorkerStore<'g> {
-    /// A store over the [`KV_BINDING`] namespace and the [`GUARD_BINDING`] objects of
-    /// `env`, for a request at `now` (used to compute KV expirations and revocation
-    /// lifetimes).
-    pub fn from_env(env: &Env, now: Timestamp, config: &EngineConfig) -> Result<Self, String> {
+impl Kv {
+    /// The [`KV_BINDING`] namespace of `env`.
+    fn of(env: &Env) -> Result<Self, String> {
         let store = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
-        let guard = env
-            .durable_object(GUARD_BINDING)
-            .map_err(|e| e.to_string())?;
         let binding = Reflect::get(env, &JsValue::from_str(KV_BINDING))
             .map_err(|_| format!("no binding {KV_BINDING}"))?;
         let put = Reflect::get(&binding, &JsValue::from_str("put"))
@@ -131,17 +133,48 @@ impl<'g> WorkerStore<'g> {
             .and_then(|f| f.dyn_into::<Function>().ok())
             .ok_or_else(|| format!("{KV_BINDING}.put is not a function"))?;
         Ok(Self {
-            kv: Kv {
-                store,
-                binding,
-                put,
-            },
-            guard,
+            store,
+            binding,
+            put,
+        })
+    }
+}
+
+impl<'g> WorkerStore<'g> {
+    /// A store over the [`KV_BINDING`] namespace and the [`GUARD_BINDING`] objects of
+    /// `env` (each looked up at its first use: a missing binding fails that operation), for
+    /// a request at `now` (used to compute KV expirations and revocation lifetimes).
+    pub fn from_env(env: &Env, now: Timestamp, config: &EngineConfig) -> Self {
+        Self {
+            env: env.clone(),
+            kv: OnceCell::new(),
+            guard: OnceCell::new(),
             now,
             revocation_seconds: config.tickets.revocation_seconds(),
             local: None,
             faults: Faults::none(),
-        })
+        }
+    }
+
+    /// The KV namespace ([`Self::kv`]).
+    fn kv(&self) -> Result<&Kv, StoreError> {
+        if let Some(kv) = self.kv.get() {
+            return Ok(kv);
+        }
+        let kv = Kv::of(&self.env).map_err(|e| unavailable("kv", e))?;
+        Ok(self.kv.get_or_init(|| kv))
+    }
+
+    /// The guard objects' namespace ([`Self::guard`]).
+    fn guard(&self) -> Result<&ObjectNamespace, StoreError> {
+        if let Some(guard) = self.guard.get() {
+            return Ok(guard);
+        }
+        let guard = self
+            .env
+            .durable_object(GUARD_BINDING)
+            .map_err(|e| unavailable("guard namespace", e))?;
+        Ok(self.guard.get_or_init(|| guard))
     }
 
     /// The same store, failing as `faults` says (test only, [`crate::faults`]).
@@ -187,7 +220,7 @@ impl<'g> WorkerStore<'g> {
         // Through the runtime's own stub, request and response: workers-rs's `Response`
         // would read the answer as a stream, chunk by chunk (bench/RESULTS.md, issue 16).
         let stub: DurableObject = self
-            .guard
+            .guard()?
             .get_by_name(name)
             .map_err(|e| unavailable("guard stub", e))?
             .into_rpc();
@@ -224,10 +257,10 @@ impl<'g> WorkerStore<'g> {
             .map_err(|_| unavailable("kv put", "options"))?;
         let value = Uint8Array::from(bytes);
         let key = JsValue::from_str(id.as_str());
-        let promise = self
-            .kv
+        let kv = self.kv()?;
+        let promise = kv
             .put
-            .call3(&self.kv.binding, &key, &value, &options)
+            .call3(&kv.binding, &key, &value, &options)
             .map_err(|e| unavailable("kv put", format!("{e:?}")))?;
         JsFuture::from(Promise::from(promise))
             .await
@@ -245,7 +278,7 @@ impl<'g> WorkerStore<'g> {
             exp,
         };
         self.call(&guard_name(id), &request).await?;
-        self.kv
+        self.kv()?
             .store
             .delete(id.as_str())
             .await
@@ -355,7 +388,7 @@ impl Store for WorkerStore<'_> {
             Home::Kv => {
                 // The record from KV and the revocation mark from the guard, together.
                 let (record, revoked) = futures_util::future::join(
-                    self.kv.store.get(id.as_str()).bytes(),
+                    self.kv()?.store.get(id.as_str()).bytes(),
                     self.call(
                         &guard_name(id),
                         &GuardRequest::IsRevoked {

@@ -126,13 +126,9 @@ impl Engine {
         {
             Ok(st) => {
                 let event = sso_issued(&tgt, &service, &st);
-                let used = Effect::SessionUsed {
-                    session: SessionRecord::of(&tgt, client_address.as_deref()),
-                    previous_use,
-                    now,
-                };
+                let used = self.session_used(&tgt, previous_use, now, client_address.as_deref());
                 let mut r = WebReply::with_ticket(method.unwrap_or_default(), &service, st, 303);
-                r.effects.push(used);
+                r.effects.extend(used);
                 r.audit.push(event);
                 r
             }
@@ -625,11 +621,11 @@ impl Engine {
                     return WebReply::fault(Fault::Store(e));
                 }
                 // The session goes on under a new accounting task (new `created_at`).
-                effects.push(Effect::SessionEnded {
+                effects.extend(self.lifecycle(|| Effect::SessionEnded {
                     session: SessionRecord::of(&old, client_address),
                     reason: EndReason::Renewed,
                     ended_at: now,
-                });
+                }));
                 TicketGrantingTicket {
                     id: TicketId::generate_session(entropy, Some(&pending.route)),
                     authentication,
@@ -708,10 +704,9 @@ impl Engine {
         };
         reply.cookie =
             Some(self.cookie(Some(tgt.id.as_str().to_owned()), long_term, pending.https));
-        effects.push(Effect::SessionStarted(SessionRecord::of(
-            &tgt,
-            client_address,
-        )));
+        effects.extend(
+            self.lifecycle(|| Effect::SessionStarted(SessionRecord::of(&tgt, client_address))),
+        );
         reply.effects = effects;
         reply.audit.insert(
             0,

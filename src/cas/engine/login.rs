@@ -16,7 +16,6 @@ use crate::time::Timestamp;
 
 use super::acceptor::{PendingConfirm, PendingLogin};
 use super::binding::FormBinding;
-use super::session::session_used;
 use super::{Engine, accepts_source};
 
 /// The first step of a `/login` request.
@@ -212,8 +211,12 @@ impl Engine {
                             let event = sso_issued(&tgt, service, &st);
                             let mut r =
                                 WebReply::with_ticket(method.unwrap_or_default(), service, st, 302);
-                            r.effects
-                                .push(session_used(&tgt, previous_use, now, request));
+                            r.effects.extend(self.session_used(
+                                &tgt,
+                                previous_use,
+                                now,
+                                request.client_address,
+                            ));
                             r.audit.push(event);
                             r
                         }

@@ -87,8 +87,9 @@ use crate::cas::response::{Failure, FailureCode};
 use crate::cas::store::{Store, StoreError};
 use crate::cas::throttle::{Lowercase, ThrottleKey, ThrottlePolicy};
 use crate::cas::ticket::{Ticket, TicketGrantingTicket, TicketId, TicketKind};
-use crate::cas::web::SetCookie;
+use crate::cas::web::{Effect, SessionRecord, SetCookie};
 use crate::cas::xml;
+use crate::time::Timestamp;
 
 mod acceptor;
 mod binding;
@@ -216,6 +217,8 @@ pub struct Engine {
     config: EngineConfig,
     registry: ServiceRegistry,
     lowercase: Lowercase,
+    /// Whether replies carry the session lifecycle effects ([`Engine::with_session_effects`]).
+    session_effects: bool,
 }
 
 /// Why a ticket could not be consumed.
@@ -275,6 +278,48 @@ impl Engine {
             config,
             registry,
             lowercase,
+            session_effects: true,
+        })
+    }
+
+    /// This engine with the SSO session's lifecycle reported (`on`, the default) or not:
+    /// [`Effect::SessionStarted`], [`Effect::SessionUsed`] and [`Effect::SessionEnded`]
+    /// are for an adapter that accounts sessions (TACACS+ accounting, RFC 8907 §7; the
+    /// bridge's `aaa::accounting_request`). Off, the engine builds none of them: a
+    /// deployment that accounts nothing pays nothing for them (a session record per SSO:
+    /// its services, its `task_id` hash).
+    #[must_use]
+    pub fn with_session_effects(mut self, on: bool) -> Self {
+        self.session_effects = on;
+        self
+    }
+
+    /// Whether replies carry the session lifecycle effects
+    /// ([`Engine::with_session_effects`]).
+    pub fn session_effects(&self) -> bool {
+        self.session_effects
+    }
+
+    /// The lifecycle effect `effect()` makes, when this engine reports them
+    /// ([`Engine::with_session_effects`]).
+    fn lifecycle(&self, effect: impl FnOnce() -> Effect) -> Option<Effect> {
+        self.session_effects.then(effect)
+    }
+
+    /// The [`Effect::SessionUsed`] of `tgt` just used at `now` (last used at
+    /// `previous_use`), from a request of `client_address`, when this engine reports the
+    /// lifecycle.
+    fn session_used(
+        &self,
+        tgt: &TicketGrantingTicket,
+        previous_use: Timestamp,
+        now: Timestamp,
+        client_address: Option<&str>,
+    ) -> Option<Effect> {
+        self.lifecycle(|| Effect::SessionUsed {
+            session: SessionRecord::of(tgt, client_address),
+            previous_use,
+            now,
         })
     }
 

@@ -7,7 +7,7 @@ use crate::cas::store::{Store, StoreError};
 use crate::cas::ticket::{
     Entropy, ServiceTicket, Ticket, TicketGrantingTicket, TicketId, TicketKind, random_token,
 };
-use crate::cas::web::{Effect, EndReason, HttpRequest, LogoutNotice, SessionRecord};
+use crate::cas::web::{Effect, EndReason, LogoutNotice, SessionRecord};
 
 use crate::time::Timestamp;
 
@@ -99,11 +99,14 @@ impl Engine {
             _ => now,
         };
         let mut end = SessionEnd {
-            effects: vec![Effect::SessionEnded {
-                session: SessionRecord::of(tgt, client_address),
-                reason,
-                ended_at,
-            }],
+            effects: self
+                .lifecycle(|| Effect::SessionEnded {
+                    session: SessionRecord::of(tgt, client_address),
+                    reason,
+                    ended_at,
+                })
+                .into_iter()
+                .collect(),
             front_channel: Vec::new(),
         };
         for grant in &tgt.services {
@@ -178,19 +181,5 @@ impl Engine {
             ])
             .await?;
         Ok(id)
-    }
-}
-
-/// The [`Effect::SessionUsed`] of `tgt` just used at `now` (last used at `previous_use`).
-pub(super) fn session_used(
-    tgt: &TicketGrantingTicket,
-    previous_use: Timestamp,
-    now: Timestamp,
-    request: &HttpRequest<'_>,
-) -> Effect {
-    Effect::SessionUsed {
-        session: SessionRecord::of(tgt, request.client_address),
-        previous_use,
-        now,
     }
 }

@@ -285,3 +285,58 @@ fn the_service_goes_with_the_credentials_and_a_source_message_reaches_the_form_5
     assert_eq!(r.status(), 503);
     assert_eq!(login_form(&r).source_message, None);
 }
+
+#[test]
+fn an_engine_that_accounts_nothing_reports_no_lifecycle_and_changes_nothing_else() {
+    // `Engine::with_session_effects(false)`: what a deployment without TACACS+ accounting runs
+    // (`site::SiteConfig::build`). Login, SSO, renew, logout and expiry decide the same;
+    // only the lifecycle effects are gone, single logout stays.
+    let mut f = Fx::new();
+    f.engine = f.engine.clone().with_session_effects(false);
+    let lifecycle = |effects: &[Effect]| {
+        effects.iter().any(|e| {
+            matches!(
+                e,
+                Effect::SessionStarted(_)
+                    | Effect::SessionUsed { .. }
+                    | Effect::SessionEnded { .. }
+            )
+        })
+    };
+    let (r, cookie) = f.login(Some(APP), &[]);
+    assert!(
+        r.service_ticket.is_some() && !lifecycle(&r.effects),
+        "{:?}",
+        r.effects
+    );
+    f.now = f.now.plus_secs(30);
+    let r = f.get(&enc(&[("service", PORTAL)]), Some(&cookie));
+    assert!(
+        r.service_ticket.is_some() && !lifecycle(&r.effects),
+        "{:?}",
+        r.effects
+    );
+    let r = f.login_as("casuser", "Mellon", Some(APP), &[], Some(&cookie));
+    let renewed = tgc(&r);
+    assert_ne!(renewed, cookie, "renew rotates the TGT");
+    assert!(!lifecycle(&r.effects), "{:?}", r.effects);
+    let out = f.logout("", Some(&renewed));
+    assert!(!lifecycle(&out.effects), "{:?}", out.effects);
+    assert_eq!(
+        slo_count(&out),
+        3,
+        "single logout still goes to each service ticket"
+    );
+    // The alarm's end of an expired session: its single logout alone.
+    let (_, cookie) = f.login(Some(APP), &[]);
+    let tgt = tgt_of(&f, &cookie);
+    let late = f.engine.session_deadline(&tgt).plus_secs(10);
+    let effects = run(f
+        .engine
+        .expire_session(&f.store, &mut f.entropy, late, &tgt.id))
+    .unwrap();
+    assert!(
+        matches!(effects.as_slice(), [Effect::SingleLogout(n)] if n.url == APP),
+        "{effects:?}"
+    );
+}
