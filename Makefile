@@ -231,7 +231,8 @@ bench-inspector: www
 	node bench/inspector.mjs
 # casplus under `wrangler dev` vs PyPI django-cas-server (gunicorn, 2 workers, SQLite), one
 # run on loopback (bench/cas-load.sh; not part of `make test`; results: bench/RESULTS.md).
-bench-cas-load: build-worker
+bench-cas-load:
+	$(MAKE) build-worker WORKER_CRATES="worker worker/aaa bench/runtime-ref-rust"
 	bench/cas-load.sh
 
 # Where the CAS Worker's CPU time goes (issue 16): a DevTools CPU profile of workerd under

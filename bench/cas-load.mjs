@@ -10,7 +10,8 @@
 // Prints operations/s and p50/p99 latency per target and scenario, the ratios of the first
 // target to the others, and a JSON line (BENCH_JSON=FILE writes it to FILE).
 //
-// A target `ref:NAME=ORIGIN` is the runtime reference Worker (bench/runtime-ref): no login;
+// A target `ref:NAME=ORIGIN` is a runtime reference Worker (bench/runtime-ref in JavaScript,
+// bench/runtime-ref-rust the same as a Rust Worker): no login;
 // ORIGIN ends in /cas like casplus's base (it is configured like casplus: the same asset router
 // in front); scenarios noop (GET /cas/x → 404), do1 and do2 (one / two Durable Object round
 // trips, each user its own object). It tells what `wrangler dev` allows before any CAS work.
@@ -202,8 +203,8 @@ for (const r of all.filter((t) => t.ref)) {
   }
   const perRequestMs = (1000 / results[first].floor.perSecond) - (1000 / ref.noop.perSecond);
   const share = (a, b) => (100 * a / b).toFixed(0);
-  console.log(`${first}: pairs at ${share(results[first].pair.perSecond, ref.pair.perSecond)} % of the reference's pairs (store a row, take it, one audit line each), ${share(results[first].pair.perSecond, ref.do1.perSecond / 2)} % of half the bare round trip`);
-  console.log(`${first}: sso at ${share(results[first].sso.perSecond, ref.put.perSecond)} % of one round trip storing a row with one audit line, ${share(results[first].sso.perSecond, ref.do1.perSecond)} % of the bare round trip; floor at ${(100 * results[first].floor.perSecond / ref.noop.perSecond).toFixed(0)} % of the reference noop (the Rust Worker's fixed cost: ${perRequestMs.toFixed(2)} ms per request)`);
+  console.log(`${first} against ${r.name}: pairs at ${share(results[first].pair.perSecond, ref.pair.perSecond)} % of its pairs (store a row, take it, one audit line each), ${share(results[first].pair.perSecond, ref.do1.perSecond / 2)} % of half its bare round trip`);
+  console.log(`${first} against ${r.name}: sso at ${share(results[first].sso.perSecond, ref.put.perSecond)} % of one round trip storing a row with one audit line, ${share(results[first].sso.perSecond, ref.do1.perSecond)} % of the bare round trip; floor at ${(100 * results[first].floor.perSecond / ref.noop.perSecond).toFixed(0)} % of its noop (${perRequestMs.toFixed(2)} ms more per request)`);
   for (const o of others) {
     const budget = 1000 / (5 * results[o].sso.perSecond) - 1000 / ref.do1.perSecond;
     console.log(`time left per SSO for ×5 over ${o} after one round trip with no code: ${budget.toFixed(2)} ms`);

@@ -5,7 +5,8 @@
 # (login with the SSO cookie → 302 with an ST) and ST issue + /serviceValidate pairs.
 # A third server, the runtime reference (bench/runtime-ref: a JavaScript Worker with no
 # application code, under the same `wrangler dev`), tells what the local runtime allows:
-# a no-op request, one and two Durable Object round trips.
+# a no-op request, one and two Durable Object round trips. A fourth, the same reference as
+# a Rust Worker (bench/runtime-ref-rust, built like casplus), what a Rust Worker allows.
 # All servers are started here, each in its own process group, and stopped by its id.
 #
 # BENCH_SECONDS (default 10) per scenario, BENCH_USERS (default 8) concurrent sessions.
@@ -15,6 +16,7 @@ ROOT=$PWD
 WPORT=${BENCH_WORKER_PORT:-8788}
 DPORT=${BENCH_DJANGO_PORT:-8789}
 RPORT=${BENCH_REF_PORT:-8790}
+RRPORT=${BENCH_RUST_REF_PORT:-8791}
 VENV=${BENCH_VENV:-.venv-bench}
 # Pinned: the peer measured against, and what serves it.
 PINS="django-cas-server==3.1.0 Django==5.2.19 gunicorn==23.0.0"
@@ -23,6 +25,7 @@ die() { log "$*"; exit 1; }
 
 [ -f worker/build/index.js ] || die "no prebuilt Worker: run make build-worker first"
 [ -x node_modules/.bin/wrangler ] || die "no wrangler: run make build-worker first"
+[ -f bench/runtime-ref-rust/build/index.js ] || die "no prebuilt Rust reference: run make bench-cas-load"
 if [ ! -x "$VENV/bin/python" ]; then
   log "creating python venv $VENV"
   python3 -m venv "$VENV"
@@ -68,6 +71,10 @@ GROUPS_TO_STOP+=($!)
   exec setsid "$ROOT/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$RPORT" --inspector-port 0 \
     --persist-to "$TMP/ref-state" >"$TMP/ref.log" 2>&1) &
 GROUPS_TO_STOP+=($!)
+(cd bench/runtime-ref-rust && WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false CI=true \
+  exec setsid "$ROOT/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$RRPORT" --inspector-port 0 \
+    --persist-to "$TMP/rust-ref-state" >"$TMP/rust-ref.log" 2>&1) &
+GROUPS_TO_STOP+=($!)
 
 ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1")" = 200 ]; }
 for _ in $(seq 1 120); do
@@ -78,8 +85,10 @@ ready "http://127.0.0.1:$WPORT/cas/login" || { cat "$TMP/wrangler.log" >&2; die 
 ready "http://127.0.0.1:$DPORT/cas/login" || { cat "$TMP/gunicorn.log" >&2; die "gunicorn did not start"; }
 for _ in $(seq 1 60); do ready "http://127.0.0.1:$RPORT/cas/do?s=probe" && break; sleep 0.5; done
 ready "http://127.0.0.1:$RPORT/cas/do?s=probe" || { cat "$TMP/ref.log" >&2; die "the runtime reference did not start"; }
+for _ in $(seq 1 60); do ready "http://127.0.0.1:$RRPORT/cas/do?s=probe" && break; sleep 0.5; done
+ready "http://127.0.0.1:$RRPORT/cas/do?s=probe" || { cat "$TMP/rust-ref.log" >&2; die "the Rust runtime reference did not start"; }
 
 versions=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ("django-cas-server", "Django", "gunicorn")))')
 log "peer: $versions; $(nproc) CPUs; $(node --version)"
 node bench/cas-load.mjs "casplus=http://127.0.0.1:$WPORT/cas" "django-cas-server=http://127.0.0.1:$DPORT/cas" \
-  "ref:workerd-reference=http://127.0.0.1:$RPORT/cas"
+  "ref:workerd-reference=http://127.0.0.1:$RPORT/cas" "ref:workers-rs-reference=http://127.0.0.1:$RRPORT/cas"
