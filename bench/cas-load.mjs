@@ -14,7 +14,9 @@
 // bench/runtime-ref-rust the same as a Rust Worker): no login;
 // ORIGIN ends in /cas like casplus's base (it is configured like casplus: the same asset router
 // in front); scenarios noop (GET /cas/x → 404), do1 and do2 (one / two Durable Object round
-// trips, each user its own object). It tells what `wrangler dev` allows before any CAS work.
+// trips, each user its own object), put and pair (what an SSO and its validation must store
+// and take), page (a 404 page like casplus's). It tells what `wrangler dev` allows before
+// any CAS work.
 //
 // node bench/cas-load.mjs NAME=BASE_URL ... (e.g. casplus=http://127.0.0.1:8788/cas)
 import { agent, request } from './http.mjs';
@@ -118,6 +120,8 @@ const REF_SCENARIOS = {
   },
   do1: (origin, user) => expect(`${origin}/do?s=${user}`, 200),
   do2: (origin, user) => expect(`${origin}/do2?s=${user}`, 200),
+  // casplus's floor is its 404 page (1 866 bytes, six headers): the same page with no code.
+  page: (origin) => expect(`${origin}/page`, 404),
 };
 
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
@@ -205,6 +209,7 @@ for (const r of all.filter((t) => t.ref)) {
   const share = (a, b) => (100 * a / b).toFixed(0);
   console.log(`${first} against ${r.name}: pairs at ${share(results[first].pair.perSecond, ref.pair.perSecond)} % of its pairs (store a row, take it, one audit line each), ${share(results[first].pair.perSecond, ref.do1.perSecond / 2)} % of half its bare round trip`);
   console.log(`${first} against ${r.name}: sso at ${share(results[first].sso.perSecond, ref.put.perSecond)} % of one round trip storing a row with one audit line, ${share(results[first].sso.perSecond, ref.do1.perSecond)} % of the bare round trip; floor at ${(100 * results[first].floor.perSecond / ref.noop.perSecond).toFixed(0)} % of its noop (${perRequestMs.toFixed(2)} ms more per request)`);
+  console.log(`${r.name}: a page the size of casplus's 404 at ${share(ref.page.perSecond, ref.noop.perSecond)} % of its noop; casplus's floor at ${share(results[first].floor.perSecond, ref.page.perSecond)} % of that page (not interleaved with it)`);
   for (const o of others) {
     const budget = 1000 / (5 * results[o].sso.perSecond) - 1000 / ref.do1.perSecond;
     console.log(`time left per SSO for ×5 over ${o} after one round trip with no code: ${budget.toFixed(2)} ms`);
